@@ -1,0 +1,191 @@
+//! What the planner may ask of the records that already exist. The store implements this with
+//! indexed SQL; `MemoryDirectory` implements it over a JSON snapshot (tests, preview, playground).
+
+use crate::mapping::Kind;
+use crate::normalize::{fold, property_key};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A record a look-up found: its internal id and the keys the planner reasons about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Found {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Accounts: the name. Contacts: the email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Contacts: the internal id of their account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("store look-up failed: {0}")]
+pub struct DirectoryError(pub String);
+
+/// Look-ups return at most a few hits: two are enough to call a key ambiguous.
+pub trait Directory {
+    /// `kind` is accounts or contacts.
+    fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError>;
+    /// Accounts by name, compared without case.
+    fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError>;
+    /// Contacts by email, compared without case.
+    fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError>;
+    /// Records whose stored property `property`, normalised like a key, equals `value`.
+    fn by_property(&self, kind: Kind, property: &str, value: &str) -> Result<Vec<Found>, DirectoryError>;
+    /// Whether this connection already stored an event with this ID.
+    fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError>;
+}
+
+/// A directory with nothing in it: every row is new.
+pub struct EmptyDirectory;
+
+impl Directory for EmptyDirectory {
+    fn by_external_id(&self, _: Kind, _: &str) -> Result<Vec<Found>, DirectoryError> {
+        Ok(Vec::new())
+    }
+    fn accounts_by_name(&self, _: &str) -> Result<Vec<Found>, DirectoryError> {
+        Ok(Vec::new())
+    }
+    fn contacts_by_email(&self, _: &str) -> Result<Vec<Found>, DirectoryError> {
+        Ok(Vec::new())
+    }
+    fn by_property(&self, _: Kind, _: &str, _: &str) -> Result<Vec<Found>, DirectoryError> {
+        Ok(Vec::new())
+    }
+    fn event_exists(&self, _: &str) -> Result<bool, DirectoryError> {
+        Ok(false)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleAccount {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub properties: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleContact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The internal id of the contact's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub properties: Map<String, Value>,
+}
+
+/// Existing records given as JSON: `{"accounts": [...], "contacts": [...], "event_ids": [...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    #[serde(default)]
+    pub accounts: Vec<SampleAccount>,
+    #[serde(default)]
+    pub contacts: Vec<SampleContact>,
+    /// Event IDs the connection already stored.
+    #[serde(default)]
+    pub event_ids: Vec<String>,
+}
+
+struct Entry {
+    found: Found,
+    properties: Map<String, Value>,
+}
+
+pub struct MemoryDirectory {
+    accounts: Vec<Entry>,
+    contacts: Vec<Entry>,
+    event_ids: std::collections::HashSet<String>,
+}
+
+fn blank_to_none(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+impl MemoryDirectory {
+    pub fn new(snapshot: &Snapshot) -> Self {
+        let accounts = snapshot
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Entry {
+                found: Found {
+                    id: a.id.clone().unwrap_or_else(|| format!("a{}", i + 1)),
+                    external_id: blank_to_none(&a.external_id),
+                    label: blank_to_none(&a.name),
+                    account: None,
+                },
+                properties: a.properties.clone(),
+            })
+            .collect();
+        let contacts = snapshot
+            .contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Entry {
+                found: Found {
+                    id: c.id.clone().unwrap_or_else(|| format!("c{}", i + 1)),
+                    external_id: blank_to_none(&c.external_id),
+                    label: blank_to_none(&c.email),
+                    account: c.account.clone(),
+                },
+                properties: c.properties.clone(),
+            })
+            .collect();
+        MemoryDirectory { accounts, contacts, event_ids: snapshot.event_ids.iter().cloned().collect() }
+    }
+
+    pub fn from_json(v: &Value) -> Result<Self, String> {
+        let s: Snapshot = serde_json::from_value(v.clone()).map_err(|e| format!("existing records: {e}"))?;
+        Ok(Self::new(&s))
+    }
+
+    fn entries(&self, kind: Kind) -> &[Entry] {
+        match kind {
+            Kind::Accounts => &self.accounts,
+            _ => &self.contacts,
+        }
+    }
+}
+
+fn collect<'a>(it: impl Iterator<Item = &'a Entry>) -> Vec<Found> {
+    it.take(2).map(|e| e.found.clone()).collect()
+}
+
+impl Directory for MemoryDirectory {
+    fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError> {
+        Ok(collect(self.entries(kind).iter().filter(|e| e.found.external_id.as_deref() == Some(external_id))))
+    }
+    fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
+        let want = fold(name);
+        Ok(collect(self.accounts.iter().filter(|e| e.found.label.as_deref().map(fold).as_deref() == Some(&want))))
+    }
+    fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
+        let want = fold(email);
+        Ok(collect(self.contacts.iter().filter(|e| e.found.label.as_deref().map(fold).as_deref() == Some(&want))))
+    }
+    fn by_property(&self, kind: Kind, property: &str, value: &str) -> Result<Vec<Found>, DirectoryError> {
+        Ok(collect(
+            self.entries(kind)
+                .iter()
+                .filter(|e| e.properties.get(property).and_then(property_key).as_deref() == Some(value)),
+        ))
+    }
+    fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError> {
+        Ok(self.event_ids.contains(event_id))
+    }
+}

@@ -1,0 +1,346 @@
+//! The field picker's data: every path in the rows with its JSON type and an example value, and
+//! suggestions (wrapper path, a mapping per kind) from the names people use.
+
+use crate::mapping::{AccountLink, EventSpec, EventType, Kind, MatchSpec, Mapping, PropertiesSpec};
+use crate::normalize::json_type;
+use crate::path::Path;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+const MAX_ROWS_SCANNED: usize = 200;
+const MAX_FIELDS: usize = 500;
+const MAX_DEPTH: usize = 6;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// Relative to a row, in canonical path syntax.
+    pub path: String,
+    /// `string`, `number`, … or several joined with `|` when rows disagree.
+    #[serde(rename = "type")]
+    pub field_type: String,
+    /// The first non-null value seen (containers are not repeated here).
+    pub example: Value,
+    /// How many of the scanned rows have it.
+    pub present: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inspection {
+    /// The wrapper path the rows were read from.
+    pub wrapper_path: String,
+    pub suggested_wrapper_path: String,
+    /// Paths in the body that hold rows (arrays of objects, or objects), for the wrapper picker.
+    pub wrapper_candidates: Vec<String>,
+    pub rows: usize,
+    pub fields: Vec<Field>,
+    /// Why no rows could be read at this wrapper path, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Inspects a body at `wrapper` (or at the suggested wrapper when `None`).
+pub fn inspect(body: &Value, wrapper: Option<&str>) -> Inspection {
+    let suggested = suggest_wrapper(body);
+    let wrapper_path = wrapper.map(str::to_string).unwrap_or_else(|| suggested.clone());
+    let mut out = Inspection {
+        wrapper_path: wrapper_path.clone(),
+        suggested_wrapper_path: suggested,
+        wrapper_candidates: wrapper_candidates(body),
+        rows: 0,
+        fields: Vec::new(),
+        error: None,
+    };
+    let path = match Path::parse(&wrapper_path) {
+        Ok(p) => p,
+        Err(e) => {
+            out.error = Some(e.to_string());
+            return out;
+        }
+    };
+    match crate::payload::rows(body, &path, usize::MAX) {
+        Ok(rows) => {
+            out.rows = rows.len();
+            out.fields = fields(rows.iter().filter_map(|r| r.as_ref().ok().copied()).take(MAX_ROWS_SCANNED));
+        }
+        Err(e) => out.error = Some(e.to_string()),
+    }
+    out
+}
+
+pub fn fields<'a>(rows: impl Iterator<Item = &'a Map<String, Value>>) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for row in rows {
+        walk_object(row, &Path::root(), 0, &mut out, &mut index);
+    }
+    out
+}
+
+fn walk_object(
+    map: &Map<String, Value>,
+    at: &Path,
+    depth: usize,
+    out: &mut Vec<Field>,
+    index: &mut std::collections::HashMap<String, usize>,
+) {
+    for (k, v) in map {
+        let p = at.child_key(k);
+        walk_value(v, &p, depth, out, index);
+    }
+}
+
+fn walk_value(v: &Value, p: &Path, depth: usize, out: &mut Vec<Field>, index: &mut std::collections::HashMap<String, usize>) {
+    let key = p.to_string();
+    let t = json_type(v);
+    match index.get(&key) {
+        Some(&i) => {
+            let f = &mut out[i];
+            f.present += 1;
+            if !f.field_type.split('|').any(|x| x == t) {
+                f.field_type = format!("{}|{t}", f.field_type);
+            }
+            if f.example.is_null() && !v.is_null() {
+                f.example = example(v);
+            }
+        }
+        None if out.len() < MAX_FIELDS => {
+            index.insert(key.clone(), out.len());
+            out.push(Field { path: key, field_type: t.to_string(), example: example(v), present: 1 });
+        }
+        None => return,
+    }
+    if depth + 1 >= MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Object(m) => walk_object(m, p, depth + 1, out, index),
+        Value::Array(items) => {
+            if let Some(first) = items.first() {
+                walk_value(first, &p.child_index(0), depth + 1, out, index);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn example(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::String(format!("{{…{} keys}}", m.len())),
+        Value::Array(a) => Value::String(format!("[…{} items]", a.len())),
+        Value::String(s) if s.chars().count() > 80 => Value::String(s.chars().take(80).collect::<String>() + "…"),
+        other => other.clone(),
+    }
+}
+
+const WRAPPER_NAMES: &[&str] = &["data", "rows", "batch", "records", "items", "results", "events", "users", "accounts", "contacts"];
+
+fn is_rows(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => !a.is_empty() && a.iter().all(Value::is_object),
+        _ => false,
+    }
+}
+
+/// Paths (top level and one below) holding an array of objects, or a conventionally named object.
+pub fn wrapper_candidates(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if matches!(body, Value::Array(_) | Value::Object(_)) {
+        out.push(String::new());
+    }
+    let Value::Object(top) = body else { return out };
+    for (k, v) in top {
+        let p = Path::root().child_key(k);
+        if is_rows(v) || (v.is_object() && WRAPPER_NAMES.contains(&k.to_ascii_lowercase().as_str())) {
+            out.push(p.to_string());
+        }
+        if let Value::Object(inner) = v {
+            for (k2, v2) in inner {
+                if is_rows(v2) {
+                    out.push(p.child_key(k2).to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An array body is the rows; otherwise a conventional key holding rows; otherwise the body.
+pub fn suggest_wrapper(body: &Value) -> String {
+    let Value::Object(top) = body else { return String::new() };
+    let named = |pred: &dyn Fn(&Value) -> bool| {
+        WRAPPER_NAMES.iter().find_map(|n| top.iter().find(|(k, v)| k.eq_ignore_ascii_case(n) && pred(v)).map(|(k, _)| k.clone()))
+    };
+    if let Some(k) = named(&is_rows) {
+        return Path::root().child_key(&k).to_string();
+    }
+    let arrays: Vec<&String> = top.iter().filter(|(_, v)| is_rows(v)).map(|(k, _)| k).collect();
+    if arrays.len() == 1 {
+        return Path::root().child_key(arrays[0]).to_string();
+    }
+    if let Some(k) = named(&|v: &Value| v.is_object()) {
+        // Only when the rest looks like an envelope (scalars around one object), e.g. Census single.
+        if top.iter().filter(|(_, v)| v.is_object()).count() == 1 {
+            return Path::root().child_key(&k).to_string();
+        }
+    }
+    String::new()
+}
+
+fn norm(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// The first field whose path (or last key) matches a name in `names`, in the names' order.
+/// Names are compared without case, `_` or `.`; a leading `*` matches any suffix (`*_id`).
+fn pick(fields: &[Field], names: &[&str], scalar: bool, used: &[String]) -> Option<String> {
+    let ok = |f: &&Field| {
+        let t = f.field_type.split('|').find(|t| *t != "null").unwrap_or("null");
+        !used.contains(&f.path) && (!scalar || t == "string" || t == "number") && !f.path.contains('[')
+    };
+    for n in names {
+        if let Some(suffix) = n.strip_prefix('*') {
+            let sfx = suffix.to_ascii_lowercase();
+            if let Some(f) = fields.iter().filter(ok).find(|f| !f.path.contains('.') && f.path.to_ascii_lowercase().ends_with(&sfx)) {
+                return Some(f.path.clone());
+            }
+            continue;
+        }
+        let want = norm(n);
+        if let Some(f) = fields.iter().filter(ok).find(|f| norm(&f.path) == want) {
+            return Some(f.path.clone());
+        }
+    }
+    None
+}
+
+const OPERATIONS: &[&str] = &["added", "changed", "created", "updated", "upsert", "removed", "deleted"];
+
+fn operation_field(body: &Value, fields: &[Field]) -> Option<String> {
+    let looks = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| OPERATIONS.contains(&s.trim().to_ascii_lowercase().as_str()));
+    for name in ["op", "operation", "action", "change_type"] {
+        if fields.iter().any(|f| f.path == name && looks(Some(&f.example))) {
+            return Some(name.to_string());
+        }
+        if let Value::Object(top) = body {
+            if looks(top.get(name)) {
+                return Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// A starting mapping for `kind` from the body's field names; the user then adjusts it.
+pub fn suggest_mapping(body: &Value, kind: Kind) -> Mapping {
+    let wrapper_path = suggest_wrapper(body);
+    let ins = inspect(body, Some(&wrapper_path));
+    let f = &ins.fields;
+    let operation_path = operation_field(body, f);
+    let mut used: Vec<String> = operation_path.iter().cloned().collect();
+    let mut take = |names: &[&str]| {
+        let p = pick(f, names, true, &used);
+        if let Some(p) = &p {
+            used.push(p.clone());
+        }
+        p
+    };
+    let mut m = Mapping {
+        version: 1,
+        kind,
+        behavior: None,
+        wrapper_path,
+        operation_path: operation_path.clone(),
+        on_removed: None,
+        match_on: None,
+        account: None,
+        event: None,
+        properties: None,
+    };
+    match kind {
+        Kind::Accounts => {
+            let id = take(&["account_id", "accountId", "company_id", "companyId", "organization_id", "org_id", "groupId", "group_id", "unique_id", "external_id", "id", "uuid", "*_id"]);
+            let name = take(&["name", "account_name", "company_name", "organization_name", "org_name", "company.name", "traits.name", "company", "organization"]);
+            m.match_on = Some(MatchSpec { id, name, ..MatchSpec::default() });
+        }
+        Kind::Contacts => {
+            let id = take(&["user_id", "userId", "contact_id", "contactId", "person_id", "unique_id", "external_id", "id", "uuid"]);
+            let email = take(&["email", "email_address", "emailAddress", "traits.email", "*email"]);
+            m.match_on = Some(MatchSpec { id, email, ..MatchSpec::default() });
+            let acc_id = take(&["company_id", "account_id", "companyId", "accountId", "organization_id", "org_id", "groupId", "company.id", "traits.company.id"]);
+            let acc_name = take(&["company_name", "account_name", "companyName", "organization_name", "company.name", "traits.company.name", "company", "organization"]);
+            if acc_id.is_some() || acc_name.is_some() {
+                m.account = Some(AccountLink { id: acc_id, name: acc_name });
+            }
+        }
+        Kind::Events => {
+            let event_type = take(&["event", "event_name", "eventName", "event_type", "eventType", "type", "name", "action"]);
+            let contact_id = take(&["userId", "user_id", "contact_id", "contactId", "person_id"]);
+            let account_id = take(&["account_id", "accountId", "groupId", "group_id", "company_id", "companyId", "org_id"]);
+            let timestamp = take(&["timestamp", "occurred_at", "occurredAt", "event_time", "created_at", "createdAt", "time", "sent_at", "originalTimestamp"]);
+            let id = take(&["messageId", "message_id", "event_id", "eventId", "id", "uuid"]);
+            m.event = Some(EventSpec {
+                event_type: Some(match event_type {
+                    Some(p) => EventType { path: Some(p), value: None },
+                    None => EventType { path: None, value: Some("Event".into()) },
+                }),
+                contact_id,
+                account_id,
+                timestamp,
+                id,
+            });
+        }
+    }
+    if let Some(op) = &operation_path {
+        if f.iter().any(|x| &x.path == op) {
+            m.properties = Some(PropertiesSpec { path: String::new(), include: None, exclude: vec![op.clone()] });
+        }
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_carry_type_example_and_count() {
+        let body = json!([{"id": 1, "c": {"name": "A"}, "tags": ["x"]}, {"id": "2", "c": null}]);
+        let ins = inspect(&body, None);
+        assert_eq!(ins.rows, 2);
+        let id = ins.fields.iter().find(|f| f.path == "id").unwrap();
+        assert_eq!((id.field_type.as_str(), id.present, &id.example), ("number|string", 2, &json!(1)));
+        assert!(ins.fields.iter().any(|f| f.path == "c.name" && f.example == json!("A")));
+        assert!(ins.fields.iter().any(|f| f.path == "tags[0]"));
+    }
+
+    #[test]
+    fn wrappers_are_suggested_from_envelopes() {
+        assert_eq!(suggest_wrapper(&json!({"operation": "changed", "data": [{"a": 1}]})), "data");
+        assert_eq!(suggest_wrapper(&json!({"operation": "changed", "data": {"a": 1}})), "data");
+        assert_eq!(suggest_wrapper(&json!({"op": "added", "rows": [{"a": 1}]})), "rows");
+        assert_eq!(suggest_wrapper(&json!({"batch": [{"a": 1}]})), "batch");
+        assert_eq!(suggest_wrapper(&json!([{"a": 1}])), "");
+        assert_eq!(suggest_wrapper(&json!({"email": "a@b", "traits": {"x": 1}})), "");
+    }
+
+    #[test]
+    fn a_hightouch_row_suggests_a_contact_mapping() {
+        let body = json!({"id": "u1", "email": "a@b.example", "company_id": "c1", "company_name": "Acme"});
+        let m = suggest_mapping(&body, Kind::Contacts);
+        let mo = m.match_on.clone().unwrap();
+        assert_eq!((mo.id.as_deref(), mo.email.as_deref()), (Some("id"), Some("email")));
+        assert_eq!(m.account, Some(AccountLink { id: Some("company_id".into()), name: Some("company_name".into()) }));
+        m.validate().unwrap();
+    }
+
+    #[test]
+    fn a_segment_batch_suggests_an_event_mapping() {
+        let body = json!({"batch": [{"type": "track", "userId": "u", "event": "Signed Up", "messageId": "m1", "timestamp": "2024-01-01T00:00:00Z"}]});
+        let m = suggest_mapping(&body, Kind::Events);
+        let e = m.event.clone().unwrap();
+        assert_eq!(e.event_type.unwrap().path.as_deref(), Some("event"));
+        assert_eq!((e.contact_id.as_deref(), e.id.as_deref(), e.timestamp.as_deref()), (Some("userId"), Some("messageId"), Some("timestamp")));
+        assert_eq!(m.wrapper_path, "batch");
+    }
+}

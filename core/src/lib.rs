@@ -1,0 +1,20 @@
+//! Inlet's pure core (DESIGN §1–5): no I/O, no clock, no randomness. The desktop host, the CLI and
+//! the WebAssembly preview all run this code, so a preview cannot disagree with a real write.
+
+pub mod directory;
+pub mod inventory;
+pub mod mapping;
+pub mod normalize;
+pub mod path;
+pub mod payload;
+pub mod plan;
+pub mod planner;
+pub mod preview;
+pub mod timestamp;
+
+pub use directory::{Directory, DirectoryError, EmptyDirectory, Found, MemoryDirectory, Snapshot};
+pub use mapping::{Behavior, Compiled, Kind, Mapping, MappingError, OnRemoved};
+pub use path::{Path, PathError};
+pub use payload::{ContentKind, PayloadError};
+pub use plan::{By, Key, Link, Outcome, Plan, RowPlan, Summary, Target, Write};
+pub use planner::{plan, plan_with_limit, PlanError, DEFAULT_MAX_ROWS};

@@ -1,0 +1,422 @@
+//! The mapping document of DESIGN §4 and its validation. A document that breaks a rule is refused
+//! with a message naming the field; `compile` turns a valid one into parsed paths for the planner.
+
+use crate::path::Path;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Accounts,
+    Contacts,
+    Events,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Accounts => "accounts",
+            Kind::Contacts => "contacts",
+            Kind::Events => "events",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "accounts" => Some(Kind::Accounts),
+            "contacts" => Some(Kind::Contacts),
+            "events" => Some(Kind::Events),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Behavior {
+    #[default]
+    Upsert,
+    Update,
+}
+
+impl Behavior {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Behavior::Upsert => "upsert",
+            Behavior::Update => "update",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Behavior> {
+        match s {
+            "upsert" => Some(Behavior::Upsert),
+            "update" => Some(Behavior::Update),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnRemoved {
+    #[default]
+    Ignore,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<CustomMatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomMatch {
+    pub path: String,
+    pub property: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountLink {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventType {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<EventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertiesSpec {
+    #[serde(default)]
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// The mapping document, exactly as users write it (DESIGN §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub version: u32,
+    pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behavior: Option<Behavior>,
+    #[serde(default)]
+    pub wrapper_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_removed: Option<OnRemoved>,
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub match_on: Option<MatchSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<PropertiesSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {message}")]
+pub struct MappingError {
+    /// Where in the document, e.g. `match.email` or `event.type`.
+    pub field: String,
+    pub message: String,
+}
+
+fn err(field: &str, message: impl Into<String>) -> MappingError {
+    MappingError { field: field.to_string(), message: message.into() }
+}
+
+/// How rows find their record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Keys {
+    /// ID first, then the second key (name for accounts, email for contacts).
+    Standard { id: Option<Path>, second: Option<Path> },
+    Custom { path: Path, property: String },
+    /// Events do not match.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeSource {
+    Path(Path),
+    Value(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventKeys {
+    pub event_type: TypeSource,
+    pub account_id: Option<Path>,
+    pub contact_id: Option<Path>,
+    pub timestamp: Option<Path>,
+    pub id: Option<Path>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropertySource {
+    pub path: Path,
+    pub include: Option<Vec<String>>,
+    pub exclude: Vec<String>,
+}
+
+/// A validated mapping with its paths parsed: the planner's input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    pub kind: Kind,
+    pub behavior: Behavior,
+    pub wrapper: Path,
+    pub operation: Option<Path>,
+    pub on_removed: OnRemoved,
+    pub keys: Keys,
+    pub account: Option<(Option<Path>, Option<Path>)>,
+    pub event: Option<EventKeys>,
+    pub properties: PropertySource,
+}
+
+fn path(field: &str, s: &str) -> Result<Path, MappingError> {
+    Path::parse(s).map_err(|e| err(field, format!("{} (at character {})", e.message, e.position)))
+}
+
+/// A field reference must point somewhere: empty means "not mapped", so it is refused, not ignored.
+fn field_path(field: &str, s: &Option<String>) -> Result<Option<Path>, MappingError> {
+    match s {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Err(err(field, "is empty; remove it or name a field")),
+        Some(s) => path(field, s).map(Some),
+    }
+}
+
+impl Mapping {
+    /// Reads a mapping document; a type or unknown-field error names the field.
+    pub fn from_json(text: &str) -> Result<Mapping, MappingError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            let field = if field == "." { "mapping".to_string() } else { field };
+            let msg = e.inner().to_string();
+            // serde's message ends with " at line X column Y", which helps in a file.
+            err(&field, msg)
+        })
+    }
+
+    pub fn from_value(v: &serde_json::Value) -> Result<Mapping, MappingError> {
+        Mapping::from_json(&v.to_string())
+    }
+
+    pub fn validate(&self) -> Result<(), MappingError> {
+        self.compile().map(|_| ())
+    }
+
+    pub fn compile(&self) -> Result<Compiled, MappingError> {
+        if self.version != 1 {
+            return Err(err("version", format!("unsupported version {}; this Inlet reads version 1", self.version)));
+        }
+        let wrapper = path("wrapper_path", &self.wrapper_path)?;
+        let operation = match &self.operation_path {
+            Some(s) if !s.trim().is_empty() => Some(path("operation_path", s)?),
+            _ => None,
+        };
+        let on_removed = self.on_removed.unwrap_or_default();
+        let behavior = self.behavior.unwrap_or_default();
+
+        let keys = match (self.kind, &self.match_on) {
+            (Kind::Events, Some(_)) => {
+                return Err(err("match", "events are not matched; use `event.contact_id` / `event.account_id`"))
+            }
+            (Kind::Events, None) => Keys::None,
+            (_, None) => {
+                let need = if self.kind == Kind::Accounts { "`id` or `name`" } else { "`id` or `email`" };
+                return Err(err("match", format!("is required for {}: map {need}, or `custom`", self.kind.as_str())));
+            }
+            (kind, Some(m)) => {
+                if let Some(c) = &m.custom {
+                    if m.id.is_some() || m.name.is_some() || m.email.is_some() {
+                        return Err(err("match.custom", "cannot be combined with `id`, `name` or `email`"));
+                    }
+                    if c.path.trim().is_empty() {
+                        return Err(err("match.custom.path", "is empty; name the field in the payload"));
+                    }
+                    if c.property.trim().is_empty() {
+                        return Err(err("match.custom.property", "is empty; name the stored property to match"));
+                    }
+                    Keys::Custom { path: path("match.custom.path", &c.path)?, property: c.property.trim().to_string() }
+                } else {
+                    let (second_name, second, wrong_name, wrong) = match kind {
+                        Kind::Accounts => ("name", &m.name, "email", &m.email),
+                        _ => ("email", &m.email, "name", &m.name),
+                    };
+                    if wrong.is_some() {
+                        return Err(err(
+                            &format!("match.{wrong_name}"),
+                            format!("{} match by `id` or `{second_name}`, not `{wrong_name}`", kind.as_str()),
+                        ));
+                    }
+                    let id = field_path("match.id", &m.id)?;
+                    let second = field_path(&format!("match.{second_name}"), second)?;
+                    if id.is_none() && second.is_none() {
+                        return Err(err("match", format!("map `id` or `{second_name}` (or `custom`)")));
+                    }
+                    Keys::Standard { id, second }
+                }
+            }
+        };
+
+        let account = match (&self.account, self.kind) {
+            (None, _) => None,
+            (Some(_), k) if k != Kind::Contacts => {
+                return Err(err("account", "only contacts link to an account; events use `event.account_id`"))
+            }
+            (Some(a), _) => {
+                let id = field_path("account.id", &a.id)?;
+                let name = field_path("account.name", &a.name)?;
+                if id.is_none() && name.is_none() {
+                    return Err(err("account", "map `id` or `name`, or remove `account`"));
+                }
+                Some((id, name))
+            }
+        };
+
+        let event = match (&self.event, self.kind) {
+            (Some(_), k) if k != Kind::Events => return Err(err("event", "is only for events connections")),
+            (None, Kind::Events) => return Err(err("event", "is required for events: at least `type` and a contact or account ID")),
+            (None, _) => None,
+            (Some(e), _) => {
+                let event_type = match &e.event_type {
+                    None => return Err(err("event.type", "is required: `{\"path\": …}` or `{\"value\": …}`")),
+                    Some(EventType { path: Some(_), value: Some(_) }) => {
+                        return Err(err("event.type", "give `path` or `value`, not both"))
+                    }
+                    Some(EventType { path: Some(p), value: None }) => {
+                        if p.trim().is_empty() {
+                            return Err(err("event.type.path", "is empty; name the field that holds the event type"));
+                        }
+                        TypeSource::Path(path("event.type.path", p)?)
+                    }
+                    Some(EventType { path: None, value: Some(v) }) => {
+                        if v.trim().is_empty() {
+                            return Err(err("event.type.value", "is blank; name the event type"));
+                        }
+                        TypeSource::Value(v.trim().to_string())
+                    }
+                    Some(EventType { path: None, value: None }) => {
+                        return Err(err("event.type", "give `path` or `value`"))
+                    }
+                };
+                let account_id = field_path("event.account_id", &e.account_id)?;
+                let contact_id = field_path("event.contact_id", &e.contact_id)?;
+                if account_id.is_none() && contact_id.is_none() {
+                    return Err(err("event", "map `contact_id` or `account_id` (at least one)"));
+                }
+                Some(EventKeys {
+                    event_type,
+                    account_id,
+                    contact_id,
+                    timestamp: field_path("event.timestamp", &e.timestamp)?,
+                    id: field_path("event.id", &e.id)?,
+                })
+            }
+        };
+        if self.kind == Kind::Events && on_removed == OnRemoved::Delete {
+            return Err(err("on_removed", "events are never deleted; use `ignore`"));
+        }
+
+        let properties = match &self.properties {
+            None => PropertySource { path: Path::root(), include: None, exclude: Vec::new() },
+            Some(p) => {
+                for (i, k) in p.include.iter().flatten().enumerate() {
+                    if k.is_empty() {
+                        return Err(err(&format!("properties.include[{i}]"), "is empty"));
+                    }
+                }
+                for (i, k) in p.exclude.iter().enumerate() {
+                    if k.is_empty() {
+                        return Err(err(&format!("properties.exclude[{i}]"), "is empty"));
+                    }
+                }
+                PropertySource { path: path("properties.path", &p.path)?, include: p.include.clone(), exclude: p.exclude.clone() }
+            }
+        };
+
+        Ok(Compiled { kind: self.kind, behavior, wrapper, operation, on_removed, keys, account, event, properties })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_of_the_spec_is_valid() {
+        let m = Mapping::from_json(
+            r#"{"version":1,"kind":"contacts","behavior":"upsert","wrapper_path":"data","operation_path":"op",
+            "on_removed":"ignore","match":{"id":"user_id","email":"email"},
+            "account":{"id":"company_id","name":"company.name"},"properties":{"path":"","exclude":["op"]}}"#,
+        )
+        .unwrap();
+        m.validate().unwrap();
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let e = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"idd":"x"}}"#).unwrap_err();
+        assert_eq!(e.field, "match.idd");
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn rules_name_the_offending_field() {
+        let cases = [
+            (r#"{"version":2,"kind":"accounts","match":{"id":"a"}}"#, "version"),
+            (r#"{"version":1,"kind":"accounts"}"#, "match"),
+            (r#"{"version":1,"kind":"accounts","match":{"email":"e"}}"#, "match.email"),
+            (r#"{"version":1,"kind":"accounts","match":{"id":"a["}}"#, "match.id"),
+            (r#"{"version":1,"kind":"contacts","match":{"id":"a","custom":{"path":"d","property":"d"}}}"#, "match.custom"),
+            (r#"{"version":1,"kind":"accounts","match":{"id":"a"},"account":{"id":"x"}}"#, "account"),
+            (r#"{"version":1,"kind":"events","event":{"account_id":"a"}}"#, "event.type"),
+            (r#"{"version":1,"kind":"events","event":{"type":{"value":"X"}}}"#, "event"),
+            (r#"{"version":1,"kind":"events","match":{"id":"a"},"event":{"type":{"value":"X"},"account_id":"a"}}"#, "match"),
+            (r#"{"version":1,"kind":"people","match":{"id":"a"}}"#, "kind"),
+            (r#"{"version":1,"kind":"accounts","wrapper_path":"a..b","match":{"id":"a"}}"#, "wrapper_path"),
+            (r#"{"version":1,"kind":"accounts","match":{"id":""}}"#, "match.id"),
+        ];
+        for (doc, field) in cases {
+            let e = Mapping::from_json(doc).and_then(|m| m.compile().map(|_| ())).unwrap_err();
+            assert_eq!(e.field, field, "{doc}: {e}");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Key normalisation (DESIGN §5): numbers become their decimal string, strings are trimmed,
+//! blank or null counts as absent, and booleans, objects or arrays are errors.
+
+use serde_json::Value;
+
+/// What a row holds where a key (ID, name, email, custom value) is expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyValue {
+    Absent,
+    Present(String),
+    /// The JSON type found, for the error message.
+    Invalid(&'static str),
+}
+
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+pub fn key_value(v: Option<&Value>) -> KeyValue {
+    match v {
+        None | Some(Value::Null) => KeyValue::Absent,
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            if t.is_empty() {
+                KeyValue::Absent
+            } else {
+                KeyValue::Present(t.to_string())
+            }
+        }
+        Some(Value::Number(n)) => KeyValue::Present(number_key(n)),
+        Some(other) => KeyValue::Invalid(json_type(other)),
+    }
+}
+
+/// `42`, `42.0` and `4.2e1` all name the same ID: integral floats print without a fraction.
+pub fn number_key(n: &serde_json::Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        Some(f) => format!("{f}"),
+        None => n.to_string(),
+    }
+}
+
+/// Names and emails compare without case.
+pub fn fold(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// The comparable form of a stored property for custom matching; `None` never matches.
+pub fn property_key(v: &Value) -> Option<String> {
+    match key_value(Some(v)) {
+        KeyValue::Present(s) => Some(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_and_strings_become_the_same_id() {
+        assert_eq!(key_value(Some(&json!(42))), KeyValue::Present("42".into()));
+        assert_eq!(key_value(Some(&json!(42.0))), KeyValue::Present("42".into()));
+        assert_eq!(key_value(Some(&json!(" 42 "))), KeyValue::Present("42".into()));
+        assert_eq!(key_value(Some(&json!(1.5))), KeyValue::Present("1.5".into()));
+    }
+
+    #[test]
+    fn blank_and_null_count_as_absent_and_containers_are_invalid() {
+        assert_eq!(key_value(Some(&json!("  "))), KeyValue::Absent);
+        assert_eq!(key_value(Some(&json!(null))), KeyValue::Absent);
+        assert_eq!(key_value(None), KeyValue::Absent);
+        assert_eq!(key_value(Some(&json!(true))), KeyValue::Invalid("boolean"));
+        assert_eq!(key_value(Some(&json!({}))), KeyValue::Invalid("object"));
+        assert_eq!(key_value(Some(&json!([1]))), KeyValue::Invalid("array"));
+    }
+}

@@ -1,0 +1,470 @@
+//! Matching and planning, DESIGN §5, row by row in order. Rows of one batch see each other: a
+//! record created or given an ID by an earlier row is found by a later one (an overlay on the
+//! directory), so a batch never creates the same record twice.
+
+use crate::directory::{Directory, DirectoryError, Found};
+use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
+use crate::normalize::{fold, json_type, key_value, KeyValue};
+use crate::path::Path;
+use crate::payload::{rows, PayloadError};
+use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Target, Write};
+use crate::timestamp::{canonical, parse_timestamp};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+pub const DEFAULT_MAX_ROWS: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+}
+
+/// A candidate record: from the store, or from earlier rows of this batch.
+#[derive(Debug, Clone, PartialEq)]
+struct Cand {
+    target: Target,
+    external_id: Option<String>,
+    account: Option<Target>,
+}
+
+impl Cand {
+    fn existing(f: Found) -> Cand {
+        Cand { target: Target::Existing(f.id), external_id: f.external_id, account: f.account.map(Target::Existing) }
+    }
+}
+
+/// What earlier rows of this batch did, laid over the directory.
+#[derive(Default)]
+struct Overlay {
+    next_new: usize,
+    by_external_id: HashMap<(Kind, String), Vec<Cand>>,
+    by_label: HashMap<(Kind, String), Vec<Cand>>,
+    external_id_of: HashMap<Target, String>,
+    deleted: HashSet<Target>,
+    event_ids: HashSet<String>,
+}
+
+impl Overlay {
+    fn add(&mut self, kind: Kind, cand: Cand, label: Option<&str>) {
+        if let Some(id) = &cand.external_id {
+            self.external_id_of.insert(cand.target.clone(), id.clone());
+            self.by_external_id.entry((kind, id.clone())).or_default().push(cand.clone());
+        }
+        if let Some(l) = label {
+            self.by_label.entry((kind, fold(l))).or_default().push(cand);
+        }
+    }
+
+    fn new_target(&mut self) -> (usize, Target) {
+        let n = self.next_new;
+        self.next_new += 1;
+        (n, Target::New(n))
+    }
+}
+
+struct Planner<'a> {
+    m: &'a Compiled,
+    dir: &'a dyn Directory,
+    body: &'a Value,
+    overlay: Overlay,
+}
+
+/// Why a row could not be planned: its own fault (message, path), or the store's.
+enum RowError {
+    Row(String, Option<String>),
+    Store(DirectoryError),
+}
+
+type RowResult = Result<(Outcome, Vec<String>), RowError>;
+
+impl From<DirectoryError> for RowError {
+    fn from(e: DirectoryError) -> Self {
+        RowError::Store(e)
+    }
+}
+
+fn row_err(msg: impl Into<String>, path: &Path) -> RowError {
+    RowError::Row(msg.into(), Some(path.to_string()))
+}
+
+/// Plans every row of `body` (a parsed, non-empty payload) through the mapping.
+pub fn plan(body: &Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
+    plan_with_limit(body, m, dir, DEFAULT_MAX_ROWS)
+}
+
+pub fn plan_with_limit(body: &Value, m: &Compiled, dir: &dyn Directory, max_rows: usize) -> Result<Plan, PlanError> {
+    let slots = rows(body, &m.wrapper, max_rows)?;
+    let mut p = Planner { m, dir, body, overlay: Overlay::default() };
+    let mut out = Vec::with_capacity(slots.len());
+    for (index, slot) in slots.into_iter().enumerate() {
+        let result = match slot {
+            Ok(row) => p.row(row),
+            Err(msg) => Err(RowError::Row(msg, Some(format!("[{index}]")))),
+        };
+        let (outcome, warnings) = match result {
+            Ok(ok) => ok,
+            Err(RowError::Row(error, path)) => (Outcome::Error { error, path }, Vec::new()),
+            // A failing store fails the request (503), not rows the sender can't fix.
+            Err(RowError::Store(e)) => return Err(PlanError::Directory(e)),
+        };
+        out.push(RowPlan { index, outcome, warnings });
+    }
+    let summary = Plan::summarise(&out);
+    Ok(Plan { kind: m.kind, behavior: m.behavior, rows: out, summary })
+}
+
+enum Op {
+    Write,
+    Remove,
+}
+
+fn key_at(row: &Map<String, Value>, path: &Path, what: &str) -> Result<Option<String>, RowError> {
+    match key_value(get(row, path)) {
+        KeyValue::Absent => Ok(None),
+        KeyValue::Present(s) => Ok(Some(s)),
+        KeyValue::Invalid(t) => Err(row_err(format!("{what} at `{path}` is {t}; expected text or a number"), path)),
+    }
+}
+
+fn get<'v>(row: &'v Map<String, Value>, path: &Path) -> Option<&'v Value> {
+    path.get_in(row)
+}
+
+impl Planner<'_> {
+    fn row(&mut self, row: &Map<String, Value>) -> RowResult {
+        let op = self.operation(row)?;
+        match self.m.kind {
+            Kind::Events => match op {
+                Op::Remove => Ok((Outcome::Skip { reason: "removed rows are ignored for events".into(), key: None }, vec![])),
+                Op::Write => self.event(row),
+            },
+            kind => self.record(kind, row, op),
+        }
+    }
+
+    /// The operation field is read from the row, then from the body around it (Census and
+    /// batched Hightouch templates put it on the envelope).
+    fn operation(&self, row: &Map<String, Value>) -> Result<Op, RowError> {
+        let Some(path) = &self.m.operation else { return Ok(Op::Write) };
+        let v = get(row, path).or_else(|| path.get(self.body));
+        match v {
+            None | Some(Value::Null) => Err(row_err(format!("no operation at `{path}`"), path)),
+            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "added" | "changed" | "created" | "updated" | "upsert" => Ok(Op::Write),
+                "removed" | "deleted" => Ok(Op::Remove),
+                other => Err(row_err(
+                    format!("unknown operation {other:?}; expected added, changed, created, updated, upsert, removed or deleted"),
+                    path,
+                )),
+            },
+            Some(other) => Err(row_err(format!("operation at `{path}` is {}; expected text", json_type(other)), path)),
+        }
+    }
+
+    fn lookup_external_id(&mut self, kind: Kind, id: &str) -> Result<Vec<Cand>, RowError> {
+        let stored = self.dir.by_external_id(kind, id)?;
+        Ok(self.merge(kind, stored, self.overlay.by_external_id.get(&(kind, id.to_string())).cloned()))
+    }
+
+    fn lookup_label(&mut self, kind: Kind, label: &str) -> Result<Vec<Cand>, RowError> {
+        let stored = match kind {
+            Kind::Accounts => self.dir.accounts_by_name(label)?,
+            _ => self.dir.contacts_by_email(label)?,
+        };
+        Ok(self.merge(kind, stored, self.overlay.by_label.get(&(kind, fold(label))).cloned()))
+    }
+
+    fn merge(&self, _kind: Kind, stored: Vec<Found>, pending: Option<Vec<Cand>>) -> Vec<Cand> {
+        let mut out: Vec<Cand> = Vec::new();
+        for c in stored.into_iter().map(Cand::existing).chain(pending.into_iter().flatten()) {
+            if self.overlay.deleted.contains(&c.target) || out.iter().any(|o| o.target == c.target) {
+                continue;
+            }
+            let mut c = c;
+            if let Some(id) = self.overlay.external_id_of.get(&c.target) {
+                c.external_id = Some(id.clone());
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// ID first, then name (accounts) or email (contacts).
+    fn find(
+        &mut self,
+        kind: Kind,
+        id: Option<(&str, &Path)>,
+        label: Option<(&str, &Path)>,
+    ) -> Result<Option<(Cand, Key)>, RowError> {
+        let noun = if kind == Kind::Accounts { "accounts" } else { "contacts" };
+        if let Some((id, path)) = id {
+            let hits = self.lookup_external_id(kind, id)?;
+            if hits.len() > 1 {
+                return Err(row_err(format!("ambiguous: several {noun} have ID {id:?}"), path));
+            }
+            if let Some(c) = hits.into_iter().next() {
+                return Ok(Some((c, Key { by: By::Id, value: id.to_string(), property: None })));
+            }
+        }
+        if let Some((label, path)) = label {
+            let hits = self.lookup_label(kind, label)?;
+            let (by, what) = if kind == Kind::Accounts { (By::Name, "are named") } else { (By::Email, "have the email") };
+            if hits.len() > 1 {
+                return Err(row_err(format!("ambiguous: several {noun} {what} {label:?}"), path));
+            }
+            if let Some(c) = hits.into_iter().next() {
+                return Ok(Some((c, Key { by, value: label.to_string(), property: None })));
+            }
+        }
+        Ok(None)
+    }
+
+    fn record(&mut self, kind: Kind, row: &Map<String, Value>, op: Op) -> RowResult {
+        let m = self.m;
+        if matches!(op, Op::Remove) && m.on_removed == OnRemoved::Ignore {
+            return Ok((Outcome::Skip { reason: "removed row ignored (on_removed: ignore)".into(), key: None }, vec![]));
+        }
+        let mut warnings = Vec::new();
+        let (id_val, label_val, found) = match &m.keys {
+            Keys::Custom { path, property } => {
+                let Some(v) = key_at(row, path, "the custom match value")? else {
+                    return Err(row_err(format!("no value at `{path}` to match on property {property:?}"), path));
+                };
+                let hits = self.dir.by_property(kind, property, &v)?;
+                let hits = self.merge(kind, hits, None);
+                if hits.len() > 1 {
+                    return Err(row_err(format!("ambiguous: several records have {property} = {v:?}"), path));
+                }
+                let key = Key { by: By::Property, value: v, property: Some(property.clone()) };
+                match hits.into_iter().next() {
+                    Some(c) => (None, None, Some((c, key))),
+                    None => {
+                        return Ok((Outcome::Skip { reason: "no match (custom matching only updates)".into(), key: Some(key) }, vec![]))
+                    }
+                }
+            }
+            Keys::Standard { id, second } => {
+                let label_word = if kind == Kind::Accounts { "name" } else { "email" };
+                let id_val = match id {
+                    Some(p) => key_at(row, p, "the ID")?.map(|v| (v, p)),
+                    None => None,
+                };
+                let label_val = match second {
+                    Some(p) => key_at(row, p, &format!("the {label_word}"))?.map(|v| (v, p)),
+                    None => None,
+                };
+                if id_val.is_none() && label_val.is_none() {
+                    let mapped: Vec<String> = [id, second].into_iter().flatten().map(|p| format!("`{p}`")).collect();
+                    let first = id.as_ref().or(second.as_ref()).cloned().unwrap_or_default();
+                    return Err(row_err(format!("no key to match: {} blank or missing", mapped.join(" and ")), &first));
+                }
+                let found = self.find(kind, id_val.as_ref().map(|(v, p)| (v.as_str(), *p)), label_val.as_ref().map(|(v, p)| (v.as_str(), *p)))?;
+                (id_val.map(|(v, _)| v), label_val.map(|(v, _)| v), found)
+            }
+            Keys::None => return Err(RowError::Row("events are not matched".into(), None)),
+        };
+
+        if matches!(op, Op::Remove) {
+            return Ok(match found {
+                Some((c, key)) => {
+                    self.overlay.deleted.insert(c.target.clone());
+                    (Outcome::Delete { target: c.target, key }, warnings)
+                }
+                None => (Outcome::Skip { reason: "no match to delete".into(), key: None }, warnings),
+            });
+        }
+
+        let properties = properties(row, &m.properties, &mut warnings)?;
+        let account = if kind == Kind::Contacts { self.account_link(row, &mut warnings)? } else { None };
+        let (name, email) = match kind {
+            Kind::Accounts => (label_val.clone(), None),
+            _ => (None, label_val.clone()),
+        };
+
+        match found {
+            Some((cand, key)) => {
+                let mut external_id = None;
+                if let Some(id) = &id_val {
+                    match &cand.external_id {
+                        None => {
+                            external_id = Some(id.clone());
+                            let learned = Cand { external_id: Some(id.clone()), ..cand.clone() };
+                            self.overlay.add(kind, learned, None);
+                        }
+                        Some(stored) if stored != id => warnings.push(format!(
+                            "kept the stored ID {stored:?}; the row's ID {id:?} was not written"
+                        )),
+                        Some(_) => {}
+                    }
+                }
+                let record = Write { external_id, name, email, account, properties, ..Write::default() };
+                Ok((Outcome::Update { target: cand.target, key, record }, warnings))
+            }
+            None if m.behavior == Behavior::Update => {
+                let key = id_val
+                    .clone()
+                    .map(|v| Key { by: By::Id, value: v, property: None })
+                    .or_else(|| label_val.clone().map(|v| Key { by: label_by(kind), value: v, property: None }));
+                Ok((Outcome::Skip { reason: "no match (update only)".into(), key }, warnings))
+            }
+            None => {
+                let (n, target) = self.overlay.new_target();
+                let cand = Cand { target, external_id: id_val.clone(), account: account.as_ref().map(|l| l.target.clone()) };
+                self.overlay.add(kind, cand, label_val.as_deref());
+                let key = id_val
+                    .clone()
+                    .map(|v| Key { by: By::Id, value: v, property: None })
+                    .or_else(|| label_val.clone().map(|v| Key { by: label_by(kind), value: v, property: None }));
+                let properties = properties.into_iter().filter(|(_, v)| !v.is_null()).collect();
+                let record = Write { external_id: id_val, name, email, account, properties, ..Write::default() };
+                Ok((Outcome::Create { new: n, key, record }, warnings))
+            }
+        }
+    }
+
+    /// Contacts with `account` mapped: found by ID then name; created under upsert.
+    fn account_link(&mut self, row: &Map<String, Value>, warnings: &mut Vec<String>) -> Result<Option<Link>, RowError> {
+        let Some((id_path, name_path)) = &self.m.account else { return Ok(None) };
+        let id = match id_path {
+            Some(p) => key_at(row, p, "the account ID")?.map(|v| (v, p)),
+            None => None,
+        };
+        let name = match name_path {
+            Some(p) => key_at(row, p, "the account name")?.map(|v| (v, p)),
+            None => None,
+        };
+        if id.is_none() && name.is_none() {
+            warnings.push("not linked to an account: no account ID or name in this row".into());
+            return Ok(None);
+        }
+        let found = self.find(Kind::Accounts, id.as_ref().map(|(v, p)| (v.as_str(), *p)), name.as_ref().map(|(v, p)| (v.as_str(), *p)))?;
+        if let Some((c, key)) = found {
+            return Ok(Some(Link { target: c.target, key, create: None }));
+        }
+        let shown = id.as_ref().or(name.as_ref()).map(|(v, _)| v.clone()).unwrap_or_default();
+        if self.m.behavior == Behavior::Update {
+            warnings.push(format!("account {shown:?} not found; the contact stays unlinked (update only)"));
+            return Ok(None);
+        }
+        let (_, target) = self.overlay.new_target();
+        let id_v = id.map(|(v, _)| v);
+        let name_v = name.map(|(v, _)| v);
+        let cand = Cand { target: target.clone(), external_id: id_v.clone(), account: None };
+        self.overlay.add(Kind::Accounts, cand, name_v.as_deref());
+        let key = match &id_v {
+            Some(v) => Key { by: By::Id, value: v.clone(), property: None },
+            None => Key { by: By::Name, value: name_v.clone().unwrap_or_default(), property: None },
+        };
+        Ok(Some(Link { target, key, create: Some(NewAccount { external_id: id_v, name: name_v }) }))
+    }
+
+    fn event(&mut self, row: &Map<String, Value>) -> RowResult {
+        let Some(e) = &self.m.event else { return Err(RowError::Row("no event mapping".into(), None)) };
+        let mut warnings = Vec::new();
+        let event_type = match &e.event_type {
+            TypeSource::Value(v) => v.clone(),
+            TypeSource::Path(p) => match get(row, p) {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                Some(Value::Number(n)) => n.to_string(),
+                None | Some(Value::Null) | Some(Value::String(_)) => {
+                    return Err(row_err(format!("event type at `{p}` is blank or missing"), p))
+                }
+                Some(other) => return Err(row_err(format!("event type at `{p}` is {}; expected text", json_type(other)), p)),
+            },
+        };
+        let contact_id = match &e.contact_id {
+            Some(p) => key_at(row, p, "the contact ID")?.map(|v| (v, p)),
+            None => None,
+        };
+        let account_id = match &e.account_id {
+            Some(p) => key_at(row, p, "the account ID")?.map(|v| (v, p)),
+            None => None,
+        };
+        if contact_id.is_none() && account_id.is_none() {
+            let mapped: Vec<String> = [&e.contact_id, &e.account_id].into_iter().flatten().map(|p| format!("`{p}`")).collect();
+            let first = e.contact_id.as_ref().or(e.account_id.as_ref()).cloned().unwrap_or_default();
+            return Err(row_err(format!("no contact or account ID: {} blank or missing", mapped.join(" and ")), &first));
+        }
+        let mut contact = None;
+        let mut account = None;
+        if let Some((id, p)) = &contact_id {
+            let hits = self.lookup_external_id(Kind::Contacts, id)?;
+            if hits.len() > 1 {
+                return Err(row_err(format!("ambiguous: several contacts have ID {id:?}"), p));
+            }
+            let Some(c) = hits.into_iter().next() else {
+                return Err(row_err(format!("unknown contact {id:?}"), p));
+            };
+            if account_id.is_none() {
+                account = c.account.clone().map(|t| Link { target: t, key: Key { by: By::Contact, value: id.clone(), property: None }, create: None });
+            }
+            contact = Some(Link { target: c.target, key: Key { by: By::Id, value: id.clone(), property: None }, create: None });
+        }
+        if let Some((id, p)) = &account_id {
+            let hits = self.lookup_external_id(Kind::Accounts, id)?;
+            if hits.len() > 1 {
+                return Err(row_err(format!("ambiguous: several accounts have ID {id:?}"), p));
+            }
+            let Some(c) = hits.into_iter().next() else {
+                return Err(row_err(format!("unknown account {id:?}"), p));
+            };
+            account = Some(Link { target: c.target, key: Key { by: By::Id, value: id.clone(), property: None }, create: None });
+        }
+        let timestamp = match &e.timestamp {
+            None => None,
+            Some(p) => match get(row, p) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if s.trim().is_empty() => None,
+                Some(v) => Some(canonical(parse_timestamp(v).map_err(|msg| row_err(msg, p))?)),
+            },
+        };
+        let event_id = match &e.id {
+            Some(p) => key_at(row, p, "the event ID")?,
+            None => None,
+        };
+        let properties: Map<String, Value> =
+            properties(row, &self.m.properties, &mut warnings)?.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        if let Some(id) = &event_id {
+            if self.overlay.event_ids.contains(id) || self.dir.event_exists(id)? {
+                return Ok((Outcome::Duplicate { event_id: id.clone() }, warnings));
+            }
+            self.overlay.event_ids.insert(id.clone());
+        }
+        let (n, _) = self.overlay.new_target();
+        let record = Write { event_type: Some(event_type), contact, account, timestamp, event_id, properties, ..Write::default() };
+        Ok((Outcome::Create { new: n, key: None, record }, warnings))
+    }
+}
+
+fn label_by(kind: Kind) -> By {
+    if kind == Kind::Accounts {
+        By::Name
+    } else {
+        By::Email
+    }
+}
+
+/// The row's properties per the mapping: `path` (default the row), then `include` / `exclude`.
+fn properties(row: &Map<String, Value>, src: &PropertySource, warnings: &mut Vec<String>) -> Result<Map<String, Value>, RowError> {
+    let base: &Map<String, Value> = if src.path.is_root() {
+        row
+    } else {
+        match get(row, &src.path) {
+            Some(Value::Object(m)) => m,
+            None | Some(Value::Null) => {
+                warnings.push(format!("no properties: `{}` is missing in this row", src.path));
+                return Ok(Map::new());
+            }
+            Some(other) => {
+                return Err(row_err(format!("properties at `{}` are {}; expected an object", src.path, json_type(other)), &src.path))
+            }
+        }
+    };
+    let keep = |k: &String| {
+        src.include.as_ref().is_none_or(|inc| inc.iter().any(|i| i == k)) && !src.exclude.iter().any(|x| x == k)
+    };
+    Ok(base.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+}

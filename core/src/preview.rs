@@ -1,0 +1,93 @@
+//! One call from body bytes to an answer, shared by the golden cases, the WASM face and the CLI's
+//! pure preview. The JSON it returns is the contract the playground reads.
+
+use crate::directory::{Directory, MemoryDirectory};
+use crate::mapping::Mapping;
+use crate::payload::{content_kind, parse_body};
+use crate::plan::Plan;
+use crate::planner::{plan, PlanError};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub code: String,
+    /// The HTTP status the listener would answer.
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PreviewOutput {
+    Plan { ok: bool, plan: Plan },
+    ConnectionTest { ok: bool, connection_test: bool },
+    Failed { ok: bool, error: Problem },
+}
+
+impl PreviewOutput {
+    pub fn failed(code: &str, status: u16, detail: String, field: Option<String>) -> Self {
+        PreviewOutput::Failed { ok: false, error: Problem { code: code.into(), status, detail, field } }
+    }
+}
+
+/// Body bytes + content type + mapping + directory → what the listener would do.
+pub fn preview_bytes(body: &[u8], content_type: Option<&str>, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {
+    let parsed = content_kind(content_type).and_then(|k| parse_body(body, k));
+    match parsed {
+        Err(e) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
+        Ok(None) => PreviewOutput::ConnectionTest { ok: true, connection_test: true },
+        Ok(Some(v)) => preview_value(&v, mapping, dir),
+    }
+}
+
+pub fn preview_value(body: &Value, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {
+    let compiled = match mapping.compile() {
+        Ok(c) => c,
+        Err(e) => return PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)),
+    };
+    match plan(body, &compiled, dir) {
+        Ok(plan) => PreviewOutput::Plan { ok: !plan.has_errors(), plan },
+        Err(PlanError::Payload(e)) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
+        Err(PlanError::Directory(e)) => PreviewOutput::failed("store_unavailable", 503, e.to_string(), None),
+    }
+}
+
+/// Runs one golden case document: `{payload | payload_raw | payload_form, mapping, existing?}`.
+/// Returns the output as JSON (compared with the case's `expect`).
+pub fn run_case(case: &Value) -> Value {
+    let out = run_case_inner(case);
+    serde_json::to_value(out).unwrap_or(Value::Null)
+}
+
+fn run_case_inner(case: &Value) -> PreviewOutput {
+    let mapping = match case.get("mapping").map(Mapping::from_value) {
+        None => return PreviewOutput::failed("invalid_case", 400, "case has no mapping".into(), None),
+        Some(Err(e)) => return PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)),
+        Some(Ok(m)) => m,
+    };
+    let dir = match case.get("existing") {
+        None | Some(Value::Null) => MemoryDirectory::new(&Default::default()),
+        Some(v) => match MemoryDirectory::from_json(v) {
+            Ok(d) => d,
+            Err(e) => return PreviewOutput::failed("invalid_case", 400, e, None),
+        },
+    };
+    if let Some(raw) = case.get("payload_raw").and_then(Value::as_str) {
+        let ct = case.get("content_type").and_then(Value::as_str);
+        return preview_bytes(raw.as_bytes(), ct, &mapping, &dir);
+    }
+    if let Some(form) = case.get("payload_form").and_then(Value::as_str) {
+        return preview_bytes(form.as_bytes(), Some("application/x-www-form-urlencoded"), &mapping, &dir);
+    }
+    match case.get("payload") {
+        None => PreviewOutput::failed("invalid_case", 400, "case has no payload".into(), None),
+        Some(v) => {
+            let bytes = serde_json::to_vec(v).unwrap_or_default();
+            preview_bytes(&bytes, Some("application/json"), &mapping, &dir)
+        }
+    }
+}
+

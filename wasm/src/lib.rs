@@ -1,0 +1,1 @@
+//! Thin wasm-bindgen face over inlet-core (filled by the WebAssembly issue).
