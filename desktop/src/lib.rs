@@ -1,0 +1,1 @@
+//! Inlet host library.
