@@ -4,6 +4,7 @@ BENCH_TARGETS += bench-core
 
 .PHONY: test-core bench-core
 test-core:
+	$(CARGO) test -p inlet-core
 	$(CARGO) test -p inlet-core -p inlet-tests --test golden
 	$(CARGO) build -p inlet-core --target wasm32-unknown-unknown
 	@! $(CARGO) tree -p inlet-core -e normal --prefix none | grep -E '^(tokio|rusqlite|hyper|reqwest|libsqlite3-sys|getrandom|wasm-bindgen) ' \

@@ -102,7 +102,8 @@ pub fn plan_with_limit(body: &Value, m: &Compiled, dir: &dyn Directory, max_rows
     for (index, slot) in slots.into_iter().enumerate() {
         let result = match slot {
             Ok(row) => p.row(row),
-            Err(msg) => Err(RowError::Row(msg, Some(format!("[{index}]")))),
+            // The element is not a row, so its path is its place in the body (`data[3]`).
+            Err(msg) => Err(RowError::Row(msg, Some(m.wrapper.child_index(index).to_string()))),
         };
         let (outcome, warnings) = match result {
             Ok(ok) => ok,
@@ -236,13 +237,17 @@ impl Planner<'_> {
                 let hits = self.dir.by_property(kind, property, &v)?;
                 let hits = self.merge(kind, hits, None);
                 if hits.len() > 1 {
-                    return Err(row_err(format!("ambiguous: several records have {property} = {v:?}"), path));
+                    return Err(row_err(format!("ambiguous: several {} have {property} = {v:?}", kind.as_str()), path));
                 }
                 let key = Key { by: By::Property, value: v, property: Some(property.clone()) };
                 match hits.into_iter().next() {
                     Some(c) => (None, None, Some((c, key))),
                     None => {
-                        return Ok((Outcome::Skip { reason: "no match (custom matching only updates)".into(), key: Some(key) }, vec![]))
+                        let reason = match op {
+                            Op::Remove => "no match to delete",
+                            Op::Write => "no match (custom matching only updates)",
+                        };
+                        return Ok((Outcome::Skip { reason: reason.into(), key: Some(key) }, vec![]));
                     }
                 }
             }
@@ -267,13 +272,21 @@ impl Planner<'_> {
             Keys::None => return Err(RowError::Row("events are not matched".into(), None)),
         };
 
+        // The key a row that found nothing is shown with: its ID, else its name or email.
+        let tried = |id_val: &Option<String>, label_val: &Option<String>| {
+            id_val
+                .clone()
+                .map(|v| Key { by: By::Id, value: v, property: None })
+                .or_else(|| label_val.clone().map(|v| Key { by: label_by(kind), value: v, property: None }))
+        };
+
         if matches!(op, Op::Remove) {
             return Ok(match found {
                 Some((c, key)) => {
                     self.overlay.deleted.insert(c.target.clone());
                     (Outcome::Delete { target: c.target, key }, warnings)
                 }
-                None => (Outcome::Skip { reason: "no match to delete".into(), key: None }, warnings),
+                None => (Outcome::Skip { reason: "no match to delete".into(), key: tried(&id_val, &label_val) }, warnings),
             });
         }
 
@@ -303,21 +316,16 @@ impl Planner<'_> {
                 let record = Write { external_id, name, email, account, properties, ..Write::default() };
                 Ok((Outcome::Update { target: cand.target, key, record }, warnings))
             }
+            // Nothing is written, so warnings about what would have been (an unlinked account,
+            // missing properties) would only mislead; errors in the row were reported above.
             None if m.behavior == Behavior::Update => {
-                let key = id_val
-                    .clone()
-                    .map(|v| Key { by: By::Id, value: v, property: None })
-                    .or_else(|| label_val.clone().map(|v| Key { by: label_by(kind), value: v, property: None }));
-                Ok((Outcome::Skip { reason: "no match (update only)".into(), key }, warnings))
+                Ok((Outcome::Skip { reason: "no match (update only)".into(), key: tried(&id_val, &label_val) }, Vec::new()))
             }
             None => {
                 let (n, target) = self.overlay.new_target();
                 let cand = Cand { target, external_id: id_val.clone(), account: account.as_ref().map(|l| l.target.clone()) };
                 self.overlay.add(kind, cand, label_val.as_deref());
-                let key = id_val
-                    .clone()
-                    .map(|v| Key { by: By::Id, value: v, property: None })
-                    .or_else(|| label_val.clone().map(|v| Key { by: label_by(kind), value: v, property: None }));
+                let key = tried(&id_val, &label_val);
                 let properties = properties.into_iter().filter(|(_, v)| !v.is_null()).collect();
                 let record = Write { external_id: id_val, name, email, account, properties, ..Write::default() };
                 Ok((Outcome::Create { new: n, key, record }, warnings))
@@ -455,7 +463,7 @@ fn properties(row: &Map<String, Value>, src: &PropertySource, warnings: &mut Vec
         match get(row, &src.path) {
             Some(Value::Object(m)) => m,
             None | Some(Value::Null) => {
-                warnings.push(format!("no properties: `{}` is missing in this row", src.path));
+                warnings.push(format!("no properties: `{}` is missing or null in this row", src.path));
                 return Ok(Map::new());
             }
             Some(other) => {
@@ -467,4 +475,68 @@ fn properties(row: &Map<String, Value>, src: &PropertySource, warnings: &mut Vec
         src.include.as_ref().is_none_or(|inc| inc.iter().any(|i| i == k)) && !src.exclude.iter().any(|x| x == k)
     };
     Ok(base.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::MemoryDirectory;
+    use crate::mapping::Mapping;
+    use serde_json::json;
+
+    fn run(mapping: Value, existing: Value, body: Value) -> Plan {
+        let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
+        let dir = MemoryDirectory::from_json(&existing).unwrap();
+        plan(&body, &m, &dir).unwrap()
+    }
+
+    #[test]
+    fn an_update_only_skip_carries_no_warnings_about_what_it_did_not_write() {
+        let p = run(
+            json!({"version": 1, "kind": "contacts", "behavior": "update", "match": {"id": "id"}, "account": {"name": "company"},
+                   "properties": {"path": "traits"}}),
+            json!({}),
+            json!({"id": "u1", "company": "Nowhere"}),
+        );
+        assert_eq!(p.rows[0].outcome, Outcome::Skip { reason: "no match (update only)".into(), key: Some(Key { by: By::Id, value: "u1".into(), property: None }) });
+        assert!(p.rows[0].warnings.is_empty(), "{:?}", p.rows[0].warnings);
+    }
+
+    #[test]
+    fn a_non_object_element_is_named_by_its_place_in_the_body() {
+        let p = run(json!({"version": 1, "kind": "accounts", "wrapper_path": "data", "match": {"id": "id"}}), json!({}), json!({"data": [{"id": 1}, 7]}));
+        match &p.rows[1].outcome {
+            Outcome::Error { path, .. } => assert_eq!(path.as_deref(), Some("data[1]")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_delete_that_finds_nothing_says_so_and_shows_the_key() {
+        let custom = run(
+            json!({"version": 1, "kind": "accounts", "operation_path": "op", "on_removed": "delete", "match": {"custom": {"path": "d", "property": "d"}}}),
+            json!({}),
+            json!({"op": "deleted", "d": "x"}),
+        );
+        assert!(matches!(&custom.rows[0].outcome, Outcome::Skip { reason, key: Some(_) } if reason == "no match to delete"));
+        let standard = run(
+            json!({"version": 1, "kind": "contacts", "operation_path": "op", "on_removed": "delete", "match": {"email": "e"}}),
+            json!({}),
+            json!({"op": "removed", "e": "a@example.com"}),
+        );
+        assert_eq!(
+            standard.rows[0].outcome,
+            Outcome::Skip { reason: "no match to delete".into(), key: Some(Key { by: By::Email, value: "a@example.com".into(), property: None }) }
+        );
+    }
+
+    #[test]
+    fn custom_ambiguity_names_the_kind() {
+        let p = run(
+            json!({"version": 1, "kind": "contacts", "match": {"custom": {"path": "d", "property": "d"}}}),
+            json!({"contacts": [{"properties": {"d": "x"}}, {"properties": {"d": "x"}}]}),
+            json!({"d": "x"}),
+        );
+        assert!(matches!(&p.rows[0].outcome, Outcome::Error { error, .. } if error.starts_with("ambiguous: several contacts")));
+    }
 }

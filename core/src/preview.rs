@@ -2,7 +2,7 @@
 //! pure preview. The JSON it returns is the contract the playground reads.
 
 use crate::directory::{Directory, MemoryDirectory};
-use crate::mapping::Mapping;
+use crate::mapping::{Compiled, Mapping, MappingError};
 use crate::payload::{content_kind, parse_body};
 use crate::plan::Plan;
 use crate::planner::{plan, PlanError};
@@ -33,22 +33,34 @@ impl PreviewOutput {
     }
 }
 
-/// Body bytes + content type + mapping + directory → what the listener would do.
+/// Body bytes + content type + mapping + directory → what the listener would do. The mapping is
+/// checked first: a preview of an invalid mapping says so whatever the body holds.
 pub fn preview_bytes(body: &[u8], content_type: Option<&str>, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {
+    let compiled = match mapping.compile() {
+        Ok(c) => c,
+        Err(e) => return invalid_mapping(e),
+    };
     let parsed = content_kind(content_type).and_then(|k| parse_body(body, k));
     match parsed {
         Err(e) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
         Ok(None) => PreviewOutput::ConnectionTest { ok: true, connection_test: true },
-        Ok(Some(v)) => preview_value(&v, mapping, dir),
+        Ok(Some(v)) => preview_compiled(&v, &compiled, dir),
     }
 }
 
 pub fn preview_value(body: &Value, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {
-    let compiled = match mapping.compile() {
-        Ok(c) => c,
-        Err(e) => return PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)),
-    };
-    match plan(body, &compiled, dir) {
+    match mapping.compile() {
+        Ok(c) => preview_compiled(body, &c, dir),
+        Err(e) => invalid_mapping(e),
+    }
+}
+
+fn invalid_mapping(e: MappingError) -> PreviewOutput {
+    PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field))
+}
+
+fn preview_compiled(body: &Value, compiled: &Compiled, dir: &dyn Directory) -> PreviewOutput {
+    match plan(body, compiled, dir) {
         Ok(plan) => PreviewOutput::Plan { ok: !plan.has_errors(), plan },
         Err(PlanError::Payload(e)) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
         Err(PlanError::Directory(e)) => PreviewOutput::failed("store_unavailable", 503, e.to_string(), None),
@@ -91,3 +103,20 @@ fn run_case_inner(case: &Value) -> PreviewOutput {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::EmptyDirectory;
+
+    #[test]
+    fn an_invalid_mapping_is_reported_before_the_body_is_read() {
+        let m = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{}}"#).unwrap();
+        for body in [&b"not json"[..], b"", b"{}"] {
+            match preview_bytes(body, Some("application/json"), &m, &EmptyDirectory) {
+                PreviewOutput::Failed { error, .. } => assert_eq!((error.code.as_str(), error.field.as_deref()), ("invalid_mapping", Some("match"))),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}

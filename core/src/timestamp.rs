@@ -1,7 +1,7 @@
 //! Event timestamps: ISO 8601 / RFC 3339 only (DESIGN §5). A date alone is midnight UTC, no offset
 //! means UTC, epoch numbers are refused (seconds or milliseconds? a guess would silently corrupt).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 
 /// The canonical form stored and shown: RFC 3339 in UTC, fractions kept when present.
@@ -29,23 +29,82 @@ fn parse_str(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    // RFC 3339 allows a space for `T`; ISO 8601 allows `+0100` and `+01`.
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%:z"] {
-        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
-            return Some(dt.with_timezone(&Utc));
+    // ISO 8601 extended format, read strictly by hand: `YYYY-MM-DD`, then `T`, `t` or a space,
+    // `hh:mm[:ss[.fff]]`, then `Z`, `±hh:mm`, `±hhmm`, `±hh` or nothing (UTC).
+    let b = s.as_bytes();
+    let date = parse_date(b.get(..10)?)?;
+    if b.len() == 10 {
+        return date.and_hms_opt(0, 0, 0).map(|n| n.and_utc());
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let rest = &s[11..];
+    let (time, offset) = split_zone(rest)?;
+    let naive = date.and_time(parse_time(time)?);
+    let zone = FixedOffset::east_opt(offset)?;
+    zone.from_local_datetime(&naive).single().map(|dt| dt.with_timezone(&Utc))
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(digits(&b[..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+}
+
+/// `hh:mm`, `hh:mm:ss`, `hh:mm:ss.f…` (a comma works too, as ISO 8601 allows).
+fn parse_time(t: &str) -> Option<NaiveTime> {
+    let b = t.as_bytes();
+    if b.len() < 5 || b[2] != b':' {
+        return None;
+    }
+    let (h, m) = (digits(&b[..2])?, digits(&b[3..5])?);
+    let (mut sec, mut nano) = (0, 0);
+    if b.len() > 5 {
+        if b[5] != b':' || b.len() < 8 {
+            return None;
+        }
+        sec = digits(&b[6..8])?;
+        if b.len() > 8 {
+            if !matches!(b[8], b'.' | b',') {
+                return None;
+            }
+            let frac = &b[9..];
+            digits(frac)?;
+            // Nanoseconds: the first nine digits, right-padded.
+            nano = frac.iter().take(9).chain(std::iter::repeat(&b'0')).take(9).fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
         }
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(naive.and_utc());
-        }
+    NaiveTime::from_hms_nano_opt(h, m, sec, nano)
+}
+
+/// Splits the zone off a time: seconds east of UTC (`Z` and no zone are UTC).
+fn split_zone(rest: &str) -> Option<(&str, i32)> {
+    if let Some(t) = rest.strip_suffix(['Z', 'z']) {
+        return Some((t, 0));
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if s.len() == 10 {
-            return d.and_hms_opt(0, 0, 0).map(|n| n.and_utc());
-        }
+    let Some(pos) = rest.rfind(['+', '-']) else { return Some((rest, 0)) };
+    let (time, zone) = rest.split_at(pos);
+    let sign = if zone.starts_with('-') { -1 } else { 1 };
+    let z = &zone.as_bytes()[1..];
+    let (h, m) = match z.len() {
+        2 => (digits(z)?, 0),
+        4 => (digits(&z[..2])?, digits(&z[2..])?),
+        5 if z[2] == b':' => (digits(&z[..2])?, digits(&z[3..])?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
     }
-    None
+    Some((time, sign * (h * 3600 + m * 60) as i32))
 }
 
 #[cfg(test)]
@@ -66,6 +125,33 @@ mod tests {
         assert_eq!(ok("2024-05-01T12:00:00"), "2024-05-01T12:00:00Z");
         assert_eq!(ok("2024-05-01 12:00:00"), "2024-05-01T12:00:00Z");
         assert_eq!(ok("2024-05-01T12:00:00+0200"), "2024-05-01T10:00:00Z");
+    }
+
+    #[test]
+    fn iso_forms_beyond_rfc_3339_are_accepted() {
+        // Seconds left out, with and without a zone (they were refused with a zone before).
+        assert_eq!(ok("2024-05-01T12:00Z"), "2024-05-01T12:00:00Z");
+        assert_eq!(ok("2024-05-01T12:00+01:00"), "2024-05-01T11:00:00Z");
+        assert_eq!(ok("2024-05-01T12:00"), "2024-05-01T12:00:00Z");
+        assert_eq!(ok("2024-05-01 12:00-0130"), "2024-05-01T13:30:00Z");
+        assert_eq!(ok("2024-05-01T12:00:00+01"), "2024-05-01T11:00:00Z");
+        assert_eq!(ok("2024-05-01T12:00:00.5"), "2024-05-01T12:00:00.500Z");
+        assert_eq!(ok("2024-05-01T12:00:00,25+00:00"), "2024-05-01T12:00:00.250Z");
+        assert_eq!(ok("2024-05-01T12:00:00.1234567891Z"), "2024-05-01T12:00:00.123456789Z");
+        assert_eq!(ok("2024-05-01t12:00:00z"), "2024-05-01T12:00:00Z");
+        assert_eq!(ok("2024-12-31T23:30:00-01:00"), "2025-01-01T00:30:00Z");
+    }
+
+    #[test]
+    fn near_misses_are_refused() {
+        for s in [
+            "2024-5-1", "2024-05-1", "2024-05-01T1:00:00Z", "2024-05-01T12", "2024-05-01T12Z", "2024-05-01T12:00:0Z",
+            "2024-05-01T12:00:00+25:00", "2024-05-01T12:00:00+01:0", "2024-05-01T12:00:00.Z", "2024-05-01T24:00:00Z",
+            "2024-05-01X12:00:00Z", "2024-05-01T12:00:00ZZ", "+2024-05-01", "2024-05-01T12:00:00 +01:00", "",
+            "2024-05-01T12:60Z", "2024-02-30T00:00:00Z", "１２３４-05-01",
+        ] {
+            assert!(parse_timestamp(&json!(s)).is_err(), "{s:?} should be refused");
+        }
     }
 
     #[test]
