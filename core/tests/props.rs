@@ -1,0 +1,220 @@
+//! Property tests: the path language round-trips, and no JSON body, bytes or existing records can
+//! make planning panic, whatever valid mapping is used.
+
+use inlet_core::directory::{MemoryDirectory, SampleAccount, SampleContact, Snapshot};
+use inlet_core::path::{Path, Segment};
+use inlet_core::preview::{preview_bytes, preview_value, PreviewOutput};
+use inlet_core::{plan, Mapping, Outcome};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+// ---------------------------------------------------------------- paths
+
+/// Keys people (and fuzzers) put in JSON: plain words, dots, quotes, backslashes, brackets,
+/// spaces, `$`, digits, unicode, and the empty key.
+fn awkward_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z_][a-z0-9_-]{0,8}",
+        "[0-9]{1,3}",
+        "[ .\\[\\]\"'\\\\$a-z]{0,6}",
+        "\\PC{0,6}",
+        Just(String::new()),
+        Just("first.name".to_string()),
+        Just("$".to_string()),
+        Just("a\"b".to_string()),
+        Just(" padded ".to_string()),
+        Just("é名🙂".to_string()),
+    ]
+}
+
+fn segment() -> impl Strategy<Value = Segment> {
+    prop_oneof![3 => awkward_key().prop_map(Segment::Key), 1 => (0usize..100_000).prop_map(Segment::Index)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_printed_path_parses_back_to_itself(segments in prop::collection::vec(segment(), 0..6)) {
+        let p = Path::new(segments);
+        let text = p.to_string();
+        let back = Path::parse(&text);
+        prop_assert_eq!(back.as_ref(), Ok(&p), "printed as {:?}", text);
+    }
+
+    #[test]
+    fn any_text_parses_or_fails_without_panicking_and_round_trips_if_it_parses(s in "\\PC{0,24}|[$.\\[\\]\"'a-z0-9 \\\\]{0,16}") {
+        if let Ok(p) = Path::parse(&s) {
+            let again = Path::parse(&p.to_string());
+            prop_assert_eq!(again, Ok(p));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- planning
+
+/// Field names the mappings below refer to, so that generated rows actually hit them.
+const KEYS: &[&str] = &[
+    "id", "name", "email", "op", "operation", "data", "rows", "batch", "company", "company_id", "traits", "event",
+    "userId", "user_id", "account", "at", "message_id", "domain", "properties", "x",
+];
+
+/// Values that collide on purpose: the same ID as a number and as text, case variants of a name
+/// or email, blanks, operations.
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-3i64..50).prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        prop::sample::select(vec![
+            "", " ", "1", "42", "42.0", "Acme", "ACME", " acme ", "a@example.com", "A@Example.com", "added", "changed",
+            "removed", "deleted", "upsert", "bogus", "2024-05-01T12:00:00Z", "2024-05-01", "2024-05-01T12:00+01:00",
+            "1714564800", "garbage", "org_1", "u_9", "m1", "é名🙂",
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
+        "\\PC{0,12}".prop_map(Value::String),
+    ]
+}
+
+fn json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![4 => prop::sample::select(KEYS).prop_map(str::to_string), 1 => "\\PC{0,6}"];
+    scalar().prop_recursive(4, 48, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// Valid mappings of all three kinds, with and without wrappers, operations, custom matching,
+/// account links, timestamps, event IDs and property paths.
+const MAPPINGS: &[&str] = &[
+    r#"{"version":1,"kind":"accounts","match":{"id":"id","name":"name"}}"#,
+    r#"{"version":1,"kind":"accounts","behavior":"update","match":{"name":"company.name"},"properties":{"path":"traits"}}"#,
+    r#"{"version":1,"kind":"accounts","wrapper_path":"rows","operation_path":"op","on_removed":"delete","match":{"id":"id"},"properties":{"exclude":["op"]}}"#,
+    r#"{"version":1,"kind":"accounts","wrapper_path":"data","operation_path":"operation","match":{"custom":{"path":"domain","property":"domain"}}}"#,
+    r#"{"version":1,"kind":"accounts","operation_path":"op","on_removed":"delete","match":{"custom":{"path":"x","property":"x"}}}"#,
+    r#"{"version":1,"kind":"contacts","match":{"id":"user_id","email":"email"},"account":{"id":"company_id","name":"company.name"}}"#,
+    r#"{"version":1,"kind":"contacts","behavior":"update","wrapper_path":"batch","match":{"id":"userId","email":"traits.email"},"account":{"name":"company"},"properties":{"path":"traits","include":["name","x"]}}"#,
+    r#"{"version":1,"kind":"contacts","wrapper_path":"data","operation_path":"operation","on_removed":"delete","match":{"id":"id","email":"email"}}"#,
+    r#"{"version":1,"kind":"contacts","match":{"custom":{"path":"id","property":"id"}},"account":{"id":"account"}}"#,
+    r#"{"version":1,"kind":"events","event":{"type":{"path":"event"},"contact_id":"userId","timestamp":"at","id":"message_id"}}"#,
+    r#"{"version":1,"kind":"events","wrapper_path":"batch","operation_path":"op","event":{"type":{"value":"Ping"},"account_id":"account","contact_id":"user_id","id":"id"},"properties":{"path":"properties"}}"#,
+    r#"{"version":1,"kind":"events","event":{"type":{"path":"name"},"account_id":"id","timestamp":"at"},"properties":{"exclude":["id"]}}"#,
+];
+
+fn mapping() -> impl Strategy<Value = Mapping> {
+    prop::sample::select(MAPPINGS).prop_map(|m| Mapping::from_json(m).expect("the test's mappings are valid"))
+}
+
+fn opt_text() -> impl Strategy<Value = Option<String>> {
+    prop::option::of(prop::sample::select(vec!["", " ", "1", "42", "Acme", "acme", "a@example.com", "A@EXAMPLE.COM", "org_1", "u_9"]).prop_map(str::to_string))
+}
+
+fn stored_properties() -> impl Strategy<Value = Map<String, Value>> {
+    prop::collection::vec((prop::sample::select(KEYS).prop_map(str::to_string), scalar()), 0..3)
+        .prop_map(|kv| kv.into_iter().collect::<Map<_, _>>())
+}
+
+fn snapshot() -> impl Strategy<Value = Snapshot> {
+    let account = (opt_text(), opt_text(), stored_properties())
+        .prop_map(|(external_id, name, properties)| SampleAccount { id: None, external_id, name, properties });
+    let contact = (opt_text(), opt_text(), prop::option::of(prop::sample::select(vec!["a1", "a2", "a9"])), stored_properties())
+        .prop_map(|(external_id, email, account, properties)| SampleContact {
+            id: None,
+            external_id,
+            email,
+            account: account.map(str::to_string),
+            properties,
+        });
+    (
+        prop::collection::vec(account, 0..4),
+        prop::collection::vec(contact, 0..4),
+        prop::collection::vec(prop::sample::select(vec!["m1", "42", "u_9"]).prop_map(str::to_string), 0..3),
+    )
+        .prop_map(|(accounts, contacts, event_ids)| Snapshot { accounts, contacts, event_ids })
+}
+
+/// Checks that hold for every plan: one row plan per row in order, consistent counts, and each
+/// created record numbered once.
+fn check_plan(out: &PreviewOutput) -> Result<(), TestCaseError> {
+    if let PreviewOutput::Plan { ok, plan } = out {
+        prop_assert_eq!(plan.summary.rows, plan.rows.len());
+        let s = plan.summary;
+        prop_assert_eq!(s.create + s.update + s.delete + s.skip + s.duplicate + s.error, s.rows);
+        prop_assert_eq!(*ok, s.error == 0);
+        let mut news = HashSet::new();
+        for (i, r) in plan.rows.iter().enumerate() {
+            prop_assert_eq!(r.index, i);
+            if let Outcome::Create { new, .. } = &r.outcome {
+                prop_assert!(news.insert(*new), "new record {} numbered twice", new);
+            }
+            if let Outcome::Create { record, .. } = &r.outcome {
+                prop_assert!(record.properties.values().all(|v| !v.is_null()), "a create writes a null property");
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn planning_any_json_never_panics(body in json(), m in mapping(), snap in snapshot()) {
+        let dir = MemoryDirectory::new(&snap);
+        let out = preview_value(&body, &m, &dir);
+        check_plan(&out)?;
+        // The same input plans the same way (no hidden state, no randomness).
+        prop_assert_eq!(preview_value(&body, &m, &dir), out);
+    }
+
+    #[test]
+    fn planning_rows_under_every_wrapper_never_panics(rows in prop::collection::vec(json(), 0..12), op in scalar(), m in mapping(), snap in snapshot()) {
+        // Put the rows where the mappings look for them, with an envelope operation.
+        let dir = MemoryDirectory::new(&snap);
+        for wrapper in ["rows", "data", "batch"] {
+            let body = serde_json::json!({ wrapper: rows.clone(), "op": op.clone(), "operation": op.clone() });
+            check_plan(&preview_value(&body, &m, &dir))?;
+        }
+        check_plan(&preview_value(&Value::Array(rows), &m, &dir))?;
+    }
+
+    #[test]
+    fn any_bytes_under_any_content_type_never_panic(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        ct in prop::option::of(prop::sample::select(vec!["application/json", "application/x-www-form-urlencoded", "text/plain", "application/vnd.x+json; charset=utf-8", ""])),
+        m in mapping(),
+    ) {
+        let dir = MemoryDirectory::new(&Snapshot::default());
+        check_plan(&preview_bytes(&bytes, ct, &m, &dir))?;
+    }
+
+    #[test]
+    fn json_text_as_bytes_never_panics(body in json(), m in mapping(), form in any::<bool>()) {
+        let dir = MemoryDirectory::new(&Snapshot::default());
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let ct = if form { "application/x-www-form-urlencoded" } else { "application/json" };
+        check_plan(&preview_bytes(&bytes, Some(ct), &m, &dir))?;
+    }
+}
+
+#[test]
+fn every_mapping_of_the_property_tests_is_valid() {
+    for m in MAPPINGS {
+        Mapping::from_json(m).unwrap().compile().unwrap_or_else(|e| panic!("{m}: {e}"));
+    }
+}
+
+#[test]
+fn plan_is_reachable_directly_too() {
+    // The planner's own entry point, not only the preview's.
+    let m = Mapping::from_json(MAPPINGS[0]).unwrap().compile().unwrap();
+    let dir = MemoryDirectory::new(&Snapshot::default());
+    let p = plan(&serde_json::json!([{"id": 1}, {"name": "A"}]), &m, &dir).unwrap();
+    assert_eq!(p.summary.create, 2);
+}
