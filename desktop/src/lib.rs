@@ -1,1 +1,12 @@
-//! Inlet host library.
+//! Inlet's host: the SQLite store, the webhook listener, the service layer shared by the CLI and the
+//! desktop shell. Data flows one way: HTTP body → `listener` (admit) → `ingest` → `inlet_core`
+//! (plan) → `store` (apply), answered after commit.
+
+pub mod ids;
+pub mod ingest;
+pub mod paths;
+pub mod secret;
+pub mod service;
+pub mod store;
+
+pub use service::{ServiceError, Services};

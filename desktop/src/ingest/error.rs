@@ -1,0 +1,196 @@
+//! Every answer the webhook gives, in one place: the HTTP status, the stable `error.code`, the
+//! `detail` a sender can act on, and the JSON body (DESIGN §6). Store internals never reach a body:
+//! a store failure says "unavailable" and the details go to the log.
+
+use inlet_core::{PayloadError, Plan};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Seconds a sender should wait after a 429 or 503.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// A request that is not written, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IngestError {
+    #[error("no connection with this id")]
+    NotFound,
+    #[error("this endpoint accepts POST (and HEAD or GET to test the connection)")]
+    MethodNotAllowed,
+    #[error("the Authorization header is missing or wrong")]
+    Unauthorized,
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error("the body could not be read: {0}")]
+    BodyUnreadable(String),
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    #[error("{count} of the rows have errors; nothing was written")]
+    RowErrors { count: usize, rows: Vec<RowError> },
+    #[error("too many requests are waiting to be written; retry later")]
+    Overloaded,
+    #[error("the store is unavailable; retry later")]
+    StoreUnavailable,
+    #[error("something went wrong inside Inlet; the request was not written")]
+    Internal,
+}
+
+/// One row's error as a 422 lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub index: usize,
+    pub error: String,
+    pub path: Option<String>,
+}
+
+impl IngestError {
+    pub fn status(&self) -> u16 {
+        match self {
+            IngestError::NotFound => 404,
+            IngestError::MethodNotAllowed => 405,
+            IngestError::Unauthorized => 401,
+            IngestError::BodyTooLarge { .. } => 413,
+            IngestError::BodyUnreadable(_) => 400,
+            IngestError::Payload(e) => e.status(),
+            IngestError::RowErrors { .. } => 422,
+            IngestError::Overloaded => 429,
+            IngestError::StoreUnavailable => 503,
+            IngestError::Internal => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::NotFound => "not_found",
+            IngestError::MethodNotAllowed => "method_not_allowed",
+            IngestError::Unauthorized => "unauthorized",
+            IngestError::BodyTooLarge { .. } => "body_too_large",
+            IngestError::BodyUnreadable(_) => "body_unreadable",
+            IngestError::Payload(e) => e.code(),
+            IngestError::RowErrors { .. } => "row_errors",
+            IngestError::Overloaded => "overloaded",
+            IngestError::StoreUnavailable => "store_unavailable",
+            IngestError::Internal => "internal",
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        matches!(self, IngestError::Overloaded | IngestError::StoreUnavailable).then_some(RETRY_AFTER_SECS)
+    }
+
+    /// `{"code", "detail"}`, as logged and answered.
+    pub fn problem(&self) -> Value {
+        json!({"code": self.code(), "detail": self.to_string()})
+    }
+
+    pub fn rows(&self) -> &[RowError] {
+        match self {
+            IngestError::RowErrors { rows, .. } => rows,
+            _ => &[],
+        }
+    }
+
+    pub fn answer(&self, request_id: &str) -> Answer {
+        Answer {
+            status: self.status(),
+            body: json!({"ok": false, "request_id": request_id, "error": self.problem(), "rows": self.rows()}),
+            retry_after: self.retry_after(),
+        }
+    }
+
+    /// The row errors of a plan (every one of them).
+    pub fn from_plan(plan: &Plan) -> IngestError {
+        let rows: Vec<RowError> = plan
+            .rows
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                inlet_core::Outcome::Error { error, path } => Some(RowError { index: r.index, error: error.clone(), path: path.clone() }),
+                _ => None,
+            })
+            .collect();
+        IngestError::RowErrors { count: rows.len(), rows }
+    }
+}
+
+/// What the webhook answers: status, JSON body, and `Retry-After` seconds when it asks to retry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub retry_after: Option<u64>,
+}
+
+impl Answer {
+    pub fn written(request_id: &str, plan: &Plan) -> Answer {
+        let s = plan.summary;
+        Answer {
+            status: 200,
+            body: json!({
+                "ok": true, "request_id": request_id, "rows": s.rows, "created": s.create, "updated": s.update,
+                "deleted": s.delete, "skipped": s.skip, "duplicates": s.duplicate,
+            }),
+            retry_after: None,
+        }
+    }
+
+    pub fn connection_test(request_id: &str) -> Answer {
+        Answer {
+            status: 200,
+            body: json!({
+                "ok": true, "request_id": request_id, "connection_test": true, "rows": 0, "created": 0, "updated": 0,
+                "deleted": 0, "skipped": 0, "duplicates": 0,
+            }),
+            retry_after: None,
+        }
+    }
+
+    pub fn not_written(request_id: &str, reason: &str) -> Answer {
+        Answer {
+            status: 202,
+            body: json!({"ok": true, "request_id": request_id, "written": false, "reason": reason}),
+            retry_after: None,
+        }
+    }
+
+    /// HEAD and GET on an existing connection: nothing but that it exists.
+    pub fn exists() -> Answer {
+        Answer { status: 200, body: json!({"ok": true}), retry_after: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_body_has_ok_false_a_code_a_detail_and_rows() {
+        let errors = [
+            IngestError::NotFound,
+            IngestError::Unauthorized,
+            IngestError::BodyTooLarge { limit: 10 },
+            IngestError::Payload(PayloadError::UnsupportedContentType("text/csv".into())),
+            IngestError::Payload(PayloadError::InvalidJson("eof".into())),
+            IngestError::RowErrors { count: 1, rows: vec![RowError { index: 3, error: "bad".into(), path: Some("id".into()) }] },
+            IngestError::Overloaded,
+            IngestError::StoreUnavailable,
+            IngestError::Internal,
+        ];
+        let statuses: Vec<u16> = errors.iter().map(|e| e.status()).collect();
+        assert_eq!(statuses, [404, 401, 413, 415, 400, 422, 429, 503, 500]);
+        for e in &errors {
+            let a = e.answer("r1");
+            assert_eq!(a.body["ok"], false);
+            assert_eq!(a.body["request_id"], "r1");
+            assert!(a.body["error"]["code"].is_string() && a.body["error"]["detail"].is_string());
+            assert!(a.body["rows"].is_array());
+        }
+        assert_eq!(IngestError::Overloaded.answer("r").retry_after, Some(RETRY_AFTER_SECS));
+        assert_eq!(errors[5].answer("r").body["rows"][0]["index"], 3);
+    }
+
+    #[test]
+    fn an_internal_error_says_nothing_about_the_inside() {
+        let a = IngestError::Internal.answer("r");
+        let text = a.body.to_string().to_lowercase();
+        assert!(!text.contains("sqlite") && !text.contains("panic"));
+    }
+}

@@ -1,0 +1,214 @@
+//! From an admitted request to a logged, written (or refused) one. The listener's writer and the
+//! replay service both run a request through `prepare` then `process`, so a replay is exactly a
+//! real write. `process` runs inside the caller's transaction; nothing here commits.
+
+pub mod error;
+pub mod writer;
+
+pub use error::{Answer, IngestError, RowError};
+
+use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
+use crate::store::{apply, ApplyContext, StoreDirectory, StoreError};
+use axum::body::Bytes;
+use inlet_core::payload::{content_kind, parse_body};
+use inlet_core::{Compiled, Mapping, Outcome, Plan, PlanError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// An admitted request, as it will be logged.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub request_id: String,
+    pub connection_id: String,
+    pub received_at: String,
+    pub method: String,
+    pub content_type: Option<String>,
+    /// Header name → value, Authorization redacted.
+    pub headers: Value,
+    pub query: Option<String>,
+    pub body: Bytes,
+    /// Set when this is a replay of a logged request.
+    pub replay_of: Option<String>,
+}
+
+/// What to do with an admitted request.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// Log it and answer; no records are written (400, 202, connection test).
+    LogOnly { answer: Answer, has_payload: bool, error: Option<Value> },
+    /// Plan it against the store and write it.
+    Write { body: Value, mapping: Arc<Compiled> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub incoming: Incoming,
+    pub work: Work,
+}
+
+/// Published after each logged request has been committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub connection_id: String,
+    pub request_id: String,
+    pub status: u16,
+    pub received_at: String,
+}
+
+/// The mapping a connection runs: its stored document with the connection's own kind and behavior.
+pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Compiled, String> {
+    let mut m = Mapping::from_json(&mapping.document).map_err(|e| e.to_string())?;
+    if m.kind != conn.kind {
+        return Err(format!("the mapping is for {}, the connection takes {}", m.kind.as_str(), conn.kind.as_str()));
+    }
+    m.behavior = Some(conn.behavior);
+    m.compile().map_err(|e| e.to_string())
+}
+
+/// Reads the body and decides what the request needs (DESIGN §6 order after admission: JSON 400 →
+/// enabled and mapped 202 → rows and write in `process`).
+pub fn prepare(conn: &ConnectionRow, mapping: Option<&MappingRow>, incoming: Incoming) -> Job {
+    let rid = incoming.request_id.clone();
+    let parsed = content_kind(incoming.content_type.as_deref()).and_then(|k| parse_body(&incoming.body, k));
+    let work = match parsed {
+        Err(e) => {
+            let err = IngestError::Payload(e);
+            Work::LogOnly { answer: err.answer(&rid), has_payload: true, error: Some(err.problem()) }
+        }
+        Ok(None) => Work::LogOnly { answer: Answer::connection_test(&rid), has_payload: false, error: None },
+        Ok(Some(body)) => {
+            let compiled = match (conn.enabled, mapping) {
+                (false, _) => Err("the connection is disabled; enable it to write rows".to_string()),
+                (true, None) => Err("no mapping is set; set one to write rows".to_string()),
+                (true, Some(m)) => runtime_mapping(conn, m).map_err(|e| format!("the saved mapping cannot run: {e}")),
+            };
+            match compiled {
+                Ok(m) => Work::Write { body, mapping: Arc::new(m) },
+                Err(reason) => Work::LogOnly {
+                    answer: Answer::not_written(&rid, &reason),
+                    has_payload: true,
+                    error: Some(json!({"code": "not_written", "detail": reason})),
+                },
+            }
+        }
+    };
+    Job { incoming, work }
+}
+
+/// Per-row outcomes as logged: action, reason or error, path, warnings, and the record written.
+pub fn outcomes_json(plan: &Plan, record_ids: Option<&[Option<i64>]>) -> Value {
+    let rows: Vec<Value> = plan
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut o = json!({"index": r.index, "action": r.outcome.action()});
+            match &r.outcome {
+                Outcome::Skip { reason, .. } => o["reason"] = json!(reason),
+                Outcome::Error { error, path } => {
+                    o["error"] = json!(error);
+                    o["path"] = json!(path);
+                }
+                Outcome::Duplicate { event_id } => o["event_id"] = json!(event_id),
+                _ => {}
+            }
+            if let Some(Some(id)) = record_ids.and_then(|ids| ids.get(i)) {
+                o["record_id"] = json!(id);
+            }
+            if !r.warnings.is_empty() {
+                o["warnings"] = json!(r.warnings);
+            }
+            o
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+fn summary_json(plan: &Plan) -> Value {
+    let s = plan.summary;
+    json!({"rows": s.rows, "created": s.create, "updated": s.update, "deleted": s.delete, "skipped": s.skip,
+           "duplicates": s.duplicate, "errors": s.error})
+}
+
+struct LogEntry<'a> {
+    status: u16,
+    has_payload: bool,
+    error: Option<Value>,
+    outcomes: Option<Value>,
+    summary: Option<Value>,
+    incoming: &'a Incoming,
+}
+
+fn log(c: &rusqlite::Connection, e: LogEntry) -> Result<(), StoreError> {
+    let i = e.incoming;
+    requests::insert(
+        c,
+        &requests::RequestRow {
+            seq: 0,
+            id: i.request_id.clone(),
+            connection_id: i.connection_id.clone(),
+            received_at: i.received_at.clone(),
+            method: i.method.clone(),
+            content_type: i.content_type.clone(),
+            headers: i.headers.clone(),
+            query: i.query.clone(),
+            body: i.body.to_vec(),
+            has_payload: e.has_payload,
+            status: e.status,
+            error: e.error,
+            outcomes: e.outcomes,
+            summary: e.summary,
+            replay_of: i.replay_of.clone(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Plans, writes and logs one request inside the caller's transaction. An `Err` means the store
+/// failed: the caller rolls this request back and answers 503.
+pub fn process(c: &rusqlite::Connection, job: &Job) -> Result<Answer, StoreError> {
+    let i = &job.incoming;
+    let (body, mapping) = match &job.work {
+        Work::LogOnly { answer, has_payload, error } => {
+            let entry = LogEntry { status: answer.status, has_payload: *has_payload, error: error.clone(), outcomes: None, summary: None, incoming: i };
+            log(c, entry)?;
+            return Ok(answer.clone());
+        }
+        Work::Write { body, mapping } => (body, mapping),
+    };
+    let plan = match inlet_core::plan(body, mapping, &StoreDirectory::new(c, Some(&i.connection_id))) {
+        Ok(p) => p,
+        Err(PlanError::Payload(e)) => {
+            let err = IngestError::Payload(e);
+            log(c, LogEntry { status: err.status(), has_payload: true, error: Some(err.problem()), outcomes: None, summary: None, incoming: i })?;
+            return Ok(err.answer(&i.request_id));
+        }
+        Err(PlanError::Directory(e)) => return Err(StoreError::Corrupt(e.0)),
+    };
+    if plan.has_errors() {
+        let err = IngestError::from_plan(&plan);
+        let entry = LogEntry {
+            status: 422,
+            has_payload: true,
+            error: Some(err.problem()),
+            outcomes: Some(outcomes_json(&plan, None)),
+            summary: Some(summary_json(&plan)),
+            incoming: i,
+        };
+        log(c, entry)?;
+        return Ok(err.answer(&i.request_id));
+    }
+    let ctx = ApplyContext { connection_id: &i.connection_id, received_at: &i.received_at, request_id: Some(&i.request_id) };
+    let applied = apply(c, &plan, ctx)?;
+    let entry = LogEntry {
+        status: 200,
+        has_payload: true,
+        error: None,
+        outcomes: Some(outcomes_json(&plan, Some(&applied.record_ids))),
+        summary: Some(summary_json(&plan)),
+        incoming: i,
+    };
+    log(c, entry)?;
+    Ok(Answer::written(&i.request_id, &plan))
+}

@@ -1,0 +1,177 @@
+//! Replay (DESIGN §8): logged payloads run again through the connection's current mapping, each in
+//! its own transaction, through exactly the code the listener's writer runs. Each replay is logged
+//! as a new request pointing at the original.
+
+use super::connections::load;
+use super::{Result, ServiceError, Services};
+use crate::ids::RequestId;
+use crate::ingest::{self, Activity, Incoming};
+use crate::store::queries::{mappings, requests};
+use crate::store::now;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplayInput {
+    /// One logged request.
+    #[serde(default)]
+    pub request: Option<String>,
+    /// Every logged payload received at or after this time (RFC 3339, or a date).
+    #[serde(default)]
+    pub all_since: Option<String>,
+    /// With `all_since`: also requests that were already written (200). Off by default, so that
+    /// events without an ID are not stored twice.
+    #[serde(default)]
+    pub include_written: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayItem {
+    /// The logged request that was replayed.
+    pub request_id: String,
+    /// The replay's own entry in the log.
+    pub replay_id: String,
+    pub status: u16,
+    pub written: bool,
+    /// What the webhook would have answered.
+    pub response: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayReport {
+    pub connection_id: String,
+    pub replayed: Vec<ReplayItem>,
+    pub written: usize,
+    pub not_written: usize,
+}
+
+fn since_text(t: &str) -> Result<String> {
+    let dt = inlet_core::timestamp::parse_timestamp(&Value::String(t.trim().to_string()))
+        .map_err(|e| ServiceError::Invalid(format!("--all-since: {e}")))?;
+    Ok(dt.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayItem> {
+    let replay_id = RequestId::generate().into_string();
+    let answer = s.store().write(|tx| {
+        let conn = load(tx, &original.connection_id)?;
+        let mapping = mappings::get(tx, &conn.id)?;
+        let incoming = Incoming {
+            request_id: replay_id.clone(),
+            connection_id: conn.id.clone(),
+            received_at: now(),
+            method: original.method.clone(),
+            content_type: original.content_type.clone(),
+            headers: original.headers.clone(),
+            query: original.query.clone(),
+            body: original.body.clone().into(),
+            replay_of: Some(original.id.clone()),
+        };
+        let job = ingest::prepare(&conn, mapping.as_ref(), incoming);
+        let answer = ingest::process(tx, &job)?;
+        requests::prune(tx, &conn.id, requests::DEFAULT_KEEP)?;
+        Ok::<_, ServiceError>((answer, job.incoming.received_at))
+    })?;
+    let (answer, received_at) = answer;
+    s.publish(Activity {
+        connection_id: original.connection_id.clone(),
+        request_id: replay_id.clone(),
+        status: answer.status,
+        received_at,
+    });
+    Ok(ReplayItem {
+        request_id: original.id.clone(),
+        replay_id,
+        status: answer.status,
+        written: answer.status == 200 && answer.body.get("connection_test").is_none(),
+        response: answer.body,
+    })
+}
+
+pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<ReplayReport> {
+    let originals = s.store().read(|tx| {
+        let conn = load(tx, connection_id)?;
+        match (&input.request, &input.all_since) {
+            (Some(rid), None) => {
+                let r = requests::get(tx, rid.trim())?
+                    .filter(|r| r.connection_id == conn.id)
+                    .ok_or_else(|| ServiceError::NotFound(format!("no request {rid:?} on this connection")))?;
+                Ok((conn.id, vec![r]))
+            }
+            (None, Some(since)) => {
+                let all = requests::payloads_since(tx, &conn.id, &since_text(since)?)?;
+                Ok((conn.id, all.into_iter().filter(|r| input.include_written || r.status != 200).collect()))
+            }
+            _ => Err(ServiceError::Invalid("give one request id or a time to replay everything since".into())),
+        }
+    })?;
+    let (connection_id, originals) = originals;
+    let mut replayed = Vec::new();
+    for r in &originals {
+        replayed.push(replay_one(s, r)?);
+    }
+    let written = replayed.iter().filter(|r| r.written).count();
+    Ok(ReplayReport { connection_id, not_written: replayed.len() - written, written, replayed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::connections::{create, NewConnection};
+    use crate::service::mappings::{set, SetMapping};
+    use crate::service::records::{accounts, RecordFilter};
+    use crate::service::testing::temp_services;
+    use inlet_core::Kind;
+    use serde_json::json;
+
+    fn post(s: &Services, connection_id: &str, body: &str) -> ingest::Answer {
+        s.store()
+            .write(|tx| {
+                let conn = load(tx, connection_id)?;
+                let mapping = mappings::get(tx, &conn.id)?;
+                let incoming = Incoming {
+                    request_id: RequestId::generate().into_string(),
+                    connection_id: conn.id.clone(),
+                    received_at: now(),
+                    method: "POST".into(),
+                    content_type: Some("application/json".into()),
+                    headers: json!({}),
+                    query: None,
+                    body: body.as_bytes().to_vec().into(),
+                    replay_of: None,
+                };
+                Ok::<_, ServiceError>(ingest::process(tx, &ingest::prepare(&conn, mapping.as_ref(), incoming))?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn replaying_after_enabling_writes_what_arrived_while_disabled() {
+        let s = temp_services();
+        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Accounts, behavior: None }).unwrap();
+        assert_eq!(post(&s, &c.id, r#"[{"id": 1}, {"id": 2}]"#).status, 202);
+        assert_eq!(post(&s, &c.id, "").status, 200);
+        let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
+        set(&s, &c.id, SetMapping { document: doc, no_enable: false }).unwrap();
+        let report = replay(&s, &c.id, &ReplayInput { all_since: Some("2000-01-01".into()), ..Default::default() }).unwrap();
+        assert_eq!((report.replayed.len(), report.written), (1, 1));
+        assert_eq!(accounts(&s, &RecordFilter::default()).unwrap().len(), 2);
+        let again = replay(&s, &c.id, &ReplayInput { all_since: Some("2000-01-01".into()), ..Default::default() }).unwrap();
+        assert_eq!(again.replayed.len(), 1, "the 202 is still there to replay; the replay itself is not");
+        assert_eq!(accounts(&s, &RecordFilter::default()).unwrap().len(), 2, "upserts do not duplicate");
+    }
+
+    #[test]
+    fn replaying_one_request_by_id_reports_its_new_answer() {
+        let s = temp_services();
+        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Accounts, behavior: None }).unwrap();
+        let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
+        set(&s, &c.id, SetMapping { document: doc, no_enable: false }).unwrap();
+        let first = post(&s, &c.id, r#"{"id": true}"#);
+        assert_eq!(first.status, 422);
+        let rid = first.body["request_id"].as_str().unwrap().to_string();
+        let r = replay(&s, &c.id, &ReplayInput { request: Some(rid.clone()), ..Default::default() }).unwrap();
+        assert_eq!((r.replayed[0].status, r.replayed[0].request_id.as_str()), (422, rid.as_str()));
+        assert!(replay(&s, &c.id, &ReplayInput::default()).is_err());
+    }
+}

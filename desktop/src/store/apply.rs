@@ -1,0 +1,267 @@
+//! Applying a Plan: the core decided every row; this only writes what it says, in the caller's
+//! transaction. `Target::New(n)` is the n-th record the plan creates; it is mapped to the id SQLite
+//! gives it, in order, so later rows of the same plan can refer to it.
+
+use super::queries::{accounts, contacts, event_types, events};
+use super::StoreError;
+use inlet_core::plan::NewAccount;
+use inlet_core::{Kind, Link, Outcome, Plan, Target, Write};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Who and when, for the rows a plan writes.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyContext<'a> {
+    pub connection_id: &'a str,
+    /// RFC 3339 UTC: events without a timestamp take it.
+    pub received_at: &'a str,
+    pub request_id: Option<&'a str>,
+}
+
+/// The id of the record each row wrote (None for skips, duplicates and deletes).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applied {
+    pub record_ids: Vec<Option<i64>>,
+}
+
+/// Top-level keys of `patch` overwrite, `null` removes the key.
+pub fn merge_properties(stored: &mut Map<String, Value>, patch: &Map<String, Value>) {
+    for (k, v) in patch {
+        if v.is_null() {
+            stored.remove(k);
+        } else {
+            stored.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+struct Applier<'a> {
+    c: &'a rusqlite::Connection,
+    ctx: ApplyContext<'a>,
+    new_ids: HashMap<usize, i64>,
+    types: HashMap<String, i64>,
+}
+
+impl Applier<'_> {
+    fn resolve(&self, t: &Target) -> Result<i64, StoreError> {
+        match t {
+            Target::Existing(s) => s.parse().map_err(|_| StoreError::Corrupt(format!("record id {s:?} is not a store id"))),
+            Target::New(n) => self
+                .new_ids
+                .get(n)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("the plan refers to new record {n} before creating it"))),
+        }
+    }
+
+    fn create_account(&mut self, target: &Target, a: &NewAccount) -> Result<i64, StoreError> {
+        let id = accounts::insert(
+            self.c,
+            a.external_id.as_deref(),
+            a.name.as_deref(),
+            &Map::new(),
+            Some(self.ctx.connection_id),
+            self.ctx.received_at,
+        )?;
+        if let Target::New(n) = target {
+            self.new_ids.insert(*n, id);
+        }
+        Ok(id)
+    }
+
+    fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
+        match link {
+            None => Ok(None),
+            Some(Link { target, create: Some(a), .. }) => self.create_account(target, a).map(Some),
+            Some(Link { target, .. }) => self.resolve(target).map(Some),
+        }
+    }
+
+    fn create(&mut self, kind: Kind, new: usize, w: &Write) -> Result<i64, StoreError> {
+        let conn = Some(self.ctx.connection_id);
+        let now = self.ctx.received_at;
+        let id = match kind {
+            Kind::Accounts => accounts::insert(self.c, w.external_id.as_deref(), w.name.as_deref(), &w.properties, conn, now)?,
+            Kind::Contacts => {
+                let account = self.link(&w.account)?;
+                contacts::insert(self.c, w.external_id.as_deref(), w.email.as_deref(), account, &w.properties, conn, now)?
+            }
+            Kind::Events => {
+                let name = w.event_type.as_deref().unwrap_or("event");
+                let type_id = match self.types.get(name) {
+                    Some(id) => *id,
+                    None => {
+                        let id = event_types::ensure(self.c, name, now)?;
+                        self.types.insert(name.to_string(), id);
+                        id
+                    }
+                };
+                let account_id = self.link(&w.account)?;
+                let contact_id = self.link(&w.contact)?;
+                events::insert(
+                    self.c,
+                    &events::NewEvent {
+                        connection_id: self.ctx.connection_id,
+                        event_type_id: type_id,
+                        account_id,
+                        contact_id,
+                        timestamp: w.timestamp.as_deref().unwrap_or(now),
+                        event_id: w.event_id.as_deref(),
+                        properties: &w.properties,
+                        received_at: now,
+                        request_id: self.ctx.request_id,
+                    },
+                )?
+            }
+        };
+        self.new_ids.insert(new, id);
+        Ok(id)
+    }
+
+    fn update(&mut self, kind: Kind, target: &Target, w: &Write) -> Result<i64, StoreError> {
+        let id = self.resolve(target)?;
+        let conn = Some(self.ctx.connection_id);
+        let now = self.ctx.received_at;
+        match kind {
+            Kind::Accounts => {
+                let mut props = accounts::properties(self.c, id)?.unwrap_or_default();
+                merge_properties(&mut props, &w.properties);
+                accounts::update(self.c, id, w.external_id.as_deref(), w.name.as_deref(), &props, conn, now)?;
+            }
+            Kind::Contacts => {
+                let account = self.link(&w.account)?;
+                let mut props = contacts::properties(self.c, id)?.unwrap_or_default();
+                merge_properties(&mut props, &w.properties);
+                contacts::update(self.c, id, w.external_id.as_deref(), w.email.as_deref(), account, &props, conn, now)?;
+            }
+            Kind::Events => return Err(StoreError::Corrupt("events are never updated".into())),
+        }
+        Ok(id)
+    }
+
+    fn delete(&mut self, kind: Kind, target: &Target) -> Result<(), StoreError> {
+        let id = self.resolve(target)?;
+        match kind {
+            Kind::Accounts => accounts::delete(self.c, id),
+            Kind::Contacts => contacts::delete(self.c, id),
+            Kind::Events => Err(StoreError::Corrupt("events are never deleted".into())),
+        }
+    }
+}
+
+/// Writes a plan without row errors. The caller owns the transaction (and rolls it back on error).
+pub fn apply(c: &rusqlite::Connection, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreError> {
+    let mut a = Applier { c, ctx, new_ids: HashMap::new(), types: HashMap::new() };
+    let mut record_ids = Vec::with_capacity(plan.rows.len());
+    for row in &plan.rows {
+        let id = match &row.outcome {
+            Outcome::Create { new, record, .. } => Some(a.create(plan.kind, *new, record)?),
+            Outcome::Update { target, record, .. } => Some(a.update(plan.kind, target, record)?),
+            Outcome::Delete { target, .. } => {
+                a.delete(plan.kind, target)?;
+                None
+            }
+            Outcome::Skip { .. } | Outcome::Duplicate { .. } => None,
+            Outcome::Error { error, .. } => {
+                return Err(StoreError::Corrupt(format!("row {} has an error and cannot be written: {error}", row.index)))
+            }
+        };
+        record_ids.push(id);
+    }
+    Ok(Applied { record_ids })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::queries::{connections, RecordFilter};
+    use crate::store::{migrations, StoreDirectory};
+    use inlet_core::{plan, Mapping};
+    use rusqlite::Connection;
+    use serde_json::json;
+
+    fn db(kind: Kind) -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations::run(&mut c).unwrap();
+        c.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        connections::insert(&c, &connections::sample("c1", kind)).unwrap();
+        c
+    }
+
+    fn run(c: &Connection, mapping: serde_json::Value, body: serde_json::Value) -> Plan {
+        let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
+        let p = plan(&body, &m, &StoreDirectory::new(c, Some("c1"))).unwrap();
+        let tx = c.unchecked_transaction().unwrap();
+        apply(&tx, &p, ApplyContext { connection_id: "c1", received_at: "2026-01-01T00:00:00.000Z", request_id: Some("r") }).unwrap();
+        tx.commit().unwrap();
+        p
+    }
+
+    #[test]
+    fn merging_properties_overwrites_top_level_keys_and_removes_nulls() {
+        let mut stored = json!({"a": 1, "b": {"x": 1}, "c": 3}).as_object().unwrap().clone();
+        merge_properties(&mut stored, json!({"b": {"y": 2}, "c": null, "d": 4}).as_object().unwrap());
+        assert_eq!(serde_json::Value::Object(stored), json!({"a": 1, "b": {"y": 2}, "d": 4}));
+    }
+
+    #[test]
+    fn a_batch_creates_then_a_second_batch_updates_the_same_accounts() {
+        let c = db(Kind::Accounts);
+        let m = json!({"version": 1, "kind": "accounts", "wrapper_path": "rows", "match": {"id": "account_id", "name": "name"}});
+        let body = json!({"rows": [{"account_id": 42, "name": "Wayne", "seats": 1}, {"account_id": 43, "name": "Stark"}]});
+        assert_eq!(run(&c, m.clone(), body).summary.create, 2);
+        let again = run(&c, m, json!({"rows": [{"account_id": "42", "name": "Wayne", "seats": null, "plan": "gold"}]}));
+        assert_eq!(again.summary.update, 1);
+        let l = accounts::list(&c, &RecordFilter::default()).unwrap();
+        assert_eq!(l.len(), 2);
+        let wayne = l.iter().find(|a| a.external_id.as_deref() == Some("42")).unwrap();
+        assert_eq!(serde_json::Value::Object(wayne.properties.clone()), json!({"account_id": "42", "name": "Wayne", "plan": "gold"}));
+    }
+
+    #[test]
+    fn contacts_create_their_account_once_and_link_to_it() {
+        let c = db(Kind::Contacts);
+        let m = json!({"version": 1, "kind": "contacts", "match": {"email": "email"}, "account": {"id": "org"}});
+        let p = run(&c, m, json!([{"email": "a@x.example", "org": "o1"}, {"email": "b@x.example", "org": "o1"}]));
+        assert_eq!(p.summary.create, 2);
+        let l = contacts::list(&c, &RecordFilter::default()).unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].account, l[1].account);
+        assert_eq!(accounts::list(&c, &RecordFilter::default()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn events_link_their_contact_and_its_account_and_skip_duplicates() {
+        let c = db(Kind::Events);
+        let a = accounts::insert(&c, Some("org"), Some("Org"), &Map::new(), None, "t").unwrap();
+        contacts::insert(&c, Some("u1"), None, Some(a), &Map::new(), None, "t").unwrap();
+        let m = json!({"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "contact_id": "user", "id": "mid", "timestamp": "ts"}});
+        let body = json!([{"event": "Signed Up", "user": "u1", "mid": "m1", "ts": "2024-05-01"}]);
+        assert_eq!(run(&c, m.clone(), body.clone()).summary.create, 1);
+        assert_eq!(run(&c, m, body).summary.duplicate, 1);
+        let e = events::list(&c, &RecordFilter::default()).unwrap();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].account.as_ref().unwrap().id, a);
+        assert_eq!(e[0].event_type, "Signed Up");
+        assert_eq!(e[0].timestamp, "2024-05-01T00:00:00Z");
+    }
+
+    #[test]
+    fn a_removed_row_deletes_the_matched_contact() {
+        let c = db(Kind::Contacts);
+        let m = json!({"version": 1, "kind": "contacts", "wrapper_path": "data", "operation_path": "operation",
+                       "on_removed": "delete", "match": {"id": "unique_id"}});
+        run(&c, m.clone(), json!({"operation": "changed", "data": [{"unique_id": "u1"}, {"unique_id": "u2"}]}));
+        let p = run(&c, m, json!({"operation": "deleted", "data": [{"unique_id": "u2"}]}));
+        assert_eq!(p.summary.delete, 1);
+        assert_eq!(contacts::list(&c, &RecordFilter::default()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_plan_with_a_row_error_is_refused() {
+        let c = db(Kind::Accounts);
+        let m = Mapping::from_value(&json!({"version": 1, "kind": "accounts", "match": {"id": "id"}})).unwrap().compile().unwrap();
+        let p = plan(&json!([{"id": true}]), &m, &StoreDirectory::new(&c, Some("c1"))).unwrap();
+        assert!(apply(&c, &p, ApplyContext { connection_id: "c1", received_at: "t", request_id: None }).is_err());
+    }
+}

@@ -1,0 +1,221 @@
+use super::{contains, properties_from};
+pub use super::RecordFilter;
+use crate::store::StoreError;
+use inlet_core::normalize::{fold, property_key};
+use inlet_core::Found;
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// An account as the Data screen and `inlet records accounts` show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub name: Option<String>,
+    pub properties: Map<String, Value>,
+    pub connection_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
+    Ok(Found { id: r.get::<_, i64>(0)?.to_string(), external_id: r.get(1)?, label: r.get(2)?, account: None })
+}
+
+fn collect(st: &mut rusqlite::CachedStatement, p: impl rusqlite::Params) -> Result<Vec<Found>, StoreError> {
+    let rows = st.query_map(p, found)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn by_external_id(c: &Connection, external_id: &str) -> Result<Vec<Found>, StoreError> {
+    collect(&mut c.prepare_cached("SELECT id, external_id, name FROM accounts WHERE external_id = ?1 LIMIT 2")?, [external_id])
+}
+
+pub fn by_name(c: &Connection, name: &str) -> Result<Vec<Found>, StoreError> {
+    collect(&mut c.prepare_cached("SELECT id, external_id, name FROM accounts WHERE name_fold = ?1 LIMIT 2")?, [fold(name)])
+}
+
+/// Custom matching: SQL narrows the candidates, Rust applies the core's key normalisation.
+pub(crate) fn by_property_in(c: &Connection, table: &str, label: &str, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+    // json_each compares the key literally: dots and quotes in a property name are just characters.
+    let sql = format!(
+        "SELECT id, external_id, {label}, properties FROM {table}
+         WHERE EXISTS (SELECT 1 FROM json_each({table}.properties) j WHERE j.key = ?1
+                       AND (trim(CAST(j.atom AS TEXT)) = ?2 OR (j.type IN ('integer', 'real') AND j.atom = CAST(?2 AS REAL))))"
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let mut rows = st.query((property, value))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let props = properties_from(&r.get::<_, String>(3)?)?;
+        if props.get(property).and_then(property_key).as_deref() == Some(value) {
+            out.push(Found { id: r.get::<_, i64>(0)?.to_string(), external_id: r.get(1)?, label: r.get(2)?, account: None });
+            if out.len() == 2 {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn by_property(c: &Connection, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+    by_property_in(c, "accounts", "name", property, value)
+}
+
+pub fn insert(
+    c: &Connection,
+    external_id: Option<&str>,
+    name: Option<&str>,
+    properties: &Map<String, Value>,
+    connection_id: Option<&str>,
+    now: &str,
+) -> Result<i64, StoreError> {
+    c.prepare_cached(
+        "INSERT INTO accounts (external_id, name, name_fold, properties, connection_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute((external_id, name, name.map(fold), super::json_text(properties), connection_id, now))?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn properties(c: &Connection, id: i64) -> Result<Option<Map<String, Value>>, StoreError> {
+    let t: Option<String> =
+        c.prepare_cached("SELECT properties FROM accounts WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+    t.map(|t| properties_from(&t)).transpose()
+}
+
+/// Sets the given fields (None leaves one as it is) and the merged properties.
+pub fn update(
+    c: &Connection,
+    id: i64,
+    external_id: Option<&str>,
+    name: Option<&str>,
+    properties: &Map<String, Value>,
+    connection_id: Option<&str>,
+    now: &str,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE accounts SET external_id = coalesce(?2, external_id), name = coalesce(?3, name),
+         name_fold = coalesce(?4, name_fold), properties = ?5, connection_id = coalesce(?6, connection_id), updated_at = ?7
+         WHERE id = ?1",
+    )?
+    .execute((id, external_id, name, name.map(fold), super::json_text(properties), connection_id, now))?;
+    Ok(())
+}
+
+pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
+    c.prepare_cached("DELETE FROM accounts WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> {
+    let sql = format!(
+        "SELECT id, external_id, name, properties, connection_id, created_at, updated_at FROM accounts
+         WHERE (?1 IS NULL OR connection_id = ?1)
+           AND (?2 IS NULL OR {} OR {} OR {})
+         ORDER BY id DESC LIMIT ?3",
+        contains("external_id", 2),
+        contains("name", 2),
+        contains("properties", 2)
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map((&f.connection, &f.search, f.limit()), |r| {
+        Ok((
+            AccountRecord {
+                id: r.get(0)?,
+                external_id: r.get(1)?,
+                name: r.get(2)?,
+                properties: Map::new(),
+                connection_id: r.get(4)?,
+                created_at: r.get(5)?,
+                updated_at: r.get(6)?,
+            },
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut rec, props) = row?;
+        rec.properties = properties_from(&props)?;
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+pub fn count(c: &Connection) -> Result<u64, StoreError> {
+    Ok(c.prepare_cached("SELECT count(*) FROM accounts")?.query_row([], |r| r.get::<_, i64>(0))? as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::migrations;
+    use serde_json::json;
+
+    fn db() -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations::run(&mut c).unwrap();
+        c
+    }
+
+    fn props(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn accounts_are_found_by_external_id_and_by_name_without_case() {
+        let c = db();
+        let id = insert(&c, Some("42"), Some("Wayne Enterprises"), &Map::new(), None, "t").unwrap();
+        assert_eq!(by_external_id(&c, "42").unwrap()[0].id, id.to_string());
+        assert_eq!(by_name(&c, "  wayne ENTERPRISES ").unwrap()[0].label.as_deref(), Some("Wayne Enterprises"));
+        assert!(by_external_id(&c, "43").unwrap().is_empty());
+    }
+
+    #[test]
+    fn accented_names_fold_like_the_core_does() {
+        let c = db();
+        insert(&c, None, Some("ÉCOLE Ünïon"), &Map::new(), None, "t").unwrap();
+        assert_eq!(by_name(&c, "école ünïon").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn custom_matching_normalises_numbers_and_trims_strings_but_ignores_booleans() {
+        let c = db();
+        insert(&c, None, Some("a"), &props(json!({"domain": " wayne.example ", "n": 42.0, "b": true})), None, "t").unwrap();
+        insert(&c, None, Some("b"), &props(json!({"domain": "stark.example", "n": "43"})), None, "t").unwrap();
+        assert_eq!(by_property(&c, "domain", "wayne.example").unwrap().len(), 1);
+        assert_eq!(by_property(&c, "n", "42").unwrap()[0].label.as_deref(), Some("a"));
+        assert_eq!(by_property(&c, "n", "43").unwrap()[0].label.as_deref(), Some("b"));
+        assert!(by_property(&c, "b", "1").unwrap().is_empty());
+        assert!(by_property(&c, "missing", "x").unwrap().is_empty());
+    }
+
+    #[test]
+    fn property_names_with_dots_and_quotes_are_taken_literally() {
+        let c = db();
+        insert(&c, None, Some("a"), &props(json!({"a.b\"c": "v", "a": {"b\"c": "w"}})), None, "t").unwrap();
+        assert_eq!(by_property(&c, "a.b\"c", "v").unwrap().len(), 1);
+        assert!(by_property(&c, "a.b\"c", "w").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_update_keeps_fields_it_does_not_set() {
+        let c = db();
+        let id = insert(&c, Some("1"), Some("Old"), &Map::new(), None, "t").unwrap();
+        update(&c, id, None, Some("New"), &props(json!({"x": 1})), None, "t2").unwrap();
+        let l = list(&c, &RecordFilter::default()).unwrap();
+        assert_eq!((l[0].external_id.as_deref(), l[0].name.as_deref()), (Some("1"), Some("New")));
+        assert_eq!(properties(&c, id).unwrap().unwrap(), props(json!({"x": 1})));
+        assert_eq!(by_name(&c, "new").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_search_matches_ids_names_and_property_text() {
+        let c = db();
+        insert(&c, Some("acme-1"), Some("Acme"), &props(json!({"plan": "gold"})), None, "t").unwrap();
+        insert(&c, Some("x-2"), Some("Other"), &Map::new(), None, "t").unwrap();
+        let s = |q: &str| list(&c, &RecordFilter { search: Some(q.into()), ..Default::default() }).unwrap().len();
+        assert_eq!((s("ACME"), s("gold"), s("x-2"), s("%")), (1, 1, 1, 0));
+    }
+}

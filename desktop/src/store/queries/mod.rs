@@ -1,0 +1,52 @@
+//! One module per table: every statement is here, parameterised, and nowhere else.
+
+pub mod accounts;
+pub mod connections;
+pub mod contacts;
+pub mod event_types;
+pub mod events;
+pub mod mappings;
+pub mod requests;
+pub mod settings;
+
+use super::StoreError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Properties are stored as a JSON object in text.
+pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(StoreError::Corrupt("properties are not a JSON object".into())),
+        Err(e) => Err(StoreError::Corrupt(format!("properties: {e}"))),
+    }
+}
+
+pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// `col LIKE` without LIKE's wildcards: a case-insensitive substring test on a parameter.
+pub(crate) const CONTAINS: &str = "instr(lower(coalesce({col}, '')), lower(?{n})) > 0";
+
+pub(crate) fn contains(col: &str, n: usize) -> String {
+    CONTAINS.replace("{col}", col).replace("{n}", &n.to_string())
+}
+
+/// Which records a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordFilter {
+    #[serde(default)]
+    pub connection: Option<String>,
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+impl RecordFilter {
+    pub fn limit(&self) -> i64 {
+        self.limit.unwrap_or(100).min(100_000) as i64
+    }
+}
+

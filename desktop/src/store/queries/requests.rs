@@ -1,0 +1,207 @@
+use crate::store::StoreError;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde_json::Value;
+
+/// Requests kept per connection unless told otherwise (DESIGN §2).
+pub const DEFAULT_KEEP: usize = 1_000;
+
+/// One admitted request, as logged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestRow {
+    pub seq: i64,
+    pub id: String,
+    pub connection_id: String,
+    pub received_at: String,
+    pub method: String,
+    pub content_type: Option<String>,
+    /// JSON object of header name → value, Authorization redacted.
+    pub headers: Value,
+    pub query: Option<String>,
+    pub body: Vec<u8>,
+    pub has_payload: bool,
+    pub status: u16,
+    /// `{"code", "detail"}` when the answer was not a success.
+    pub error: Option<Value>,
+    /// Per-row outcomes: `[{"index", "action", ...}]`.
+    pub outcomes: Option<Value>,
+    /// Counts: `{"rows", "created", ...}`.
+    pub summary: Option<Value>,
+    pub replay_of: Option<String>,
+}
+
+const COLUMNS: &str = "seq, id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
+    status, error, outcomes, summary, replay_of";
+/// Every column but the body (lists do not need it).
+const LIST_COLUMNS: &str = "seq, id, connection_id, received_at, method, content_type, headers, query, zeroblob(0), has_payload,
+    status, error, outcomes, summary, replay_of, length(body)";
+
+fn json_col(r: &Row, i: usize) -> rusqlite::Result<Option<Value>> {
+    let t: Option<String> = r.get(i)?;
+    Ok(t.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn from_row(r: &Row) -> rusqlite::Result<RequestRow> {
+    Ok(RequestRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        connection_id: r.get(2)?,
+        received_at: r.get(3)?,
+        method: r.get(4)?,
+        content_type: r.get(5)?,
+        headers: json_col(r, 6)?.unwrap_or(Value::Null),
+        query: r.get(7)?,
+        body: r.get(8)?,
+        has_payload: r.get(9)?,
+        status: r.get(10)?,
+        error: json_col(r, 11)?,
+        outcomes: json_col(r, 12)?,
+        summary: json_col(r, 13)?,
+        replay_of: r.get(14)?,
+    })
+}
+
+pub fn insert(c: &Connection, row: &RequestRow) -> Result<i64, StoreError> {
+    let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+    c.prepare_cached(
+        "INSERT INTO requests (id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
+         status, error, outcomes, summary, replay_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(rusqlite::params![
+        row.id,
+        row.connection_id,
+        row.received_at,
+        row.method,
+        row.content_type,
+        row.headers.to_string(),
+        row.query,
+        row.body,
+        row.has_payload,
+        row.status,
+        text(&row.error),
+        text(&row.outcomes),
+        text(&row.summary),
+        row.replay_of,
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Keeps the newest `keep` requests of a connection, and always its latest payload.
+pub fn prune(c: &Connection, connection_id: &str, keep: usize) -> Result<usize, StoreError> {
+    let keep = keep.max(1) as i64;
+    Ok(c.prepare_cached(
+        "DELETE FROM requests WHERE connection_id = ?1
+           AND seq < (SELECT seq FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2 - 1)
+           AND seq <> coalesce((SELECT max(seq) FROM requests WHERE connection_id = ?1 AND has_payload = 1), -1)",
+    )?
+    .execute((connection_id, keep))?)
+}
+
+/// The newest request whose body can serve as the latest payload.
+pub fn latest_payload(c: &Connection, connection_id: &str) -> Result<Option<RequestRow>, StoreError> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM requests WHERE connection_id = ?1 AND has_payload = 1 ORDER BY seq DESC LIMIT 1"
+    ))?
+    .query_row([connection_id], from_row)
+    .optional()?)
+}
+
+/// Newest first, without bodies; the second value is each body's size in bytes.
+pub fn list(c: &Connection, connection_id: &str, limit: usize) -> Result<Vec<(RequestRow, usize)>, StoreError> {
+    let mut st =
+        c.prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT ?2"))?;
+    let rows = st.query_map((connection_id, limit as i64), |r| Ok((from_row(r)?, r.get::<_, i64>(15)? as usize)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get(c: &Connection, id: &str) -> Result<Option<RequestRow>, StoreError> {
+    Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+}
+
+/// Payload requests received at or after `since` (RFC 3339 UTC), oldest first; replays excluded.
+pub fn payloads_since(c: &Connection, connection_id: &str, since: &str) -> Result<Vec<RequestRow>, StoreError> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM requests WHERE connection_id = ?1 AND has_payload = 1 AND received_at >= ?2
+         AND replay_of IS NULL ORDER BY seq"
+    ))?;
+    let rows = st.query_map((connection_id, since), from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// `(count, newest received_at)` of a connection's log.
+pub fn stats(c: &Connection, connection_id: &str) -> Result<(u64, Option<String>, Option<u16>), StoreError> {
+    let (n, last): (i64, Option<String>) = c
+        .prepare_cached("SELECT count(*), max(received_at) FROM requests WHERE connection_id = ?1")?
+        .query_row([connection_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let status: Option<u16> = c
+        .prepare_cached("SELECT status FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([connection_id], |r| r.get(0))
+        .optional()?;
+    Ok((n as u64, last, status))
+}
+
+#[cfg(test)]
+pub(crate) fn sample(id: &str, connection_id: &str, has_payload: bool) -> RequestRow {
+    RequestRow {
+        seq: 0,
+        id: id.into(),
+        connection_id: connection_id.into(),
+        received_at: crate::store::now(),
+        method: "POST".into(),
+        content_type: Some("application/json".into()),
+        headers: serde_json::json!({"authorization": "[redacted]"}),
+        query: None,
+        body: if has_payload { b"{\"a\":1}".to_vec() } else { Vec::new() },
+        has_payload,
+        status: 200,
+        error: None,
+        outcomes: None,
+        summary: None,
+        replay_of: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{migrations, queries::connections};
+
+    fn db() -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations::run(&mut c).unwrap();
+        connections::insert(&c, &connections::sample("c1", inlet_core::Kind::Accounts)).unwrap();
+        c
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_requests_and_the_latest_payload() {
+        let c = db();
+        insert(&c, &sample("payload", "c1", true)).unwrap();
+        for i in 0..5 {
+            insert(&c, &sample(&format!("test{i}"), "c1", false)).unwrap();
+        }
+        assert_eq!(prune(&c, "c1", 3).unwrap(), 2);
+        let ids: Vec<String> = list(&c, "c1", 10).unwrap().into_iter().map(|(r, _)| r.id).collect();
+        assert_eq!(ids, ["test4", "test3", "test2", "payload"]);
+        assert_eq!(latest_payload(&c, "c1").unwrap().unwrap().id, "payload");
+        assert_eq!(get(&c, "payload").unwrap().unwrap().body, b"{\"a\":1}");
+    }
+
+    #[test]
+    fn pruning_a_short_log_removes_nothing() {
+        let c = db();
+        insert(&c, &sample("a", "c1", true)).unwrap();
+        assert_eq!(prune(&c, "c1", 1000).unwrap(), 0);
+        assert_eq!(stats(&c, "c1").unwrap().0, 1);
+    }
+
+    #[test]
+    fn lists_are_newest_first_and_carry_the_body_size() {
+        let c = db();
+        insert(&c, &sample("old", "c1", true)).unwrap();
+        insert(&c, &sample("new", "c1", false)).unwrap();
+        let l = list(&c, "c1", 10).unwrap();
+        assert_eq!(l[0].0.id, "new");
+        assert_eq!(l[1].1, 7);
+        assert!(l[1].0.body.is_empty());
+    }
+}
