@@ -1,1 +1,257 @@
-//! Thin wasm-bindgen face over inlet-core (filled by the WebAssembly issue).
+//! Thin WebAssembly face over `inlet-core`: JSON strings in, JSON strings out (DESIGN §1).
+//!
+//! Every function answers `{"ok": true, …}` or `{"ok": false, "error": {"code", "detail", …}}`;
+//! nothing panics across the boundary (the functions below never unwrap, and the core's own
+//! entry points return errors as values). The plain functions in [`api`] hold the logic so that
+//! they are tested natively; the `#[wasm_bindgen]` exports only forward to them.
+
+use wasm_bindgen::prelude::*;
+
+pub mod api {
+    use inlet_core::directory::MemoryDirectory;
+    use inlet_core::inventory::{inspect as core_inspect, suggest_mapping as core_suggest};
+    use inlet_core::mapping::{Kind, Mapping};
+    use inlet_core::preview::{preview_bytes, PreviewOutput};
+    use inlet_core::{liquid, EmptyDirectory};
+    use serde_json::{json, Map, Value};
+
+    fn text(v: &Value) -> String {
+        serde_json::to_string(v).unwrap_or_else(|_| r#"{"ok":false,"error":{"code":"internal","detail":"could not encode the answer"}}"#.into())
+    }
+
+    fn failed(code: &str, detail: impl Into<String>, extra: Value) -> Value {
+        let mut error = json!({"code": code, "detail": detail.into()});
+        if let (Some(e), Value::Object(x)) = (error.as_object_mut(), extra) {
+            e.extend(x);
+        }
+        json!({"ok": false, "error": error})
+    }
+
+    fn output(o: PreviewOutput) -> Value {
+        serde_json::to_value(o).unwrap_or_else(|e| failed("internal", e.to_string(), Value::Null))
+    }
+
+    /// Parses a JSON document typed by a user; the error says where (1-based line and column).
+    fn parse_json(what: &str, code: &str, s: &str) -> Result<Value, Value> {
+        if s.trim().is_empty() {
+            return Err(failed(code, format!("the {what} is empty"), json!({"line": 1, "column": 1})));
+        }
+        serde_json::from_str(s).map_err(|e| {
+            let detail = format!("the {what} is not valid JSON: {e}");
+            failed(code, detail, json!({"line": e.line(), "column": e.column()}))
+        })
+    }
+
+    fn parse_mapping(s: &str) -> Result<Mapping, Value> {
+        let m = Mapping::from_json(s).map_err(|e| output(PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field))))?;
+        Ok(m)
+    }
+
+    fn parse_kind(kind: &str) -> Result<Kind, Value> {
+        Kind::parse(kind.trim())
+            .ok_or_else(|| failed("invalid_kind", format!("kind {kind:?} is not one of accounts, contacts, events"), json!({"field": "kind"})))
+    }
+
+    fn mapping_value(m: &Mapping) -> Value {
+        serde_json::to_value(m).unwrap_or(Value::Null)
+    }
+
+    /// The field picker's data at `wrapper_path` (the suggested wrapper when `None`), with a
+    /// suggested mapping for each kind.
+    pub fn inspect(payload: &str, wrapper_path: Option<&str>) -> String {
+        let body = match parse_json("payload", "invalid_json", payload) {
+            Ok(b) => b,
+            Err(e) => return text(&e),
+        };
+        let ins = core_inspect(&body, wrapper_path);
+        let mut out = Map::new();
+        out.insert("ok".into(), Value::Bool(true));
+        if let Ok(Value::Object(m)) = serde_json::to_value(&ins) {
+            out.extend(m);
+        }
+        let mut suggestions = Map::new();
+        for kind in [Kind::Accounts, Kind::Contacts, Kind::Events] {
+            suggestions.insert(kind.as_str().into(), mapping_value(&core_suggest(&body, kind)));
+        }
+        out.insert("suggestions".into(), Value::Object(suggestions));
+        text(&Value::Object(out))
+    }
+
+    /// `{"ok": true, "mapping": <the document as the core reads it>}` or the first rule it breaks.
+    pub fn validate_mapping(mapping: &str) -> String {
+        let m = match parse_mapping(mapping) {
+            Ok(m) => m,
+            Err(e) => return text(&e),
+        };
+        match m.compile() {
+            Ok(_) => text(&json!({"ok": true, "mapping": mapping_value(&m)})),
+            Err(e) => text(&output(PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)))),
+        }
+    }
+
+    /// The Plan the listener would make of this body: exactly the native `preview_bytes`.
+    /// `directory` is the existing records (`{"accounts": […], "contacts": […], "event_ids": […]}`).
+    pub fn preview(payload: &str, mapping: &str, directory: Option<&str>, content_type: Option<&str>) -> String {
+        let m = match parse_mapping(mapping) {
+            Ok(m) => m,
+            Err(e) => return text(&e),
+        };
+        let out = match directory.map(str::trim).filter(|d| !d.is_empty()) {
+            None => preview_bytes(payload.as_bytes(), content_type.or(Some("application/json")), &m, &EmptyDirectory),
+            Some(d) => {
+                let v = match parse_json("existing records", "invalid_directory", d) {
+                    Ok(v) => v,
+                    Err(e) => return text(&e),
+                };
+                match MemoryDirectory::from_json(&v) {
+                    Ok(dir) => preview_bytes(payload.as_bytes(), content_type.or(Some("application/json")), &m, &dir),
+                    Err(e) => return text(&failed("invalid_directory", e, Value::Null)),
+                }
+            }
+        };
+        text(&output(out))
+    }
+
+    /// One golden case document → the output its `expect` holds (the parity check).
+    pub fn run_case(case: &str) -> String {
+        match parse_json("case", "invalid_case", case) {
+            Ok(c) => text(&inlet_core::preview::run_case(&c)),
+            Err(e) => text(&e),
+        }
+    }
+
+    pub fn suggest_mapping(payload: &str, kind: &str) -> String {
+        let body = match parse_json("payload", "invalid_json", payload) {
+            Ok(b) => b,
+            Err(e) => return text(&e),
+        };
+        match parse_kind(kind) {
+            Ok(k) => text(&json!({"ok": true, "mapping": mapping_value(&core_suggest(&body, k))})),
+            Err(e) => text(&e),
+        }
+    }
+
+    /// The Hightouch Liquid bodies (single row and batch) that produce what `mapping` reads.
+    /// `extra_fields` is an optional JSON array of more row paths to send as properties.
+    pub fn liquid_template(mapping: &str, extra_fields: Option<&str>) -> String {
+        let m = match parse_mapping(mapping) {
+            Ok(m) => m,
+            Err(e) => return text(&e),
+        };
+        let extra: Vec<String> = match extra_fields.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Vec::new(),
+            Some(s) => match serde_json::from_str(s) {
+                Ok(v) => v,
+                Err(e) => return text(&failed("invalid_fields", format!("extra fields must be a JSON array of paths: {e}"), Value::Null)),
+            },
+        };
+        match liquid::template(&m, &extra) {
+            Ok(t) => {
+                let mut v = serde_json::to_value(t).unwrap_or(Value::Null);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("ok".into(), Value::Bool(true));
+                }
+                text(&v)
+            }
+            Err(e) => text(&output(PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)))),
+        }
+    }
+}
+
+#[wasm_bindgen]
+pub fn inspect(payload: &str, wrapper_path: Option<String>) -> String {
+    api::inspect(payload, wrapper_path.as_deref())
+}
+
+#[wasm_bindgen]
+pub fn validate_mapping(mapping: &str) -> String {
+    api::validate_mapping(mapping)
+}
+
+#[wasm_bindgen]
+pub fn preview(payload: &str, mapping: &str, directory: Option<String>, content_type: Option<String>) -> String {
+    api::preview(payload, mapping, directory.as_deref(), content_type.as_deref())
+}
+
+#[wasm_bindgen]
+pub fn run_case(case: &str) -> String {
+    api::run_case(case)
+}
+
+#[wasm_bindgen]
+pub fn suggest_mapping(payload: &str, kind: &str) -> String {
+    api::suggest_mapping(payload, kind)
+}
+
+#[wasm_bindgen]
+pub fn liquid_template(mapping: &str, extra_fields: Option<String>) -> String {
+    api::liquid_template(mapping, extra_fields.as_deref())
+}
+
+/// The version of the core this module was built from.
+#[wasm_bindgen]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api;
+    use serde_json::{json, Value};
+
+    fn v(s: String) -> Value {
+        serde_json::from_str(&s).expect("every answer is JSON")
+    }
+
+    #[test]
+    fn inspect_finds_rows_fields_and_suggestions() {
+        let out = v(api::inspect(r#"{"op":"added","rows":[{"account_id":42,"name":"Wayne"}]}"#, None));
+        assert_eq!(out["ok"], true);
+        assert_eq!(out["suggested_wrapper_path"], "rows");
+        assert_eq!(out["rows"], 1);
+        assert_eq!(out["fields"][0], json!({"path": "account_id", "type": "number", "example": 42, "present": 1}));
+        assert_eq!(out["suggestions"]["accounts"]["match"], json!({"id": "account_id", "name": "name"}));
+        assert!(out["suggestions"]["events"].is_object());
+    }
+
+    #[test]
+    fn bad_json_says_where() {
+        let out = v(api::inspect("{\n  \"a\": 1,\n}", None));
+        assert_eq!(out["ok"], false);
+        assert_eq!(out["error"]["code"], "invalid_json");
+        assert_eq!(out["error"]["line"], 3);
+        let out = v(api::preview("[]", "{", None, None));
+        assert_eq!(out["error"]["code"], "invalid_mapping");
+        let out = v(api::preview("[{\"id\":1}]", r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#, Some("{\"people\":[]}"), None));
+        assert_eq!(out["error"]["code"], "invalid_directory");
+        assert_eq!(v(api::inspect("  ", None))["error"]["code"], "invalid_json");
+        assert_eq!(v(api::suggest_mapping("{}", "people"))["error"]["code"], "invalid_kind");
+        assert_eq!(v(api::run_case("nope"))["error"]["code"], "invalid_case");
+        assert_eq!(v(api::liquid_template(r#"{"version":1,"kind":"accounts"}"#, None))["error"]["field"], "match");
+    }
+
+    #[test]
+    fn preview_is_the_native_plan() {
+        let mapping = r#"{"version":1,"kind":"accounts","match":{"id":"account_id","name":"name"}}"#;
+        let dir = r#"{"accounts":[{"id":"a1","external_id":"42"}]}"#;
+        let out = v(api::preview(r#"[{"account_id":42,"name":"W"},{"account_id":43}]"#, mapping, Some(dir), None));
+        assert_eq!(out["ok"], true);
+        assert_eq!(out["plan"]["rows"][0]["action"], "update");
+        assert_eq!(out["plan"]["rows"][1]["action"], "create");
+        assert_eq!(v(api::preview("", mapping, None, None)), json!({"ok": true, "connection_test": true}));
+        let form = v(api::preview("account_id=7&name=X", mapping, None, Some("application/x-www-form-urlencoded")));
+        assert_eq!(form["plan"]["rows"][0]["key"], json!({"by": "id", "value": "7"}));
+    }
+
+    #[test]
+    fn validate_and_template() {
+        let ok = v(api::validate_mapping(r#"{"version":1,"kind":"contacts","match":{"email":"email"}}"#));
+        assert_eq!(ok, json!({"ok": true, "mapping": {"version": 1, "kind": "contacts", "wrapper_path": "", "match": {"email": "email"}}}));
+        let bad = v(api::validate_mapping(r#"{"version":1,"kind":"contacts","match":{"name":"n"}}"#));
+        assert_eq!(bad["error"]["field"], "match.name");
+        let t = v(api::liquid_template(r#"{"version":1,"kind":"contacts","wrapper_path":"data","match":{"email":"email"}}"#, Some(r#"["plan"]"#)));
+        assert_eq!(t["ok"], true);
+        assert!(t["single"].as_str().unwrap().contains("{{ row.plan | json }}"));
+        assert!(t["batch"].as_str().unwrap().contains("{% for row in rows %}"));
+    }
+}
