@@ -4,6 +4,7 @@
 
 pub mod ids;
 pub mod ingest;
+pub mod listener;
 pub mod paths;
 pub mod secret;
 pub mod service;

@@ -5,11 +5,16 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 fn xdg(var: &str, fallback: &str) -> Option<PathBuf> {
-    match std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from) {
+    match std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+    {
         Some(p) if p.is_absolute() => Some(p),
         _ => home().map(|h| h.join(fallback)),
     }
@@ -22,7 +27,9 @@ pub fn config_file() -> Option<PathBuf> {
 
 /// The database when neither `--db` nor `INLET_DB` is given and the config names none.
 pub fn default_db() -> PathBuf {
-    xdg("XDG_DATA_HOME", ".local/share").map(|d| d.join("inlet").join("inlet.db")).unwrap_or_else(|| PathBuf::from("inlet.db"))
+    xdg("XDG_DATA_HOME", ".local/share")
+        .map(|d| d.join("inlet").join("inlet.db"))
+        .unwrap_or_else(|| PathBuf::from("inlet.db"))
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,7 +46,8 @@ pub fn read_config() -> Config {
 }
 
 pub fn write_config(c: &Config) -> std::io::Result<PathBuf> {
-    let path = config_file().ok_or_else(|| std::io::Error::other("no HOME to keep the config in"))?;
+    let path =
+        config_file().ok_or_else(|| std::io::Error::other("no HOME to keep the config in"))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -50,5 +58,7 @@ pub fn write_config(c: &Config) -> std::io::Result<PathBuf> {
 
 /// The database to open: the one given (`--db` / `INLET_DB`), else the config's, else the default.
 pub fn resolve_db(given: Option<PathBuf>) -> PathBuf {
-    given.or_else(|| read_config().data_file).unwrap_or_else(default_db)
+    given
+        .or_else(|| read_config().data_file)
+        .unwrap_or_else(default_db)
 }

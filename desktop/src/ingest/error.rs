@@ -74,7 +74,11 @@ impl IngestError {
     }
 
     pub fn retry_after(&self) -> Option<u64> {
-        matches!(self, IngestError::Overloaded | IngestError::StoreUnavailable).then_some(RETRY_AFTER_SECS)
+        matches!(
+            self,
+            IngestError::Overloaded | IngestError::StoreUnavailable
+        )
+        .then_some(RETRY_AFTER_SECS)
     }
 
     /// `{"code", "detail"}`, as logged and answered.
@@ -103,11 +107,18 @@ impl IngestError {
             .rows
             .iter()
             .filter_map(|r| match &r.outcome {
-                inlet_core::Outcome::Error { error, path } => Some(RowError { index: r.index, error: error.clone(), path: path.clone() }),
+                inlet_core::Outcome::Error { error, path } => Some(RowError {
+                    index: r.index,
+                    error: error.clone(),
+                    path: path.clone(),
+                }),
                 _ => None,
             })
             .collect();
-        IngestError::RowErrors { count: rows.len(), rows }
+        IngestError::RowErrors {
+            count: rows.len(),
+            rows,
+        }
     }
 }
 
@@ -153,7 +164,11 @@ impl Answer {
 
     /// HEAD and GET on an existing connection: nothing but that it exists.
     pub fn exists() -> Answer {
-        Answer { status: 200, body: json!({"ok": true}), retry_after: None }
+        Answer {
+            status: 200,
+            body: json!({"ok": true}),
+            retry_after: None,
+        }
     }
 }
 
@@ -169,7 +184,14 @@ mod tests {
             IngestError::BodyTooLarge { limit: 10 },
             IngestError::Payload(PayloadError::UnsupportedContentType("text/csv".into())),
             IngestError::Payload(PayloadError::InvalidJson("eof".into())),
-            IngestError::RowErrors { count: 1, rows: vec![RowError { index: 3, error: "bad".into(), path: Some("id".into()) }] },
+            IngestError::RowErrors {
+                count: 1,
+                rows: vec![RowError {
+                    index: 3,
+                    error: "bad".into(),
+                    path: Some("id".into()),
+                }],
+            },
             IngestError::Overloaded,
             IngestError::StoreUnavailable,
             IngestError::Internal,
@@ -183,7 +205,10 @@ mod tests {
             assert!(a.body["error"]["code"].is_string() && a.body["error"]["detail"].is_string());
             assert!(a.body["rows"].is_array());
         }
-        assert_eq!(IngestError::Overloaded.answer("r").retry_after, Some(RETRY_AFTER_SECS));
+        assert_eq!(
+            IngestError::Overloaded.answer("r").retry_after,
+            Some(RETRY_AFTER_SECS)
+        );
         assert_eq!(errors[5].answer("r").body["rows"][0]["index"], 3);
     }
 

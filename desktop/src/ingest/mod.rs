@@ -36,7 +36,11 @@ pub struct Incoming {
 #[derive(Debug, Clone)]
 pub enum Work {
     /// Log it and answer; no records are written (400, 202, connection test).
-    LogOnly { answer: Answer, has_payload: bool, error: Option<Value> },
+    LogOnly {
+        answer: Answer,
+        has_payload: bool,
+        error: Option<Value>,
+    },
     /// Plan it against the store and write it.
     Write { body: Value, mapping: Arc<Compiled> },
 }
@@ -60,7 +64,11 @@ pub struct Activity {
 pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Compiled, String> {
     let mut m = Mapping::from_json(&mapping.document).map_err(|e| e.to_string())?;
     if m.kind != conn.kind {
-        return Err(format!("the mapping is for {}, the connection takes {}", m.kind.as_str(), conn.kind.as_str()));
+        return Err(format!(
+            "the mapping is for {}, the connection takes {}",
+            m.kind.as_str(),
+            conn.kind.as_str()
+        ));
     }
     m.behavior = Some(conn.behavior);
     m.compile().map_err(|e| e.to_string())
@@ -70,21 +78,36 @@ pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Com
 /// enabled and mapped 202 → rows and write in `process`).
 pub fn prepare(conn: &ConnectionRow, mapping: Option<&MappingRow>, incoming: Incoming) -> Job {
     let rid = incoming.request_id.clone();
-    let parsed = content_kind(incoming.content_type.as_deref()).and_then(|k| parse_body(&incoming.body, k));
+    let parsed =
+        content_kind(incoming.content_type.as_deref()).and_then(|k| parse_body(&incoming.body, k));
     let work = match parsed {
         Err(e) => {
             let err = IngestError::Payload(e);
-            Work::LogOnly { answer: err.answer(&rid), has_payload: true, error: Some(err.problem()) }
+            Work::LogOnly {
+                answer: err.answer(&rid),
+                has_payload: true,
+                error: Some(err.problem()),
+            }
         }
-        Ok(None) => Work::LogOnly { answer: Answer::connection_test(&rid), has_payload: false, error: None },
+        Ok(None) => Work::LogOnly {
+            answer: Answer::connection_test(&rid),
+            has_payload: false,
+            error: None,
+        },
         Ok(Some(body)) => {
             let compiled = match (conn.enabled, mapping) {
-                (false, _) => Err("the connection is disabled; enable it to write rows".to_string()),
+                (false, _) => {
+                    Err("the connection is disabled; enable it to write rows".to_string())
+                }
                 (true, None) => Err("no mapping is set; set one to write rows".to_string()),
-                (true, Some(m)) => runtime_mapping(conn, m).map_err(|e| format!("the saved mapping cannot run: {e}")),
+                (true, Some(m)) => runtime_mapping(conn, m)
+                    .map_err(|e| format!("the saved mapping cannot run: {e}")),
             };
             match compiled {
-                Ok(m) => Work::Write { body, mapping: Arc::new(m) },
+                Ok(m) => Work::Write {
+                    body,
+                    mapping: Arc::new(m),
+                },
                 Err(reason) => Work::LogOnly {
                     answer: Answer::not_written(&rid, &reason),
                     has_payload: true,
@@ -170,18 +193,43 @@ fn log(c: &rusqlite::Connection, e: LogEntry) -> Result<(), StoreError> {
 pub fn process(c: &rusqlite::Connection, job: &Job) -> Result<Answer, StoreError> {
     let i = &job.incoming;
     let (body, mapping) = match &job.work {
-        Work::LogOnly { answer, has_payload, error } => {
-            let entry = LogEntry { status: answer.status, has_payload: *has_payload, error: error.clone(), outcomes: None, summary: None, incoming: i };
+        Work::LogOnly {
+            answer,
+            has_payload,
+            error,
+        } => {
+            let entry = LogEntry {
+                status: answer.status,
+                has_payload: *has_payload,
+                error: error.clone(),
+                outcomes: None,
+                summary: None,
+                incoming: i,
+            };
             log(c, entry)?;
             return Ok(answer.clone());
         }
         Work::Write { body, mapping } => (body, mapping),
     };
-    let plan = match inlet_core::plan(body, mapping, &StoreDirectory::new(c, Some(&i.connection_id))) {
+    let plan = match inlet_core::plan(
+        body,
+        mapping,
+        &StoreDirectory::new(c, Some(&i.connection_id)),
+    ) {
         Ok(p) => p,
         Err(PlanError::Payload(e)) => {
             let err = IngestError::Payload(e);
-            log(c, LogEntry { status: err.status(), has_payload: true, error: Some(err.problem()), outcomes: None, summary: None, incoming: i })?;
+            log(
+                c,
+                LogEntry {
+                    status: err.status(),
+                    has_payload: true,
+                    error: Some(err.problem()),
+                    outcomes: None,
+                    summary: None,
+                    incoming: i,
+                },
+            )?;
             return Ok(err.answer(&i.request_id));
         }
         Err(PlanError::Directory(e)) => return Err(StoreError::Corrupt(e.0)),
@@ -199,7 +247,11 @@ pub fn process(c: &rusqlite::Connection, job: &Job) -> Result<Answer, StoreError
         log(c, entry)?;
         return Ok(err.answer(&i.request_id));
     }
-    let ctx = ApplyContext { connection_id: &i.connection_id, received_at: &i.received_at, request_id: Some(&i.request_id) };
+    let ctx = ApplyContext {
+        connection_id: &i.connection_id,
+        received_at: &i.received_at,
+        request_id: Some(&i.request_id),
+    };
     let applied = apply(c, &plan, ctx)?;
     let entry = LogEntry {
         status: 200,

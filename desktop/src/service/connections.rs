@@ -65,14 +65,22 @@ pub struct Deleted {
     pub deleted: bool,
 }
 
-fn view(c: &rusqlite::Connection, row: q::ConnectionRow, with_mapping: bool) -> Result<ConnectionView> {
+fn view(
+    c: &rusqlite::Connection,
+    row: q::ConnectionRow,
+    with_mapping: bool,
+) -> Result<ConnectionView> {
     let mapping = mappings::get(c, &row.id)?;
     let (requests, last_request_at, last_status) = requests::stats(c, &row.id)?;
     let base = settings::public_base(c)?;
     Ok(ConnectionView {
         webhook_url: format!("{base}/hooks/{}", row.id),
         has_mapping: mapping.is_some(),
-        mapping: if with_mapping { mapping.and_then(|m| serde_json::from_str(&m.document).ok()) } else { None },
+        mapping: if with_mapping {
+            mapping.and_then(|m| serde_json::from_str(&m.document).ok())
+        } else {
+            None
+        },
         id: row.id,
         name: row.name,
         kind: row.kind,
@@ -97,11 +105,14 @@ fn clean_name(name: &str) -> Result<String> {
 }
 
 fn secret() -> Result<String> {
-    new_authorization().map_err(|e| ServiceError::Invalid(format!("the OS gave no randomness for a secret: {e}")))
+    new_authorization()
+        .map_err(|e| ServiceError::Invalid(format!("the OS gave no randomness for a secret: {e}")))
 }
 
 pub(crate) fn load(c: &rusqlite::Connection, id: &str) -> Result<q::ConnectionRow> {
-    let Some(cid) = ConnectionId::parse(id) else { return Err(ServiceError::not_found_connection(id)) };
+    let Some(cid) = ConnectionId::parse(id) else {
+        return Err(ServiceError::not_found_connection(id));
+    };
     q::get(c, cid.as_str())?.ok_or_else(|| ServiceError::not_found_connection(id))
 }
 
@@ -127,7 +138,12 @@ pub fn create(s: &Services, input: NewConnection) -> Result<ConnectionView> {
 }
 
 pub fn list(s: &Services) -> Result<Vec<ConnectionView>> {
-    s.store().read(|tx| q::list(tx)?.into_iter().map(|r| view(tx, r, false)).collect())
+    s.store().read(|tx| {
+        q::list(tx)?
+            .into_iter()
+            .map(|r| view(tx, r, false))
+            .collect()
+    })
 }
 
 /// One connection with its mapping.
@@ -140,8 +156,16 @@ pub fn show(s: &Services, id: &str) -> Result<ConnectionView> {
 
 pub fn update(s: &Services, id: &str, patch: ConnectionPatch) -> Result<ConnectionView> {
     let name = patch.name.as_deref().map(clean_name).transpose()?;
-    let public = patch.public_url.as_deref().map(settings::validate_public_url).transpose()?;
-    let new_secret = if patch.rotate_auth { Some(secret()?) } else { None };
+    let public = patch
+        .public_url
+        .as_deref()
+        .map(settings::validate_public_url)
+        .transpose()?;
+    let new_secret = if patch.rotate_auth {
+        Some(secret()?)
+    } else {
+        None
+    };
     s.store().write(|tx| {
         let mut row = load(tx, id)?;
         if let Some(n) = name {
@@ -169,7 +193,14 @@ pub fn update(s: &Services, id: &str, patch: ConnectionPatch) -> Result<Connecti
 }
 
 pub fn rotate_auth(s: &Services, id: &str) -> Result<ConnectionView> {
-    update(s, id, ConnectionPatch { rotate_auth: true, ..Default::default() })
+    update(
+        s,
+        id,
+        ConnectionPatch {
+            rotate_auth: true,
+            ..Default::default()
+        },
+    )
 }
 
 /// Deletes the connection, its mapping and its request log. Records it wrote stay.
@@ -177,7 +208,10 @@ pub fn delete(s: &Services, id: &str) -> Result<Deleted> {
     s.store().write(|tx| {
         let row = load(tx, id)?;
         q::delete(tx, &row.id)?;
-        Ok(Deleted { id: row.id, deleted: true })
+        Ok(Deleted {
+            id: row.id,
+            deleted: true,
+        })
     })
 }
 
@@ -187,15 +221,25 @@ mod tests {
     use crate::service::testing::temp_services;
 
     fn new(kind: Kind) -> NewConnection {
-        NewConnection { name: " CRM feed ".into(), kind, behavior: None }
+        NewConnection {
+            name: " CRM feed ".into(),
+            kind,
+            behavior: None,
+        }
     }
 
     #[test]
     fn a_new_connection_is_disabled_enforces_auth_and_has_a_webhook_url() {
         let s = temp_services();
         let c = create(&s, new(Kind::Contacts)).unwrap();
-        assert_eq!((c.name.as_str(), c.enabled, c.enforce_auth, c.behavior), ("CRM feed", false, true, Behavior::Upsert));
-        assert_eq!(c.webhook_url, format!("http://127.0.0.1:8750/hooks/{}", c.id));
+        assert_eq!(
+            (c.name.as_str(), c.enabled, c.enforce_auth, c.behavior),
+            ("CRM feed", false, true, Behavior::Upsert)
+        );
+        assert_eq!(
+            c.webhook_url,
+            format!("http://127.0.0.1:8750/hooks/{}", c.id)
+        );
         assert!(c.authorization.starts_with("Bearer inl_"));
         assert_eq!(list(&s).unwrap().len(), 1);
     }
@@ -204,11 +248,29 @@ mod tests {
     fn updating_changes_only_what_is_given_and_rotation_replaces_the_secret() {
         let s = temp_services();
         let c = create(&s, new(Kind::Accounts)).unwrap();
-        let u = update(&s, &c.id, ConnectionPatch { enabled: Some(true), ..Default::default() }).unwrap();
-        assert!(u.enabled && u.enforce_auth && u.name == c.name && u.authorization == c.authorization);
+        let u = update(
+            &s,
+            &c.id,
+            ConnectionPatch {
+                enabled: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            u.enabled && u.enforce_auth && u.name == c.name && u.authorization == c.authorization
+        );
         let r = rotate_auth(&s, &c.id).unwrap();
         assert_ne!(r.authorization, c.authorization);
-        let p = update(&s, &c.id, ConnectionPatch { public_url: Some("https://t.example".into()), ..Default::default() }).unwrap();
+        let p = update(
+            &s,
+            &c.id,
+            ConnectionPatch {
+                public_url: Some("https://t.example".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(p.webhook_url, format!("https://t.example/hooks/{}", c.id));
     }
 
@@ -216,8 +278,21 @@ mod tests {
     fn unknown_and_malformed_ids_are_not_found() {
         let s = temp_services();
         assert!(matches!(show(&s, "nope"), Err(ServiceError::NotFound(_))));
-        assert!(matches!(delete(&s, &ConnectionId::generate().into_string()), Err(ServiceError::NotFound(_))));
-        assert!(matches!(create(&s, NewConnection { name: " ".into(), kind: Kind::Events, behavior: None }), Err(ServiceError::Invalid(_))));
+        assert!(matches!(
+            delete(&s, &ConnectionId::generate().into_string()),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(matches!(
+            create(
+                &s,
+                NewConnection {
+                    name: " ".into(),
+                    kind: Kind::Events,
+                    behavior: None
+                }
+            ),
+            Err(ServiceError::Invalid(_))
+        ));
     }
 
     #[test]

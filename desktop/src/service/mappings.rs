@@ -66,9 +66,18 @@ pub fn set(s: &Services, connection_id: &str, input: SetMapping) -> Result<Mappi
 pub fn show(s: &Services, connection_id: &str) -> Result<Option<MappingView>> {
     s.store().read(|tx| {
         let conn = load(tx, connection_id)?;
-        let Some(m) = q::get(tx, &conn.id)? else { return Ok(None) };
-        let document = serde_json::from_str(&m.document).map_err(|e| crate::store::StoreError::Corrupt(format!("mapping: {e}")))?;
-        Ok(Some(MappingView { connection_id: conn.id, document, updated_at: m.updated_at, enabled: conn.enabled, behavior: conn.behavior }))
+        let Some(m) = q::get(tx, &conn.id)? else {
+            return Ok(None);
+        };
+        let document = serde_json::from_str(&m.document)
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("mapping: {e}")))?;
+        Ok(Some(MappingView {
+            connection_id: conn.id,
+            document,
+            updated_at: m.updated_at,
+            enabled: conn.enabled,
+            behavior: conn.behavior,
+        }))
     })
 }
 
@@ -83,9 +92,26 @@ mod tests {
     #[test]
     fn saving_a_mapping_enables_the_connection_and_takes_its_behavior() {
         let s = temp_services();
-        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Accounts, behavior: None }).unwrap();
-        let doc = json!({"version": 1, "kind": "accounts", "behavior": "update", "match": {"id": "id"}});
-        let v = set(&s, &c.id, SetMapping { document: doc.clone(), no_enable: false }).unwrap();
+        let c = create(
+            &s,
+            NewConnection {
+                name: "a".into(),
+                kind: Kind::Accounts,
+                behavior: None,
+            },
+        )
+        .unwrap();
+        let doc =
+            json!({"version": 1, "kind": "accounts", "behavior": "update", "match": {"id": "id"}});
+        let v = set(
+            &s,
+            &c.id,
+            SetMapping {
+                document: doc.clone(),
+                no_enable: false,
+            },
+        )
+        .unwrap();
         assert!(v.enabled);
         assert_eq!(v.behavior, Behavior::Update);
         assert_eq!(show(&s, &c.id).unwrap().unwrap().document, doc);
@@ -95,11 +121,37 @@ mod tests {
     #[test]
     fn a_mapping_of_another_kind_or_with_a_bad_field_is_refused_and_not_saved() {
         let s = temp_services();
-        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Accounts, behavior: None }).unwrap();
+        let c = create(
+            &s,
+            NewConnection {
+                name: "a".into(),
+                kind: Kind::Accounts,
+                behavior: None,
+            },
+        )
+        .unwrap();
         let other = json!({"version": 1, "kind": "contacts", "match": {"email": "email"}});
-        assert!(matches!(set(&s, &c.id, SetMapping { document: other, no_enable: false }), Err(ServiceError::Invalid(_))));
+        assert!(matches!(
+            set(
+                &s,
+                &c.id,
+                SetMapping {
+                    document: other,
+                    no_enable: false
+                }
+            ),
+            Err(ServiceError::Invalid(_))
+        ));
         let typo = json!({"version": 1, "kind": "accounts", "match": {"idd": "id"}});
-        let e = set(&s, &c.id, SetMapping { document: typo, no_enable: false }).unwrap_err();
+        let e = set(
+            &s,
+            &c.id,
+            SetMapping {
+                document: typo,
+                no_enable: false,
+            },
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("match"), "{e}");
         assert!(show(&s, &c.id).unwrap().is_none());
         assert!(!show_conn(&s, &c.id).unwrap().enabled);
@@ -108,8 +160,27 @@ mod tests {
     #[test]
     fn no_enable_saves_without_turning_the_connection_on() {
         let s = temp_services();
-        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Events, behavior: None }).unwrap();
+        let c = create(
+            &s,
+            NewConnection {
+                name: "a".into(),
+                kind: Kind::Events,
+                behavior: None,
+            },
+        )
+        .unwrap();
         let doc = json!({"version": 1, "kind": "events", "event": {"type": {"value": "Hit"}, "contact_id": "u"}});
-        assert!(!set(&s, &c.id, SetMapping { document: doc, no_enable: true }).unwrap().enabled);
+        assert!(
+            !set(
+                &s,
+                &c.id,
+                SetMapping {
+                    document: doc,
+                    no_enable: true
+                }
+            )
+            .unwrap()
+            .enabled
+        );
     }
 }

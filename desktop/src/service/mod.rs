@@ -28,7 +28,9 @@ pub struct Services {
 
 impl std::fmt::Debug for Services {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Services").field("store", &self.store).finish()
+        f.debug_struct("Services")
+            .field("store", &self.store)
+            .finish()
     }
 }
 
@@ -120,6 +122,9 @@ pub(crate) mod testing {
     pub fn temp_services() -> TempServices {
         let dir = std::env::temp_dir().join(format!("inlet-svc-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        TempServices { services: Services::open(&dir.join("inlet.db")).unwrap(), dir }
+        TempServices {
+            services: Services::open(&dir.join("inlet.db")).unwrap(),
+            dir,
+        }
     }
 }

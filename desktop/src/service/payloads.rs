@@ -24,8 +24,13 @@ pub struct PayloadView {
 pub fn latest(s: &Services, connection_id: &str) -> Result<Option<PayloadView>> {
     s.store().read(|tx| {
         let conn = load(tx, connection_id)?;
-        let Some(r) = requests::latest_payload(tx, &conn.id)? else { return Ok(None) };
-        let json = content_kind(r.content_type.as_deref()).and_then(|k| parse_body(&r.body, k)).ok().flatten();
+        let Some(r) = requests::latest_payload(tx, &conn.id)? else {
+            return Ok(None);
+        };
+        let json = content_kind(r.content_type.as_deref())
+            .and_then(|k| parse_body(&r.body, k))
+            .ok()
+            .flatten();
         Ok(Some(PayloadView {
             request_id: r.id,
             received_at: r.received_at,

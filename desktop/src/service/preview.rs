@@ -29,7 +29,12 @@ pub struct PreviewInput {
 /// A preview with no store: every row is new.
 pub fn pure(input: &PreviewInput) -> Result<PreviewOutput> {
     let mapping = Mapping::from_value(&input.mapping)?;
-    Ok(preview_bytes(input.payload.as_bytes(), input.content_type.as_deref(), &mapping, &EmptyDirectory))
+    Ok(preview_bytes(
+        input.payload.as_bytes(),
+        input.content_type.as_deref(),
+        &mapping,
+        &EmptyDirectory,
+    ))
 }
 
 pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
@@ -39,14 +44,21 @@ pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
     let mapping = Mapping::from_value(&input.mapping)?;
     let connection = match &input.connection_id {
         None => None,
-        Some(id) => Some(ConnectionId::parse(id).ok_or_else(|| ServiceError::not_found_connection(id))?),
+        Some(id) => {
+            Some(ConnectionId::parse(id).ok_or_else(|| ServiceError::not_found_connection(id))?)
+        }
     };
     s.store().read(|tx| {
         if let Some(c) = &connection {
             super::connections::load(tx, c.as_str())?;
         }
         let dir = StoreDirectory::new(tx, connection.as_ref().map(|c| c.as_str()));
-        Ok(preview_bytes(input.payload.as_bytes(), input.content_type.as_deref(), &mapping, &dir))
+        Ok(preview_bytes(
+            input.payload.as_bytes(),
+            input.content_type.as_deref(),
+            &mapping,
+            &dir,
+        ))
     })
 }
 
@@ -60,7 +72,18 @@ mod tests {
     #[test]
     fn against_the_store_a_known_account_is_an_update_and_without_it_a_create() {
         let s = temp_services();
-        s.store().write(|tx| accounts::insert(tx, Some("42"), Some("Wayne"), &Default::default(), None, "t")).unwrap();
+        s.store()
+            .write(|tx| {
+                accounts::insert(
+                    tx,
+                    Some("42"),
+                    Some("Wayne"),
+                    &Default::default(),
+                    None,
+                    "t",
+                )
+            })
+            .unwrap();
         let input = PreviewInput {
             mapping: json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
             payload: r#"{"id": 42}"#.into(),
@@ -68,9 +91,14 @@ mod tests {
             against_store: false,
             connection_id: None,
         };
-        let action = |o: PreviewOutput| serde_json::to_value(o).unwrap()["plan"]["rows"][0]["action"].clone();
+        let action = |o: PreviewOutput| {
+            serde_json::to_value(o).unwrap()["plan"]["rows"][0]["action"].clone()
+        };
         assert_eq!(action(preview(&s, &input).unwrap()), "create");
-        let input = PreviewInput { against_store: true, ..input };
+        let input = PreviewInput {
+            against_store: true,
+            ..input
+        };
         assert_eq!(action(preview(&s, &input).unwrap()), "update");
     }
 }

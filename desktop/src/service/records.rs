@@ -3,17 +3,25 @@
 
 use super::{Result, ServiceError, Services};
 use crate::ids::ConnectionId;
-pub use crate::store::queries::{
-    accounts::AccountRecord, contacts::ContactRecord, event_types::EventTypeRecord, events::EventRecord, RecordFilter,
-};
 use crate::store::queries::{accounts, contacts, event_types, events};
+pub use crate::store::queries::{
+    accounts::AccountRecord, contacts::ContactRecord, event_types::EventTypeRecord,
+    events::EventRecord, RecordFilter,
+};
 
 fn checked(f: &RecordFilter) -> Result<RecordFilter> {
     let mut f = f.clone();
     if let Some(c) = &f.connection {
-        f.connection = Some(ConnectionId::parse(c).ok_or_else(|| ServiceError::not_found_connection(c))?.into_string());
+        f.connection = Some(
+            ConnectionId::parse(c)
+                .ok_or_else(|| ServiceError::not_found_connection(c))?
+                .into_string(),
+        );
     }
-    f.search = f.search.filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_string());
+    f.search = f
+        .search
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().to_string());
     Ok(f)
 }
 

@@ -6,8 +6,8 @@ use super::connections::load;
 use super::{Result, ServiceError, Services};
 use crate::ids::RequestId;
 use crate::ingest::{self, Activity, Incoming};
-use crate::store::queries::{mappings, requests};
 use crate::store::now;
+use crate::store::queries::{mappings, requests};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -95,14 +95,23 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
             (Some(rid), None) => {
                 let r = requests::get(tx, rid.trim())?
                     .filter(|r| r.connection_id == conn.id)
-                    .ok_or_else(|| ServiceError::NotFound(format!("no request {rid:?} on this connection")))?;
+                    .ok_or_else(|| {
+                        ServiceError::NotFound(format!("no request {rid:?} on this connection"))
+                    })?;
                 Ok((conn.id, vec![r]))
             }
             (None, Some(since)) => {
                 let all = requests::payloads_since(tx, &conn.id, &since_text(since)?)?;
-                Ok((conn.id, all.into_iter().filter(|r| input.include_written || r.status != 200).collect()))
+                Ok((
+                    conn.id,
+                    all.into_iter()
+                        .filter(|r| input.include_written || r.status != 200)
+                        .collect(),
+                ))
             }
-            _ => Err(ServiceError::Invalid("give one request id or a time to replay everything since".into())),
+            _ => Err(ServiceError::Invalid(
+                "give one request id or a time to replay everything since".into(),
+            )),
         }
     })?;
     let (connection_id, originals) = originals;
@@ -111,7 +120,12 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
         replayed.push(replay_one(s, r)?);
     }
     let written = replayed.iter().filter(|r| r.written).count();
-    Ok(ReplayReport { connection_id, not_written: replayed.len() - written, written, replayed })
+    Ok(ReplayReport {
+        connection_id,
+        not_written: replayed.len() - written,
+        written,
+        replayed,
+    })
 }
 
 #[cfg(test)]
@@ -140,7 +154,10 @@ mod tests {
                     body: body.as_bytes().to_vec().into(),
                     replay_of: None,
                 };
-                Ok::<_, ServiceError>(ingest::process(tx, &ingest::prepare(&conn, mapping.as_ref(), incoming))?)
+                Ok::<_, ServiceError>(ingest::process(
+                    tx,
+                    &ingest::prepare(&conn, mapping.as_ref(), incoming),
+                )?)
             })
             .unwrap()
     }
@@ -148,30 +165,97 @@ mod tests {
     #[test]
     fn replaying_after_enabling_writes_what_arrived_while_disabled() {
         let s = temp_services();
-        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Accounts, behavior: None }).unwrap();
+        let c = create(
+            &s,
+            NewConnection {
+                name: "a".into(),
+                kind: Kind::Accounts,
+                behavior: None,
+            },
+        )
+        .unwrap();
         assert_eq!(post(&s, &c.id, r#"[{"id": 1}, {"id": 2}]"#).status, 202);
         assert_eq!(post(&s, &c.id, "").status, 200);
         let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
-        set(&s, &c.id, SetMapping { document: doc, no_enable: false }).unwrap();
-        let report = replay(&s, &c.id, &ReplayInput { all_since: Some("2000-01-01".into()), ..Default::default() }).unwrap();
+        set(
+            &s,
+            &c.id,
+            SetMapping {
+                document: doc,
+                no_enable: false,
+            },
+        )
+        .unwrap();
+        let report = replay(
+            &s,
+            &c.id,
+            &ReplayInput {
+                all_since: Some("2000-01-01".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!((report.replayed.len(), report.written), (1, 1));
         assert_eq!(accounts(&s, &RecordFilter::default()).unwrap().len(), 2);
-        let again = replay(&s, &c.id, &ReplayInput { all_since: Some("2000-01-01".into()), ..Default::default() }).unwrap();
-        assert_eq!(again.replayed.len(), 1, "the 202 is still there to replay; the replay itself is not");
-        assert_eq!(accounts(&s, &RecordFilter::default()).unwrap().len(), 2, "upserts do not duplicate");
+        let again = replay(
+            &s,
+            &c.id,
+            &ReplayInput {
+                all_since: Some("2000-01-01".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            again.replayed.len(),
+            1,
+            "the 202 is still there to replay; the replay itself is not"
+        );
+        assert_eq!(
+            accounts(&s, &RecordFilter::default()).unwrap().len(),
+            2,
+            "upserts do not duplicate"
+        );
     }
 
     #[test]
     fn replaying_one_request_by_id_reports_its_new_answer() {
         let s = temp_services();
-        let c = create(&s, NewConnection { name: "a".into(), kind: Kind::Accounts, behavior: None }).unwrap();
+        let c = create(
+            &s,
+            NewConnection {
+                name: "a".into(),
+                kind: Kind::Accounts,
+                behavior: None,
+            },
+        )
+        .unwrap();
         let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
-        set(&s, &c.id, SetMapping { document: doc, no_enable: false }).unwrap();
+        set(
+            &s,
+            &c.id,
+            SetMapping {
+                document: doc,
+                no_enable: false,
+            },
+        )
+        .unwrap();
         let first = post(&s, &c.id, r#"{"id": true}"#);
         assert_eq!(first.status, 422);
         let rid = first.body["request_id"].as_str().unwrap().to_string();
-        let r = replay(&s, &c.id, &ReplayInput { request: Some(rid.clone()), ..Default::default() }).unwrap();
-        assert_eq!((r.replayed[0].status, r.replayed[0].request_id.as_str()), (422, rid.as_str()));
+        let r = replay(
+            &s,
+            &c.id,
+            &ReplayInput {
+                request: Some(rid.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (r.replayed[0].status, r.replayed[0].request_id.as_str()),
+            (422, rid.as_str())
+        );
         assert!(replay(&s, &c.id, &ReplayInput::default()).is_err());
     }
 }

@@ -54,7 +54,11 @@ fn summary(r: &RequestRow, size: usize) -> RequestSummary {
     }
 }
 
-pub fn list(s: &Services, connection_id: &str, limit: Option<usize>) -> Result<Vec<RequestSummary>> {
+pub fn list(
+    s: &Services,
+    connection_id: &str,
+    limit: Option<usize>,
+) -> Result<Vec<RequestSummary>> {
     s.store().read(|tx| {
         let conn = load(tx, connection_id)?;
         let rows = requests::list(tx, &conn.id, limit.unwrap_or(DEFAULT_LIMIT))?;
@@ -64,7 +68,8 @@ pub fn list(s: &Services, connection_id: &str, limit: Option<usize>) -> Result<V
 
 pub fn show(s: &Services, request_id: &str) -> Result<RequestDetail> {
     s.store().read(|tx| {
-        let r = requests::get(tx, request_id.trim())?.ok_or_else(|| ServiceError::NotFound(format!("no request {request_id:?}")))?;
+        let r = requests::get(tx, request_id.trim())?
+            .ok_or_else(|| ServiceError::NotFound(format!("no request {request_id:?}")))?;
         let text = std::str::from_utf8(&r.body);
         Ok(RequestDetail {
             request: summary(&r, r.body.len()),

@@ -57,28 +57,40 @@ pub fn get(s: &Services) -> Result<Settings> {
             public_base_url: public_base(tx)?,
             public_base_url_set: public.is_some(),
             data_file: s.db_path().display().to_string(),
-            configured_data_file: paths::read_config().data_file.map(|p| p.display().to_string()),
+            configured_data_file: paths::read_config()
+                .data_file
+                .map(|p| p.display().to_string()),
         })
     })
 }
 
 pub fn validate_listen(addr: &str) -> Result<SocketAddr> {
-    addr.trim()
-        .parse()
-        .map_err(|_| ServiceError::Invalid(format!("listen address {addr:?} is not HOST:PORT with an IP address, e.g. 127.0.0.1:8750")))
+    addr.trim().parse().map_err(|_| {
+        ServiceError::Invalid(format!(
+            "listen address {addr:?} is not HOST:PORT with an IP address, e.g. 127.0.0.1:8750"
+        ))
+    })
 }
 
 pub fn validate_public_url(url: &str) -> Result<String> {
     let u = trimmed(url);
-    let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(u),
-        _ => Err(ServiceError::Invalid(format!("public URL {url:?} must start with http:// or https:// and name a host"))),
+        _ => Err(ServiceError::Invalid(format!(
+            "public URL {url:?} must start with http:// or https:// and name a host"
+        ))),
     }
 }
 
 pub fn set(s: &Services, patch: SettingsPatch) -> Result<Settings> {
-    let listen = patch.listen_address.as_deref().map(validate_listen).transpose()?;
+    let listen = patch
+        .listen_address
+        .as_deref()
+        .map(validate_listen)
+        .transpose()?;
     let public = match patch.public_base_url.as_deref() {
         None => None,
         Some(u) if u.trim().is_empty() => Some(None),
@@ -98,7 +110,10 @@ pub fn set(s: &Services, patch: SettingsPatch) -> Result<Settings> {
     if let Some(file) = patch.data_file.filter(|f| !f.trim().is_empty()) {
         let mut c = paths::read_config();
         c.data_file = Some(file.trim().into());
-        paths::write_config(&c).map_err(|e| ServiceError::File { path: "config".into(), message: e.to_string() })?;
+        paths::write_config(&c).map_err(|e| ServiceError::File {
+            path: "config".into(),
+            message: e.to_string(),
+        })?;
     }
     get(s)
 }
@@ -112,20 +127,52 @@ mod tests {
     fn the_public_url_follows_the_listen_address_until_it_is_set() {
         let s = temp_services();
         assert_eq!(get(&s).unwrap().public_base_url, "http://127.0.0.1:8750");
-        let patch = SettingsPatch { listen_address: Some("127.0.0.1:9000".into()), ..Default::default() };
-        assert_eq!(set(&s, patch).unwrap().public_base_url, "http://127.0.0.1:9000");
-        let patch = SettingsPatch { public_base_url: Some("https://abc.tunnel.example/".into()), ..Default::default() };
+        let patch = SettingsPatch {
+            listen_address: Some("127.0.0.1:9000".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            set(&s, patch).unwrap().public_base_url,
+            "http://127.0.0.1:9000"
+        );
+        let patch = SettingsPatch {
+            public_base_url: Some("https://abc.tunnel.example/".into()),
+            ..Default::default()
+        };
         let got = set(&s, patch).unwrap();
-        assert_eq!((got.public_base_url.as_str(), got.public_base_url_set), ("https://abc.tunnel.example", true));
-        let patch = SettingsPatch { public_base_url: Some("".into()), ..Default::default() };
-        assert_eq!(set(&s, patch).unwrap().public_base_url, "http://127.0.0.1:9000");
+        assert_eq!(
+            (got.public_base_url.as_str(), got.public_base_url_set),
+            ("https://abc.tunnel.example", true)
+        );
+        let patch = SettingsPatch {
+            public_base_url: Some("".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            set(&s, patch).unwrap().public_base_url,
+            "http://127.0.0.1:9000"
+        );
     }
 
     #[test]
     fn bad_addresses_and_urls_are_refused() {
         let s = temp_services();
-        assert!(set(&s, SettingsPatch { listen_address: Some("localhost".into()), ..Default::default() }).is_err());
-        assert!(set(&s, SettingsPatch { public_base_url: Some("ftp://x".into()), ..Default::default() }).is_err());
+        assert!(set(
+            &s,
+            SettingsPatch {
+                listen_address: Some("localhost".into()),
+                ..Default::default()
+            }
+        )
+        .is_err());
+        assert!(set(
+            &s,
+            SettingsPatch {
+                public_base_url: Some("ftp://x".into()),
+                ..Default::default()
+            }
+        )
+        .is_err());
         assert_eq!(get(&s).unwrap().listen_address, DEFAULT_LISTEN);
     }
 }

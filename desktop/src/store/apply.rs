@@ -45,12 +45,14 @@ struct Applier<'a> {
 impl Applier<'_> {
     fn resolve(&self, t: &Target) -> Result<i64, StoreError> {
         match t {
-            Target::Existing(s) => s.parse().map_err(|_| StoreError::Corrupt(format!("record id {s:?} is not a store id"))),
-            Target::New(n) => self
-                .new_ids
-                .get(n)
-                .copied()
-                .ok_or_else(|| StoreError::Corrupt(format!("the plan refers to new record {n} before creating it"))),
+            Target::Existing(s) => s
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("record id {s:?} is not a store id"))),
+            Target::New(n) => self.new_ids.get(n).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "the plan refers to new record {n} before creating it"
+                ))
+            }),
         }
     }
 
@@ -72,7 +74,11 @@ impl Applier<'_> {
     fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
         match link {
             None => Ok(None),
-            Some(Link { target, create: Some(a), .. }) => self.create_account(target, a).map(Some),
+            Some(Link {
+                target,
+                create: Some(a),
+                ..
+            }) => self.create_account(target, a).map(Some),
             Some(Link { target, .. }) => self.resolve(target).map(Some),
         }
     }
@@ -81,10 +87,25 @@ impl Applier<'_> {
         let conn = Some(self.ctx.connection_id);
         let now = self.ctx.received_at;
         let id = match kind {
-            Kind::Accounts => accounts::insert(self.c, w.external_id.as_deref(), w.name.as_deref(), &w.properties, conn, now)?,
+            Kind::Accounts => accounts::insert(
+                self.c,
+                w.external_id.as_deref(),
+                w.name.as_deref(),
+                &w.properties,
+                conn,
+                now,
+            )?,
             Kind::Contacts => {
                 let account = self.link(&w.account)?;
-                contacts::insert(self.c, w.external_id.as_deref(), w.email.as_deref(), account, &w.properties, conn, now)?
+                contacts::insert(
+                    self.c,
+                    w.external_id.as_deref(),
+                    w.email.as_deref(),
+                    account,
+                    &w.properties,
+                    conn,
+                    now,
+                )?
             }
             Kind::Events => {
                 let name = w.event_type.as_deref().unwrap_or("event");
@@ -126,13 +147,30 @@ impl Applier<'_> {
             Kind::Accounts => {
                 let mut props = accounts::properties(self.c, id)?.unwrap_or_default();
                 merge_properties(&mut props, &w.properties);
-                accounts::update(self.c, id, w.external_id.as_deref(), w.name.as_deref(), &props, conn, now)?;
+                accounts::update(
+                    self.c,
+                    id,
+                    w.external_id.as_deref(),
+                    w.name.as_deref(),
+                    &props,
+                    conn,
+                    now,
+                )?;
             }
             Kind::Contacts => {
                 let account = self.link(&w.account)?;
                 let mut props = contacts::properties(self.c, id)?.unwrap_or_default();
                 merge_properties(&mut props, &w.properties);
-                contacts::update(self.c, id, w.external_id.as_deref(), w.email.as_deref(), account, &props, conn, now)?;
+                contacts::update(
+                    self.c,
+                    id,
+                    w.external_id.as_deref(),
+                    w.email.as_deref(),
+                    account,
+                    &props,
+                    conn,
+                    now,
+                )?;
             }
             Kind::Events => return Err(StoreError::Corrupt("events are never updated".into())),
         }
@@ -150,8 +188,17 @@ impl Applier<'_> {
 }
 
 /// Writes a plan without row errors. The caller owns the transaction (and rolls it back on error).
-pub fn apply(c: &rusqlite::Connection, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreError> {
-    let mut a = Applier { c, ctx, new_ids: HashMap::new(), types: HashMap::new() };
+pub fn apply(
+    c: &rusqlite::Connection,
+    plan: &Plan,
+    ctx: ApplyContext,
+) -> Result<Applied, StoreError> {
+    let mut a = Applier {
+        c,
+        ctx,
+        new_ids: HashMap::new(),
+        types: HashMap::new(),
+    };
     let mut record_ids = Vec::with_capacity(plan.rows.len());
     for row in &plan.rows {
         let id = match &row.outcome {
@@ -163,7 +210,10 @@ pub fn apply(c: &rusqlite::Connection, plan: &Plan, ctx: ApplyContext) -> Result
             }
             Outcome::Skip { .. } | Outcome::Duplicate { .. } => None,
             Outcome::Error { error, .. } => {
-                return Err(StoreError::Corrupt(format!("row {} has an error and cannot be written: {error}", row.index)))
+                return Err(StoreError::Corrupt(format!(
+                    "row {} has an error and cannot be written: {error}",
+                    row.index
+                )))
             }
         };
         record_ids.push(id);
@@ -192,16 +242,36 @@ mod tests {
         let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
         let p = plan(&body, &m, &StoreDirectory::new(c, Some("c1"))).unwrap();
         let tx = c.unchecked_transaction().unwrap();
-        apply(&tx, &p, ApplyContext { connection_id: "c1", received_at: "2026-01-01T00:00:00.000Z", request_id: Some("r") }).unwrap();
+        apply(
+            &tx,
+            &p,
+            ApplyContext {
+                connection_id: "c1",
+                received_at: "2026-01-01T00:00:00.000Z",
+                request_id: Some("r"),
+            },
+        )
+        .unwrap();
         tx.commit().unwrap();
         p
     }
 
     #[test]
     fn merging_properties_overwrites_top_level_keys_and_removes_nulls() {
-        let mut stored = json!({"a": 1, "b": {"x": 1}, "c": 3}).as_object().unwrap().clone();
-        merge_properties(&mut stored, json!({"b": {"y": 2}, "c": null, "d": 4}).as_object().unwrap());
-        assert_eq!(serde_json::Value::Object(stored), json!({"a": 1, "b": {"y": 2}, "d": 4}));
+        let mut stored = json!({"a": 1, "b": {"x": 1}, "c": 3})
+            .as_object()
+            .unwrap()
+            .clone();
+        merge_properties(
+            &mut stored,
+            json!({"b": {"y": 2}, "c": null, "d": 4})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            serde_json::Value::Object(stored),
+            json!({"a": 1, "b": {"y": 2}, "d": 4})
+        );
     }
 
     #[test]
@@ -210,24 +280,41 @@ mod tests {
         let m = json!({"version": 1, "kind": "accounts", "wrapper_path": "rows", "match": {"id": "account_id", "name": "name"}});
         let body = json!({"rows": [{"account_id": 42, "name": "Wayne", "seats": 1}, {"account_id": 43, "name": "Stark"}]});
         assert_eq!(run(&c, m.clone(), body).summary.create, 2);
-        let again = run(&c, m, json!({"rows": [{"account_id": "42", "name": "Wayne", "seats": null, "plan": "gold"}]}));
+        let again = run(
+            &c,
+            m,
+            json!({"rows": [{"account_id": "42", "name": "Wayne", "seats": null, "plan": "gold"}]}),
+        );
         assert_eq!(again.summary.update, 1);
         let l = accounts::list(&c, &RecordFilter::default()).unwrap();
         assert_eq!(l.len(), 2);
-        let wayne = l.iter().find(|a| a.external_id.as_deref() == Some("42")).unwrap();
-        assert_eq!(serde_json::Value::Object(wayne.properties.clone()), json!({"account_id": "42", "name": "Wayne", "plan": "gold"}));
+        let wayne = l
+            .iter()
+            .find(|a| a.external_id.as_deref() == Some("42"))
+            .unwrap();
+        assert_eq!(
+            serde_json::Value::Object(wayne.properties.clone()),
+            json!({"account_id": "42", "name": "Wayne", "plan": "gold"})
+        );
     }
 
     #[test]
     fn contacts_create_their_account_once_and_link_to_it() {
         let c = db(Kind::Contacts);
         let m = json!({"version": 1, "kind": "contacts", "match": {"email": "email"}, "account": {"id": "org"}});
-        let p = run(&c, m, json!([{"email": "a@x.example", "org": "o1"}, {"email": "b@x.example", "org": "o1"}]));
+        let p = run(
+            &c,
+            m,
+            json!([{"email": "a@x.example", "org": "o1"}, {"email": "b@x.example", "org": "o1"}]),
+        );
         assert_eq!(p.summary.create, 2);
         let l = contacts::list(&c, &RecordFilter::default()).unwrap();
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].account, l[1].account);
-        assert_eq!(accounts::list(&c, &RecordFilter::default()).unwrap().len(), 1);
+        assert_eq!(
+            accounts::list(&c, &RecordFilter::default()).unwrap().len(),
+            1
+        );
     }
 
     #[test]
@@ -251,17 +338,46 @@ mod tests {
         let c = db(Kind::Contacts);
         let m = json!({"version": 1, "kind": "contacts", "wrapper_path": "data", "operation_path": "operation",
                        "on_removed": "delete", "match": {"id": "unique_id"}});
-        run(&c, m.clone(), json!({"operation": "changed", "data": [{"unique_id": "u1"}, {"unique_id": "u2"}]}));
-        let p = run(&c, m, json!({"operation": "deleted", "data": [{"unique_id": "u2"}]}));
+        run(
+            &c,
+            m.clone(),
+            json!({"operation": "changed", "data": [{"unique_id": "u1"}, {"unique_id": "u2"}]}),
+        );
+        let p = run(
+            &c,
+            m,
+            json!({"operation": "deleted", "data": [{"unique_id": "u2"}]}),
+        );
         assert_eq!(p.summary.delete, 1);
-        assert_eq!(contacts::list(&c, &RecordFilter::default()).unwrap().len(), 1);
+        assert_eq!(
+            contacts::list(&c, &RecordFilter::default()).unwrap().len(),
+            1
+        );
     }
 
     #[test]
     fn a_plan_with_a_row_error_is_refused() {
         let c = db(Kind::Accounts);
-        let m = Mapping::from_value(&json!({"version": 1, "kind": "accounts", "match": {"id": "id"}})).unwrap().compile().unwrap();
-        let p = plan(&json!([{"id": true}]), &m, &StoreDirectory::new(&c, Some("c1"))).unwrap();
-        assert!(apply(&c, &p, ApplyContext { connection_id: "c1", received_at: "t", request_id: None }).is_err());
+        let m =
+            Mapping::from_value(&json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}))
+                .unwrap()
+                .compile()
+                .unwrap();
+        let p = plan(
+            &json!([{"id": true}]),
+            &m,
+            &StoreDirectory::new(&c, Some("c1")),
+        )
+        .unwrap();
+        assert!(apply(
+            &c,
+            &p,
+            ApplyContext {
+                connection_id: "c1",
+                received_at: "t",
+                request_id: None
+            }
+        )
+        .is_err());
     }
 }

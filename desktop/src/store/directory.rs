@@ -16,7 +16,10 @@ pub struct StoreDirectory<'a> {
 
 impl<'a> StoreDirectory<'a> {
     pub fn new(conn: &'a Connection, connection_id: Option<&'a str>) -> Self {
-        StoreDirectory { conn, connection_id }
+        StoreDirectory {
+            conn,
+            connection_id,
+        }
     }
 }
 
@@ -40,7 +43,12 @@ impl Directory for StoreDirectory<'_> {
         lift(contacts::by_email(self.conn, email))
     }
 
-    fn by_property(&self, kind: Kind, property: &str, value: &str) -> Result<Vec<Found>, DirectoryError> {
+    fn by_property(
+        &self,
+        kind: Kind,
+        property: &str,
+        value: &str,
+    ) -> Result<Vec<Found>, DirectoryError> {
         lift(match kind {
             Kind::Accounts => accounts::by_property(self.conn, property, value),
             _ => contacts::by_property(self.conn, property, value),

@@ -5,7 +5,10 @@ use super::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// `(version, sql)`, oldest first. Versions are `YYYYMMDD_NNNN_name` and never change once shipped.
-pub const MIGRATIONS: &[(&str, &str)] = &[("20261128_0001_init", include_str!("migrations/20261128_0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "20261128_0001_init",
+    include_str!("migrations/20261128_0001_init.sql"),
+)];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -24,8 +27,14 @@ pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
         if applied.iter().any(|a| a == version) {
             continue;
         }
-        tx.execute_batch(sql).map_err(|e| StoreError::Migration { version: version.to_string(), message: e.to_string() })?;
-        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", (version, super::now()))?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration {
+            version: version.to_string(),
+            message: e.to_string(),
+        })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            (version, super::now()),
+        )?;
     }
     tx.commit()?;
     Ok(())
@@ -40,9 +49,17 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         run(&mut c).unwrap();
         run(&mut c).unwrap();
-        let n: i64 = c.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n as usize, MIGRATIONS.len());
-        let t: i64 = c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'events'", [], |r| r.get(0)).unwrap();
+        let t: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(t, 1);
     }
 
@@ -50,7 +67,11 @@ mod tests {
     fn a_database_from_a_newer_version_is_refused() {
         let mut c = Connection::open_in_memory().unwrap();
         run(&mut c).unwrap();
-        c.execute("INSERT INTO schema_migrations VALUES ('29990101_0001_future', 'x')", []).unwrap();
+        c.execute(
+            "INSERT INTO schema_migrations VALUES ('29990101_0001_future', 'x')",
+            [],
+        )
+        .unwrap();
         assert!(matches!(run(&mut c), Err(StoreError::TooNew(_))));
     }
 

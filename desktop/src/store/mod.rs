@@ -37,14 +37,22 @@ impl std::fmt::Debug for Store {
 pub fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| StoreError::Open { path: path.display().to_string(), message: e.to_string() })?;
+    .map_err(|e| StoreError::Open {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     conn.busy_timeout(busy_timeout)?;
     // journal_mode answers with a row; WAL is persistent in the file once set.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
-        return Err(StoreError::Open { path: path.display().to_string(), message: format!("journal mode is {mode}, not WAL") });
+        return Err(StoreError::Open {
+            path: path.display().to_string(),
+            message: format!("journal mode is {mode}, not WAL"),
+        });
     }
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -59,12 +67,18 @@ impl Store {
 
     pub fn open_with(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Open { path: path.display().to_string(), message: e.to_string() })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         }
         let mut conn = connect(path, busy_timeout)?;
         migrations::run(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), busy_timeout, idle: Mutex::new(vec![conn]) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            busy_timeout,
+            idle: Mutex::new(vec![conn]),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -103,7 +117,9 @@ impl Store {
     {
         let mut conn = self.take()?;
         let result = (|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(StoreError::from)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(StoreError::from)?;
             let out = f(&tx)?;
             tx.finish().map_err(StoreError::from)?;
             Ok(out)
@@ -119,7 +135,9 @@ impl Store {
     {
         let mut conn = self.take()?;
         let result = (|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?;
             let out = f(&tx)?;
             tx.commit().map_err(StoreError::from)?;
             Ok(out)
@@ -186,8 +204,11 @@ mod tests {
     fn a_second_store_on_the_same_file_sees_the_first_ones_writes() {
         let s = temp_store();
         let other = super::Store::open(s.path()).unwrap();
-        s.write(|tx| super::queries::settings::set(tx, "public_base_url", "https://x.example")).unwrap();
-        let v = other.read(|tx| super::queries::settings::get(tx, "public_base_url")).unwrap();
+        s.write(|tx| super::queries::settings::set(tx, "public_base_url", "https://x.example"))
+            .unwrap();
+        let v = other
+            .read(|tx| super::queries::settings::get(tx, "public_base_url"))
+            .unwrap();
         assert_eq!(v.as_deref(), Some("https://x.example"));
     }
 }

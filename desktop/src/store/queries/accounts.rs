@@ -1,5 +1,5 @@
-use super::{contains, properties_from};
 pub use super::RecordFilter;
+use super::{contains, properties_from};
 use crate::store::StoreError;
 use inlet_core::normalize::{fold, property_key};
 use inlet_core::Found;
@@ -20,24 +20,48 @@ pub struct AccountRecord {
 }
 
 fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
-    Ok(Found { id: r.get::<_, i64>(0)?.to_string(), external_id: r.get(1)?, label: r.get(2)?, account: None })
+    Ok(Found {
+        id: r.get::<_, i64>(0)?.to_string(),
+        external_id: r.get(1)?,
+        label: r.get(2)?,
+        account: None,
+    })
 }
 
-fn collect(st: &mut rusqlite::CachedStatement, p: impl rusqlite::Params) -> Result<Vec<Found>, StoreError> {
+fn collect(
+    st: &mut rusqlite::CachedStatement,
+    p: impl rusqlite::Params,
+) -> Result<Vec<Found>, StoreError> {
     let rows = st.query_map(p, found)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn by_external_id(c: &Connection, external_id: &str) -> Result<Vec<Found>, StoreError> {
-    collect(&mut c.prepare_cached("SELECT id, external_id, name FROM accounts WHERE external_id = ?1 LIMIT 2")?, [external_id])
+    collect(
+        &mut c.prepare_cached(
+            "SELECT id, external_id, name FROM accounts WHERE external_id = ?1 LIMIT 2",
+        )?,
+        [external_id],
+    )
 }
 
 pub fn by_name(c: &Connection, name: &str) -> Result<Vec<Found>, StoreError> {
-    collect(&mut c.prepare_cached("SELECT id, external_id, name FROM accounts WHERE name_fold = ?1 LIMIT 2")?, [fold(name)])
+    collect(
+        &mut c.prepare_cached(
+            "SELECT id, external_id, name FROM accounts WHERE name_fold = ?1 LIMIT 2",
+        )?,
+        [fold(name)],
+    )
 }
 
 /// Custom matching: SQL narrows the candidates, Rust applies the core's key normalisation.
-pub(crate) fn by_property_in(c: &Connection, table: &str, label: &str, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+pub(crate) fn by_property_in(
+    c: &Connection,
+    table: &str,
+    label: &str,
+    property: &str,
+    value: &str,
+) -> Result<Vec<Found>, StoreError> {
     // json_each compares the key literally: dots and quotes in a property name are just characters.
     let sql = format!(
         "SELECT id, external_id, {label}, properties FROM {table}
@@ -50,7 +74,12 @@ pub(crate) fn by_property_in(c: &Connection, table: &str, label: &str, property:
     while let Some(r) = rows.next()? {
         let props = properties_from(&r.get::<_, String>(3)?)?;
         if props.get(property).and_then(property_key).as_deref() == Some(value) {
-            out.push(Found { id: r.get::<_, i64>(0)?.to_string(), external_id: r.get(1)?, label: r.get(2)?, account: None });
+            out.push(Found {
+                id: r.get::<_, i64>(0)?.to_string(),
+                external_id: r.get(1)?,
+                label: r.get(2)?,
+                account: None,
+            });
             if out.len() == 2 {
                 break;
             }
@@ -80,8 +109,10 @@ pub fn insert(
 }
 
 pub fn properties(c: &Connection, id: i64) -> Result<Option<Map<String, Value>>, StoreError> {
-    let t: Option<String> =
-        c.prepare_cached("SELECT properties FROM accounts WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+    let t: Option<String> = c
+        .prepare_cached("SELECT properties FROM accounts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
     t.map(|t| properties_from(&t)).transpose()
 }
 
@@ -105,7 +136,8 @@ pub fn update(
 }
 
 pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
-    c.prepare_cached("DELETE FROM accounts WHERE id = ?1")?.execute([id])?;
+    c.prepare_cached("DELETE FROM accounts WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -144,7 +176,8 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<AccountRecord>, Stor
 }
 
 pub fn count(c: &Connection) -> Result<u64, StoreError> {
-    Ok(c.prepare_cached("SELECT count(*) FROM accounts")?.query_row([], |r| r.get::<_, i64>(0))? as u64)
+    Ok(c.prepare_cached("SELECT count(*) FROM accounts")?
+        .query_row([], |r| r.get::<_, i64>(0))? as u64)
 }
 
 #[cfg(test)]
@@ -166,9 +199,22 @@ mod tests {
     #[test]
     fn accounts_are_found_by_external_id_and_by_name_without_case() {
         let c = db();
-        let id = insert(&c, Some("42"), Some("Wayne Enterprises"), &Map::new(), None, "t").unwrap();
+        let id = insert(
+            &c,
+            Some("42"),
+            Some("Wayne Enterprises"),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
         assert_eq!(by_external_id(&c, "42").unwrap()[0].id, id.to_string());
-        assert_eq!(by_name(&c, "  wayne ENTERPRISES ").unwrap()[0].label.as_deref(), Some("Wayne Enterprises"));
+        assert_eq!(
+            by_name(&c, "  wayne ENTERPRISES ").unwrap()[0]
+                .label
+                .as_deref(),
+            Some("Wayne Enterprises")
+        );
         assert!(by_external_id(&c, "43").unwrap().is_empty());
     }
 
@@ -182,11 +228,33 @@ mod tests {
     #[test]
     fn custom_matching_normalises_numbers_and_trims_strings_but_ignores_booleans() {
         let c = db();
-        insert(&c, None, Some("a"), &props(json!({"domain": " wayne.example ", "n": 42.0, "b": true})), None, "t").unwrap();
-        insert(&c, None, Some("b"), &props(json!({"domain": "stark.example", "n": "43"})), None, "t").unwrap();
+        insert(
+            &c,
+            None,
+            Some("a"),
+            &props(json!({"domain": " wayne.example ", "n": 42.0, "b": true})),
+            None,
+            "t",
+        )
+        .unwrap();
+        insert(
+            &c,
+            None,
+            Some("b"),
+            &props(json!({"domain": "stark.example", "n": "43"})),
+            None,
+            "t",
+        )
+        .unwrap();
         assert_eq!(by_property(&c, "domain", "wayne.example").unwrap().len(), 1);
-        assert_eq!(by_property(&c, "n", "42").unwrap()[0].label.as_deref(), Some("a"));
-        assert_eq!(by_property(&c, "n", "43").unwrap()[0].label.as_deref(), Some("b"));
+        assert_eq!(
+            by_property(&c, "n", "42").unwrap()[0].label.as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            by_property(&c, "n", "43").unwrap()[0].label.as_deref(),
+            Some("b")
+        );
         assert!(by_property(&c, "b", "1").unwrap().is_empty());
         assert!(by_property(&c, "missing", "x").unwrap().is_empty());
     }
@@ -194,7 +262,15 @@ mod tests {
     #[test]
     fn property_names_with_dots_and_quotes_are_taken_literally() {
         let c = db();
-        insert(&c, None, Some("a"), &props(json!({"a.b\"c": "v", "a": {"b\"c": "w"}})), None, "t").unwrap();
+        insert(
+            &c,
+            None,
+            Some("a"),
+            &props(json!({"a.b\"c": "v", "a": {"b\"c": "w"}})),
+            None,
+            "t",
+        )
+        .unwrap();
         assert_eq!(by_property(&c, "a.b\"c", "v").unwrap().len(), 1);
         assert!(by_property(&c, "a.b\"c", "w").unwrap().is_empty());
     }
@@ -203,9 +279,21 @@ mod tests {
     fn an_update_keeps_fields_it_does_not_set() {
         let c = db();
         let id = insert(&c, Some("1"), Some("Old"), &Map::new(), None, "t").unwrap();
-        update(&c, id, None, Some("New"), &props(json!({"x": 1})), None, "t2").unwrap();
+        update(
+            &c,
+            id,
+            None,
+            Some("New"),
+            &props(json!({"x": 1})),
+            None,
+            "t2",
+        )
+        .unwrap();
         let l = list(&c, &RecordFilter::default()).unwrap();
-        assert_eq!((l[0].external_id.as_deref(), l[0].name.as_deref()), (Some("1"), Some("New")));
+        assert_eq!(
+            (l[0].external_id.as_deref(), l[0].name.as_deref()),
+            (Some("1"), Some("New"))
+        );
         assert_eq!(properties(&c, id).unwrap().unwrap(), props(json!({"x": 1})));
         assert_eq!(by_name(&c, "new").unwrap().len(), 1);
     }
@@ -213,9 +301,27 @@ mod tests {
     #[test]
     fn a_search_matches_ids_names_and_property_text() {
         let c = db();
-        insert(&c, Some("acme-1"), Some("Acme"), &props(json!({"plan": "gold"})), None, "t").unwrap();
+        insert(
+            &c,
+            Some("acme-1"),
+            Some("Acme"),
+            &props(json!({"plan": "gold"})),
+            None,
+            "t",
+        )
+        .unwrap();
         insert(&c, Some("x-2"), Some("Other"), &Map::new(), None, "t").unwrap();
-        let s = |q: &str| list(&c, &RecordFilter { search: Some(q.into()), ..Default::default() }).unwrap().len();
+        let s = |q: &str| {
+            list(
+                &c,
+                &RecordFilter {
+                    search: Some(q.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .len()
+        };
         assert_eq!((s("ACME"), s("gold"), s("x-2"), s("%")), (1, 1, 1, 0));
     }
 }

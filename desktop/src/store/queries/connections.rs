@@ -16,13 +16,18 @@ pub struct ConnectionRow {
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, name, kind, behavior, enabled, authorization, enforce_auth, created_at, updated_at";
+const COLUMNS: &str =
+    "id, name, kind, behavior, enabled, authorization, enforce_auth, created_at, updated_at";
 
 fn from_row(r: &Row) -> rusqlite::Result<ConnectionRow> {
     let kind: String = r.get(2)?;
     let behavior: String = r.get(3)?;
     let bad = |col: usize, what: &str, v: &str| {
-        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown {what} {v:?}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v:?}").into(),
+        )
     };
     Ok(ConnectionRow {
         id: r.get(0)?,
@@ -38,7 +43,10 @@ fn from_row(r: &Row) -> rusqlite::Result<ConnectionRow> {
 }
 
 pub fn insert(c: &Connection, row: &ConnectionRow) -> Result<(), StoreError> {
-    c.prepare_cached(&format!("INSERT INTO connections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?.execute((
+    c.prepare_cached(&format!(
+        "INSERT INTO connections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))?
+    .execute((
         &row.id,
         &row.name,
         row.kind.as_str(),
@@ -64,17 +72,25 @@ pub fn update(c: &Connection, row: &ConnectionRow) -> Result<bool, StoreError> {
 }
 
 pub fn get(c: &Connection, id: &str) -> Result<Option<ConnectionRow>, StoreError> {
-    Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+    Ok(
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"))?
+            .query_row([id], from_row)
+            .optional()?,
+    )
 }
 
 pub fn list(c: &Connection) -> Result<Vec<ConnectionRow>, StoreError> {
-    let mut st = c.prepare_cached(&format!("SELECT {COLUMNS} FROM connections ORDER BY created_at, id"))?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM connections ORDER BY created_at, id"
+    ))?;
     let rows = st.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn delete(c: &Connection, id: &str) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached("DELETE FROM connections WHERE id = ?1")?.execute([id])? == 1)
+    Ok(c.prepare_cached("DELETE FROM connections WHERE id = ?1")?
+        .execute([id])?
+        == 1)
 }
 
 #[cfg(test)]

@@ -35,7 +35,10 @@ fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
     })
 }
 
-fn collect(st: &mut rusqlite::CachedStatement, p: impl rusqlite::Params) -> Result<Vec<Found>, StoreError> {
+fn collect(
+    st: &mut rusqlite::CachedStatement,
+    p: impl rusqlite::Params,
+) -> Result<Vec<Found>, StoreError> {
     let rows = st.query_map(p, found)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -48,7 +51,12 @@ pub fn by_external_id(c: &Connection, external_id: &str) -> Result<Vec<Found>, S
 }
 
 pub fn by_email(c: &Connection, email: &str) -> Result<Vec<Found>, StoreError> {
-    collect(&mut c.prepare_cached("SELECT id, external_id, email, account_id FROM contacts WHERE email_fold = ?1 LIMIT 2")?, [fold(email)])
+    collect(
+        &mut c.prepare_cached(
+            "SELECT id, external_id, email, account_id FROM contacts WHERE email_fold = ?1 LIMIT 2",
+        )?,
+        [fold(email)],
+    )
 }
 
 pub fn by_property(c: &Connection, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
@@ -82,8 +90,10 @@ pub fn insert(
 }
 
 pub fn properties(c: &Connection, id: i64) -> Result<Option<Map<String, Value>>, StoreError> {
-    let t: Option<String> =
-        c.prepare_cached("SELECT properties FROM contacts WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+    let t: Option<String> = c
+        .prepare_cached("SELECT properties FROM contacts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
     t.map(|t| properties_from(&t)).transpose()
 }
 
@@ -109,7 +119,8 @@ pub fn update(
 }
 
 pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
-    c.prepare_cached("DELETE FROM contacts WHERE id = ?1")?.execute([id])?;
+    c.prepare_cached("DELETE FROM contacts WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -129,7 +140,11 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<ContactRecord>, Stor
     let mut st = c.prepare_cached(&sql)?;
     let rows = st.query_map((&f.connection, &f.search, f.limit()), |r| {
         let account = match r.get::<_, Option<i64>>(7)? {
-            Some(id) => Some(AccountRef { id, external_id: r.get(8)?, name: r.get(9)? }),
+            Some(id) => Some(AccountRef {
+                id,
+                external_id: r.get(8)?,
+                name: r.get(9)?,
+            }),
             None => None,
         };
         Ok((
@@ -164,13 +179,40 @@ mod tests {
     fn contacts_carry_their_account_in_look_ups_and_lists() {
         let mut c = Connection::open_in_memory().unwrap();
         migrations::run(&mut c).unwrap();
-        let a = accounts::insert(&c, Some("org_1"), Some("Kernel Org"), &Map::new(), None, "t").unwrap();
-        insert(&c, Some("u_9"), Some("Linus@Kernel.example"), Some(a), &Map::new(), None, "t").unwrap();
+        let a = accounts::insert(
+            &c,
+            Some("org_1"),
+            Some("Kernel Org"),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
+        insert(
+            &c,
+            Some("u_9"),
+            Some("Linus@Kernel.example"),
+            Some(a),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
         let hit = &by_email(&c, "linus@kernel.EXAMPLE").unwrap()[0];
         assert_eq!(hit.account.as_deref(), Some(a.to_string().as_str()));
         assert_eq!(by_external_id(&c, "u_9").unwrap().len(), 1);
-        let l = list(&c, &RecordFilter { search: Some("kernel org".into()), ..Default::default() }).unwrap();
-        assert_eq!(l[0].account.as_ref().unwrap().name.as_deref(), Some("Kernel Org"));
+        let l = list(
+            &c,
+            &RecordFilter {
+                search: Some("kernel org".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            l[0].account.as_ref().unwrap().name.as_deref(),
+            Some("Kernel Org")
+        );
     }
 
     #[test]

@@ -22,7 +22,13 @@ pub fn list(c: &Connection) -> Result<Vec<EventTypeRecord>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT t.id, t.name, (SELECT count(*) FROM events e WHERE e.event_type_id = t.id) FROM event_types t ORDER BY t.name",
     )?;
-    let rows = st.query_map([], |r| Ok(EventTypeRecord { id: r.get(0)?, name: r.get(1)?, events: r.get::<_, i64>(2)? as u64 }))?;
+    let rows = st.query_map([], |r| {
+        Ok(EventTypeRecord {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            events: r.get::<_, i64>(2)? as u64,
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

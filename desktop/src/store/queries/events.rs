@@ -1,4 +1,4 @@
-use super::{contains, contacts::AccountRef, properties_from, RecordFilter};
+use super::{contacts::AccountRef, contains, properties_from, RecordFilter};
 use crate::store::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -41,10 +41,12 @@ pub struct NewEvent<'a> {
 }
 
 pub fn exists(c: &Connection, connection_id: &str, event_id: &str) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached("SELECT 1 FROM events WHERE connection_id = ?1 AND event_id = ?2")?
-        .query_row((connection_id, event_id), |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(
+        c.prepare_cached("SELECT 1 FROM events WHERE connection_id = ?1 AND event_id = ?2")?
+            .query_row((connection_id, event_id), |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
 }
 
 pub fn insert(c: &Connection, e: &NewEvent) -> Result<i64, StoreError> {
@@ -85,11 +87,19 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<EventRecord>, StoreE
     let mut st = c.prepare_cached(&sql)?;
     let rows = st.query_map((&f.connection, &f.search, f.limit()), |r| {
         let contact = match r.get::<_, Option<i64>>(8)? {
-            Some(id) => Some(ContactRef { id, external_id: r.get(9)?, email: r.get(10)? }),
+            Some(id) => Some(ContactRef {
+                id,
+                external_id: r.get(9)?,
+                email: r.get(10)?,
+            }),
             None => None,
         };
         let account = match r.get::<_, Option<i64>>(11)? {
-            Some(id) => Some(AccountRef { id, external_id: r.get(12)?, name: r.get(13)? }),
+            Some(id) => Some(AccountRef {
+                id,
+                external_id: r.get(12)?,
+                name: r.get(13)?,
+            }),
             None => None,
         };
         Ok((
@@ -120,7 +130,10 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<EventRecord>, StoreE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{migrations, queries::{connections, event_types}};
+    use crate::store::{
+        migrations,
+        queries::{connections, event_types},
+    };
 
     #[test]
     fn an_event_id_is_unique_per_connection_only() {
@@ -147,6 +160,17 @@ mod tests {
         assert!(insert(&c, &e).is_err());
         e.connection_id = "c2";
         insert(&c, &e).unwrap();
-        assert_eq!(list(&c, &RecordFilter { search: Some("signed".into()), ..Default::default() }).unwrap().len(), 2);
+        assert_eq!(
+            list(
+                &c,
+                &RecordFilter {
+                    search: Some("signed".into()),
+                    ..Default::default()
+                }
+            )
+            .unwrap()
+            .len(),
+            2
+        );
     }
 }

@@ -10,9 +10,17 @@ pub struct MappingRow {
 }
 
 pub fn get(c: &Connection, connection_id: &str) -> Result<Option<MappingRow>, StoreError> {
-    Ok(c.prepare_cached("SELECT connection_id, document, updated_at FROM mappings WHERE connection_id = ?1")?
-        .query_row([connection_id], |r| Ok(MappingRow { connection_id: r.get(0)?, document: r.get(1)?, updated_at: r.get(2)? }))
-        .optional()?)
+    Ok(c.prepare_cached(
+        "SELECT connection_id, document, updated_at FROM mappings WHERE connection_id = ?1",
+    )?
+    .query_row([connection_id], |r| {
+        Ok(MappingRow {
+            connection_id: r.get(0)?,
+            document: r.get(1)?,
+            updated_at: r.get(2)?,
+        })
+    })
+    .optional()?)
 }
 
 pub fn set(c: &Connection, connection_id: &str, document: &str) -> Result<(), StoreError> {

@@ -17,7 +17,9 @@ use serde_json::{Map, Value};
 pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(StoreError::Corrupt("properties are not a JSON object".into())),
+        Ok(_) => Err(StoreError::Corrupt(
+            "properties are not a JSON object".into(),
+        )),
         Err(e) => Err(StoreError::Corrupt(format!("properties: {e}"))),
     }
 }
@@ -30,7 +32,9 @@ pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
 pub(crate) const CONTAINS: &str = "instr(lower(coalesce({col}, '')), lower(?{n})) > 0";
 
 pub(crate) fn contains(col: &str, n: usize) -> String {
-    CONTAINS.replace("{col}", col).replace("{n}", &n.to_string())
+    CONTAINS
+        .replace("{col}", col)
+        .replace("{n}", &n.to_string())
 }
 
 /// Which records a list shows.
@@ -49,4 +53,3 @@ impl RecordFilter {
         self.limit.unwrap_or(100).min(100_000) as i64
     }
 }
-

@@ -29,7 +29,8 @@ pub struct RequestRow {
     pub replay_of: Option<String>,
 }
 
-const COLUMNS: &str = "seq, id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
+const COLUMNS: &str =
+    "seq, id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
     status, error, outcomes, summary, replay_of";
 /// Every column but the body (lists do not need it).
 const LIST_COLUMNS: &str = "seq, id, connection_id, received_at, method, content_type, headers, query, zeroblob(0), has_payload,
@@ -97,7 +98,10 @@ pub fn prune(c: &Connection, connection_id: &str, keep: usize) -> Result<usize, 
 }
 
 /// The newest request whose body can serve as the latest payload.
-pub fn latest_payload(c: &Connection, connection_id: &str) -> Result<Option<RequestRow>, StoreError> {
+pub fn latest_payload(
+    c: &Connection,
+    connection_id: &str,
+) -> Result<Option<RequestRow>, StoreError> {
     Ok(c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM requests WHERE connection_id = ?1 AND has_payload = 1 ORDER BY seq DESC LIMIT 1"
     ))?
@@ -106,19 +110,34 @@ pub fn latest_payload(c: &Connection, connection_id: &str) -> Result<Option<Requ
 }
 
 /// Newest first, without bodies; the second value is each body's size in bytes.
-pub fn list(c: &Connection, connection_id: &str, limit: usize) -> Result<Vec<(RequestRow, usize)>, StoreError> {
-    let mut st =
-        c.prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT ?2"))?;
-    let rows = st.query_map((connection_id, limit as i64), |r| Ok((from_row(r)?, r.get::<_, i64>(15)? as usize)))?;
+pub fn list(
+    c: &Connection,
+    connection_id: &str,
+    limit: usize,
+) -> Result<Vec<(RequestRow, usize)>, StoreError> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT ?2"
+    ))?;
+    let rows = st.query_map((connection_id, limit as i64), |r| {
+        Ok((from_row(r)?, r.get::<_, i64>(15)? as usize))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn get(c: &Connection, id: &str) -> Result<Option<RequestRow>, StoreError> {
-    Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+    Ok(
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"))?
+            .query_row([id], from_row)
+            .optional()?,
+    )
 }
 
 /// Payload requests received at or after `since` (RFC 3339 UTC), oldest first; replays excluded.
-pub fn payloads_since(c: &Connection, connection_id: &str, since: &str) -> Result<Vec<RequestRow>, StoreError> {
+pub fn payloads_since(
+    c: &Connection,
+    connection_id: &str,
+    since: &str,
+) -> Result<Vec<RequestRow>, StoreError> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM requests WHERE connection_id = ?1 AND has_payload = 1 AND received_at >= ?2
          AND replay_of IS NULL ORDER BY seq"
@@ -128,12 +147,17 @@ pub fn payloads_since(c: &Connection, connection_id: &str, since: &str) -> Resul
 }
 
 /// `(count, newest received_at)` of a connection's log.
-pub fn stats(c: &Connection, connection_id: &str) -> Result<(u64, Option<String>, Option<u16>), StoreError> {
+pub fn stats(
+    c: &Connection,
+    connection_id: &str,
+) -> Result<(u64, Option<String>, Option<u16>), StoreError> {
     let (n, last): (i64, Option<String>) = c
         .prepare_cached("SELECT count(*), max(received_at) FROM requests WHERE connection_id = ?1")?
         .query_row([connection_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let status: Option<u16> = c
-        .prepare_cached("SELECT status FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .prepare_cached(
+            "SELECT status FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
         .query_row([connection_id], |r| r.get(0))
         .optional()?;
     Ok((n as u64, last, status))
@@ -150,7 +174,11 @@ pub(crate) fn sample(id: &str, connection_id: &str, has_payload: bool) -> Reques
         content_type: Some("application/json".into()),
         headers: serde_json::json!({"authorization": "[redacted]"}),
         query: None,
-        body: if has_payload { b"{\"a\":1}".to_vec() } else { Vec::new() },
+        body: if has_payload {
+            b"{\"a\":1}".to_vec()
+        } else {
+            Vec::new()
+        },
         has_payload,
         status: 200,
         error: None,
@@ -180,7 +208,11 @@ mod tests {
             insert(&c, &sample(&format!("test{i}"), "c1", false)).unwrap();
         }
         assert_eq!(prune(&c, "c1", 3).unwrap(), 2);
-        let ids: Vec<String> = list(&c, "c1", 10).unwrap().into_iter().map(|(r, _)| r.id).collect();
+        let ids: Vec<String> = list(&c, "c1", 10)
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r.id)
+            .collect();
         assert_eq!(ids, ["test4", "test3", "test2", "payload"]);
         assert_eq!(latest_payload(&c, "c1").unwrap().unwrap().id, "payload");
         assert_eq!(get(&c, "payload").unwrap().unwrap().body, b"{\"a\":1}");

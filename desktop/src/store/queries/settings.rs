@@ -2,7 +2,11 @@ use crate::store::{now, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 
 pub fn get(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(c.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
+    Ok(
+        c.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 pub fn set(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
@@ -15,7 +19,8 @@ pub fn set(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
 }
 
 pub fn remove(c: &Connection, key: &str) -> Result<(), StoreError> {
-    c.prepare_cached("DELETE FROM settings WHERE key = ?1")?.execute([key])?;
+    c.prepare_cached("DELETE FROM settings WHERE key = ?1")?
+        .execute([key])?;
     Ok(())
 }
 
@@ -31,7 +36,10 @@ mod tests {
         assert_eq!(get(&c, "listen_address").unwrap(), None);
         set(&c, "listen_address", "127.0.0.1:1").unwrap();
         set(&c, "listen_address", "127.0.0.1:2").unwrap();
-        assert_eq!(get(&c, "listen_address").unwrap().as_deref(), Some("127.0.0.1:2"));
+        assert_eq!(
+            get(&c, "listen_address").unwrap().as_deref(),
+            Some("127.0.0.1:2")
+        );
         remove(&c, "listen_address").unwrap();
         assert_eq!(get(&c, "listen_address").unwrap(), None);
     }

@@ -1,0 +1,210 @@
+//! The command line of DESIGN §8.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "inlet",
+    version,
+    about = "Receive reverse-ETL webhooks and write them into a local SQLite store"
+)]
+pub struct Cli {
+    /// The database file (default: $XDG_DATA_HOME/inlet/inlet.db, else ~/.local/share/inlet/inlet.db).
+    #[arg(long, global = true, env = "INLET_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Print machine-readable JSON (stable; see docs/cli.md).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook listener without a window.
+    Serve(ServeArgs),
+    /// Create, list, show, update and delete connections.
+    #[command(subcommand)]
+    Connections(ConnectionsCmd),
+    /// Set or show a connection's mapping.
+    #[command(subcommand)]
+    Mapping(MappingCmd),
+    /// Dry run: what a payload would do under a mapping (the same code as a real write).
+    Preview(PreviewArgs),
+    /// List stored records.
+    Records(RecordsArgs),
+    /// A connection's request log, newest first.
+    Requests(RequestsArgs),
+    /// One logged request in full: headers, body and per-row outcomes.
+    Request {
+        /// The request id.
+        id: String,
+    },
+    /// Re-run logged payloads through the connection's current mapping.
+    Replay(ReplayArgs),
+    /// Show or change settings.
+    Settings(SettingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default: the saved listen address, 127.0.0.1:8750). Saved when given.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The public base URL senders use (e.g. a tunnel). Saved when given.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Requests waiting for the writer before answering 429.
+    #[arg(long, hide = true)]
+    pub queue: Option<usize>,
+    /// Requests committed together at most (1 = one commit per request).
+    #[arg(long, hide = true)]
+    pub max_group: Option<usize>,
+    /// Body limit in bytes.
+    #[arg(long, hide = true)]
+    pub body_limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Accounts,
+    Contacts,
+    Events,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BehaviorArg {
+    Upsert,
+    Update,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCmd {
+    /// Create a connection (disabled until a mapping is set; authorization enforced).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        #[arg(long, value_enum)]
+        behavior: Option<BehaviorArg>,
+    },
+    /// List connections.
+    List,
+    /// Show one connection with its mapping.
+    Show { id: String },
+    /// Change a connection.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum)]
+        behavior: Option<BehaviorArg>,
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        enabled: Option<bool>,
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        enforce_auth: Option<bool>,
+        /// Replace the Authorization secret (the old one stops working at once).
+        #[arg(long)]
+        rotate_auth: bool,
+        /// Set the public base URL of webhook URLs (shared by all connections).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// Delete a connection, its mapping and its request log (records stay).
+    Delete { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingCmd {
+    /// Validate, save and enable.
+    Set {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Save without enabling the connection.
+        #[arg(long)]
+        no_enable: bool,
+    },
+    /// Print the saved mapping.
+    Show { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    #[arg(long, value_name = "FILE")]
+    pub mapping: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    pub payload: PathBuf,
+    /// Plan against the stored records instead of an empty store.
+    #[arg(long)]
+    pub against_store: bool,
+    /// With --against-store: the connection whose stored event IDs count.
+    #[arg(long, value_name = "ID")]
+    pub connection: Option<String>,
+    /// The payload's content type (default: JSON; a .form / .txt file with `a=1&b=2` needs
+    /// application/x-www-form-urlencoded).
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RecordKindArg {
+    Accounts,
+    Contacts,
+    Events,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordsArgs {
+    #[arg(value_enum)]
+    pub kind: RecordKindArg,
+    #[arg(long, value_name = "ID")]
+    pub connection: Option<String>,
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub limit: usize,
+    /// Only records whose ID, name/email, account or properties contain this text.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestsArgs {
+    /// The connection id.
+    pub id: String,
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The connection id.
+    pub id: String,
+    /// Replay one logged request.
+    #[arg(
+        long,
+        value_name = "RID",
+        conflicts_with = "all_since",
+        required_unless_present = "all_since"
+    )]
+    pub request: Option<String>,
+    /// Replay every logged payload received since TIME (RFC 3339 or a date) that was not written.
+    #[arg(long, value_name = "TIME")]
+    pub all_since: Option<String>,
+    /// With --all-since: also replay requests that were written (200).
+    #[arg(long, requires = "all_since")]
+    pub include_written: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Public base URL of webhook URLs; "" goes back to the listen address.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// The database the app opens next time (without --db / INLET_DB).
+    #[arg(long, value_name = "PATH")]
+    pub data_file: Option<String>,
+}

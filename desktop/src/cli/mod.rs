@@ -1,0 +1,496 @@
+//! `inlet`'s commands: each parses its flags, calls one service function, and prints the result.
+
+pub mod args;
+mod output;
+mod serve;
+
+use anyhow::{bail, Context, Result};
+use args::*;
+use inlet_core::{Behavior, Kind};
+use inlet_desktop::service::{
+    self, connections, mappings, records, replay, requests, settings, Services,
+};
+use output::{compact, json, opt, table};
+use std::path::Path;
+
+fn kind(k: KindArg) -> Kind {
+    match k {
+        KindArg::Accounts => Kind::Accounts,
+        KindArg::Contacts => Kind::Contacts,
+        KindArg::Events => Kind::Events,
+    }
+}
+
+fn behavior(b: BehaviorArg) -> Behavior {
+    match b {
+        BehaviorArg::Upsert => Behavior::Upsert,
+        BehaviorArg::Update => Behavior::Update,
+    }
+}
+
+fn open(db: &Path) -> Result<Services> {
+    Services::open(db).with_context(|| format!("opening {}", db.display()))
+}
+
+fn read_file(p: &Path) -> Result<String> {
+    std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let db = inlet_desktop::paths::resolve_db(cli.db.clone());
+    let as_json = cli.json;
+    let Some(command) = cli.command else {
+        return serve::app(&db);
+    };
+    match command {
+        Command::Serve(a) => serve::serve(&db, a),
+        Command::Connections(c) => connections_cmd(&open(&db)?, c, as_json),
+        Command::Mapping(m) => mapping_cmd(&open(&db)?, m, as_json),
+        Command::Preview(p) => preview_cmd(&db, p, as_json),
+        Command::Records(r) => records_cmd(&open(&db)?, r, as_json),
+        Command::Requests(r) => requests_cmd(&open(&db)?, r, as_json),
+        Command::Request { id } => request_cmd(&open(&db)?, &id, as_json),
+        Command::Replay(r) => replay_cmd(&open(&db)?, r, as_json),
+        Command::Settings(s) => settings_cmd(&open(&db)?, s, as_json),
+    }
+}
+
+fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()> {
+    if as_json {
+        return json(c);
+    }
+    println!("id             {}", c.id);
+    println!("name           {}", c.name);
+    println!("kind           {}", c.kind.as_str());
+    println!("behavior       {}", c.behavior.as_str());
+    println!("enabled        {}", c.enabled);
+    println!("webhook URL    {}", c.webhook_url);
+    println!("authorization  {}", c.authorization);
+    println!("enforce auth   {}", c.enforce_auth);
+    println!(
+        "mapping        {}",
+        if c.has_mapping { "set" } else { "not set" }
+    );
+    println!(
+        "requests       {} (last: {}, status {})",
+        c.requests,
+        opt(&c.last_request_at),
+        opt(&c.last_status)
+    );
+    if let Some(m) = &c.mapping {
+        println!("{}", serde_json::to_string_pretty(m)?);
+    }
+    Ok(())
+}
+
+fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()> {
+    match c {
+        ConnectionsCmd::Create {
+            name,
+            kind: k,
+            behavior: b,
+        } => {
+            let v = connections::create(
+                s,
+                connections::NewConnection {
+                    name,
+                    kind: kind(k),
+                    behavior: b.map(behavior),
+                },
+            )?;
+            print_connection(&v, as_json)
+        }
+        ConnectionsCmd::List => {
+            let l = connections::list(s)?;
+            if as_json {
+                return json(&l);
+            }
+            let rows = l
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.id.clone(),
+                        c.name.clone(),
+                        c.kind.as_str().into(),
+                        c.behavior.as_str().into(),
+                        c.enabled.to_string(),
+                        c.requests.to_string(),
+                        opt(&c.last_request_at),
+                    ]
+                })
+                .collect();
+            table(
+                &[
+                    "ID",
+                    "NAME",
+                    "KIND",
+                    "BEHAVIOR",
+                    "ENABLED",
+                    "REQUESTS",
+                    "LAST REQUEST",
+                ],
+                rows,
+            );
+            Ok(())
+        }
+        ConnectionsCmd::Show { id } => print_connection(&connections::show(s, &id)?, as_json),
+        ConnectionsCmd::Update {
+            id,
+            name,
+            behavior: b,
+            enabled,
+            enforce_auth,
+            rotate_auth,
+            public_url,
+        } => {
+            let patch = connections::ConnectionPatch {
+                name,
+                behavior: b.map(behavior),
+                enabled,
+                enforce_auth,
+                rotate_auth,
+                public_url,
+            };
+            print_connection(&connections::update(s, &id, patch)?, as_json)
+        }
+        ConnectionsCmd::Delete { id } => {
+            let d = connections::delete(s, &id)?;
+            if as_json {
+                return json(&d);
+            }
+            println!("deleted connection {}", d.id);
+            Ok(())
+        }
+    }
+}
+
+fn mapping_cmd(s: &Services, m: MappingCmd, as_json: bool) -> Result<()> {
+    match m {
+        MappingCmd::Set { id, file, no_enable } => {
+            let text = read_file(&file)?;
+            let document: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+            let v = mappings::set(s, &id, mappings::SetMapping { document, no_enable })?;
+            if as_json {
+                return json(&v);
+            }
+            println!("mapping saved; connection {} is {} ({})", v.connection_id, if v.enabled { "enabled" } else { "disabled" }, v.behavior.as_str());
+            Ok(())
+        }
+        MappingCmd::Show { id } => match mappings::show(s, &id)? {
+            Some(v) if as_json => json(&v),
+            Some(v) => {
+                println!("{}", serde_json::to_string_pretty(&v.document)?);
+                Ok(())
+            }
+            None => bail!("connection {id} has no mapping; set one with `inlet mapping set {id} --file mapping.json`"),
+        },
+    }
+}
+
+fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
+    let mapping_text = read_file(&p.mapping)?;
+    let mapping: serde_json::Value = serde_json::from_str(&mapping_text)
+        .with_context(|| format!("{} is not JSON", p.mapping.display()))?;
+    let payload = read_file(&p.payload)?;
+    let input = service::preview::PreviewInput {
+        mapping,
+        payload,
+        content_type: p.content_type,
+        against_store: p.against_store,
+        connection_id: p.connection,
+    };
+    let out = if p.against_store {
+        service::preview::preview(&open(db)?, &input)?
+    } else {
+        service::preview::pure(&input)?
+    };
+    let v = serde_json::to_value(&out)?;
+    if as_json {
+        return json(&v);
+    }
+    if let Some(e) = v.get("error") {
+        bail!(
+            "{} ({}): {}",
+            e["code"].as_str().unwrap_or(""),
+            e["status"],
+            e["detail"].as_str().unwrap_or("")
+        );
+    }
+    if v.get("connection_test").is_some() {
+        println!("connection test: nothing would be written (200)");
+        return Ok(());
+    }
+    let rows = v["plan"]["rows"].as_array().cloned().unwrap_or_default();
+    let lines = rows
+        .iter()
+        .map(|r| {
+            let detail = match r["action"].as_str() {
+                Some("skip") => r["reason"].as_str().unwrap_or("").to_string(),
+                Some("error") => format!(
+                    "{} (at {})",
+                    r["error"].as_str().unwrap_or(""),
+                    r["path"].as_str().unwrap_or("-")
+                ),
+                Some("duplicate") => format!("event {}", r["event_id"]),
+                _ => compact(&r["record"]["properties"]),
+            };
+            let key = r
+                .get("key")
+                .map(|k| {
+                    format!(
+                        "{}={}",
+                        k["by"].as_str().unwrap_or(""),
+                        k["value"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default();
+            vec![
+                r["index"].to_string(),
+                r["action"].as_str().unwrap_or("").into(),
+                key,
+                detail,
+            ]
+        })
+        .collect();
+    table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
+    let sum = &v["plan"]["summary"];
+    println!(
+        "{} rows: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
+        sum["rows"],
+        sum["create"],
+        sum["update"],
+        sum["delete"],
+        sum["skip"],
+        sum["duplicate"],
+        sum["error"]
+    );
+    if sum["error"].as_u64().unwrap_or(0) > 0 {
+        bail!("the listener would answer 422 and write nothing");
+    }
+    Ok(())
+}
+
+fn records_cmd(s: &Services, r: RecordsArgs, as_json: bool) -> Result<()> {
+    let f = records::RecordFilter {
+        connection: r.connection,
+        search: r.search,
+        limit: Some(r.limit),
+    };
+    match r.kind {
+        RecordKindArg::Accounts => {
+            let l = records::accounts(s, &f)?;
+            if as_json {
+                return json(&l);
+            }
+            let rows = l
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.id.to_string(),
+                        opt(&a.external_id),
+                        opt(&a.name),
+                        compact(&a.properties),
+                    ]
+                })
+                .collect();
+            table(&["ID", "EXTERNAL ID", "NAME", "PROPERTIES"], rows);
+        }
+        RecordKindArg::Contacts => {
+            let l = records::contacts(s, &f)?;
+            if as_json {
+                return json(&l);
+            }
+            let rows = l
+                .iter()
+                .map(|c| {
+                    let account = c.account.as_ref().map(|a| {
+                        a.name
+                            .clone()
+                            .or(a.external_id.clone())
+                            .unwrap_or(a.id.to_string())
+                    });
+                    vec![
+                        c.id.to_string(),
+                        opt(&c.external_id),
+                        opt(&c.email),
+                        opt(&account),
+                        compact(&c.properties),
+                    ]
+                })
+                .collect();
+            table(
+                &["ID", "EXTERNAL ID", "EMAIL", "ACCOUNT", "PROPERTIES"],
+                rows,
+            );
+        }
+        RecordKindArg::Events => {
+            let l = records::events(s, &f)?;
+            if as_json {
+                return json(&l);
+            }
+            let rows = l
+                .iter()
+                .map(|e| {
+                    let contact = e.contact.as_ref().map(|c| {
+                        c.external_id
+                            .clone()
+                            .or(c.email.clone())
+                            .unwrap_or(c.id.to_string())
+                    });
+                    let account = e.account.as_ref().map(|a| {
+                        a.name
+                            .clone()
+                            .or(a.external_id.clone())
+                            .unwrap_or(a.id.to_string())
+                    });
+                    vec![
+                        e.id.to_string(),
+                        e.event_type.clone(),
+                        e.timestamp.clone(),
+                        opt(&contact),
+                        opt(&account),
+                        compact(&e.properties),
+                    ]
+                })
+                .collect();
+            table(
+                &["ID", "TYPE", "TIME", "CONTACT", "ACCOUNT", "PROPERTIES"],
+                rows,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
+    let l = requests::list(s, &r.id, Some(r.limit))?;
+    if as_json {
+        return json(&l);
+    }
+    let rows = l
+        .iter()
+        .map(|q| {
+            let outcome = match (&q.summary, &q.error) {
+                (_, Some(e)) => e["detail"].as_str().unwrap_or("").to_string(),
+                (Some(s), None) => format!(
+                    "{} rows: {} created, {} updated, {} deleted, {} skipped, {} duplicates",
+                    s["rows"],
+                    s["created"],
+                    s["updated"],
+                    s["deleted"],
+                    s["skipped"],
+                    s["duplicates"]
+                ),
+                (None, None) => "connection test".into(),
+            };
+            vec![
+                q.id.clone(),
+                q.received_at.clone(),
+                q.status.to_string(),
+                q.size.to_string(),
+                outcome,
+            ]
+        })
+        .collect();
+    table(&["REQUEST", "RECEIVED", "STATUS", "BYTES", "OUTCOME"], rows);
+    Ok(())
+}
+
+fn request_cmd(s: &Services, id: &str, as_json: bool) -> Result<()> {
+    let d = requests::show(s, id)?;
+    if as_json {
+        return json(&d);
+    }
+    println!("request      {}", d.request.id);
+    println!("connection   {}", d.request.connection_id);
+    println!("received     {}", d.request.received_at);
+    println!("status       {}", d.request.status);
+    println!("content type {}", opt(&d.request.content_type));
+    println!("headers      {}", compact(&d.headers));
+    if let Some(e) = &d.request.error {
+        println!("error        {}", compact(e));
+    }
+    println!("body ({} bytes):\n{}", d.request.size, d.body);
+    if let Some(o) = &d.outcomes {
+        println!("outcomes:\n{}", serde_json::to_string_pretty(o)?);
+    }
+    Ok(())
+}
+
+fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
+    let input = replay::ReplayInput {
+        request: r.request,
+        all_since: r.all_since,
+        include_written: r.include_written,
+    };
+    let report = replay::replay(s, &r.id, &input)?;
+    if as_json {
+        return json(&report);
+    }
+    let rows = report
+        .replayed
+        .iter()
+        .map(|i| {
+            let what = match i.response.get("error") {
+                Some(e) => e["detail"].as_str().unwrap_or("").to_string(),
+                None if i.status == 202 => i.response["reason"].as_str().unwrap_or("").to_string(),
+                None => format!(
+                    "{} rows: {} created, {} updated, {} skipped, {} duplicates",
+                    i.response["rows"],
+                    i.response["created"],
+                    i.response["updated"],
+                    i.response["skipped"],
+                    i.response["duplicates"]
+                ),
+            };
+            vec![
+                i.request_id.clone(),
+                i.replay_id.clone(),
+                i.status.to_string(),
+                what,
+            ]
+        })
+        .collect();
+    table(&["REQUEST", "REPLAY", "STATUS", "OUTCOME"], rows);
+    println!(
+        "{} replayed: {} written, {} not written",
+        report.replayed.len(),
+        report.written,
+        report.not_written
+    );
+    Ok(())
+}
+
+fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
+    let v = if a.listen.is_none() && a.public_url.is_none() && a.data_file.is_none() {
+        settings::get(s)?
+    } else {
+        settings::set(
+            s,
+            settings::SettingsPatch {
+                listen_address: a.listen,
+                public_base_url: a.public_url,
+                data_file: a.data_file,
+            },
+        )?
+    };
+    if as_json {
+        return json(&v);
+    }
+    println!("listen address   {}", v.listen_address);
+    println!(
+        "public base URL  {}{}",
+        v.public_base_url,
+        if v.public_base_url_set {
+            ""
+        } else {
+            " (follows the listen address)"
+        }
+    );
+    println!("data file        {}", v.data_file);
+    if let Some(c) = &v.configured_data_file {
+        println!("next start opens {c}");
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The one guard chain every hook request passes, in DESIGN §6's order: connection (404) →
+//! Authorization (401, compared in constant time) → size (413) → content type (415). It reads the
+//! body as raw bytes only after the connection and the secret are known to be right.
+
+use crate::ids::ConnectionId;
+use crate::ingest::IngestError;
+use crate::secret::constant_time_eq;
+use crate::service::Services;
+use crate::store::queries::{
+    connections, connections::ConnectionRow, mappings, mappings::MappingRow,
+};
+use crate::store::StoreError;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Method};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use inlet_core::payload::content_kind;
+
+/// What passed the guards.
+pub enum Admitted {
+    /// HEAD or GET on an existing connection: answer that it exists, nothing else.
+    Probe,
+    Post {
+        conn: ConnectionRow,
+        mapping: Option<MappingRow>,
+        body: Bytes,
+        content_type: Option<String>,
+    },
+}
+
+fn lookup(
+    services: &Services,
+    id: &str,
+) -> Result<(ConnectionRow, Option<MappingRow>), IngestError> {
+    let Some(cid) = ConnectionId::parse(id) else {
+        return Err(IngestError::NotFound);
+    };
+    let found = services.store().read(|tx| {
+        let Some(conn) = connections::get(tx, cid.as_str())? else {
+            return Ok(None);
+        };
+        let mapping = mappings::get(tx, &conn.id)?;
+        Ok::<_, StoreError>(Some((conn, mapping)))
+    });
+    match found {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err(IngestError::NotFound),
+        Err(e) => {
+            eprintln!("inlet: reading connection {id} failed: {e}");
+            Err(IngestError::StoreUnavailable)
+        }
+    }
+}
+
+fn authorized(conn: &ConnectionRow, headers: &HeaderMap) -> bool {
+    if !conn.enforce_auth {
+        return true;
+    }
+    match headers.get(header::AUTHORIZATION) {
+        Some(v) => constant_time_eq(v.as_bytes(), conn.authorization.as_bytes()),
+        None => false,
+    }
+}
+
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, IngestError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(IngestError::BodyTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(IngestError::BodyTooLarge { limit })
+        }
+        Err(e) => Err(IngestError::BodyUnreadable(e.to_string())),
+    }
+}
+
+pub async fn admit(
+    services: &Services,
+    id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    body: Body,
+    body_limit: usize,
+) -> Result<Admitted, IngestError> {
+    let (conn, mapping) = lookup(services, id)?;
+    if method == Method::HEAD || method == Method::GET {
+        return Ok(Admitted::Probe);
+    }
+    if method != Method::POST {
+        return Err(IngestError::MethodNotAllowed);
+    }
+    if !authorized(&conn, headers) {
+        return Err(IngestError::Unauthorized);
+    }
+    let body = read_body(headers, body, body_limit).await?;
+    let content_type = match headers.get(header::CONTENT_TYPE) {
+        None => None,
+        Some(v) => Some(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+    };
+    content_kind(content_type.as_deref())?;
+    Ok(Admitted::Post {
+        conn,
+        mapping,
+        body,
+        content_type,
+    })
+}

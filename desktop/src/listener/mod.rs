@@ -1,0 +1,148 @@
+//! The webhook listener (DESIGN §6): axum on tokio, usable in-process by the desktop app
+//! (`start` → `Handle`) or headless through `inlet serve`.
+
+mod admit;
+mod hooks;
+
+pub use hooks::redacted_headers;
+
+use crate::ingest::writer::{Writer, WriterConfig};
+use crate::ingest::IngestError;
+use crate::service::Services;
+use crate::store::StoreError;
+use axum::routing::any;
+use axum::serve::ListenerExt;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+
+/// Default body limit (DESIGN §6): 10 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ListenConfig {
+    /// Where to bind; `127.0.0.1:0` picks a free port (see `Handle::local_addr`).
+    pub addr: SocketAddr,
+    pub body_limit: usize,
+    pub writer: WriterConfig,
+}
+
+impl ListenConfig {
+    pub fn new(addr: SocketAddr) -> Self {
+        ListenConfig {
+            addr,
+            body_limit: DEFAULT_BODY_LIMIT,
+            writer: WriterConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error("cannot listen on {addr}: {message}")]
+    Bind { addr: SocketAddr, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl serde::Serialize for ListenError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    services: Arc<Services>,
+    writer: Writer,
+    body_limit: usize,
+}
+
+/// A running listener. Dropping it leaves the server running; call `shutdown` to stop it.
+pub struct Handle {
+    pub local_addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Handle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+
+    /// Runs until the server ends (it ends only through `shutdown` or an accept failure).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+
+    /// Splits off the stop signal, for a caller that waits on the server elsewhere.
+    pub fn into_parts(self) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<()>) {
+        (self.local_addr, self.shutdown, self.task)
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    hooks::respond(IngestError::Internal.answer(""), false)
+}
+
+pub fn router(services: Arc<Services>, writer: Writer, body_limit: usize) -> Router {
+    let state = AppState {
+        services,
+        writer,
+        body_limit,
+    };
+    Router::new()
+        .route("/hooks/{id}", any(hooks::hook))
+        .fallback(hooks::not_found)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// Starts the listener on `addr` with the default limits.
+pub async fn start(services: Arc<Services>, addr: SocketAddr) -> Result<Handle, ListenError> {
+    start_with(services, ListenConfig::new(addr)).await
+}
+
+pub async fn start_with(
+    services: Arc<Services>,
+    config: ListenConfig,
+) -> Result<Handle, ListenError> {
+    let writer = Writer::spawn(services.store(), config.writer, services.activity_sender())?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| ListenError::Bind {
+            addr: config.addr,
+            message: e.to_string(),
+        })?;
+    let local_addr = listener.local_addr().map_err(|e| ListenError::Bind {
+        addr: config.addr,
+        message: e.to_string(),
+    })?;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let app = router(services, writer, config.body_limit);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            eprintln!("inlet: listener stopped: {e}");
+        }
+    });
+    Ok(Handle {
+        local_addr,
+        shutdown: tx,
+        task,
+    })
+}
