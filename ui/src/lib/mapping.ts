@@ -93,9 +93,9 @@ const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? St
 /**
  * Example existing records from a payload, so that a preview shows updates (and, with
  * `update`, skips) as well as creates: the first two rows' records, or for events the contacts
- * and accounts they refer to.
+ * and accounts they refer to (and the first event's ID unless `eventIds` is false).
  */
-export function existingFromPayload(body: unknown, m: Mapping): Existing {
+export function existingFromPayload(body: unknown, m: Mapping, opts: { eventIds?: boolean } = {}): Existing {
   const out: Existing = { accounts: [], contacts: [], event_ids: [] };
   const at = m.wrapper_path ? getPath(body, m.wrapper_path) : body;
   const rows = (Array.isArray(at) ? at : at && typeof at === 'object' ? [at] : []).filter(
@@ -117,8 +117,9 @@ export function existingFromPayload(body: unknown, m: Mapping): Existing {
         out.accounts.push({ id: `a${out.accounts.length + 1}`, external_id: a });
       }
     }
+    // The first row's event ID, so that the preview shows a duplicate too.
     const firstId = get(rows[0], m.event?.id);
-    if (firstId) out.event_ids.push(firstId);
+    if (firstId && opts.eventIds !== false) out.event_ids.push(firstId);
     return out;
   }
   for (const r of rows.slice(0, 2)) {

@@ -14,8 +14,8 @@ export interface Sample {
 }
 
 export const SAMPLES: Sample[] = [
-  { id: 'hightouch-row', label: 'Hightouch · one row', kind: 'contacts', body: hightouchRow },
-  { id: 'hightouch-batch', label: 'Hightouch · batch', kind: 'accounts', body: hightouchBatch },
-  { id: 'census', label: 'Census · envelope', kind: 'contacts', body: censusEnvelope },
-  { id: 'segment', label: 'Segment · batch', kind: 'events', body: segmentBatch },
+  { id: 'hightouch-row', label: 'Hightouch row', kind: 'contacts', body: hightouchRow },
+  { id: 'hightouch-batch', label: 'Hightouch batch', kind: 'accounts', body: hightouchBatch },
+  { id: 'census', label: 'Census', kind: 'contacts', body: censusEnvelope },
+  { id: 'segment', label: 'Segment', kind: 'events', body: segmentBatch },
 ];

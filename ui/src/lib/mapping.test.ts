@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { clean, existingFromPayload, getPath, topLevelKeys } from './mapping';
+import type { Mapping } from './types';
+
+describe('mapping helpers', () => {
+  it('clean drops unset references and what the kind does not use', () => {
+    const m: Mapping = {
+      version: 1,
+      kind: 'accounts',
+      wrapper_path: '',
+      match: { id: 'id', name: undefined, email: '' },
+      account: { id: 'x' },
+      properties: { path: '', exclude: [] },
+      on_removed: 'delete',
+    };
+    expect(clean(m)).toEqual({ version: 1, kind: 'accounts', wrapper_path: '', match: { id: 'id' } });
+    const e = clean({ version: 1, kind: 'events', behavior: 'update', match: {}, event: { type: { path: 'event' }, contact_id: '' } });
+    expect(e).toEqual({ version: 1, kind: 'events', wrapper_path: '', event: { type: { path: 'event' } } });
+  });
+
+  it('getPath reads the path syntax of the spec', () => {
+    const v = { a: { 'b.c': [{ d: 1 }] }, x: 2 };
+    expect(getPath(v, 'a["b.c"][0].d')).toBe(1);
+    expect(getPath(v, '$.x')).toBe(2);
+    expect(getPath(v, 'a.missing.deeper')).toBeUndefined();
+    expect(getPath(v, '')).toBe(v);
+  });
+
+  it('topLevelKeys lists the keys of a row (or of a sub-object)', () => {
+    const fields = ['id', 'traits', 'traits.email', 'traits.company', 'traits.company.id', 'tags[0]'].map((path) => ({ path, type: 'string', example: '', present: 1 }));
+    expect(topLevelKeys(fields)).toEqual(['id', 'traits']);
+    expect(topLevelKeys(fields, 'traits')).toEqual(['email', 'company']);
+  });
+
+  it('existing records from a payload make the first rows match', () => {
+    const body = { data: [{ uid: 7, email: 'A@x' }, { uid: 8 }, { uid: 9 }] };
+    const m: Mapping = { version: 1, kind: 'contacts', wrapper_path: 'data', match: { id: 'uid', email: 'email' } };
+    expect(existingFromPayload(body, m)).toEqual({
+      accounts: [],
+      contacts: [
+        { id: 'c1', external_id: '7', email: 'A@x' },
+        { id: 'c2', external_id: '8', email: undefined },
+      ],
+      event_ids: [],
+    });
+    const ev: Mapping = { version: 1, kind: 'events', event: { type: { value: 'X' }, contact_id: 'u', id: 'mid' } };
+    expect(existingFromPayload([{ u: 'a', mid: 'm1' }, { u: 'a' }, { u: 'b' }], ev)).toEqual({
+      accounts: [],
+      contacts: [
+        { id: 'c1', external_id: 'a' },
+        { id: 'c2', external_id: 'b' },
+      ],
+      event_ids: ['m1'],
+    });
+  });
+});

@@ -1,0 +1,204 @@
+// Browser tests: the built playground (ui/dist) served over HTTP, driven in headless Chromium with
+// the real WebAssembly core. Screenshots go to ui/screenshots/.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+import { launch } from './browser.mjs';
+
+const ui = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = join(ui, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+const { server, url } = await serve(join(ui, 'dist'), 0);
+const browser = await launch();
+const errors = [];
+let failed = 0;
+
+async function page() {
+  const p = await browser.context.newPage();
+  p.on('pageerror', (e) => errors.push(e.message));
+  p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return p;
+}
+
+async function test(name, fn) {
+  const p = await page();
+  try {
+    await fn(p);
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.error(`FAIL ${name}\n${e.stack ?? e}`);
+    await p.screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
+  } finally {
+    await p.close();
+  }
+}
+
+const open = async (p, hash = '') => {
+  await p.goto(`${url}playground.html${hash}`);
+  await p.waitForSelector('body[data-ready]', { timeout: 5000 });
+};
+const summary = (p) => p.locator('[data-testid=summary]').innerText();
+const byId = (p, id) => p.locator(`[id="${id}"]`);
+/** Picks `path` for the field `id` from the suggestions list, by typing part of it. */
+async function pick(p, id, typed, path) {
+  await byId(p, id).click();
+  await byId(p, id).fill(typed);
+  await p.locator(`[id="${id}-list"] li`, { hasText: path }).first().click();
+  assert.equal(await byId(p, id).inputValue(), path);
+}
+
+const ACCOUNTS = JSON.stringify(
+  {
+    sync: 'nightly',
+    items: [
+      { acct_no: 'A-1', company: 'Initech', tier: 'gold', active: true },
+      { acct_no: 'A-2', company: 'Globex', tier: 'silver', active: false },
+      { acct_no: 'A-3', company: 'Umbrella', tier: null, active: true },
+    ],
+  },
+  null,
+  2,
+);
+
+await test('the page loads with a sample and its preview', async (p) => {
+  await open(p);
+  assert.match(await summary(p), /1 row/);
+  assert.match(await summary(p), /1 create/);
+  assert.equal(await p.locator('[data-sample=hightouch-row]').getAttribute('class').then((c) => c.includes('active')), true);
+  assert.match(await p.locator('[data-testid=liquid]').innerText(), /"email": \{\{ row\.email \| json \}\}/);
+  await p.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+});
+
+await test('paste a payload, pick fields, and the preview follows every edit', async (p) => {
+  await open(p);
+  await byId(p, 'payload').fill(ACCOUNTS);
+  await p.locator('[data-kind=accounts]').click();
+  // The wrapper is found in the pasted body; the suggested mapping reads it.
+  assert.equal(await byId(p, 'wrapper_path').inputValue(), 'items');
+  assert.match(await summary(p), /3 rows/);
+
+  await pick(p, 'match.id', 'acct', 'acct_no');
+  await pick(p, 'match.name', 'comp', 'company');
+  assert.match(await summary(p), /3 creates/);
+  const firstKey = await p.locator('[data-testid=preview] tbody tr').first().locator('.key').innerText();
+  assert.match(firstKey, /id = A-1/);
+
+  // The option list shows the type and an example value.
+  await byId(p, 'operation_path').click();
+  const option = await p.locator('[id="operation_path-list"] li', { hasText: 'tier' }).innerText();
+  assert.match(option, /string\|null/);
+  assert.match(option, /"gold"/);
+  await p.keyboard.press('Escape');
+
+  // Update only: nothing exists yet, so every row is skipped.
+  await p.getByRole('radio', { name: 'Update only' }).click();
+  assert.match(await summary(p), /3 skips/);
+  // With existing records from the payload, the first two rows update.
+  await p.locator('#h-existing').click();
+  await p.locator('[data-testid=fill-existing]').click();
+  assert.match(await summary(p), /2 updates/);
+  assert.match(await summary(p), /1 skip\b/);
+  assert.deepEqual(await p.locator('[data-testid=preview] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.action)), ['update', 'update', 'skip']);
+
+  // Leave a property out: it disappears from the preview.
+  assert.match(await p.locator('[data-testid=preview] tbody tr').first().innerText(), /tier/);
+  await p.locator('.chip[data-key=tier]').click();
+  assert.doesNotMatch(await p.locator('[data-testid=preview] tbody tr').first().locator('.props').innerText(), /tier/);
+
+  // A field that holds a boolean cannot be a key: a row error, highlighted with its path.
+  await byId(p, 'match.name').fill('active');
+  await byId(p, 'match.name').press('Enter');
+  await byId(p, 'match.id').locator('..').locator('.clear').click();
+  assert.match(await summary(p), /errors?/);
+  const err = p.locator('tr[data-action=error]').first();
+  assert.match(await err.innerText(), /active/);
+  assert.equal(await err.locator('code.path').innerText(), 'active');
+  await p.screenshot({ path: join(shots, 'row-errors.png'), fullPage: false });
+});
+
+await test('a shared link reopens the same state', async (p) => {
+  await open(p);
+  await p.locator('[data-sample=census]').click();
+  await p.locator('[data-kind=contacts]').click();
+  await pick(p, 'match.id', 'unique', 'unique_id');
+  await byId(p, 'match.email').locator('..').locator('.clear').click();
+  await p.getByRole('radio', { name: 'Update only' }).click();
+  await p.locator('#h-existing').click();
+  await p.locator('[data-testid=fill-existing]').click();
+  const before = {
+    payload: await byId(p, 'payload').inputValue(),
+    id: await byId(p, 'match.id').inputValue(),
+    email: await byId(p, 'match.email').inputValue(),
+    summary: await summary(p),
+    existing: await byId(p, 'existing').inputValue(),
+  };
+  await p.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+  await p.locator('[data-testid=share]').click();
+  await p.waitForFunction(() => location.hash.startsWith('#s='));
+  const link = await p.evaluate(() => location.href);
+  const copied = await p.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, link);
+
+  const q = await page();
+  await open(q, new URL(link).hash);
+  assert.equal(await byId(q, 'payload').inputValue(), before.payload);
+  assert.equal(await byId(q, 'match.id').inputValue(), before.id);
+  assert.equal(await byId(q, 'match.email').inputValue(), before.email);
+  assert.equal(await byId(q, 'existing').inputValue(), before.existing);
+  assert.equal(await summary(q), before.summary);
+  assert.match(before.summary, /2 updates/);
+  assert.equal(await q.getByRole('radio', { name: 'Update only' }).getAttribute('aria-checked'), 'true');
+  await q.close();
+});
+
+await test('invalid JSON says where, and the preview says the listener would refuse it', async (p) => {
+  await open(p);
+  await byId(p, 'payload').fill('{\n  "email": "a@b.example",\n  "id": 7,\n}');
+  const msg = p.locator('[data-testid=payload-error]');
+  await msg.waitFor();
+  assert.match(await msg.innerText(), /line 4, column 1/);
+  assert.match(await msg.innerText(), /trailing comma/);
+  assert.match(await p.locator('[data-testid=preview-error]').innerText(), /HTTP 400/);
+  // The fields detected before stay available while the JSON is being fixed.
+  await byId(p, 'match.id').click();
+  assert.ok((await p.locator('[id="match.id-list"] li').count()) > 3);
+  await p.keyboard.press('Escape');
+  await p.screenshot({ path: join(shots, 'invalid-json.png'), fullPage: false });
+  await byId(p, 'payload').fill('{"email": "a@b.example", "id": 7}');
+  assert.equal(await msg.count(), 0);
+  assert.match(await summary(p), /1 create/);
+});
+
+await test('events from the Segment sample, and the templates and mapping document', async (p) => {
+  await open(p);
+  await p.locator('[data-sample=segment]').click();
+  assert.equal(await p.locator('[data-kind=events]').getAttribute('aria-checked'), 'true');
+  assert.match(await summary(p), /4 rows/);
+  // Identify, group and page calls carry no `event`: a constant type makes every row an event.
+  await p.getByRole('radio', { name: 'Always the same' }).click();
+  await byId(p, 'event.type.value').fill('Segment call');
+  assert.match(await summary(p), /4 creates/);
+  await p.getByRole('radio', { name: 'Batched' }).click();
+  assert.match(await p.locator('[data-testid=liquid]').innerText(), /\{% for row in rows %\}/);
+  await p.getByRole('tab', { name: 'Mapping JSON' }).click();
+  const doc = JSON.parse(await p.locator('[data-testid=mapping-json]').innerText());
+  assert.deepEqual(doc.event.type, { value: 'Segment call' });
+  assert.equal(doc.wrapper_path, 'batch');
+  await p.screenshot({ path: join(shots, 'events.png'), fullPage: true });
+});
+
+await browser.close();
+server.close();
+if (errors.length) {
+  failed++;
+  console.error(`FAIL the page logged errors:\n${errors.join('\n')}`);
+}
+if (failed) {
+  console.error(`browser tests: ${failed} failed`);
+  process.exit(1);
+}
+console.log('browser tests: all passed');
