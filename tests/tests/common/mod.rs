@@ -1,0 +1,138 @@
+//! Shared by the black-box tests: a real listener on 127.0.0.1:0 over a real SQLite file in a
+//! temporary directory, a real HTTP client, and the real `inlet` binary.
+#![allow(dead_code)]
+
+use inlet_core::Kind;
+use inlet_desktop::listener::{self, Handle, ListenConfig};
+use inlet_desktop::service::{connections, mappings, records, requests};
+use inlet_desktop::store::Store;
+use inlet_desktop::Services;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+pub struct Server {
+    pub services: Arc<Services>,
+    pub handle: Option<Handle>,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Conn {
+    pub id: String,
+    pub auth: String,
+    pub url: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub retry_after: Option<String>,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Server::start_with(|_| {}, None).await
+    }
+
+    /// `tune` adjusts the listen configuration; `busy` sets the store's busy timeout.
+    pub async fn start_with(tune: impl FnOnce(&mut ListenConfig), busy: Option<Duration>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inlet.db");
+        let store = match busy {
+            Some(b) => Store::open_with(&path, b).unwrap(),
+            None => Store::open(&path).unwrap(),
+        };
+        let services = Arc::new(Services::with_store(store));
+        let mut config = ListenConfig::new("127.0.0.1:0".parse().unwrap());
+        tune(&mut config);
+        let handle = listener::start_with(services.clone(), config).await.unwrap();
+        let base = format!("http://{}", handle.local_addr);
+        Server { services, handle: Some(handle), base, client: reqwest::Client::new(), dir }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.services.db_path().to_path_buf()
+    }
+
+    /// A connection of `kind`; with a mapping (enabled) when one is given.
+    pub fn connection(&self, kind: Kind, mapping: Option<Value>) -> Conn {
+        let c = connections::create(&self.services, connections::NewConnection { name: "test".into(), kind, behavior: None }).unwrap();
+        if let Some(m) = mapping {
+            mappings::set(&self.services, &c.id, mappings::SetMapping { document: m, no_enable: false }).unwrap();
+        }
+        Conn { url: format!("{}/hooks/{}", self.base, c.id), id: c.id, auth: c.authorization }
+    }
+
+    pub async fn send(&self, method: reqwest::Method, url: &str, auth: Option<&str>, ctype: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut req = self.client.request(method, url).body(body);
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        if let Some(t) = ctype {
+            req = req.header("content-type", t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let retry_after = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+        let bytes = res.bytes().await.unwrap();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Reply { status, body, retry_after }
+    }
+
+    pub async fn post(&self, c: &Conn, body: &Value) -> Reply {
+        self.send(reqwest::Method::POST, &c.url, Some(&c.auth), Some("application/json"), body.to_string().into_bytes()).await
+    }
+
+    pub async fn post_raw(&self, c: &Conn, ctype: Option<&str>, body: &[u8]) -> Reply {
+        self.send(reqwest::Method::POST, &c.url, Some(&c.auth), ctype, body.to_vec()).await
+    }
+
+    pub fn accounts(&self) -> Vec<records::AccountRecord> {
+        records::accounts(&self.services, &records::RecordFilter { limit: Some(100_000), ..Default::default() }).unwrap()
+    }
+
+    pub fn contacts(&self) -> Vec<records::ContactRecord> {
+        records::contacts(&self.services, &records::RecordFilter { limit: Some(100_000), ..Default::default() }).unwrap()
+    }
+
+    pub fn events(&self) -> Vec<records::EventRecord> {
+        records::events(&self.services, &records::RecordFilter { limit: Some(100_000), ..Default::default() }).unwrap()
+    }
+
+    pub fn log(&self, c: &Conn) -> Vec<requests::RequestSummary> {
+        requests::list(&self.services, &c.id, Some(10_000)).unwrap()
+    }
+}
+
+pub fn sample(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// The `inlet` binary of this build, built once if missing.
+pub fn inlet_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let target_dir = profile_dir.parent().unwrap().to_path_buf();
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = std::process::Command::new(cargo);
+        cmd.args(["build", "-q", "-p", "inlet-desktop", "--bin", "inlet", "--target-dir"]).arg(&target_dir);
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo runs");
+        assert!(status.success(), "building the inlet binary failed");
+        profile_dir.join("inlet")
+    })
+    .clone()
+}
+
+pub fn accounts_mapping() -> Value {
+    json!({"version": 1, "kind": "accounts", "match": {"id": "id", "name": "name"}})
+}
