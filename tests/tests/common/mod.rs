@@ -136,3 +136,65 @@ pub fn inlet_bin() -> PathBuf {
 pub fn accounts_mapping() -> Value {
     json!({"version": 1, "kind": "accounts", "match": {"id": "id", "name": "name"}})
 }
+
+/// A running `inlet serve`, killed (SIGKILL) when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServeProcess {
+    pub fn start(db: &Path, extra: &[&str]) -> ServeProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(inlet_bin())
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("inlet serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("inlet: listening on ") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr.trim().to_string());
+                    }
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(60)).expect("inlet serve prints where it listens");
+        ServeProcess { child, base }
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Runs the real `inlet` with `--db db`; returns (exit ok, stdout, stderr).
+pub fn inlet(db: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(inlet_bin()).arg("--db").arg(db).args(args).output().expect("inlet runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `inlet … --json`, parsed; panics with stderr when it fails.
+pub fn inlet_json(db: &Path, args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let (ok, out, err) = inlet(db, &a);
+    assert!(ok, "inlet {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("inlet {args:?} printed no JSON ({e}): {out}"))
+}
