@@ -5,6 +5,7 @@ use crate::mapping::Kind;
 use crate::normalize::{fold, property_key};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 
 /// A record a look-up found: its internal id and the keys the planner reasons about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,10 +107,38 @@ struct Entry {
     properties: Map<String, Value>,
 }
 
+/// Entries of one kind with hash indexes on the external ID and the folded name or email, so a
+/// look-up costs the same with ten records or a million (as the store's indexed SQL does).
+#[derive(Default)]
+struct Table {
+    entries: Vec<Entry>,
+    by_external_id: HashMap<String, Vec<usize>>,
+    by_label: HashMap<String, Vec<usize>>,
+}
+
+impl Table {
+    fn new(entries: Vec<Entry>) -> Table {
+        let mut t = Table { entries, ..Table::default() };
+        for (i, e) in t.entries.iter().enumerate() {
+            if let Some(id) = &e.found.external_id {
+                t.by_external_id.entry(id.clone()).or_default().push(i);
+            }
+            if let Some(l) = &e.found.label {
+                t.by_label.entry(fold(l)).or_default().push(i);
+            }
+        }
+        t
+    }
+
+    fn hits(&self, index: Option<&Vec<usize>>) -> Vec<Found> {
+        index.map_or_else(Vec::new, |ix| ix.iter().take(2).map(|&i| self.entries[i].found.clone()).collect())
+    }
+}
+
 pub struct MemoryDirectory {
-    accounts: Vec<Entry>,
-    contacts: Vec<Entry>,
-    event_ids: std::collections::HashSet<String>,
+    accounts: Table,
+    contacts: Table,
+    event_ids: HashSet<String>,
 }
 
 fn blank_to_none(s: &Option<String>) -> Option<String> {
@@ -146,7 +175,11 @@ impl MemoryDirectory {
                 properties: c.properties.clone(),
             })
             .collect();
-        MemoryDirectory { accounts, contacts, event_ids: snapshot.event_ids.iter().cloned().collect() }
+        MemoryDirectory {
+            accounts: Table::new(accounts),
+            contacts: Table::new(contacts),
+            event_ids: snapshot.event_ids.iter().cloned().collect(),
+        }
     }
 
     pub fn from_json(v: &Value) -> Result<Self, String> {
@@ -154,7 +187,7 @@ impl MemoryDirectory {
         Ok(Self::new(&s))
     }
 
-    fn entries(&self, kind: Kind) -> &[Entry] {
+    fn table(&self, kind: Kind) -> &Table {
         match kind {
             Kind::Accounts => &self.accounts,
             _ => &self.contacts,
@@ -162,30 +195,54 @@ impl MemoryDirectory {
     }
 }
 
-fn collect<'a>(it: impl Iterator<Item = &'a Entry>) -> Vec<Found> {
-    it.take(2).map(|e| e.found.clone()).collect()
-}
-
 impl Directory for MemoryDirectory {
     fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError> {
-        Ok(collect(self.entries(kind).iter().filter(|e| e.found.external_id.as_deref() == Some(external_id))))
+        let t = self.table(kind);
+        Ok(t.hits(t.by_external_id.get(external_id)))
     }
     fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
-        let want = fold(name);
-        Ok(collect(self.accounts.iter().filter(|e| e.found.label.as_deref().map(fold).as_deref() == Some(&want))))
+        Ok(self.accounts.hits(self.accounts.by_label.get(&fold(name))))
     }
     fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
-        let want = fold(email);
-        Ok(collect(self.contacts.iter().filter(|e| e.found.label.as_deref().map(fold).as_deref() == Some(&want))))
+        Ok(self.contacts.hits(self.contacts.by_label.get(&fold(email))))
     }
+    /// Custom matching scans: properties are free-form, and previews hold few records.
     fn by_property(&self, kind: Kind, property: &str, value: &str) -> Result<Vec<Found>, DirectoryError> {
-        Ok(collect(
-            self.entries(kind)
-                .iter()
-                .filter(|e| e.properties.get(property).and_then(property_key).as_deref() == Some(value)),
-        ))
+        Ok(self
+            .table(kind)
+            .entries
+            .iter()
+            .filter(|e| e.properties.get(property).and_then(property_key).as_deref() == Some(value))
+            .take(2)
+            .map(|e| e.found.clone())
+            .collect())
     }
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError> {
         Ok(self.event_ids.contains(event_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn indexed_look_ups_fold_case_skip_blanks_and_stop_at_two() {
+        let d = MemoryDirectory::from_json(&json!({
+            "accounts": [{"id": "a1", "external_id": "7", "name": "Acme"}, {"external_id": "7", "name": " ACME "}, {"external_id": "7"}, {"name": "  "}],
+            "contacts": [{"id": "c1", "email": "Ada@Example.com", "external_id": "7", "properties": {"n": 42}}],
+            "event_ids": ["e1"]
+        }))
+        .unwrap();
+        let ids = |v: Vec<Found>| v.into_iter().map(|f| f.id).collect::<Vec<_>>();
+        assert_eq!(ids(d.by_external_id(Kind::Accounts, "7").unwrap()), ["a1", "a2"]);
+        assert_eq!(ids(d.by_external_id(Kind::Contacts, "7").unwrap()), ["c1"]);
+        assert_eq!(ids(d.accounts_by_name("acme").unwrap()), ["a1", "a2"]);
+        assert!(d.accounts_by_name("").unwrap().is_empty());
+        assert!(d.accounts_by_name("  ").unwrap().is_empty());
+        assert_eq!(ids(d.contacts_by_email(" ada@EXAMPLE.com").unwrap()), ["c1"]);
+        assert_eq!(ids(d.by_property(Kind::Contacts, "n", "42").unwrap()), ["c1"]);
+        assert!(d.event_exists("e1").unwrap() && !d.event_exists("e2").unwrap());
     }
 }

@@ -146,6 +146,29 @@ pub fn rows<'a>(body: &'a Value, wrapper: &Path, limit: usize) -> Result<Vec<Row
     }
 }
 
+/// One element of rows the caller owns: the planner may move properties out of it.
+pub type RowSlotMut<'a> = Result<&'a mut Map<String, Value>, String>;
+
+/// `rows`, for a body the caller owns: the same rows, the same errors.
+pub fn rows_mut<'a>(body: &'a mut Value, wrapper: &Path, limit: usize) -> Result<Vec<RowSlotMut<'a>>, PayloadError> {
+    if let Err(e) = rows(body, wrapper, limit) {
+        return Err(e);
+    }
+    let Some(at) = wrapper.get_mut(body) else { return Err(PayloadError::WrapperMissing(wrapper.to_string())) };
+    Ok(match at {
+        Value::Object(m) => vec![Ok(m)],
+        Value::Array(items) => items
+            .iter_mut()
+            .map(|v| match v {
+                Value::Object(m) => Ok(m),
+                other => Err(format!("row is {}, expected an object", crate::normalize::json_type(other))),
+            })
+            .collect(),
+        // `rows` refused every other shape above.
+        _ => Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

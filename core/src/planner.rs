@@ -6,7 +6,7 @@ use crate::directory::{Directory, DirectoryError, Found};
 use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
 use crate::normalize::{fold, json_type, key_value, KeyValue};
 use crate::path::Path;
-use crate::payload::{rows, PayloadError};
+use crate::payload::{rows, rows_mut, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Target, Write};
 use crate::timestamp::{canonical, parse_timestamp};
 use serde_json::{Map, Value};
@@ -36,26 +36,56 @@ impl Cand {
     }
 }
 
-/// What earlier rows of this batch did, laid over the directory.
+/// What earlier rows of this batch did, laid over the directory. Candidates live once in `cands`;
+/// the indexes map a key to the newest candidate with it, and `chain` links to the previous one
+/// with the same key, so recording a row costs no allocation beyond the keys themselves.
 #[derive(Default)]
 struct Overlay {
     next_new: usize,
-    by_external_id: HashMap<(Kind, String), Vec<Cand>>,
-    by_label: HashMap<(Kind, String), Vec<Cand>>,
+    cands: Vec<Cand>,
+    /// Per candidate: the previous candidate with the same external ID / label.
+    chain_id: Vec<Option<usize>>,
+    chain_label: Vec<Option<usize>>,
+    /// Per kind (`slot`), looked up by `&str`.
+    by_external_id: [HashMap<String, usize>; 2],
+    by_label: [HashMap<String, usize>; 2],
+    /// IDs learned by records that had none (they patch what the directory returns).
     external_id_of: HashMap<Target, String>,
     deleted: HashSet<Target>,
     event_ids: HashSet<String>,
 }
 
+fn slot(kind: Kind) -> usize {
+    usize::from(kind != Kind::Accounts)
+}
+
 impl Overlay {
+    /// A record this batch creates, or an existing one that learned its external ID.
     fn add(&mut self, kind: Kind, cand: Cand, label: Option<&str>) {
+        let i = self.cands.len();
+        let id_head = match &cand.external_id {
+            Some(id) => self.by_external_id[slot(kind)].insert(id.clone(), i),
+            None => None,
+        };
+        let label_head = match label {
+            Some(l) => self.by_label[slot(kind)].insert(fold(l), i),
+            None => None,
+        };
+        self.chain_id.push(id_head);
+        self.chain_label.push(label_head);
+        self.cands.push(cand);
+    }
+
+    fn learn(&mut self, kind: Kind, cand: Cand) {
         if let Some(id) = &cand.external_id {
             self.external_id_of.insert(cand.target.clone(), id.clone());
-            self.by_external_id.entry((kind, id.clone())).or_default().push(cand.clone());
         }
-        if let Some(l) = label {
-            self.by_label.entry((kind, fold(l))).or_default().push(cand);
-        }
+        self.add(kind, cand, None);
+    }
+
+    /// Every candidate recorded under a key, following the chain.
+    fn chained<'o>(&'o self, head: Option<usize>, chain: &'o [Option<usize>]) -> impl Iterator<Item = &'o Cand> + 'o {
+        std::iter::successors(head, move |&i| chain[i]).map(move |i| &self.cands[i])
     }
 
     fn new_target(&mut self) -> (usize, Target) {
@@ -68,8 +98,25 @@ impl Overlay {
 struct Planner<'a> {
     m: &'a Compiled,
     dir: &'a dyn Directory,
-    body: &'a Value,
+    /// The operation found on the body around the rows (Census's envelope), read once.
+    envelope_op: Option<Value>,
     overlay: Overlay,
+}
+
+/// A row the planner reads; when the caller handed over the body, the properties are moved out
+/// of the row instead of copied.
+enum Row<'r> {
+    Shared(&'r Map<String, Value>),
+    Owned(&'r mut Map<String, Value>),
+}
+
+impl Row<'_> {
+    fn map(&self) -> &Map<String, Value> {
+        match self {
+            Row::Shared(m) => m,
+            Row::Owned(m) => m,
+        }
+    }
 }
 
 /// Why a row could not be planned: its own fault (message, path), or the store's.
@@ -97,9 +144,36 @@ pub fn plan(body: &Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan, Pla
 
 pub fn plan_with_limit(body: &Value, m: &Compiled, dir: &dyn Directory, max_rows: usize) -> Result<Plan, PlanError> {
     let slots = rows(body, &m.wrapper, max_rows)?;
-    let mut p = Planner { m, dir, body, overlay: Overlay::default() };
+    let slots = slots.into_iter().map(|s| s.map(Row::Shared));
+    plan_rows(slots, envelope_op(body, m), m, dir)
+}
+
+/// `plan` for a body the caller no longer needs: the same plan, but each row's properties are
+/// moved into it rather than copied (the listener and the preview own the body they parsed).
+pub fn plan_owned(body: Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
+    plan_owned_with_limit(body, m, dir, DEFAULT_MAX_ROWS)
+}
+
+pub fn plan_owned_with_limit(mut body: Value, m: &Compiled, dir: &dyn Directory, max_rows: usize) -> Result<Plan, PlanError> {
+    let op = envelope_op(&body, m);
+    let slots = rows_mut(&mut body, &m.wrapper, max_rows)?;
+    let slots = slots.into_iter().map(|s| s.map(Row::Owned));
+    plan_rows(slots, op, m, dir)
+}
+
+fn envelope_op(body: &Value, m: &Compiled) -> Option<Value> {
+    m.operation.as_ref().and_then(|p| p.get(body)).cloned()
+}
+
+fn plan_rows<'r>(
+    slots: impl ExactSizeIterator<Item = Result<Row<'r>, String>>,
+    envelope_op: Option<Value>,
+    m: &Compiled,
+    dir: &dyn Directory,
+) -> Result<Plan, PlanError> {
+    let mut p = Planner { m, dir, envelope_op, overlay: Overlay::default() };
     let mut out = Vec::with_capacity(slots.len());
-    for (index, slot) in slots.into_iter().enumerate() {
+    for (index, slot) in slots.enumerate() {
         let result = match slot {
             Ok(row) => p.row(row),
             // The element is not a row, so its path is its place in the body (`data[3]`).
@@ -116,6 +190,9 @@ pub fn plan_with_limit(body: &Value, m: &Compiled, dir: &dyn Directory, max_rows
     let summary = Plan::summarise(&out);
     Ok(Plan { kind: m.kind, behavior: m.behavior, rows: out, summary })
 }
+
+const WRITES: [&str; 5] = ["added", "changed", "created", "updated", "upsert"];
+const REMOVES: [&str; 2] = ["removed", "deleted"];
 
 enum Op {
     Write,
@@ -135,8 +212,8 @@ fn get<'v>(row: &'v Map<String, Value>, path: &Path) -> Option<&'v Value> {
 }
 
 impl Planner<'_> {
-    fn row(&mut self, row: &Map<String, Value>) -> RowResult {
-        let op = self.operation(row)?;
+    fn row(&mut self, row: Row<'_>) -> RowResult {
+        let op = self.operation(row.map())?;
         match self.m.kind {
             Kind::Events => match op {
                 Op::Remove => Ok((Outcome::Skip { reason: "removed rows are ignored for events".into(), key: None }, vec![])),
@@ -150,12 +227,12 @@ impl Planner<'_> {
     /// batched Hightouch templates put it on the envelope).
     fn operation(&self, row: &Map<String, Value>) -> Result<Op, RowError> {
         let Some(path) = &self.m.operation else { return Ok(Op::Write) };
-        let v = get(row, path).or_else(|| path.get(self.body));
+        let v = get(row, path).or(self.envelope_op.as_ref());
         match v {
             None | Some(Value::Null) => Err(row_err(format!("no operation at `{path}`"), path)),
-            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "added" | "changed" | "created" | "updated" | "upsert" => Ok(Op::Write),
-                "removed" | "deleted" => Ok(Op::Remove),
+            Some(Value::String(s)) => match s.trim() {
+                w if WRITES.iter().any(|x| w.eq_ignore_ascii_case(x)) => Ok(Op::Write),
+                r if REMOVES.iter().any(|x| r.eq_ignore_ascii_case(x)) => Ok(Op::Remove),
                 other => Err(row_err(
                     format!("unknown operation {other:?}; expected added, changed, created, updated, upsert, removed or deleted"),
                     path,
@@ -167,7 +244,9 @@ impl Planner<'_> {
 
     fn lookup_external_id(&mut self, kind: Kind, id: &str) -> Result<Vec<Cand>, RowError> {
         let stored = self.dir.by_external_id(kind, id)?;
-        Ok(self.merge(kind, stored, self.overlay.by_external_id.get(&(kind, id.to_string())).cloned()))
+        let o = &self.overlay;
+        let head = o.by_external_id[slot(kind)].get(id).copied();
+        Ok(self.merge(stored, o.chained(head, &o.chain_id)))
     }
 
     fn lookup_label(&mut self, kind: Kind, label: &str) -> Result<Vec<Cand>, RowError> {
@@ -175,22 +254,39 @@ impl Planner<'_> {
             Kind::Accounts => self.dir.accounts_by_name(label)?,
             _ => self.dir.contacts_by_email(label)?,
         };
-        Ok(self.merge(kind, stored, self.overlay.by_label.get(&(kind, fold(label))).cloned()))
+        let o = &self.overlay;
+        let index = &o.by_label[slot(kind)];
+        let head = if index.is_empty() { None } else { index.get(&fold(label)).copied() };
+        Ok(self.merge(stored, o.chained(head, &o.chain_label)))
     }
 
-    fn merge(&self, _kind: Kind, stored: Vec<Found>, pending: Option<Vec<Cand>>) -> Vec<Cand> {
-        let mut out: Vec<Cand> = Vec::new();
-        for c in stored.into_iter().map(Cand::existing).chain(pending.into_iter().flatten()) {
-            if self.overlay.deleted.contains(&c.target) || out.iter().any(|o| o.target == c.target) {
-                continue;
+    /// Stored hits and this batch's, without records deleted earlier in the batch, each once,
+    /// with the external ID an earlier row gave it.
+    fn merge<'o>(&'o self, stored: Vec<Found>, pending: impl Iterator<Item = &'o Cand>) -> Vec<Cand> {
+        let o = &self.overlay;
+        let mut out: Vec<Cand> = Vec::with_capacity(stored.len());
+        for c in stored.into_iter().map(Cand::existing) {
+            self.push_hit(&mut out, c);
+        }
+        for c in pending {
+            if !o.deleted.contains(&c.target) && !out.iter().any(|x| x.target == c.target) {
+                self.push_hit(&mut out, c.clone());
             }
-            let mut c = c;
-            if let Some(id) = self.overlay.external_id_of.get(&c.target) {
-                c.external_id = Some(id.clone());
-            }
-            out.push(c);
         }
         out
+    }
+
+    fn push_hit(&self, out: &mut Vec<Cand>, mut c: Cand) {
+        let o = &self.overlay;
+        if (!o.deleted.is_empty() && o.deleted.contains(&c.target)) || out.iter().any(|x| x.target == c.target) {
+            return;
+        }
+        if !o.external_id_of.is_empty() {
+            if let Some(id) = o.external_id_of.get(&c.target) {
+                c.external_id = Some(id.clone());
+            }
+        }
+        out.push(c);
     }
 
     /// ID first, then name (accounts) or email (contacts).
@@ -223,8 +319,9 @@ impl Planner<'_> {
         Ok(None)
     }
 
-    fn record(&mut self, kind: Kind, row: &Map<String, Value>, op: Op) -> RowResult {
+    fn record(&mut self, kind: Kind, owned_row: Row<'_>, op: Op) -> RowResult {
         let m = self.m;
+        let row = owned_row.map();
         if matches!(op, Op::Remove) && m.on_removed == OnRemoved::Ignore {
             return Ok((Outcome::Skip { reason: "removed row ignored (on_removed: ignore)".into(), key: None }, vec![]));
         }
@@ -235,7 +332,7 @@ impl Planner<'_> {
                     return Err(row_err(format!("no value at `{path}` to match on property {property:?}"), path));
                 };
                 let hits = self.dir.by_property(kind, property, &v)?;
-                let hits = self.merge(kind, hits, None);
+                let hits = self.merge(hits, std::iter::empty());
                 if hits.len() > 1 {
                     return Err(row_err(format!("ambiguous: several {} have {property} = {v:?}", kind.as_str()), path));
                 }
@@ -252,13 +349,13 @@ impl Planner<'_> {
                 }
             }
             Keys::Standard { id, second } => {
-                let label_word = if kind == Kind::Accounts { "name" } else { "email" };
+                let label_what = if kind == Kind::Accounts { "the name" } else { "the email" };
                 let id_val = match id {
                     Some(p) => key_at(row, p, "the ID")?.map(|v| (v, p)),
                     None => None,
                 };
                 let label_val = match second {
-                    Some(p) => key_at(row, p, &format!("the {label_word}"))?.map(|v| (v, p)),
+                    Some(p) => key_at(row, p, label_what)?.map(|v| (v, p)),
                     None => None,
                 };
                 if id_val.is_none() && label_val.is_none() {
@@ -290,8 +387,11 @@ impl Planner<'_> {
             });
         }
 
-        let properties = properties(row, &m.properties, &mut warnings)?;
+        // Checked before the account link, which may add an account to this batch's overlay.
+        check_properties(row, &m.properties, &mut warnings)?;
         let account = if kind == Kind::Contacts { self.account_link(row, &mut warnings)? } else { None };
+        // A create never writes nulls (nothing to remove), so they are left out as the map is built.
+        let properties = properties(owned_row, &m.properties, found.is_none());
         let (name, email) = match kind {
             Kind::Accounts => (label_val.clone(), None),
             _ => (None, label_val.clone()),
@@ -305,7 +405,7 @@ impl Planner<'_> {
                         None => {
                             external_id = Some(id.clone());
                             let learned = Cand { external_id: Some(id.clone()), ..cand.clone() };
-                            self.overlay.add(kind, learned, None);
+                            self.overlay.learn(kind, learned);
                         }
                         Some(stored) if stored != id => warnings.push(format!(
                             "kept the stored ID {stored:?}; the row's ID {id:?} was not written"
@@ -326,7 +426,6 @@ impl Planner<'_> {
                 let cand = Cand { target, external_id: id_val.clone(), account: account.as_ref().map(|l| l.target.clone()) };
                 self.overlay.add(kind, cand, label_val.as_deref());
                 let key = tried(&id_val, &label_val);
-                let properties = properties.into_iter().filter(|(_, v)| !v.is_null()).collect();
                 let record = Write { external_id: id_val, name, email, account, properties, ..Write::default() };
                 Ok((Outcome::Create { new: n, key, record }, warnings))
             }
@@ -369,7 +468,8 @@ impl Planner<'_> {
         Ok(Some(Link { target, key, create: Some(NewAccount { external_id: id_v, name: name_v }) }))
     }
 
-    fn event(&mut self, row: &Map<String, Value>) -> RowResult {
+    fn event(&mut self, owned_row: Row<'_>) -> RowResult {
+        let row = owned_row.map();
         let Some(e) = &self.m.event else { return Err(RowError::Row("no event mapping".into(), None)) };
         let mut warnings = Vec::new();
         let event_type = match &e.event_type {
@@ -433,8 +533,8 @@ impl Planner<'_> {
             Some(p) => key_at(row, p, "the event ID")?,
             None => None,
         };
-        let properties: Map<String, Value> =
-            properties(row, &self.m.properties, &mut warnings)?.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        check_properties(row, &self.m.properties, &mut warnings)?;
+        let properties = properties(owned_row, &self.m.properties, true);
         if let Some(id) = &event_id {
             if self.overlay.event_ids.contains(id) || self.dir.event_exists(id)? {
                 return Ok((Outcome::Duplicate { event_id: id.clone() }, warnings));
@@ -455,26 +555,62 @@ fn label_by(kind: Kind) -> By {
     }
 }
 
-/// The row's properties per the mapping: `path` (default the row), then `include` / `exclude`.
-fn properties(row: &Map<String, Value>, src: &PropertySource, warnings: &mut Vec<String>) -> Result<Map<String, Value>, RowError> {
-    let base: &Map<String, Value> = if src.path.is_root() {
-        row
-    } else {
-        match get(row, &src.path) {
-            Some(Value::Object(m)) => m,
-            None | Some(Value::Null) => {
-                warnings.push(format!("no properties: `{}` is missing or null in this row", src.path));
-                return Ok(Map::new());
-            }
-            Some(other) => {
-                return Err(row_err(format!("properties at `{}` are {}; expected an object", src.path, json_type(other)), &src.path))
-            }
+/// Whether the row has properties where the mapping says: an object (fine), missing or null
+/// (warning, no properties), anything else (row error).
+fn check_properties(row: &Map<String, Value>, src: &PropertySource, warnings: &mut Vec<String>) -> Result<(), RowError> {
+    if src.path.is_root() {
+        return Ok(());
+    }
+    match get(row, &src.path) {
+        Some(Value::Object(_)) => Ok(()),
+        None | Some(Value::Null) => {
+            warnings.push(format!("no properties: `{}` is missing or null in this row", src.path));
+            Ok(())
         }
+        Some(other) => Err(row_err(format!("properties at `{}` are {}; expected an object", src.path, json_type(other)), &src.path)),
+    }
+}
+
+/// The row's properties per the mapping: `path` (default the row), then `include` / `exclude`,
+/// without nulls when `drop_nulls`. Moved out of an owned row, copied from a shared one. Call
+/// `check_properties` first.
+fn properties(row: Row<'_>, src: &PropertySource, drop_nulls: bool) -> Map<String, Value> {
+    let keep = |k: &String, v: &Value| {
+        !(drop_nulls && v.is_null())
+            && src.include.as_ref().is_none_or(|inc| inc.iter().any(|i| i == k))
+            && !src.exclude.iter().any(|x| x == k)
     };
-    let keep = |k: &String| {
-        src.include.as_ref().is_none_or(|inc| inc.iter().any(|i| i == k)) && !src.exclude.iter().any(|x| x == k)
-    };
-    Ok(base.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+    match row {
+        Row::Shared(row) => {
+            let base = if src.path.is_root() {
+                row
+            } else {
+                match get(row, &src.path) {
+                    Some(Value::Object(m)) => m,
+                    _ => return Map::new(),
+                }
+            };
+            let mut out = Map::with_capacity(base.len());
+            for (k, v) in base {
+                if keep(k, v) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            out
+        }
+        Row::Owned(row) => {
+            let mut out = if src.path.is_root() {
+                std::mem::take(row)
+            } else {
+                match src.path.get_in_mut(row) {
+                    Some(Value::Object(m)) => std::mem::take(m),
+                    _ => return Map::new(),
+                }
+            };
+            out.retain(|k, v| keep(k, v));
+            out
+        }
+    }
 }
 
 #[cfg(test)]

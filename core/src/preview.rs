@@ -5,7 +5,7 @@ use crate::directory::{Directory, MemoryDirectory};
 use crate::mapping::{Compiled, Mapping, MappingError};
 use crate::payload::{content_kind, parse_body};
 use crate::plan::Plan;
-use crate::planner::{plan, PlanError};
+use crate::planner::{plan, plan_owned, PlanError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -44,7 +44,8 @@ pub fn preview_bytes(body: &[u8], content_type: Option<&str>, mapping: &Mapping,
     match parsed {
         Err(e) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
         Ok(None) => PreviewOutput::ConnectionTest { ok: true, connection_test: true },
-        Ok(Some(v)) => preview_compiled(&v, &compiled, dir),
+        // The body is ours: its rows' properties move into the plan instead of being copied.
+        Ok(Some(v)) => answer(plan_owned(v, &compiled, dir)),
     }
 }
 
@@ -60,7 +61,11 @@ fn invalid_mapping(e: MappingError) -> PreviewOutput {
 }
 
 fn preview_compiled(body: &Value, compiled: &Compiled, dir: &dyn Directory) -> PreviewOutput {
-    match plan(body, compiled, dir) {
+    answer(plan(body, compiled, dir))
+}
+
+fn answer(planned: Result<Plan, PlanError>) -> PreviewOutput {
+    match planned {
         Ok(plan) => PreviewOutput::Plan { ok: !plan.has_errors(), plan },
         Err(PlanError::Payload(e)) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
         Err(PlanError::Directory(e)) => PreviewOutput::failed("store_unavailable", 503, e.to_string(), None),
