@@ -2,6 +2,8 @@
 //! desktop shell. Data flows one way: HTTP body → `listener` (admit) → `ingest` → `inlet_core`
 //! (plan) → `store` (apply), answered after commit.
 
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod ids;
 pub mod ingest;
 pub mod listener;

@@ -1,0 +1,153 @@
+//! Tauri commands, named `<area>_<verb>`: each one hands its arguments to a service function on a
+//! blocking thread (SQLite) and returns its result; errors cross as their message.
+
+use super::Shell;
+use crate::service::{self, connections, mappings, payloads, preview, records, replay, requests, settings, Services};
+use crate::store::queries::RecordFilter;
+use inlet_core::Kind;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+use tauri::State;
+
+type Reply<T> = Result<T, String>;
+
+async fn run<T: Send + 'static>(
+    shell: &State<'_, Arc<Shell>>,
+    f: impl FnOnce(&Services) -> service::Result<T> + Send + 'static,
+) -> Reply<T> {
+    let services = shell.services.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&services))
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
+#[tauri::command]
+pub async fn connections_list(shell: State<'_, Arc<Shell>>) -> Reply<Vec<connections::ConnectionView>> {
+    run(&shell, connections::list).await
+}
+
+#[tauri::command]
+pub async fn connections_create(shell: State<'_, Arc<Shell>>, name: String, kind: Kind) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| connections::create(s, connections::NewConnection { name, kind, behavior: None })).await
+}
+
+#[tauri::command]
+pub async fn connections_show(shell: State<'_, Arc<Shell>>, id: String) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| connections::show(s, &id)).await
+}
+
+#[tauri::command]
+pub async fn connections_update(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    patch: connections::ConnectionPatch,
+) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| connections::update(s, &id, patch)).await
+}
+
+#[tauri::command]
+pub async fn connections_rotate(shell: State<'_, Arc<Shell>>, id: String) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| connections::rotate_auth(s, &id)).await
+}
+
+#[tauri::command]
+pub async fn connections_delete(shell: State<'_, Arc<Shell>>, id: String) -> Reply<connections::Deleted> {
+    run(&shell, move |s| connections::delete(s, &id)).await
+}
+
+#[tauri::command]
+pub async fn payload_latest(shell: State<'_, Arc<Shell>>, id: String) -> Reply<Option<payloads::PayloadView>> {
+    run(&shell, move |s| payloads::latest(s, &id)).await
+}
+
+/// Saves the mapping (validate, save, enable) and answers with the connection as it now is.
+#[tauri::command]
+pub async fn mapping_save(shell: State<'_, Arc<Shell>>, id: String, mapping: Value) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| {
+        mappings::set(s, &id, mappings::SetMapping { document: mapping, no_enable: false })?;
+        connections::show(s, &id)
+    })
+    .await
+}
+
+/// "Check against my data": the native dry run against the store, through the planning code a
+/// real write uses.
+#[tauri::command]
+pub async fn mapping_check(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    mapping: Value,
+    payload: String,
+    content_type: Option<String>,
+) -> Reply<inlet_core::preview::PreviewOutput> {
+    run(&shell, move |s| {
+        preview::preview(s, &preview::PreviewInput { mapping, payload, content_type, against_store: true, connection_id: Some(id) })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn requests_list(shell: State<'_, Arc<Shell>>, id: String, limit: Option<usize>) -> Reply<Vec<requests::RequestSummary>> {
+    run(&shell, move |s| requests::list(s, &id, limit)).await
+}
+
+#[tauri::command]
+pub async fn requests_show(shell: State<'_, Arc<Shell>>, request_id: String) -> Reply<requests::RequestDetail> {
+    run(&shell, move |s| requests::show(s, &request_id)).await
+}
+
+/// Replays one logged request, or (without `request_id`) every one not yet written.
+#[tauri::command]
+pub async fn requests_replay(shell: State<'_, Arc<Shell>>, id: String, request_id: Option<String>) -> Reply<replay::ReplayReport> {
+    let input = match request_id {
+        Some(r) => replay::ReplayInput { request: Some(r), ..Default::default() },
+        None => replay::ReplayInput { all_since: Some("1970-01-01".into()), ..Default::default() },
+    };
+    run(&shell, move |s| replay::replay(s, &id, &input)).await
+}
+
+#[tauri::command]
+pub async fn records_list(shell: State<'_, Arc<Shell>>, kind: Kind, search: Option<String>, limit: Option<usize>) -> Reply<Value> {
+    let filter = RecordFilter { connection: None, search, limit };
+    run(&shell, move |s| {
+        let v = match kind {
+            Kind::Accounts => serde_json::to_value(records::accounts(s, &filter)?),
+            Kind::Contacts => serde_json::to_value(records::contacts(s, &filter)?),
+            Kind::Events => serde_json::to_value(records::events(s, &filter)?),
+        };
+        v.map_err(|e| service::ServiceError::Invalid(e.to_string()))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+pub struct ShellSettings {
+    #[serde(flatten)]
+    settings: settings::Settings,
+    listening_on: Option<String>,
+    listen_error: Option<String>,
+}
+
+#[tauri::command]
+pub async fn settings_get(shell: State<'_, Arc<Shell>>) -> Reply<ShellSettings> {
+    let s = run(&shell, settings::get).await?;
+    let (listening_on, listen_error) = shell.listening_on().await;
+    Ok(ShellSettings { settings: s, listening_on, listen_error })
+}
+
+/// Saves the settings; a new listen address moves this window's listener at once.
+#[tauri::command]
+pub async fn settings_set(shell: State<'_, Arc<Shell>>, patch: settings::SettingsPatch) -> Reply<ShellSettings> {
+    let moved = patch.listen_address.is_some();
+    let s = run(&shell, move |svc| settings::set(svc, patch)).await?;
+    let (now, _) = shell.listening_on().await;
+    if moved && now.as_deref() != Some(s.listen_address.as_str()) {
+        if let Ok(addr) = s.listen_address.parse() {
+            shell.listen(addr).await;
+        }
+    }
+    let (listening_on, listen_error) = shell.listening_on().await;
+    Ok(ShellSettings { settings: s, listening_on, listen_error })
+}

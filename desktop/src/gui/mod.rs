@@ -1,0 +1,126 @@
+//! The desktop shell (DESIGN §9): a Tauri window over the same service layer and listener as
+//! `inlet serve`, in one process. Commands are thin dispatchers (`commands.rs`); the listener's
+//! activity feed becomes the `inlet://activity` event so the screens update live.
+
+mod commands;
+
+use crate::listener::{self, Handle, ListenConfig};
+use crate::service::{settings, Services};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tauri::{Emitter, Manager};
+use tokio::sync::Mutex;
+
+pub const ACTIVITY_EVENT: &str = "inlet://activity";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GuiError {
+    #[error("the desktop window failed: {0}")]
+    Tauri(#[from] tauri::Error),
+}
+
+/// What the commands share: the services, and the listener this window runs.
+pub struct Shell {
+    pub services: Arc<Services>,
+    /// Limits and queue sizes for the listener; its address changes with the settings.
+    config: ListenConfig,
+    listener: Mutex<Listening>,
+}
+
+#[derive(Default)]
+struct Listening {
+    handle: Option<Handle>,
+    error: Option<String>,
+}
+
+impl Shell {
+    /// (Re)starts the listener on `addr`; the old one stops first so the port can be reused.
+    async fn listen(&self, addr: SocketAddr) {
+        let mut l = self.listener.lock().await;
+        if let Some(h) = l.handle.take() {
+            h.shutdown().await;
+        }
+        match listener::start_with(self.services.clone(), ListenConfig { addr, ..self.config.clone() }).await {
+            Ok(h) => {
+                eprintln!("inlet: listening on http://{}", h.local_addr());
+                l.handle = Some(h);
+                l.error = None;
+            }
+            Err(e) => {
+                eprintln!("inlet: {e}");
+                l.error = Some(e.to_string());
+            }
+        }
+    }
+
+    async fn listening_on(&self) -> (Option<String>, Option<String>) {
+        let l = self.listener.lock().await;
+        (l.handle.as_ref().map(|h| h.local_addr().to_string()), l.error.clone())
+    }
+}
+
+/// The environment variable that overrides the stored listen address for this run (and is
+/// remembered, as `inlet serve --listen` is).
+pub const LISTEN_ENV: &str = "INLET_LISTEN";
+
+/// Opens the window and runs the listener in this process until the window closes.
+pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError> {
+    let listen: Option<SocketAddr> = std::env::var(LISTEN_ENV).ok().and_then(|v| settings::validate_listen(&v).ok());
+    let default_addr = config.addr;
+    let shell = Arc::new(Shell { services: services.clone(), config, listener: Mutex::new(Listening::default()) });
+    let app = tauri::Builder::default()
+        .manage(shell.clone())
+        .invoke_handler(tauri::generate_handler![
+            commands::connections_list,
+            commands::connections_create,
+            commands::connections_show,
+            commands::connections_update,
+            commands::connections_rotate,
+            commands::connections_delete,
+            commands::payload_latest,
+            commands::mapping_save,
+            commands::mapping_check,
+            commands::requests_list,
+            commands::requests_show,
+            commands::requests_replay,
+            commands::records_list,
+            commands::settings_get,
+            commands::settings_set,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let shell = app.state::<Arc<Shell>>().inner().clone();
+            tauri::async_runtime::spawn(async move {
+                let addr = match listen {
+                    Some(a) => {
+                        let patch = settings::SettingsPatch { listen_address: Some(a.to_string()), ..Default::default() };
+                        if let Err(e) = settings::set(&shell.services, patch) {
+                            eprintln!("inlet: {e}");
+                        }
+                        a
+                    }
+                    None => default_addr,
+                };
+                shell.listen(addr).await;
+            });
+            // Forward what the listener (and replays) log to the window: the screens reload live.
+            let mut feed = services.subscribe();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match feed.recv().await {
+                        Ok(a) => {
+                            let _ = handle.emit(ACTIVITY_EVENT, &a);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            let _ = handle.emit(ACTIVITY_EVENT, serde_json::json!({"lagged": true}));
+                        }
+                        Err(_) => break,
+                    }
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|_, _| {});
+    Ok(())
+}

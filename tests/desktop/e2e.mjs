@@ -1,0 +1,133 @@
+// The real Inlet window under Xvfb, driven through tauri-driver: a new user's first run.
+// Create a connection, post what Hightouch would post to the URL and with the Authorization
+// value the window shows, watch the payload appear live, finish setup, save, post again, and
+// find the records under Data. Screenshots of every screen go to $SCREENSHOTS.
+//
+// Usage (the Makefile does this): xvfb-run -a node tests/desktop/e2e.mjs <path to gui binary>
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import { Session, sleep } from './webdriver.mjs';
+
+const bin = resolve(process.argv[2] ?? 'target/gui/debug/inlet');
+const shots = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
+mkdirSync(shots, { recursive: true });
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+const home = mkdtempSync(join(tmpdir(), 'inlet-e2e-'));
+const listenPort = await freePort();
+const driverPort = await freePort();
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_DATA_HOME: join(home, 'data'),
+  XDG_CONFIG_HOME: join(home, 'config'),
+  XDG_CACHE_HOME: join(home, 'cache'),
+  INLET_DB: join(home, 'inlet.db'),
+  INLET_LISTEN: `127.0.0.1:${listenPort}`,
+};
+const driver = spawn('tauri-driver', ['--port', String(driverPort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+let session;
+const shot = async (name) => {
+  await sleep(400); // WebKit's screenshot can lag the DOM by a frame or two
+  writeFileSync(join(shots, `${name}.png`), await session.screenshot());
+};
+
+try {
+  await sleep(800);
+  const started = Date.now();
+  session = await Session.start(`http://127.0.0.1:${driverPort}`, bin);
+  await session.find('[data-test=add-connection]', 20000);
+  console.log(`window ready ${Date.now() - started} ms after the session request`);
+  await shot('1-connections-empty');
+
+  // Add a connection: name and kind.
+  await session.click('[data-test=add-connection]');
+  await session.type('[data-test=new-name]', 'Hightouch users');
+  await session.exec(
+    `const s = document.querySelector('[data-test=new-kind]'); s.value = 'contacts'; s.dispatchEvent(new Event('change', {bubbles: true}));`,
+  );
+  await session.click('[data-test=create]');
+
+  // The settings page shows the URL and the Authorization value to paste into Hightouch.
+  const url = await session.attr('[data-test=webhook-url]', 'data-value');
+  const authorization = await session.attr('[data-test=authorization]', 'data-value');
+  assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${listenPort}/hooks/[0-9a-f-]{36}$`));
+  assert.match(authorization, /^Bearer inl_[A-Za-z0-9_-]{43}$/);
+  await session.find('[data-test=latest-payload-empty]');
+  await shot('2-connection-new');
+
+  // Without the header: refused. With it: accepted but not written (not mapped yet).
+  const row = JSON.parse(readFileSync(new URL('../../ui/src/lib/samples/hightouch-row.json', import.meta.url), 'utf8'));
+  const post = (body, auth = authorization) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
+  assert.equal((await post(row, null)).status, 401);
+  const first = await post(row);
+  assert.equal(first.status, 202, await first.text());
+
+  // The latest payload appears live, without a reload.
+  await session.waitText('[data-test=latest-payload]', row.email);
+  await shot('3-connection-latest-payload');
+
+  // Finish setup: the mapping screen suggests a mapping and previews it through the WASM core.
+  await session.click('[data-test=finish-setup]');
+  await session.waitText('[data-test=preview-summary]', '1 create');
+  await shot('4-mapping');
+  await session.click('[data-test=check-store]');
+  await session.waitText('[data-test=store-check]', 'create');
+  await session.click('[data-test=save-mapping]');
+  await session.waitText('[data-test=enabled-pill]', 'Enabled');
+  await shot('5-connection-enabled');
+
+  // Post again: now it writes.
+  const second = await post(row);
+  const answer = await second.json();
+  assert.equal(second.status, 200, JSON.stringify(answer));
+  assert.equal(answer.created, 1, JSON.stringify(answer));
+
+  // Requests: the log, live.
+  await session.click('[data-test=tab-requests]');
+  await session.waitText('[data-test=requests]', '200');
+  await session.exec(`document.querySelector('[data-test=requests] tbody tr').click()`);
+  await session.waitText("[data-test=request-body]", row.email);
+  await sleep(300);
+  await shot('6-requests');
+
+  // Data: the contact is there.
+  await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Data').click()`);
+  await session.click('[data-test=data-contacts]');
+  await session.waitText('[data-test=records]', row.email);
+  await shot('7-data-contacts');
+  await session.click('[data-test=data-accounts]');
+  await session.waitText('[data-test=records]', row.company_name ?? '');
+  await shot('8-data-accounts');
+
+  await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Settings').click()`);
+  await session.find('#listen');
+  await shot('9-settings');
+  console.log(`desktop e2e: passed; screenshots in ${shots}`);
+} catch (e) {
+  if (session) {
+    await shot('failure').catch(() => {});
+    const html = await session.exec('return document.documentElement.outerHTML.slice(0, 3000)').catch(() => '');
+    console.error(`page at failure: ${html}`);
+  }
+  throw e;
+} finally {
+  if (session) await session.quit();
+  driver.kill('SIGTERM');
+}

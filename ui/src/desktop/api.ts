@@ -1,0 +1,142 @@
+// The desktop app's only door to the host: Tauri commands named `<area>_<verb>`, each a thin
+// dispatcher into the same service layer the CLI uses. Errors arrive as strings to show.
+
+export type Kind = 'accounts' | 'contacts' | 'events';
+export type Behavior = 'upsert' | 'update';
+
+export interface LatestPayload {
+  request_id: string;
+  received_at: string;
+  content_type: string | null;
+  status: number;
+  body: string;
+  json: unknown | null;
+  error: { code: string; detail: string } | null;
+}
+
+export interface Connection {
+  id: string;
+  name: string;
+  kind: Kind;
+  behavior: Behavior;
+  enabled: boolean;
+  enforce_auth: boolean;
+  authorization: string;
+  webhook_url: string;
+  has_mapping: boolean;
+  mapping?: unknown;
+  created_at: string;
+  updated_at: string;
+  requests: number;
+  last_request_at: string | null;
+  last_status: number | null;
+}
+
+export interface RowCounts {
+  rows: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  skipped: number;
+  duplicates: number;
+  errors: number;
+}
+
+export interface RequestSummary {
+  id: string;
+  connection_id: string;
+  received_at: string;
+  method: string;
+  content_type: string | null;
+  status: number;
+  size: number;
+  summary: RowCounts | null;
+  error: { code: string; detail: string } | null;
+  replay_of: string | null;
+}
+
+export interface RequestDetail extends RequestSummary {
+  headers: Record<string, string>;
+  query: string | null;
+  body: string;
+  body_is_utf8: boolean;
+  outcomes: unknown;
+}
+
+export interface Settings {
+  listen_address: string;
+  public_base_url: string;
+  public_base_url_set: boolean;
+  data_file: string;
+  configured_data_file: string | null;
+  /** Where this app's listener is bound right now (null: not running, see listen_error). */
+  listening_on: string | null;
+  listen_error: string | null;
+}
+
+export type RecordRow = Record<string, unknown>;
+
+export interface ActivityEvent {
+  connection_id: string;
+  request_id: string;
+  status: number;
+}
+
+interface TauriGlobal {
+  core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
+  event: { listen<T>(event: string, cb: (e: { payload: T }) => void): Promise<() => void> };
+}
+
+function tauri(): TauriGlobal {
+  const t = (window as unknown as { __TAURI__?: TauriGlobal }).__TAURI__;
+  if (!t) throw new Error('Inlet desktop API is not available (open this page in the Inlet app)');
+  return t;
+}
+
+async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await tauri().core.invoke<T>(cmd, args);
+  } catch (e) {
+    throw new Error(typeof e === 'string' ? e : e instanceof Error ? e.message : JSON.stringify(e));
+  }
+}
+
+export const api = {
+  connectionsList: () => call<Connection[]>('connections_list'),
+  connectionsCreate: (name: string, kind: Kind) => call<Connection>('connections_create', { name, kind }),
+  connectionsShow: (id: string) => call<Connection>('connections_show', { id }),
+  connectionsUpdate: (
+    id: string,
+    patch: { name?: string; behavior?: Behavior; enabled?: boolean; enforce_auth?: boolean },
+  ) => call<Connection>('connections_update', { id, patch }),
+  connectionsRotate: (id: string) => call<Connection>('connections_rotate', { id }),
+  connectionsDelete: (id: string) => call<void>('connections_delete', { id }),
+  payloadLatest: (id: string) => call<LatestPayload | null>('payload_latest', { id }),
+  mappingSave: (id: string, mapping: unknown) => call<Connection>('mapping_save', { id, mapping }),
+  mappingCheck: (id: string, mapping: unknown, payload: string, contentType: string | null) =>
+    call<unknown>('mapping_check', { id, mapping, payload, contentType }),
+  requestsList: (id: string, limit = 100) => call<RequestSummary[]>('requests_list', { id, limit }),
+  requestsShow: (requestId: string) => call<RequestDetail>('requests_show', { requestId }),
+  requestsReplay: (id: string, requestId: string | null) => call<unknown>('requests_replay', { id, requestId }),
+  recordsList: (kind: Kind, search: string, limit = 200) => call<RecordRow[]>('records_list', { kind, search, limit }),
+  settingsGet: () => call<Settings>('settings_get'),
+  settingsSet: (patch: { listen_address?: string; public_base_url?: string }) => call<Settings>('settings_set', { patch }),
+  onActivity: (cb: (e: ActivityEvent) => void) => tauri().event.listen<ActivityEvent>('inlet://activity', (e) => cb(e.payload)),
+};
+
+export function ago(iso: string | null): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return `${Math.floor(s)}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(iso).toLocaleString();
+}
+
+export function pretty(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
