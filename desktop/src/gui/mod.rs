@@ -63,6 +63,9 @@ impl Shell {
 /// remembered, as `inlet serve --listen` is).
 pub const LISTEN_ENV: &str = "INLET_LISTEN";
 
+/// When set, the app prints `inlet: window ready` once the page has loaded (benchmarks).
+pub const READY_ENV: &str = "INLET_REPORT_READY";
+
 /// Opens the window and runs the listener in this process until the window closes.
 pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError> {
     let listen: Option<SocketAddr> = std::env::var(LISTEN_ENV).ok().and_then(|v| settings::validate_listen(&v).ok());
@@ -87,6 +90,12 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             commands::settings_get,
             commands::settings_set,
         ])
+        .on_page_load(|_, payload| {
+            // For `make bench` (window start-up time): the page has loaded and is drawn.
+            if payload.event() == tauri::webview::PageLoadEvent::Finished && std::env::var_os(READY_ENV).is_some() {
+                eprintln!("inlet: window ready");
+            }
+        })
         .setup(move |app| {
             let handle = app.handle().clone();
             let shell = app.state::<Arc<Shell>>().inner().clone();
