@@ -33,7 +33,7 @@ test-wasm: $(WASM_PKG)
 
 test-ui: ui/dist/.built
 	cd ui && npx vitest run
-	cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --threshold warning
+	cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error
 	node ui/tests/browser/run.mjs
 
 bench-wasm: ui/dist/.built

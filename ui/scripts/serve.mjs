@@ -17,13 +17,22 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-/** Starts serving `dir` on 127.0.0.1:`port`; resolves to { server, url }. */
-export function serve(dir, port = 0) {
-  const root = resolve(dir);
+/**
+ * Starts serving `dir` on 127.0.0.1:`port`; `mounts` maps URL prefixes (`/pkg/`) to other folders.
+ * Resolves to { server, url }.
+ */
+export function serve(dir, port = 0, mounts = {}) {
   const server = createServer(async (req, res) => {
     try {
       let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       if (path === '/') path = '/playground.html';
+      let root = resolve(dir);
+      for (const [prefix, folder] of Object.entries(mounts)) {
+        if (path.startsWith(prefix)) {
+          root = resolve(folder);
+          path = '/' + path.slice(prefix.length);
+        }
+      }
       const file = normalize(join(root, path));
       if (!file.startsWith(root)) throw new Error('outside');
       const info = await stat(file);
