@@ -7,7 +7,7 @@ WASM_PKG := ui/src/wasm-pkg/inlet_wasm_bg.wasm
 WASM_SOURCES := $(wildcard core/src/*.rs wasm/src/*.rs) core/Cargo.toml wasm/Cargo.toml Cargo.toml Cargo.lock
 UI_DEPS := ui/node_modules/.package-lock.json
 UI_SOURCES := $(shell find ui/src ui/public -type f -not -path 'ui/src/wasm-pkg/*' 2>/dev/null) \
-	ui/playground.html ui/vite.config.ts ui/tsconfig.json ui/package.json
+	ui/index.html ui/playground.html ui/vite.config.ts ui/tsconfig.json ui/package.json
 PLAYGROUND_PORT ?= 5180
 
 .PHONY: wasm ui test-wasm test-ui bench-wasm playground
