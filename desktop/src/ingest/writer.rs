@@ -49,6 +49,9 @@ impl Writer {
         activity: broadcast::Sender<Activity>,
     ) -> Result<Writer, StoreError> {
         let conn = store.connect()?;
+        // Checkpoint less often than every 1,000 pages: request bodies fill the WAL quickly, and
+        // each checkpoint syncs the database file inside a commit.
+        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
         let (tx, rx) = mpsc::channel(config.queue.max(1));
         std::thread::Builder::new()
             .name("inlet-writer".into())
@@ -77,6 +80,20 @@ impl Writer {
     }
 }
 
+/// Groups smaller than this wait `JOIN_WAIT` once for more requests (only when several are
+/// already waiting: a lone request is committed at once).
+const SMALL_GROUP: usize = 16;
+const JOIN_WAIT: std::time::Duration = std::time::Duration::from_micros(250);
+
+fn drain(rx: &mut mpsc::Receiver<Envelope>, group: &mut Vec<Envelope>, max: usize) {
+    while group.len() < max {
+        match rx.try_recv() {
+            Ok(e) => group.push(e),
+            Err(_) => break,
+        }
+    }
+}
+
 fn run(
     mut conn: rusqlite::Connection,
     mut rx: mpsc::Receiver<Envelope>,
@@ -86,11 +103,12 @@ fn run(
     let mut group: Vec<Envelope> = Vec::with_capacity(config.max_group);
     while let Some(first) = rx.blocking_recv() {
         group.push(first);
-        while group.len() < config.max_group {
-            match rx.try_recv() {
-                Ok(e) => group.push(e),
-                Err(_) => break,
-            }
+        drain(&mut rx, &mut group, config.max_group);
+        // A commit costs an fsync whatever its size: when only a few requests are waiting, give
+        // the others that are being read a moment to join this group.
+        if group.len() > 1 && group.len() < config.max_group.min(SMALL_GROUP) {
+            std::thread::sleep(JOIN_WAIT);
+            drain(&mut rx, &mut group, config.max_group);
         }
         let answers = commit_group(&mut conn, &group, config.keep_requests);
         for (env, (answer, logged)) in group.drain(..).zip(answers) {

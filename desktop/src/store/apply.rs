@@ -145,8 +145,9 @@ impl Applier<'_> {
         let now = self.ctx.received_at;
         match kind {
             Kind::Accounts => {
-                let mut props = accounts::properties(self.c, id)?.unwrap_or_default();
+                let (mut props, writer) = accounts::for_update(self.c, id)?.unwrap_or_default();
                 merge_properties(&mut props, &w.properties);
+                let conn = conn.filter(|c| writer.as_deref() != Some(*c));
                 accounts::update(
                     self.c,
                     id,
@@ -159,8 +160,9 @@ impl Applier<'_> {
             }
             Kind::Contacts => {
                 let account = self.link(&w.account)?;
-                let mut props = contacts::properties(self.c, id)?.unwrap_or_default();
+                let (mut props, writer) = contacts::for_update(self.c, id)?.unwrap_or_default();
                 merge_properties(&mut props, &w.properties);
+                let conn = conn.filter(|c| writer.as_deref() != Some(*c));
                 contacts::update(
                     self.c,
                     id,

@@ -25,9 +25,9 @@ CREATE TABLE mappings (
 );
 
 -- Every admitted request. `has_payload` marks bodies that can serve as the latest payload
--- (connection tests with an empty body do not).
+-- (connection tests with an empty body do not). `seq` only grows: the newest row is never pruned.
 CREATE TABLE requests (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq           INTEGER PRIMARY KEY,
     id            TEXT NOT NULL UNIQUE,
     connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
     received_at   TEXT NOT NULL,
@@ -45,7 +45,6 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_by_connection ON requests (connection_id, seq);
 CREATE INDEX requests_payloads ON requests (connection_id, has_payload, seq);
-CREATE INDEX requests_by_time ON requests (connection_id, received_at);
 
 CREATE TABLE accounts (
     id            INTEGER PRIMARY KEY,

@@ -108,15 +108,17 @@ pub fn insert(
     Ok(c.last_insert_rowid())
 }
 
-pub fn properties(c: &Connection, id: i64) -> Result<Option<Map<String, Value>>, StoreError> {
-    let t: Option<String> = c
-        .prepare_cached("SELECT properties FROM accounts WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
+/// The stored properties and last writer of an account, for an update to merge into.
+pub fn for_update(c: &Connection, id: i64) -> Result<Option<(Map<String, Value>, Option<String>)>, StoreError> {
+    let row: Option<(String, Option<String>)> = c
+        .prepare_cached("SELECT properties, connection_id FROM accounts WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    t.map(|t| properties_from(&t)).transpose()
+    row.map(|(p, conn)| Ok((properties_from(&p)?, conn))).transpose()
 }
 
-/// Sets the given fields (None leaves one as it is) and the merged properties.
+/// Sets the merged properties and only the other fields given, so that an update which changes
+/// no key leaves the indexes alone.
 pub fn update(
     c: &Connection,
     id: i64,
@@ -126,12 +128,28 @@ pub fn update(
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "UPDATE accounts SET external_id = coalesce(?2, external_id), name = coalesce(?3, name),
-         name_fold = coalesce(?4, name_fold), properties = ?5, connection_id = coalesce(?6, connection_id), updated_at = ?7
-         WHERE id = ?1",
-    )?
-    .execute((id, external_id, name, name.map(fold), super::json_text(properties), connection_id, now))?;
+    let mut sql = String::from("UPDATE accounts SET properties = ?2, updated_at = ?3");
+    if external_id.is_some() {
+        sql.push_str(", external_id = ?4");
+    }
+    if name.is_some() {
+        sql.push_str(", name = ?5, name_fold = ?6");
+    }
+    if connection_id.is_some() {
+        sql.push_str(", connection_id = ?7");
+    }
+    sql.push_str(" WHERE id = ?1");
+    let mut st = c.prepare_cached(&sql)?;
+    let fold_name = name.map(fold);
+    let params: [&dyn rusqlite::ToSql; 7] =
+        [&id, &super::json_text(properties), &now, &external_id, &name, &fold_name, &connection_id];
+    for (i, p) in params.iter().enumerate() {
+        let idx = i + 1;
+        if idx <= st.parameter_count() {
+            st.raw_bind_parameter(idx, p)?;
+        }
+    }
+    st.raw_execute()?;
     Ok(())
 }
 
@@ -294,7 +312,7 @@ mod tests {
             (l[0].external_id.as_deref(), l[0].name.as_deref()),
             (Some("1"), Some("New"))
         );
-        assert_eq!(properties(&c, id).unwrap().unwrap(), props(json!({"x": 1})));
+        assert_eq!(for_update(&c, id).unwrap().unwrap().0, props(json!({"x": 1})));
         assert_eq!(by_name(&c, "new").unwrap().len(), 1);
     }
 

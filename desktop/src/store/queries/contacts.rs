@@ -89,15 +89,16 @@ pub fn insert(
     Ok(c.last_insert_rowid())
 }
 
-pub fn properties(c: &Connection, id: i64) -> Result<Option<Map<String, Value>>, StoreError> {
-    let t: Option<String> = c
-        .prepare_cached("SELECT properties FROM contacts WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
+/// The stored properties and last writer of a contact, for an update to merge into.
+pub fn for_update(c: &Connection, id: i64) -> Result<Option<(Map<String, Value>, Option<String>)>, StoreError> {
+    let row: Option<(String, Option<String>)> = c
+        .prepare_cached("SELECT properties, connection_id FROM contacts WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    t.map(|t| properties_from(&t)).transpose()
+    row.map(|(p, conn)| Ok((properties_from(&p)?, conn))).transpose()
 }
 
-/// Sets the given fields (None leaves one as it is) and the merged properties.
+/// Sets the merged properties and only the other fields given (see `accounts::update`).
 #[allow(clippy::too_many_arguments)]
 pub fn update(
     c: &Connection,
@@ -109,12 +110,31 @@ pub fn update(
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "UPDATE contacts SET external_id = coalesce(?2, external_id), email = coalesce(?3, email),
-         email_fold = coalesce(?4, email_fold), account_id = coalesce(?5, account_id), properties = ?6,
-         connection_id = coalesce(?7, connection_id), updated_at = ?8 WHERE id = ?1",
-    )?
-    .execute((id, external_id, email, email.map(fold), account_id, super::json_text(properties), connection_id, now))?;
+    let mut sql = String::from("UPDATE contacts SET properties = ?2, updated_at = ?3");
+    if external_id.is_some() {
+        sql.push_str(", external_id = ?4");
+    }
+    if email.is_some() {
+        sql.push_str(", email = ?5, email_fold = ?6");
+    }
+    if account_id.is_some() {
+        sql.push_str(", account_id = ?7");
+    }
+    if connection_id.is_some() {
+        sql.push_str(", connection_id = ?8");
+    }
+    sql.push_str(" WHERE id = ?1");
+    let mut st = c.prepare_cached(&sql)?;
+    let fold_email = email.map(fold);
+    let params: [&dyn rusqlite::ToSql; 8] =
+        [&id, &super::json_text(properties), &now, &external_id, &email, &fold_email, &account_id, &connection_id];
+    for (i, p) in params.iter().enumerate() {
+        let idx = i + 1;
+        if idx <= st.parameter_count() {
+            st.raw_bind_parameter(idx, p)?;
+        }
+    }
+    st.raw_execute()?;
     Ok(())
 }
 
