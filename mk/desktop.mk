@@ -38,5 +38,8 @@ run: setup $(GUI_RELEASE_BIN)
 		exec $(GUI_RELEASE_BIN) serve; \
 	fi
 
+# A .deb from the Tauri bundler (AppImage would download tools from the network).
+DEB_DIR := $(GUI_TARGET)/release/bundle/deb
 package: setup ui/dist/.built
-	cd ui && npx tauri build --config ../desktop/tauri.conf.json --bundles deb 2>/dev/null || true
+	cd desktop && CARGO_TARGET_DIR=../$(GUI_TARGET) ../ui/node_modules/.bin/tauri build --features gui --bundles deb --ci
+	@ls -1 $(DEB_DIR)/*.deb
