@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-10}
+LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
 CARGO=${CARGO:-cargo}
 command -v wrk >/dev/null || { echo "bench-host needs wrk (make setup installs it)"; exit 1; }
 
@@ -130,6 +131,9 @@ the same schema (\`desktop/examples/bench_raw_upsert.rs\`), a no-op axum handler
 | 1,000-row batches (4 clients), rows/s committed | ${BATCH_ROWS} (${BATCH_RPS} req/s) | raw upserts ${RAW_ROWS} rows/s | ≥ 50% of raw | ${BATCH_PCT}%: $(verdict "$(awk -v p="$BATCH_PCT" 'BEGIN {print (p >= 50)}')") |
 | single-row requests, 64 clients, group commit | ${SINGLE_RPS} req/s, p99 ${SINGLE_P99} ms | no-op axum ${NOOP_RPS} req/s, p99 ${NOOP_P99} ms | ≥ 5,000 req/s, p99 ≤ 50 ms | $(verdict "$(awk -v r="$SINGLE_RPS" -v p="$SINGLE_P99" 'BEGIN {print (r >= 5000 && p <= 50)}')") |
 | single-row requests, 64 clients, one commit per request | ${ONE_RPS} req/s, p99 ${ONE_P99} ms | — | — | what group commit buys |
+
+Load average when the run started: ${LOAD_AT_START} (on a shared machine, other work moves absolute rates;
+the baselines of the same run are the comparison).
 
 Non-2xx answers during the runs: batches ${BATCH_BAD}, group commit ${SINGLE_BAD}, one commit per request ${ONE_BAD}.
 MD
