@@ -85,8 +85,15 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("core");
     g.throughput(Throughput::Elements(ROWS as u64));
-    g.sample_size(20).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(6));
+    // INLET_BENCH_QUICK=1: the short rounds `scripts/bench-core.sh` alternates with jq.
+    if std::env::var("INLET_BENCH_QUICK").is_ok_and(|v| v == "1") {
+        g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    } else {
+        g.sample_size(20).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(6));
+    }
     g.bench_function("parse", |b| b.iter(|| parse_body(black_box(&bytes), ContentKind::Json).unwrap()));
+    // Stock `serde_json` parsing of the same bytes: what the presized parser saves.
+    g.bench_function("parse_serde_json", |b| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).unwrap()));
     // Planning alone, as the listener does it (the parsed body is handed over; the copy made
     // for each iteration is not timed, dropping the plan is, as in the other measurements).
     g.bench_function("plan", |b| b.iter_batched(|| body.clone(), |v| drop(plan_owned(v, &m, &dir).unwrap()), BatchSize::LargeInput));

@@ -199,6 +199,22 @@ proptest! {
     }
 
     #[test]
+    fn the_body_parser_reads_json_exactly_as_serde_json(body in json(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_vec_pretty(&body) } else { serde_json::to_vec(&body) }.unwrap();
+        let ours = inlet_core::payload::parse_json(&text).unwrap();
+        let theirs: Value = serde_json::from_slice(&text).unwrap();
+        // Same value and the same key order.
+        prop_assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&theirs).unwrap());
+    }
+
+    #[test]
+    fn the_body_parser_fails_where_serde_json_fails(bytes in prop::collection::vec(prop::sample::select(b"{}[]\",:0123456789.eE-+ truefalsnul\\u".to_vec()), 0..40)) {
+        let ours = inlet_core::payload::parse_json(&bytes).map_err(|e| e.to_string());
+        let theirs = serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string());
+        prop_assert_eq!(ours, theirs);
+    }
+
+    #[test]
     fn any_bytes_under_any_content_type_never_panic(
         bytes in prop::collection::vec(any::<u8>(), 0..256),
         ct in prop::option::of(prop::sample::select(vec!["application/json", "application/x-www-form-urlencoded", "text/plain", "application/vnd.x+json; charset=utf-8", ""])),

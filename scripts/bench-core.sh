@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Core benchmark (DESIGN §10): Inlet's parse + plan against jq doing the same transformation on
+# the same 10,000-row file, in the same run. Writes the `## Core` section of BENCHMARKS.md and
+# leaves every other section as it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CARGO=${CARGO:-cargo}
+JQ_RUNS=${JQ_RUNS:-3}
+ROUNDS=${ROUNDS:-5}
+ROWS=10000
+PAYLOAD=target/bench-core/payload.json
+CRIT=target/criterion/core
+export INLET_BENCH_PAYLOAD="$PWD/$PAYLOAD"
+
+command -v jq >/dev/null || { echo "bench-core: jq is missing (make setup installs it)" >&2; exit 1; }
+
+# jq: each row to its record (keys + properties), as the core's plan does, minus the matching.
+JQ_PROGRAM='.rows | map({external_id: (.id | tostring), email: (.email | ascii_downcase), properties: del(.id, .email)})'
+
+jq_best_ns() {
+  local times=() t0 t1
+  for _ in $(seq "$JQ_RUNS"); do
+    t0=$(date +%s%N)
+    jq -c "$JQ_PROGRAM" "$PAYLOAD" >/dev/null
+    t1=$(date +%s%N)
+    times+=($((t1 - t0)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | head -1
+}
+
+# The best criterion sample of a measurement (ns per iteration). On a machine other builds share,
+# the fastest sample is the one least disturbed; jq's figure is its fastest run likewise.
+best_ns() { jq '[.iters, .times] | transpose | map(.[1] / .[0]) | min' "$CRIT/$1/new/sample.json"; }
+
+# 1. Every measurement once, for the breakdown (the bench also writes the payload file).
+echo "bench-core: criterion, every measurement (about two minutes)"
+$CARGO bench -p inlet-core --bench plan -- --noplot
+PARSE_NS=$(best_ns parse)
+STOCK_NS=$(best_ns parse_serde_json)
+PLAN_NS=$(best_ns plan)
+BORROWED_NS=$(best_ns plan_borrowed)
+BYTES=$(stat -c %s "$PAYLOAD")
+
+# 2. The headline: short rounds of parse + plan, each followed at once by jq, so both sides of a
+# ratio see the same load; the round with the median ratio is reported, with the range.
+jq -c "$JQ_PROGRAM" "$PAYLOAD" >/dev/null # warm the page cache
+ROUND_LINES=()
+for r in $(seq "$ROUNDS"); do
+  echo "bench-core: round $r of $ROUNDS"
+  INLET_BENCH_QUICK=1 $CARGO bench -p inlet-core --bench plan -- --noplot 'core/parse_plan$' >/dev/null 2>&1
+  t=$(best_ns parse_plan)
+  j=$(jq_best_ns)
+  ROUND_LINES+=("$(awk -v t="$t" -v j="$j" 'BEGIN { printf "%.4f %.0f %.0f", j / t, t, j }')")
+done
+SORTED=$(printf '%s\n' "${ROUND_LINES[@]}" | sort -n)
+read -r _ TOTAL_NS JQ_NS <<<"$(echo "$SORTED" | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)')"
+RATIO_MIN=$(echo "$SORTED" | head -1 | awk '{printf "%.1f", $1}')
+RATIO_MAX=$(echo "$SORTED" | tail -1 | awk '{printf "%.1f", $1}')
+
+read -r INLET_RPS JQ_RPS RATIO MBPS PARSE_RPS PLAN_RPS PARSE_SHARE MOVE_SAVES NEED STOCK_RPS <<<"$(awk \
+  -v rows="$ROWS" -v jq="$JQ_NS" -v parse="$PARSE_NS" -v plan="$PLAN_NS" -v borrowed="$BORROWED_NS" -v stock="$STOCK_NS" \
+  -v total="$TOTAL_NS" -v bytes="$BYTES" 'BEGIN {
+    inlet = rows / (total / 1e9); jqr = rows / (jq / 1e9);
+    printf "%.0f %.0f %.1f %.1f %.0f %.0f %.0f %.0f %.1f %.0f\n", inlet, jqr, inlet / jqr, bytes / (total / 1e9) / 1e6,
+      rows / (parse / 1e9), rows / (plan / 1e9), 100 * parse / (parse + plan), 100 * (borrowed - plan) / plan, 1e6 / inlet,
+      rows / (stock / 1e9)
+  }')"
+VERDICT=$(awk -v r="$RATIO" -v lo="$RATIO_MIN" 'BEGIN {
+  if (lo >= 10) print "met in every round"
+  else if (r >= 10) printf "met at the median round, not in every round (lowest %s×)", lo
+  else print "**not met**"
+}')
+fmt() { echo "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
+
+SECTION=$(mktemp)
+cat >"$SECTION" <<MD
+## Core
+
+Native \`inlet-core\`, bytes → \`payload::parse_body\` → \`planner::plan_owned\` (what the listener and
+the preview run) for a $(fmt $ROWS)-row payload of flat 10-field rows ($(awk -v b="$BYTES" 'BEGIN{printf "%.1f", b/1e6}') MB, a Hightouch batch under
+\`rows\` with the operation on the envelope), mapped as contacts, upsert, matched by ID then email,
+against an in-memory directory holding a third of them (half by ID, half by email only). Baseline:
+jq $(jq --version | sed 's/^jq-//') on the same file mapping each row to its record (\`external_id\`, lower-cased \`email\`,
+\`properties\` without the keys; no matching), wall clock. Measured $(date -u +%Y-%m-%d) on $(nproc) cores shared with
+other builds, so absolute rates move between runs: the headline is ${ROUNDS} rounds, each a short criterion
+run of parse + plan (fastest sample) followed at once by jq (fastest of ${JQ_RUNS} runs), and the round
+with the median ratio is shown. The breakdown rows come from one longer criterion run just before
+(fastest sample of each; every measurement includes freeing what it built).
+
+| measure | value |
+|---|---|
+| Inlet, parse + plan | $(fmt "$INLET_RPS") rows/s ($MBPS MB/s) |
+| jq, same transformation | $(fmt "$JQ_RPS") rows/s |
+| **ratio (budget ≥ 10× jq)** | **${RATIO}×** (rounds: ${RATIO_MIN}× to ${RATIO_MAX}×) — budget $VERDICT |
+| parse alone (\`payload::parse_json\`, presized maps) | $(fmt "$PARSE_RPS") rows/s |
+| parse alone, stock \`serde_json::from_slice\` | $(fmt "$STOCK_RPS") rows/s |
+| plan alone (parsed body handed over) | $(fmt "$PLAN_RPS") rows/s |
+| planning a borrowed body instead (properties copied) | ${MOVE_SAVES}% more time than moving them |
+
+**Where the time goes.** Of parse + plan, parsing into \`serde_json::Value\` is about
+${PARSE_SHARE}% and planning (with freeing the plan) the rest, by the breakdown rows: parse alone
+$(awk -v p="$PARSE_NS" 'BEGIN{printf "%.1f", p/1e6}') ms and plan alone $(awk -v p="$PLAN_NS" 'BEGIN{printf "%.1f", p/1e6}') ms per $(fmt $ROWS) rows. A \`perf\` profile of parse + plan shows the work is
+mostly memory management, not logic: \`malloc\`/\`free\`/\`realloc\` took about 40% of the samples
+(every key and string of the body is its own allocation, and so is every string of the plan),
+SipHash about 10% (\`serde_json\`'s \`preserve_order\` map hashes every key on insert and look-up),
+and dropping the plan alone about 18%. Matching itself (directory and batch look-ups) is under 10%.
+Cheap wins taken: the in-memory directory had been scanning every record with a lower-cased copy
+per look-up (1.6 s for this payload; now hash indexes); the properties are moved out of the parsed
+body into the plan instead of copied; the batch overlay stores each candidate once; and the body
+parser builds each object's map at its final size instead of growing and rehashing it (the two
+parse rows above; a property test checks it reads every document exactly as \`serde_json\` does).
+
+**What 1,000,000 rows/s would take** (1 µs per 10-field row, about 5× this run): (1) not building a
+\`Value\` tree at all — parse each row into a borrowed form (keys and unescaped strings as slices of
+the request bytes, a small vector instead of a hashed map; 10 keys are found faster by a linear
+scan than by SipHash) and copy only the properties into the plan, once; (2) an arena or a faster
+allocator (\`mimalloc\`) in the host binary, since allocation is the largest single cost; (3) a plan
+that refers to the body's bytes (\`Box<RawValue>\` properties) instead of owning trees, so freeing it
+is one deallocation. (1) and (3) change the \`Plan\` types the store and the preview share, so they
+are a deliberate redesign, not a tweak; SIMD JSON parsing would only help once (1) is done.
+MD
+
+touch BENCHMARKS.md
+if ! grep -q . BENCHMARKS.md; then
+  printf '# Benchmarks\n\nEvery figure here is a ratio to a baseline measured in the same run, on the same machine.\n\n' >BENCHMARKS.md
+fi
+# Replace the `## Core` section (up to the next `## ` heading) or append it.
+awk -v section="$SECTION" '
+  function emit() { while ((getline line < section) > 0) print line; print ""; done = 1 }
+  /^## / { if (skipping) skipping = 0; if ($0 == "## Core") { emit(); skipping = 1; next } }
+  !skipping { print }
+  END { if (!done) { print ""; emit() } }
+' BENCHMARKS.md | cat -s >BENCHMARKS.md.new
+mv BENCHMARKS.md.new BENCHMARKS.md
+rm -f "$SECTION"
+echo "bench-core: Inlet $(fmt "$INLET_RPS") rows/s, jq $(fmt "$JQ_RPS") rows/s, ${RATIO}x (budget $VERDICT); BENCHMARKS.md updated"
