@@ -229,9 +229,8 @@ pub type RowSlotMut<'a> = Result<&'a mut Map<String, Value>, String>;
 
 /// `rows`, for a body the caller owns: the same rows, the same errors.
 pub fn rows_mut<'a>(body: &'a mut Value, wrapper: &Path, limit: usize) -> Result<Vec<RowSlotMut<'a>>, PayloadError> {
-    if let Err(e) = rows(body, wrapper, limit) {
-        return Err(e);
-    }
+    // The shared reading decides the errors, so both forms refuse exactly the same bodies.
+    rows(body, wrapper, limit)?;
     let Some(at) = wrapper.get_mut(body) else { return Err(PayloadError::WrapperMissing(wrapper.to_string())) };
     Ok(match at {
         Value::Object(m) => vec![Ok(m)],
