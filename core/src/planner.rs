@@ -60,6 +60,26 @@ fn slot(kind: Kind) -> usize {
 }
 
 impl Overlay {
+    /// Room for one record per row in the kinds this mapping writes, so the indexes never grow
+    /// and rehash while a batch is planned.
+    fn for_batch(m: &Compiled, rows: usize) -> Overlay {
+        let mut o = Overlay { cands: Vec::with_capacity(rows), chain_id: Vec::with_capacity(rows), chain_label: Vec::with_capacity(rows), ..Overlay::default() };
+        match m.kind {
+            Kind::Events => o.event_ids.reserve(rows),
+            kind => {
+                let mut kinds = vec![kind];
+                if m.account.is_some() {
+                    kinds.push(Kind::Accounts);
+                }
+                for k in kinds {
+                    o.by_external_id[slot(k)].reserve(rows);
+                    o.by_label[slot(k)].reserve(rows);
+                }
+            }
+        }
+        o
+    }
+
     /// A record this batch creates, or an existing one that learned its external ID.
     fn add(&mut self, kind: Kind, cand: Cand, label: Option<&str>) {
         let i = self.cands.len();
@@ -171,7 +191,7 @@ fn plan_rows<'r>(
     m: &Compiled,
     dir: &dyn Directory,
 ) -> Result<Plan, PlanError> {
-    let mut p = Planner { m, dir, envelope_op, overlay: Overlay::default() };
+    let mut p = Planner { m, dir, envelope_op, overlay: Overlay::for_batch(m, slots.len()) };
     let mut out = Vec::with_capacity(slots.len());
     for (index, slot) in slots.enumerate() {
         let result = match slot {
