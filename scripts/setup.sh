@@ -30,7 +30,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WASM_BINDGEN_VERSION}\$"; 
   echo "setup: installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (a few minutes, once)"
   cargo install wasm-bindgen-cli --version "=${WASM_BINDGEN_VERSION}" --force
 fi
-if ! tauri-driver --version 2>/dev/null | grep -q "${TAURI_DRIVER_VERSION}"; then
+# tauri-driver has no --version: ask cargo what it installed.
+if ! { command -v tauri-driver >/dev/null && cargo install --list | grep -q "^tauri-driver v${TAURI_DRIVER_VERSION}:"; }; then
   echo "setup: installing tauri-driver ${TAURI_DRIVER_VERSION}"
   cargo install tauri-driver --version "=${TAURI_DRIVER_VERSION}" --locked --force
 fi
