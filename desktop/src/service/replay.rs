@@ -19,7 +19,7 @@ pub struct ReplayInput {
     /// Every logged payload received at or after this time (RFC 3339, or a date).
     #[serde(default)]
     pub all_since: Option<String>,
-    /// With `all_since`: also requests that were already written (200). Off by default, so that
+    /// With `all_since`: also requests already written (200, or by an earlier replay). Off by default, so that
     /// events without an ID are not stored twice.
     #[serde(default)]
     pub include_written: bool,
@@ -102,10 +102,13 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
             }
             (None, Some(since)) => {
                 let all = requests::payloads_since(tx, &conn.id, &since_text(since)?)?;
+                // "Not written" means neither when it arrived nor by an earlier replay: replaying
+                // one request and then "all" must not write it twice.
+                let replayed = if input.include_written { Default::default() } else { requests::written_by_replay(tx, &conn.id)? };
                 Ok((
                     conn.id,
                     all.into_iter()
-                        .filter(|r| input.include_written || r.status != 200)
+                        .filter(|r| input.include_written || (r.status != 200 && !replayed.contains(&r.id)))
                         .collect(),
                 ))
             }

@@ -146,6 +146,15 @@ pub fn payloads_since(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Ids of this connection's requests that a later replay wrote (a replay logged with 200).
+pub fn written_by_replay(c: &Connection, connection_id: &str) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT DISTINCT replay_of FROM requests WHERE connection_id = ?1 AND replay_of IS NOT NULL AND status = 200",
+    )?;
+    let rows = st.query_map([connection_id], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// `(count, newest received_at)` of a connection's log.
 pub fn stats(
     c: &Connection,
