@@ -31,6 +31,12 @@ pub mod api {
         serde_json::to_value(o).unwrap_or_else(|e| failed("internal", e.to_string(), Value::Null))
     }
 
+    /// The answer written straight to text: the same bytes as `text(&output(o))` (the tests check
+    /// it), without building and then freeing a `Value` tree as large as the plan.
+    fn output_text(o: &PreviewOutput) -> String {
+        serde_json::to_string(o).unwrap_or_else(|e| text(&failed("internal", e.to_string(), Value::Null)))
+    }
+
     /// Parses a JSON document typed by a user; the error says where (1-based line and column).
     fn parse_json(what: &str, code: &str, s: &str) -> Result<Value, Value> {
         if s.trim().is_empty() {
@@ -109,7 +115,7 @@ pub mod api {
                 }
             }
         };
-        text(&output(out))
+        output_text(&out)
     }
 
     /// One golden case document → the output its `expect` holds (the parity check).
@@ -241,6 +247,36 @@ mod tests {
         assert_eq!(v(api::preview("", mapping, None, None)), json!({"ok": true, "connection_test": true}));
         let form = v(api::preview("account_id=7&name=X", mapping, None, Some("application/x-www-form-urlencoded")));
         assert_eq!(form["plan"]["rows"][0]["key"], json!({"by": "id", "value": "7"}));
+    }
+
+    /// `preview` writes its answer straight to text: every golden case, run through `preview` as
+    /// the playground calls it, must give the case's `expect` byte for byte (key order included).
+    #[test]
+    fn preview_answers_every_golden_case_byte_for_byte() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).expect("golden cases") {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let Some(mapping) = case.get("mapping") else { continue };
+            let existing = case.get("existing").filter(|e| !e.is_null()).map(|e| e.to_string());
+            let (payload, content_type) = if let Some(raw) = case.get("payload_raw").and_then(Value::as_str) {
+                (raw.to_string(), case.get("content_type").and_then(Value::as_str))
+            } else if let Some(form) = case.get("payload_form").and_then(Value::as_str) {
+                (form.to_string(), Some("application/x-www-form-urlencoded"))
+            } else if let Some(p) = case.get("payload") {
+                (p.to_string(), None)
+            } else {
+                continue;
+            };
+            let got = api::preview(&payload, &mapping.to_string(), existing.as_deref(), content_type);
+            assert_eq!(got, case["expect"].to_string(), "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked >= 100, "only {checked} golden cases checked");
     }
 
     #[test]
