@@ -74,47 +74,54 @@ pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Com
     m.compile().map_err(|e| e.to_string())
 }
 
+/// What a connection runs, or why it writes nothing (DESIGN §6: enabled and mapped, else 202).
+pub fn runnable(conn: &ConnectionRow, mapping: Option<&MappingRow>) -> Result<Arc<Compiled>, String> {
+    match (conn.enabled, mapping) {
+        (false, _) => Err("the connection is disabled; enable it to write rows".to_string()),
+        (true, None) => Err("no mapping is set; set one to write rows".to_string()),
+        (true, Some(m)) => runtime_mapping(conn, m)
+            .map(Arc::new)
+            .map_err(|e| format!("the saved mapping cannot run: {e}")),
+    }
+}
+
 /// Reads the body and decides what the request needs (DESIGN §6 order after admission: JSON 400 →
 /// enabled and mapped 202 → rows and write in `process`).
 pub fn prepare(conn: &ConnectionRow, mapping: Option<&MappingRow>, incoming: Incoming) -> Job {
-    let rid = incoming.request_id.clone();
+    prepare_runnable(|| runnable(conn, mapping), incoming)
+}
+
+/// `prepare` with what the connection runs already known (the listener caches it per connection);
+/// `runnable` is asked only when the body has rows.
+pub fn prepare_runnable(
+    runnable: impl FnOnce() -> Result<Arc<Compiled>, String>,
+    incoming: Incoming,
+) -> Job {
+    let rid = &incoming.request_id;
     let parsed =
         content_kind(incoming.content_type.as_deref()).and_then(|k| parse_body(&incoming.body, k));
     let work = match parsed {
         Err(e) => {
             let err = IngestError::Payload(e);
             Work::LogOnly {
-                answer: err.answer(&rid),
+                answer: err.answer(rid),
                 has_payload: true,
                 error: Some(err.problem()),
             }
         }
         Ok(None) => Work::LogOnly {
-            answer: Answer::connection_test(&rid),
+            answer: Answer::connection_test(rid),
             has_payload: false,
             error: None,
         },
-        Ok(Some(body)) => {
-            let compiled = match (conn.enabled, mapping) {
-                (false, _) => {
-                    Err("the connection is disabled; enable it to write rows".to_string())
-                }
-                (true, None) => Err("no mapping is set; set one to write rows".to_string()),
-                (true, Some(m)) => runtime_mapping(conn, m)
-                    .map_err(|e| format!("the saved mapping cannot run: {e}")),
-            };
-            match compiled {
-                Ok(m) => Work::Write {
-                    body,
-                    mapping: Arc::new(m),
-                },
-                Err(reason) => Work::LogOnly {
-                    answer: Answer::not_written(&rid, &reason),
-                    has_payload: true,
-                    error: Some(json!({"code": "not_written", "detail": reason})),
-                },
-            }
-        }
+        Ok(Some(body)) => match runnable() {
+            Ok(mapping) => Work::Write { body, mapping },
+            Err(reason) => Work::LogOnly {
+                answer: Answer::not_written(rid, &reason),
+                has_payload: true,
+                error: Some(json!({"code": "not_written", "detail": reason})),
+            },
+        },
     };
     Job { incoming, work }
 }
@@ -165,24 +172,24 @@ struct LogEntry<'a> {
 
 fn log(c: &rusqlite::Connection, e: LogEntry) -> Result<(), StoreError> {
     let i = e.incoming;
-    requests::insert(
+    let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+    requests::insert_new(
         c,
-        &requests::RequestRow {
-            seq: 0,
-            id: i.request_id.clone(),
-            connection_id: i.connection_id.clone(),
-            received_at: i.received_at.clone(),
-            method: i.method.clone(),
-            content_type: i.content_type.clone(),
-            headers: i.headers.clone(),
-            query: i.query.clone(),
-            body: i.body.to_vec(),
+        &requests::NewRequest {
+            id: &i.request_id,
+            connection_id: &i.connection_id,
+            received_at: &i.received_at,
+            method: &i.method,
+            content_type: i.content_type.as_deref(),
+            headers: &i.headers.to_string(),
+            query: i.query.as_deref(),
+            body: &i.body,
             has_payload: e.has_payload,
             status: e.status,
-            error: e.error,
-            outcomes: e.outcomes,
-            summary: e.summary,
-            replay_of: i.replay_of.clone(),
+            error: text(&e.error).as_deref(),
+            outcomes: text(&e.outcomes).as_deref(),
+            summary: text(&e.summary).as_deref(),
+            replay_of: i.replay_of.as_deref(),
         },
     )?;
     Ok(())
@@ -191,8 +198,26 @@ fn log(c: &rusqlite::Connection, e: LogEntry) -> Result<(), StoreError> {
 /// Plans, writes and logs one request inside the caller's transaction. An `Err` means the store
 /// failed: the caller rolls this request back and answers 503.
 pub fn process(c: &rusqlite::Connection, job: &Job) -> Result<Answer, StoreError> {
-    let i = &job.incoming;
-    let (body, mapping) = match &job.work {
+    process_body(c, &job.incoming, &job.work, None)
+}
+
+/// `process` that moves the body out of the job into the planner (no copy of each row's
+/// properties); the job keeps everything else. The listener's writer runs each job once.
+pub fn process_owned(c: &rusqlite::Connection, job: &mut Job) -> Result<Answer, StoreError> {
+    let owned = match &mut job.work {
+        Work::Write { body, .. } => Some(std::mem::take(body)),
+        Work::LogOnly { .. } => None,
+    };
+    process_body(c, &job.incoming, &job.work, owned)
+}
+
+fn process_body(
+    c: &rusqlite::Connection,
+    i: &Incoming,
+    work: &Work,
+    owned: Option<Value>,
+) -> Result<Answer, StoreError> {
+    let (body, mapping) = match work {
         Work::LogOnly {
             answer,
             has_payload,
@@ -211,11 +236,12 @@ pub fn process(c: &rusqlite::Connection, job: &Job) -> Result<Answer, StoreError
         }
         Work::Write { body, mapping } => (body, mapping),
     };
-    let plan = match inlet_core::plan(
-        body,
-        mapping,
-        &StoreDirectory::new(c, Some(&i.connection_id)),
-    ) {
+    let dir = StoreDirectory::new(c, Some(&i.connection_id));
+    let planned = match owned {
+        Some(body) => inlet_core::plan_owned(body, mapping, &dir),
+        None => inlet_core::plan(body, mapping, &dir),
+    };
+    let plan = match planned {
         Ok(p) => p,
         Err(PlanError::Payload(e)) => {
             let err = IngestError::Payload(e);

@@ -3,7 +3,7 @@
 //! request whose store work fails is rolled back alone), commits once, and only then answers every
 //! request of the group. A 2xx therefore means the rows are on disk.
 
-use super::{process, Activity, Answer, IngestError, Job};
+use super::{process_owned, Activity, Answer, IngestError, Job};
 use crate::store::queries::requests;
 use crate::store::{Store, StoreError};
 use std::collections::BTreeSet;
@@ -110,7 +110,7 @@ fn run(
             std::thread::sleep(JOIN_WAIT);
             drain(&mut rx, &mut group, config.max_group);
         }
-        let answers = commit_group(&mut conn, &group, config.keep_requests);
+        let answers = commit_group(&mut conn, &mut group, config.keep_requests);
         for (env, (answer, logged)) in group.drain(..).zip(answers) {
             if logged {
                 let i = &env.job.incoming;
@@ -126,10 +126,16 @@ fn run(
     }
 }
 
+/// Runs one transaction-control statement through the statement cache (parsed once per writer).
+fn exec(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 /// Answers for each job (and whether it was logged), valid only once this returns: after commit.
 fn commit_group(
     conn: &mut rusqlite::Connection,
-    group: &[Envelope],
+    group: &mut [Envelope],
     keep: usize,
 ) -> Vec<(Answer, bool)> {
     let unavailable = |g: &[Envelope]| {
@@ -142,19 +148,20 @@ fn commit_group(
             })
             .collect()
     };
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
         eprintln!("inlet: writer could not start a transaction: {e}");
         return unavailable(group);
     }
     let mut answers = Vec::with_capacity(group.len());
-    for env in group {
-        let rid = &env.job.incoming.request_id;
-        if let Err(e) = conn.execute_batch("SAVEPOINT request") {
+    for env in group.iter_mut() {
+        if let Err(e) = exec(conn, "SAVEPOINT request") {
+            let rid = &env.job.incoming.request_id;
             eprintln!("inlet: writer savepoint failed: {e}");
             answers.push((IngestError::StoreUnavailable.answer(rid), false));
             continue;
         }
-        let result = catch_unwind(AssertUnwindSafe(|| process(conn, &env.job)));
+        let result = catch_unwind(AssertUnwindSafe(|| process_owned(conn, &mut env.job)));
+        let rid = &env.job.incoming.request_id;
         let (answer, ok) = match result {
             Ok(Ok(a)) => (a, true),
             Ok(Err(e)) => {
@@ -167,11 +174,11 @@ fn commit_group(
             }
         };
         let end = if ok {
-            "RELEASE request"
+            exec(conn, "RELEASE request")
         } else {
-            "ROLLBACK TO request; RELEASE request"
+            exec(conn, "ROLLBACK TO request").and_then(|()| exec(conn, "RELEASE request"))
         };
-        if let Err(e) = conn.execute_batch(end) {
+        if let Err(e) = end {
             eprintln!("inlet: writer could not close a savepoint: {e}");
             let _ = conn.execute_batch("ROLLBACK");
             return unavailable(group);
@@ -187,7 +194,7 @@ fn commit_group(
             eprintln!("inlet: pruning the request log failed: {e}");
         }
     }
-    if let Err(e) = conn.execute_batch("COMMIT") {
+    if let Err(e) = exec(conn, "COMMIT") {
         eprintln!("inlet: writer commit failed: {e}");
         let _ = conn.execute_batch("ROLLBACK");
         return unavailable(group);

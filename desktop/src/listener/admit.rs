@@ -6,10 +6,9 @@ use crate::ids::ConnectionId;
 use crate::ingest::IngestError;
 use crate::secret::constant_time_eq;
 use crate::service::Services;
-use crate::store::queries::{
-    connections, connections::ConnectionRow, mappings, mappings::MappingRow,
-};
-use crate::store::StoreError;
+use super::cache::{ConfigCache, Entry};
+use crate::store::queries::connections::ConnectionRow;
+use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Method};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -20,29 +19,18 @@ pub enum Admitted {
     /// HEAD or GET on an existing connection: answer that it exists, nothing else.
     Probe,
     Post {
-        conn: ConnectionRow,
-        mapping: Option<MappingRow>,
+        entry: Arc<Entry>,
         body: Bytes,
         content_type: Option<String>,
     },
 }
 
-fn lookup(
-    services: &Services,
-    id: &str,
-) -> Result<(ConnectionRow, Option<MappingRow>), IngestError> {
+fn lookup(services: &Services, cache: &ConfigCache, id: &str) -> Result<Arc<Entry>, IngestError> {
     let Some(cid) = ConnectionId::parse(id) else {
         return Err(IngestError::NotFound);
     };
-    let found = services.store().read(|tx| {
-        let Some(conn) = connections::get(tx, cid.as_str())? else {
-            return Ok(None);
-        };
-        let mapping = mappings::get(tx, &conn.id)?;
-        Ok::<_, StoreError>(Some((conn, mapping)))
-    });
-    match found {
-        Ok(Some(f)) => Ok(f),
+    match cache.get(services.store(), cid.as_str()) {
+        Ok(Some(e)) => Ok(e),
         Ok(None) => Err(IngestError::NotFound),
         Err(e) => {
             eprintln!("inlet: reading connection {id} failed: {e}");
@@ -80,20 +68,21 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
 
 pub async fn admit(
     services: &Services,
+    cache: &ConfigCache,
     id: &str,
     method: &Method,
     headers: &HeaderMap,
     body: Body,
     body_limit: usize,
 ) -> Result<Admitted, IngestError> {
-    let (conn, mapping) = lookup(services, id)?;
+    let entry = lookup(services, cache, id)?;
     if method == Method::HEAD || method == Method::GET {
         return Ok(Admitted::Probe);
     }
     if method != Method::POST {
         return Err(IngestError::MethodNotAllowed);
     }
-    if !authorized(&conn, headers) {
+    if !authorized(&entry.conn, headers) {
         return Err(IngestError::Unauthorized);
     }
     let body = read_body(headers, body, body_limit).await?;
@@ -103,8 +92,7 @@ pub async fn admit(
     };
     content_kind(content_type.as_deref())?;
     Ok(Admitted::Post {
-        conn,
-        mapping,
+        entry,
         body,
         content_type,
     })

@@ -3,7 +3,7 @@
 use super::admit::{admit, Admitted};
 use super::AppState;
 use crate::ids::RequestId;
-use crate::ingest::{prepare, Answer, Incoming, IngestError};
+use crate::ingest::{prepare_runnable, Answer, Incoming, IngestError};
 use crate::store::now;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -74,6 +74,7 @@ pub async fn hook(
     let received_at = now();
     let admitted = admit(
         &state.services,
+        &state.cache,
         &id,
         &method,
         &headers,
@@ -81,19 +82,18 @@ pub async fn hook(
         state.body_limit,
     )
     .await;
-    let (conn, mapping, body, content_type) = match admitted {
+    let (entry, body, content_type) = match admitted {
         Err(e) => return respond(e.answer(&request_id), head),
         Ok(Admitted::Probe) => return respond(Answer::exists(), head),
         Ok(Admitted::Post {
-            conn,
-            mapping,
+            entry,
             body,
             content_type,
-        }) => (conn, mapping, body, content_type),
+        }) => (entry, body, content_type),
     };
     let incoming = Incoming {
         request_id: request_id.clone(),
-        connection_id: conn.id.clone(),
+        connection_id: entry.conn.id.clone(),
         received_at,
         method: method.as_str().to_string(),
         content_type,
@@ -103,13 +103,16 @@ pub async fn hook(
         replay_of: None,
     };
     let job = if incoming.body.len() > PARSE_INLINE_MAX {
-        match tokio::task::spawn_blocking(move || prepare(&conn, mapping.as_ref(), incoming)).await
+        match tokio::task::spawn_blocking(move || {
+            prepare_runnable(|| entry.runnable.clone(), incoming)
+        })
+        .await
         {
             Ok(job) => job,
             Err(_) => return respond(IngestError::Internal.answer(&request_id), head),
         }
     } else {
-        prepare(&conn, mapping.as_ref(), incoming)
+        prepare_runnable(|| entry.runnable.clone(), incoming)
     };
     respond(state.writer.submit(job).await, head)
 }

@@ -2,6 +2,7 @@
 //! (`start` → `Handle`) or headless through `inlet serve`.
 
 mod admit;
+mod cache;
 mod hooks;
 
 pub use hooks::redacted_headers;
@@ -57,6 +58,7 @@ impl serde::Serialize for ListenError {
 #[derive(Clone)]
 pub(crate) struct AppState {
     services: Arc<Services>,
+    cache: Arc<cache::ConfigCache>,
     writer: Writer,
     body_limit: usize,
 }
@@ -97,6 +99,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
 pub fn router(services: Arc<Services>, writer: Writer, body_limit: usize) -> Router {
     let state = AppState {
         services,
+        cache: Arc::default(),
         writer,
         body_limit,
     };

@@ -5,10 +5,16 @@ use super::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// `(version, sql)`, oldest first. Versions are `YYYYMMDD_NNNN_name` and never change once shipped.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261128_0001_init",
-    include_str!("migrations/20261128_0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261128_0001_init",
+        include_str!("migrations/20261128_0001_init.sql"),
+    ),
+    (
+        "20261129_0001_config_version",
+        include_str!("migrations/20261129_0001_config_version.sql"),
+    ),
+];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

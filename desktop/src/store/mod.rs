@@ -128,6 +128,15 @@ impl Store {
         result
     }
 
+    /// The connections-and-mappings version (`queries::config_version`): one indexed read in its own
+    /// implicit read transaction, without the explicit BEGIN/COMMIT of `read`.
+    pub fn config_version(&self) -> Result<i64, StoreError> {
+        let conn = self.take()?;
+        let result = queries::config_version::get(&conn);
+        self.give_back(conn);
+        result
+    }
+
     /// Runs `f` in a write transaction, committed when `f` succeeds, rolled back otherwise.
     pub fn write<T, E>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E>
     where

@@ -1,6 +1,7 @@
 //! One module per table: every statement is here, parameterised, and nowhere else.
 
 pub mod accounts;
+pub mod config_version;
 pub mod connections;
 pub mod contacts;
 pub mod event_types;

@@ -61,8 +61,50 @@ fn from_row(r: &Row) -> rusqlite::Result<RequestRow> {
     })
 }
 
+/// A request to log, borrowed from wherever it is held; JSON columns already as text.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRequest<'a> {
+    pub id: &'a str,
+    pub connection_id: &'a str,
+    pub received_at: &'a str,
+    pub method: &'a str,
+    pub content_type: Option<&'a str>,
+    pub headers: &'a str,
+    pub query: Option<&'a str>,
+    pub body: &'a [u8],
+    pub has_payload: bool,
+    pub status: u16,
+    pub error: Option<&'a str>,
+    pub outcomes: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub replay_of: Option<&'a str>,
+}
+
 pub fn insert(c: &Connection, row: &RequestRow) -> Result<i64, StoreError> {
     let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+    let (error, outcomes, summary) = (text(&row.error), text(&row.outcomes), text(&row.summary));
+    insert_new(
+        c,
+        &NewRequest {
+            id: &row.id,
+            connection_id: &row.connection_id,
+            received_at: &row.received_at,
+            method: &row.method,
+            content_type: row.content_type.as_deref(),
+            headers: &row.headers.to_string(),
+            query: row.query.as_deref(),
+            body: &row.body,
+            has_payload: row.has_payload,
+            status: row.status,
+            error: error.as_deref(),
+            outcomes: outcomes.as_deref(),
+            summary: summary.as_deref(),
+            replay_of: row.replay_of.as_deref(),
+        },
+    )
+}
+
+pub fn insert_new(c: &Connection, row: &NewRequest) -> Result<i64, StoreError> {
     c.prepare_cached(
         "INSERT INTO requests (id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
          status, error, outcomes, summary, replay_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -73,14 +115,14 @@ pub fn insert(c: &Connection, row: &RequestRow) -> Result<i64, StoreError> {
         row.received_at,
         row.method,
         row.content_type,
-        row.headers.to_string(),
+        row.headers,
         row.query,
         row.body,
         row.has_payload,
         row.status,
-        text(&row.error),
-        text(&row.outcomes),
-        text(&row.summary),
+        row.error,
+        row.outcomes,
+        row.summary,
         row.replay_of,
     ])?;
     Ok(c.last_insert_rowid())
