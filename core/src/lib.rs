@@ -3,6 +3,7 @@
 
 pub mod directory;
 pub mod inventory;
+mod json;
 pub mod liquid;
 pub mod mapping;
 pub mod normalize;

@@ -157,6 +157,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan as JSON text: the same bytes as `serde_json::to_string(self)`, written directly.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(64 + self.rows.len() * 512);
+        crate::json::write_plan(&mut out, self);
+        crate::json::into_string(out)
+    }
+
     pub fn has_errors(&self) -> bool {
         self.summary.error > 0
     }

@@ -28,6 +28,18 @@ pub enum PreviewOutput {
 }
 
 impl PreviewOutput {
+    /// The answer as JSON text: the same bytes as `serde_json::to_string(self)`, written directly
+    /// (what the WebAssembly preview returns).
+    pub fn to_json(&self) -> String {
+        let rows = match self {
+            PreviewOutput::Plan { plan, .. } => plan.rows.len(),
+            _ => 0,
+        };
+        let mut out = Vec::with_capacity(128 + rows * 512);
+        crate::json::write_output(&mut out, self);
+        crate::json::into_string(out)
+    }
+
     pub fn failed(code: &str, status: u16, detail: String, field: Option<String>) -> Self {
         PreviewOutput::Failed { ok: false, error: Problem { code: code.into(), status, detail, field } }
     }

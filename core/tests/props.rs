@@ -215,6 +215,26 @@ proptest! {
     }
 
     #[test]
+    fn the_answer_is_written_exactly_as_serde_json_writes_it(rows in prop::collection::vec(json(), 0..10), op in scalar(), m in mapping(), snap in snapshot()) {
+        // `to_json` is the fast path of the WebAssembly preview; serde is the reference.
+        let dir = MemoryDirectory::new(&snap);
+        for body in [
+            serde_json::json!({ "rows": rows.clone(), "data": rows.clone(), "batch": rows.clone(), "op": op.clone(), "operation": op.clone() }),
+            Value::Array(rows.clone()),
+        ] {
+            let out = preview_value(&body, &m, &dir);
+            prop_assert_eq!(out.to_json(), serde_json::to_string(&out).unwrap());
+            if let PreviewOutput::Plan { plan, .. } = &out {
+                prop_assert_eq!(plan.to_json(), serde_json::to_string(plan).unwrap());
+            }
+        }
+        let failed = PreviewOutput::failed("x\"y", 400, "d\n".into(), Some("f".into()));
+        prop_assert_eq!(failed.to_json(), serde_json::to_string(&failed).unwrap());
+        let test = PreviewOutput::ConnectionTest { ok: true, connection_test: true };
+        prop_assert_eq!(test.to_json(), serde_json::to_string(&test).unwrap());
+    }
+
+    #[test]
     fn any_bytes_under_any_content_type_never_panic(
         bytes in prop::collection::vec(any::<u8>(), 0..256),
         ct in prop::option::of(prop::sample::select(vec!["application/json", "application/x-www-form-urlencoded", "text/plain", "application/vnd.x+json; charset=utf-8", ""])),

@@ -34,7 +34,7 @@ pub mod api {
     /// The answer written straight to text: the same bytes as `text(&output(o))` (the tests check
     /// it), without building and then freeing a `Value` tree as large as the plan.
     fn output_text(o: &PreviewOutput) -> String {
-        serde_json::to_string(o).unwrap_or_else(|e| text(&failed("internal", e.to_string(), Value::Null)))
+        o.to_json()
     }
 
     /// Parses a JSON document typed by a user; the error says where (1-based line and column).

@@ -1,0 +1,406 @@
+//! The Plan and the preview's answer written as JSON text directly: exactly the bytes
+//! `serde_json::to_string` writes for them (the property tests and the golden cases hold it to
+//! that), without serde's generic machinery. The preview answers a JSON string of about 450 bytes
+//! per row, so how fast strings are escaped and fields are written is a large share of it in
+//! WebAssembly, where serde_json's byte-at-a-time escaping and `#[serde(flatten)]` are slow.
+
+use crate::plan::{Key, Link, NewAccount, Outcome, Plan, RowPlan, Summary, Target, Write};
+use crate::preview::{PreviewOutput, Problem};
+use serde_json::{Map, Value};
+
+/// What `serde_json` escapes: `"`, `\` and the control characters below 0x20.
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Whether any of the 8 bytes packed in `w` needs escaping (SWAR: a byte below 0x20, or equal to
+/// `"` or `\`).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))) != 0
+}
+
+/// A JSON string literal, escaped as `serde_json` escapes it.
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip 8 clean bytes at a time; most strings need no escape at all.
+        if i + 8 <= bytes.len() {
+            let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+            if !word_needs_escape(w) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if !needs_escape(b) {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+            }
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn write_usize(out: &mut Vec<u8>, n: usize) {
+    write_u64(out, n as u64);
+}
+
+/// `"key":` (keys here are fixed identifiers that need no escaping), preceded by a comma unless
+/// it is the first field of its object.
+fn field(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn opt_str(out: &mut Vec<u8>, first: &mut bool, key: &str, v: &Option<String>) {
+    if let Some(s) = v {
+        field(out, first, key);
+        write_str(out, s);
+    }
+}
+
+fn write_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// Any JSON value, as `serde_json` writes it (compact; object keys in their order).
+pub(crate) fn write_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => write_bool(out, *b),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                write_u64(out, u);
+            } else {
+                // Negative integers and floats: serde_json's own formatting, whatever it is.
+                let _ = serde_json::to_writer(&mut *out, n);
+            }
+        }
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(m) => write_map(out, m),
+    }
+}
+
+fn write_u64(out: &mut Vec<u8>, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn write_map(out: &mut Vec<u8>, m: &Map<String, Value>) {
+    out.push(b'{');
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, k);
+        out.push(b':');
+        write_value(out, v);
+    }
+    out.push(b'}');
+}
+
+fn write_target(out: &mut Vec<u8>, t: &Target) {
+    match t {
+        Target::Existing(id) => {
+            out.extend_from_slice(b"{\"existing\":");
+            write_str(out, id);
+        }
+        Target::New(n) => {
+            out.extend_from_slice(b"{\"new\":");
+            write_usize(out, *n);
+        }
+    }
+    out.push(b'}');
+}
+
+fn write_key(out: &mut Vec<u8>, k: &Key) {
+    let by = match k.by {
+        crate::plan::By::Id => "id",
+        crate::plan::By::Name => "name",
+        crate::plan::By::Email => "email",
+        crate::plan::By::Property => "property",
+        crate::plan::By::Contact => "contact",
+    };
+    out.extend_from_slice(b"{\"by\":\"");
+    out.extend_from_slice(by.as_bytes());
+    out.extend_from_slice(b"\",\"value\":");
+    write_str(out, &k.value);
+    if let Some(p) = &k.property {
+        out.extend_from_slice(b",\"property\":");
+        write_str(out, p);
+    }
+    out.push(b'}');
+}
+
+fn write_new_account(out: &mut Vec<u8>, a: &NewAccount) {
+    out.push(b'{');
+    let mut first = true;
+    opt_str(out, &mut first, "external_id", &a.external_id);
+    opt_str(out, &mut first, "name", &a.name);
+    out.push(b'}');
+}
+
+fn write_link(out: &mut Vec<u8>, l: &Link) {
+    out.extend_from_slice(b"{\"target\":");
+    write_target(out, &l.target);
+    out.extend_from_slice(b",\"key\":");
+    write_key(out, &l.key);
+    if let Some(c) = &l.create {
+        out.extend_from_slice(b",\"create\":");
+        write_new_account(out, c);
+    }
+    out.push(b'}');
+}
+
+fn write_write(out: &mut Vec<u8>, w: &Write) {
+    out.push(b'{');
+    let mut first = true;
+    opt_str(out, &mut first, "external_id", &w.external_id);
+    opt_str(out, &mut first, "name", &w.name);
+    opt_str(out, &mut first, "email", &w.email);
+    if let Some(l) = &w.account {
+        field(out, &mut first, "account");
+        write_link(out, l);
+    }
+    opt_str(out, &mut first, "type", &w.event_type);
+    if let Some(l) = &w.contact {
+        field(out, &mut first, "contact");
+        write_link(out, l);
+    }
+    opt_str(out, &mut first, "timestamp", &w.timestamp);
+    opt_str(out, &mut first, "event_id", &w.event_id);
+    field(out, &mut first, "properties");
+    write_map(out, &w.properties);
+    out.push(b'}');
+}
+
+fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
+    out.extend_from_slice(b"{\"index\":");
+    write_usize(out, r.index);
+    out.extend_from_slice(b",\"action\":\"");
+    out.extend_from_slice(r.outcome.action().as_bytes());
+    out.push(b'"');
+    match &r.outcome {
+        Outcome::Create { new, key, record } => {
+            out.extend_from_slice(b",\"new\":");
+            write_usize(out, *new);
+            if let Some(k) = key {
+                out.extend_from_slice(b",\"key\":");
+                write_key(out, k);
+            }
+            out.extend_from_slice(b",\"record\":");
+            write_write(out, record);
+        }
+        Outcome::Update { target, key, record } => {
+            out.extend_from_slice(b",\"target\":");
+            write_target(out, target);
+            out.extend_from_slice(b",\"key\":");
+            write_key(out, key);
+            out.extend_from_slice(b",\"record\":");
+            write_write(out, record);
+        }
+        Outcome::Delete { target, key } => {
+            out.extend_from_slice(b",\"target\":");
+            write_target(out, target);
+            out.extend_from_slice(b",\"key\":");
+            write_key(out, key);
+        }
+        Outcome::Skip { reason, key } => {
+            out.extend_from_slice(b",\"reason\":");
+            write_str(out, reason);
+            if let Some(k) = key {
+                out.extend_from_slice(b",\"key\":");
+                write_key(out, k);
+            }
+        }
+        Outcome::Duplicate { event_id } => {
+            out.extend_from_slice(b",\"event_id\":");
+            write_str(out, event_id);
+        }
+        Outcome::Error { error, path } => {
+            out.extend_from_slice(b",\"error\":");
+            write_str(out, error);
+            if let Some(p) = path {
+                out.extend_from_slice(b",\"path\":");
+                write_str(out, p);
+            }
+        }
+    }
+    if !r.warnings.is_empty() {
+        out.extend_from_slice(b",\"warnings\":[");
+        for (i, w) in r.warnings.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(out, w);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+fn write_summary(out: &mut Vec<u8>, s: &Summary) {
+    let fields = [
+        ("rows", s.rows),
+        ("create", s.create),
+        ("update", s.update),
+        ("delete", s.delete),
+        ("skip", s.skip),
+        ("duplicate", s.duplicate),
+        ("error", s.error),
+    ];
+    out.push(b'{');
+    let mut first = true;
+    for (k, n) in fields {
+        field(out, &mut first, k);
+        write_usize(out, n);
+    }
+    out.push(b'}');
+}
+
+pub(crate) fn write_plan(out: &mut Vec<u8>, p: &Plan) {
+    out.extend_from_slice(b"{\"kind\":\"");
+    out.extend_from_slice(p.kind.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"behavior\":\"");
+    out.extend_from_slice(p.behavior.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"rows\":[");
+    for (i, r) in p.rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_row(out, r);
+    }
+    out.extend_from_slice(b"],\"summary\":");
+    write_summary(out, &p.summary);
+    out.push(b'}');
+}
+
+fn write_problem(out: &mut Vec<u8>, p: &Problem) {
+    out.extend_from_slice(b"{\"code\":");
+    write_str(out, &p.code);
+    out.extend_from_slice(b",\"status\":");
+    write_usize(out, usize::from(p.status));
+    out.extend_from_slice(b",\"detail\":");
+    write_str(out, &p.detail);
+    if let Some(f) = &p.field {
+        out.extend_from_slice(b",\"field\":");
+        write_str(out, f);
+    }
+    out.push(b'}');
+}
+
+pub(crate) fn write_output(out: &mut Vec<u8>, o: &PreviewOutput) {
+    match o {
+        PreviewOutput::Plan { ok, plan } => {
+            out.extend_from_slice(b"{\"ok\":");
+            write_bool(out, *ok);
+            out.extend_from_slice(b",\"plan\":");
+            write_plan(out, plan);
+        }
+        PreviewOutput::ConnectionTest { ok, connection_test } => {
+            out.extend_from_slice(b"{\"ok\":");
+            write_bool(out, *ok);
+            out.extend_from_slice(b",\"connection_test\":");
+            write_bool(out, *connection_test);
+        }
+        PreviewOutput::Failed { ok, error } => {
+            out.extend_from_slice(b"{\"ok\":");
+            write_bool(out, *ok);
+            out.extend_from_slice(b",\"error\":");
+            write_problem(out, error);
+        }
+    }
+    out.push(b'}');
+}
+
+/// Everything written above is valid UTF-8: the input strings are, and the rest is ASCII.
+pub(crate) fn into_string(out: Vec<u8>) -> String {
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_exactly_as_serde_json_escapes_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é名🙂\u{7f}\u{2028}");
+        let mut samples = vec![String::new(), every.clone()];
+        // Each special byte at every position of a 17-byte string (both sides of the 8-byte steps).
+        for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', ' ', 'é'] {
+            for at in 0..17 {
+                let mut s: String = "abcdefghijklmnopq".into();
+                s.insert(at, special);
+                samples.push(s);
+            }
+        }
+        for s in samples {
+            let mut out = Vec::new();
+            write_str(&mut out, &s);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn values_write_exactly_as_serde_json_writes_them() {
+        let v: Value = serde_json::from_str(
+            r#"{"a": [1, -2, 3.5, 1e300, 18446744073709551615, -9223372036854775808, 0.1, -0.0, 1e-7, "x\u00e9\n", null, true, false, {}, []], "b": {"z": {"y": []}}}"#,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write_value(&mut out, &v);
+        assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&v).unwrap());
+    }
+}
