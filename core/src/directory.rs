@@ -5,7 +5,7 @@ use crate::mapping::Kind;
 use crate::normalize::{fold, property_key};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// A record a look-up found: its internal id and the keys the planner reasons about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

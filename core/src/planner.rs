@@ -10,7 +10,7 @@ use crate::payload::{rows, rows_mut, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Target, Write};
 use crate::timestamp::{canonical, parse_timestamp};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 pub const DEFAULT_MAX_ROWS: usize = 10_000;
 
@@ -276,7 +276,17 @@ impl Planner<'_> {
         };
         let o = &self.overlay;
         let index = &o.by_label[slot(kind)];
-        let head = if index.is_empty() { None } else { index.get(&fold(label)).copied() };
+        let head = if index.is_empty() {
+            None
+        } else {
+            // Most labels are folded already (lower-case ASCII emails): no copy to look them up.
+            let t = label.trim();
+            if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                index.get(t).copied()
+            } else {
+                index.get(&fold(label)).copied()
+            }
+        };
         Ok(self.merge(stored, o.chained(head, &o.chain_label)))
     }
 
