@@ -42,9 +42,12 @@ const env = {
 };
 const driver = spawn('tauri-driver', ['--port', String(driverPort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 let session;
+const t0 = Date.now();
+const step = (what) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
 const shot = async (name) => {
   await sleep(400); // WebKit's screenshot can lag the DOM by a frame or two
   writeFileSync(join(shots, `${name}.png`), await session.screenshot());
+  step(`screenshot ${name}`);
 };
 
 try {
@@ -55,7 +58,7 @@ try {
   console.log(`window ready ${Date.now() - started} ms after the session request`);
   await shot('1-connections-empty');
 
-  // Add a connection: name and kind.
+  step('add a connection');
   await session.click('[data-test=add-connection]');
   await session.type('[data-test=new-name]', 'Hightouch users');
   await session.exec(
@@ -71,6 +74,7 @@ try {
   await session.find('[data-test=latest-payload-empty]');
   await shot('2-connection-new');
 
+  step('post as the sender would');
   // Without the header: refused. With it: accepted but not written (not mapped yet).
   const row = JSON.parse(readFileSync(new URL('../../ui/src/lib/samples/hightouch-row.json', import.meta.url), 'utf8'));
   const post = (body, auth = authorization) =>
@@ -83,6 +87,7 @@ try {
   await session.waitText('[data-test=latest-payload]', row.email);
   await shot('3-connection-latest-payload');
 
+  step('finish setup');
   // Finish setup: the mapping screen suggests a mapping and previews it through the WASM core.
   await session.click('[data-test=finish-setup]');
   await session.waitText('[data-test=preview-summary]', '1 create');
@@ -93,7 +98,7 @@ try {
   await session.waitText('[data-test=enabled-pill]', 'Enabled');
   await shot('5-connection-enabled');
 
-  // Post again: now it writes.
+  step('post again');
   const second = await post(row);
   const answer = await second.json();
   assert.equal(second.status, 200, JSON.stringify(answer));
@@ -107,7 +112,7 @@ try {
   await sleep(300);
   await shot('6-requests');
 
-  // Data: the contact is there.
+  step('data');
   await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Data').click()`);
   await session.click('[data-test=data-contacts]');
   await session.waitText('[data-test=records]', row.email);

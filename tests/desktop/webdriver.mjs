@@ -31,6 +31,7 @@ export class Session {
 
   async cmd(method, path, body) {
     const r = await fetch(`${this.base}/session/${this.id}${path}`, {
+      signal: AbortSignal.timeout(120_000), // a hung driver fails the test instead of stalling it
       method,
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
