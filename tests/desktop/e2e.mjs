@@ -31,6 +31,7 @@ function freePort() {
 const home = mkdtempSync(join(tmpdir(), 'inlet-e2e-'));
 const listenPort = await freePort();
 const driverPort = await freePort();
+const nativePort = await freePort(); // WebKitWebDriver's own port: never the shared default
 const env = {
   ...process.env,
   HOME: home,
@@ -40,7 +41,7 @@ const env = {
   INLET_DB: join(home, 'inlet.db'),
   INLET_LISTEN: `127.0.0.1:${listenPort}`,
 };
-const driver = spawn('tauri-driver', ['--port', String(driverPort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 let session;
 const t0 = Date.now();
 const step = (what) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
