@@ -72,10 +72,10 @@ impl Path {
     /// The value at this path inside a row object; the root path names no field (`None`).
     pub fn get_in<'v>(&self, row: &'v serde_json::Map<String, Value>) -> Option<&'v Value> {
         let (Segment::Key(first), rest) = self.segments.split_first()? else { return None };
-        let mut value = row.get(first)?;
+        let mut value = small_get(row, first)?;
         for seg in rest {
             value = match (seg, value) {
-                (Segment::Key(k), Value::Object(map)) => map.get(k)?,
+                (Segment::Key(k), Value::Object(map)) => small_get(map, k)?,
                 (Segment::Index(i), Value::Array(items)) => items.get(*i)?,
                 _ => return None,
             };
@@ -116,6 +116,17 @@ impl Path {
             [Segment::Key(k)] => Some(k),
             _ => None,
         }
+    }
+}
+
+/// `map.get(key)`, by comparing keys in order when the map is small: a row has a handful of
+/// fields, and a few length-and-bytes comparisons cost less than hashing the key (SipHash, the
+/// hasher of `serde_json`'s maps). Keys are unique, so the answer is the same.
+fn small_get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= 16 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
     }
 }
 
