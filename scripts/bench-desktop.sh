@@ -35,9 +35,12 @@ for i in $(seq "$runs"); do
     sleep 5 # idle
     # Proportional set size of the app and its WebKit helper processes.
     pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+    parts=()
     for p in $pids; do
       kb=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+      anon=$(awk '/^Pss_Anon:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
       pss_kb=$((pss_kb + ${kb:-0}))
+      parts+=("$(cat "/proc/$p/comm" 2>/dev/null) $((${kb:-0} / 1024)) MB (of which private heap $((${anon:-0} / 1024)) MB)")
     done
   fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -64,6 +67,9 @@ fresh data directory each, median.
 |---|---|---|---|
 | window shown (start → page loaded and drawn) | ${r} ms | ≤ 1000 ms | \`inlet --version\` start+exit: ${b} ms |
 | idle memory after 5 s (PSS of the app + WebKit processes) | ${mb} MB | ≤ 150 MB | \`inlet serve\` (same listener, no window): $((serve_kb / 1024)) MB |
+
+Where the idle memory is: $(printf '%s; ' "${parts[@]}")the rest of each figure is WebKitGTK's
+and GTK's shared libraries (and, under Xvfb, software GL) mapped into each process.
 
 The start-up time is dominated by WebKitGTK spawning its web and network processes; the Inlet
 side (open the store, run migrations, bind the listener) is a few milliseconds of it. Most of the
