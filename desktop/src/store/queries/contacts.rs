@@ -124,18 +124,8 @@ pub fn update(
         sql.push_str(", connection_id = ?8");
     }
     sql.push_str(" WHERE id = ?1");
-    let mut st = c.prepare_cached(&sql)?;
     let fold_email = email.map(fold);
-    let params: [&dyn rusqlite::ToSql; 8] =
-        [&id, &super::json_text(properties), &now, &external_id, &email, &fold_email, &account_id, &connection_id];
-    for (i, p) in params.iter().enumerate() {
-        let idx = i + 1;
-        if idx <= st.parameter_count() {
-            st.raw_bind_parameter(idx, p)?;
-        }
-    }
-    st.raw_execute()?;
-    Ok(())
+    super::execute_partial(c, &sql, &[&id, &super::json_text(properties), &now, &external_id, &email, &fold_email, &account_id, &connection_id])
 }
 
 pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
@@ -181,13 +171,7 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<ContactRecord>, Stor
             r.get::<_, String>(3)?,
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (mut rec, props) = row?;
-        rec.properties = properties_from(&props)?;
-        out.push(rec);
-    }
-    Ok(out)
+    super::with_properties(rows, |rec, p| rec.properties = p)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use super::{contacts::AccountRef, contains, properties_from, RecordFilter};
+use super::{contacts::AccountRef, contains, RecordFilter};
 use crate::store::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -118,13 +118,7 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<EventRecord>, StoreE
             r.get::<_, String>(4)?,
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (mut rec, props) = row?;
-        rec.properties = properties_from(&props)?;
-        out.push(rec);
-    }
-    Ok(out)
+    super::with_properties(rows, |rec, p| rec.properties = p)
 }
 
 #[cfg(test)]

@@ -25,6 +25,32 @@ pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreErr
     }
 }
 
+/// Runs an UPDATE whose SET list depends on which fields are given: `sql` numbers its parameters
+/// `?1…?N` in the order of `params`, and only those it uses are bound.
+pub(crate) fn execute_partial(c: &rusqlite::Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<(), StoreError> {
+    let mut st = c.prepare_cached(sql)?;
+    let used = st.parameter_count();
+    for (i, p) in params.iter().enumerate().take(used) {
+        st.raw_bind_parameter(i + 1, p)?;
+    }
+    st.raw_execute()?;
+    Ok(())
+}
+
+/// Rows read with their properties as JSON text, each record given its parsed properties.
+pub(crate) fn with_properties<R>(
+    rows: impl Iterator<Item = rusqlite::Result<(R, String)>>,
+    set: impl Fn(&mut R, Map<String, Value>),
+) -> Result<Vec<R>, StoreError> {
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut rec, props) = row?;
+        set(&mut rec, properties_from(&props)?);
+        out.push(rec);
+    }
+    Ok(out)
+}
+
 pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
