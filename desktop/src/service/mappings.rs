@@ -85,22 +85,14 @@ pub fn show(s: &Services, connection_id: &str) -> Result<Option<MappingView>> {
 mod tests {
     use super::*;
     use crate::service::connections::{create, show as show_conn, NewConnection};
-    use crate::service::testing::temp_services;
+    use crate::service::testing::{accounts_connection, temp_services};
     use inlet_core::Kind;
     use serde_json::json;
 
     #[test]
     fn saving_a_mapping_enables_the_connection_and_takes_its_behavior() {
         let s = temp_services();
-        let c = create(
-            &s,
-            NewConnection {
-                name: "a".into(),
-                kind: Kind::Accounts,
-                behavior: None,
-            },
-        )
-        .unwrap();
+        let c = accounts_connection(&s);
         let doc =
             json!({"version": 1, "kind": "accounts", "behavior": "update", "match": {"id": "id"}});
         let v = set(
@@ -121,15 +113,7 @@ mod tests {
     #[test]
     fn a_mapping_of_another_kind_or_with_a_bad_field_is_refused_and_not_saved() {
         let s = temp_services();
-        let c = create(
-            &s,
-            NewConnection {
-                name: "a".into(),
-                kind: Kind::Accounts,
-                behavior: None,
-            },
-        )
-        .unwrap();
+        let c = accounts_connection(&s);
         let other = json!({"version": 1, "kind": "contacts", "match": {"email": "email"}});
         assert!(matches!(
             set(

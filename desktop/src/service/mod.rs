@@ -119,6 +119,12 @@ pub(crate) mod testing {
         }
     }
 
+    /// A fresh accounts connection named "a" (upsert, disabled, no mapping).
+    pub fn accounts_connection(s: &Services) -> super::connections::ConnectionView {
+        let input = super::connections::NewConnection { name: "a".into(), kind: inlet_core::Kind::Accounts, behavior: None };
+        super::connections::create(s, input).unwrap()
+    }
+
     pub fn temp_services() -> TempServices {
         let dir = std::env::temp_dir().join(format!("inlet-svc-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();

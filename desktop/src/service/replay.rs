@@ -134,11 +134,9 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::connections::{create, NewConnection};
     use crate::service::mappings::{set, SetMapping};
     use crate::service::records::{accounts, RecordFilter};
-    use crate::service::testing::temp_services;
-    use inlet_core::Kind;
+    use crate::service::testing::{accounts_connection, temp_services};
     use serde_json::json;
 
     fn post(s: &Services, connection_id: &str, body: &str) -> ingest::Answer {
@@ -168,15 +166,7 @@ mod tests {
     #[test]
     fn replaying_after_enabling_writes_what_arrived_while_disabled() {
         let s = temp_services();
-        let c = create(
-            &s,
-            NewConnection {
-                name: "a".into(),
-                kind: Kind::Accounts,
-                behavior: None,
-            },
-        )
-        .unwrap();
+        let c = accounts_connection(&s);
         assert_eq!(post(&s, &c.id, r#"[{"id": 1}, {"id": 2}]"#).status, 202);
         assert_eq!(post(&s, &c.id, "").status, 200);
         let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
@@ -224,15 +214,7 @@ mod tests {
     #[test]
     fn replaying_one_request_by_id_reports_its_new_answer() {
         let s = temp_services();
-        let c = create(
-            &s,
-            NewConnection {
-                name: "a".into(),
-                kind: Kind::Accounts,
-                behavior: None,
-            },
-        )
-        .unwrap();
+        let c = accounts_connection(&s);
         let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
         set(
             &s,
