@@ -10,14 +10,14 @@ use serde_json::{Map, Value};
 
 /// What `serde_json` escapes: `"`, `\` and the control characters below 0x20.
 #[inline]
-fn needs_escape(b: u8) -> bool {
+pub(crate) fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
 /// Whether any of the 8 bytes packed in `w` needs escaping (SWAR: a byte below 0x20, or equal to
 /// `"` or `\`).
 #[inline]
-fn word_needs_escape(w: u64) -> bool {
+pub(crate) fn word_needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;

@@ -12,6 +12,7 @@ pub mod payload;
 pub mod plan;
 pub mod planner;
 pub mod preview;
+mod reader;
 pub mod timestamp;
 
 pub use directory::{Directory, DirectoryError, EmptyDirectory, Found, MemoryDirectory, Snapshot};

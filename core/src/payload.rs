@@ -88,7 +88,12 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     // serde_json checking each string on its own; the same reader underneath, so the same values
     // and the same errors. Any other body is read as bytes, exactly as before.
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_with(serde_json::Deserializer::from_str(text)),
+        // The hand-written reader takes valid documents; serde_json reads the rest (and says
+        // what is wrong with an invalid one).
+        Ok(text) => match crate::reader::read(text) {
+            Some(v) => Ok(v),
+            None => parse_with(serde_json::Deserializer::from_str(text)),
+        },
         Err(_) => parse_with(serde_json::Deserializer::from_slice(bytes)),
     }
 }

@@ -208,6 +208,33 @@ proptest! {
     }
 
     #[test]
+    fn the_body_parser_reads_any_escaping_and_spacing_as_serde_json(chars in prop::collection::vec((any::<char>(), 0u8..4), 0..12), nums in prop::collection::vec(any::<f64>(), 0..4), ints in prop::collection::vec(any::<i64>(), 0..4), ws in prop::sample::select(vec!["", " ", "\n\t ", "\r\n"])) {
+        // Each character written raw, as a short escape, or as \uXXXX (a surrogate pair above
+        // the BMP), with spacing between the tokens.
+        let mut lit = String::from("\"");
+        for (c, how) in &chars {
+            match (c, how) {
+                ('"', 0) | ('\\', 0) => { lit.push('\\'); lit.push(*c) }
+                (c, 0) if (*c as u32) >= 0x20 => lit.push(*c),
+                ('\n', 1) => lit.push_str("\\n"),
+                ('/', 1) => lit.push_str("\\/"),
+                (c, _) => {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        lit.push_str(&format!("\\u{:04x}", u));
+                    }
+                }
+            }
+        }
+        lit.push('"');
+        let numbers: Vec<String> = nums.iter().filter(|f| f.is_finite()).map(|f| format!("{f:e}")).chain(ints.iter().map(|i| i.to_string())).collect();
+        let text = format!("{ws}{{{ws}{lit}{ws}:{ws}[{ws}{}{ws}]{ws},\"n\":{ws}{lit}}}{ws}", numbers.join(&format!("{ws},{ws}")));
+        let ours = inlet_core::payload::parse_json(text.as_bytes()).map_err(|e| e.to_string());
+        let theirs = serde_json::from_str::<Value>(&text).map_err(|e| e.to_string());
+        prop_assert_eq!(ours.map(|v| v.to_string()), theirs.map(|v| v.to_string()));
+    }
+
+    #[test]
     fn the_body_parser_fails_where_serde_json_fails(bytes in prop::collection::vec(prop::sample::select(b"{}[]\",:0123456789.eE-+ truefalsnul\\u".to_vec()), 0..40)) {
         let ours = inlet_core::payload::parse_json(&bytes).map_err(|e| e.to_string());
         let theirs = serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string());

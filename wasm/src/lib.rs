@@ -7,6 +7,23 @@
 
 use wasm_bindgen::prelude::*;
 
+pub mod arena;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOC: arena::Arena<std::alloc::System> = arena::Arena::new(std::alloc::System);
+
+/// Runs one exported call with its allocations in the arena (see [`arena`]).
+#[cfg(target_arch = "wasm32")]
+fn call<R>(f: impl FnOnce() -> R) -> R {
+    ALLOC.scope(f)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn call<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 pub mod api {
     use inlet_core::directory::MemoryDirectory;
     use inlet_core::inventory::{inspect as core_inspect, suggest_mapping as core_suggest};
@@ -166,32 +183,32 @@ pub mod api {
 
 #[wasm_bindgen]
 pub fn inspect(payload: &str, wrapper_path: Option<String>) -> String {
-    api::inspect(payload, wrapper_path.as_deref())
+    call(|| api::inspect(payload, wrapper_path.as_deref()))
 }
 
 #[wasm_bindgen]
 pub fn validate_mapping(mapping: &str) -> String {
-    api::validate_mapping(mapping)
+    call(|| api::validate_mapping(mapping))
 }
 
 #[wasm_bindgen]
 pub fn preview(payload: &str, mapping: &str, directory: Option<String>, content_type: Option<String>) -> String {
-    api::preview(payload, mapping, directory.as_deref(), content_type.as_deref())
+    call(|| api::preview(payload, mapping, directory.as_deref(), content_type.as_deref()))
 }
 
 #[wasm_bindgen]
 pub fn run_case(case: &str) -> String {
-    api::run_case(case)
+    call(|| api::run_case(case))
 }
 
 #[wasm_bindgen]
 pub fn suggest_mapping(payload: &str, kind: &str) -> String {
-    api::suggest_mapping(payload, kind)
+    call(|| api::suggest_mapping(payload, kind))
 }
 
 #[wasm_bindgen]
 pub fn liquid_template(mapping: &str, extra_fields: Option<String>) -> String {
-    api::liquid_template(mapping, extra_fields.as_deref())
+    call(|| api::liquid_template(mapping, extra_fields.as_deref()))
 }
 
 /// The version of the core this module was built from.

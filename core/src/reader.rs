@@ -1,0 +1,320 @@
+//! JSON text → `Value`, the fast way for the common case: a hand-written reader for documents
+//! that are valid JSON, which answers `None` at the first thing it does not handle itself (any
+//! error, a lone surrogate escape, a very deep document). The caller then reads the text with
+//! `serde_json`, which gives the value or the error it always gave, so what is read never
+//! differs (a property test holds this reader to `serde_json` on arbitrary documents).
+//!
+//! Why: parsing was a third of the preview in WebAssembly, much of it serde's generic visitor
+//! and key machinery; this reads keys and plain strings as slices of the text and builds each
+//! object's map once, at its final size.
+
+use crate::json::{needs_escape, word_needs_escape};
+use serde_json::{Map, Number, Value};
+
+/// Nesting deeper than this is left to `serde_json` (which has its own limit and error).
+const MAX_DEPTH: usize = 100;
+
+pub fn read(text: &str) -> Option<Value> {
+    let mut r = Reader { s: text.as_bytes(), text, i: 0, entries: Vec::new() };
+    let v = r.value(0)?;
+    r.ws();
+    (r.i == r.s.len()).then_some(v)
+}
+
+struct Reader<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    i: usize,
+    /// Entries of the objects being read, innermost last (one buffer for the whole document).
+    entries: Vec<(String, Value)>,
+}
+
+impl Reader<'_> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        self.ws();
+        match self.peek()? {
+            b'"' => self.string().map(Value::String),
+            b'{' => self.object(depth + 1),
+            b'[' => self.array(depth + 1),
+            b't' => self.literal(b"true", Value::Bool(true)),
+            b'f' => self.literal(b"false", Value::Bool(false)),
+            b'n' => self.literal(b"null", Value::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], v: Value) -> Option<Value> {
+        if self.s.get(self.i..self.i + word.len())? == word {
+            self.i += word.len();
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        let start = self.entries.len();
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(Value::Object(Map::new()));
+        }
+        loop {
+            self.ws();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            let v = self.value(depth)?;
+            self.entries.push((key, v));
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        // Inserted in order, so a repeated key keeps its first place and its last value, as
+        // `serde_json` does.
+        let mut map = Map::with_capacity(self.entries.len() - start);
+        for (k, v) in self.entries.drain(start..) {
+            map.insert(k, v);
+        }
+        Some(Value::Object(map))
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(Value::Array(items));
+        }
+        loop {
+            items.push(self.value(depth)?);
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(Value::Array(items));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string literal at the cursor; plain ones (no escape) are one copy of their slice.
+    fn string(&mut self) -> Option<String> {
+        let start = self.i + 1;
+        let mut j = plain_run(self.s, start);
+        loop {
+            match *self.s.get(j)? {
+                b'"' => {
+                    self.i = j + 1;
+                    return Some(self.text.get(start..j)?.to_owned());
+                }
+                b'\\' => break,
+                b if b < 0x20 => return None,
+                _ => j += 1,
+            }
+        }
+        let mut out = String::with_capacity(j - start + 16);
+        out.push_str(self.text.get(start..j)?);
+        loop {
+            match *self.s.get(j)? {
+                b'"' => {
+                    self.i = j + 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    let c = match *self.s.get(j + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hex = self.text.get(j + 2..j + 6)?;
+                            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                                return None;
+                            }
+                            // Surrogates (pairs and lone ones) are left to serde_json.
+                            let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                            j += 4;
+                            c
+                        }
+                        _ => return None,
+                    };
+                    out.push(c);
+                    j += 2;
+                }
+                b if b < 0x20 => return None,
+                _ => {
+                    // Up to the next quote or escape in one piece (never splits a character:
+                    // both are ASCII).
+                    let k = plain_run(self.s, j);
+                    out.push_str(self.text.get(j..k)?);
+                    j = k;
+                }
+            }
+        }
+    }
+
+    /// Integers of up to 18 digits are read here (exactly); any other number is handed to
+    /// `serde_json` on its own, so that floats round exactly as it rounds them.
+    fn number(&mut self) -> Option<Value> {
+        let start = self.i;
+        let mut j = start;
+        let negative = self.s[j] == b'-';
+        if negative {
+            j += 1;
+        }
+        let digits = j;
+        match self.s.get(j)? {
+            b'0' => j += 1,
+            b'1'..=b'9' => {
+                while let Some(b'0'..=b'9') = self.s.get(j) {
+                    j += 1;
+                }
+            }
+            _ => return None,
+        }
+        let integer = !matches!(self.s.get(j), Some(b'.' | b'e' | b'E'));
+        if integer && j - digits <= 18 {
+            let mut n: i64 = 0;
+            for &b in &self.s[digits..j] {
+                n = n * 10 + i64::from(b - b'0');
+            }
+            // `-0` is a float to serde_json (-0.0): left to it below.
+            if !(negative && n == 0) {
+                self.i = j;
+                return Some(Value::Number(if negative { Number::from(-n) } else { Number::from(n as u64) }));
+            }
+        }
+        if !integer {
+            if self.s.get(j) == Some(&b'.') {
+                j += 1;
+                let from = j;
+                while let Some(b'0'..=b'9') = self.s.get(j) {
+                    j += 1;
+                }
+                if j == from {
+                    return None;
+                }
+            }
+            if let Some(b'e' | b'E') = self.s.get(j) {
+                j += 1;
+                if let Some(b'+' | b'-') = self.s.get(j) {
+                    j += 1;
+                }
+                let from = j;
+                while let Some(b'0'..=b'9') = self.s.get(j) {
+                    j += 1;
+                }
+                if j == from {
+                    return None;
+                }
+            }
+        }
+        let v: Value = serde_json::from_str(self.text.get(start..j)?).ok()?;
+        self.i = j;
+        Some(v)
+    }
+}
+
+/// Where the run of bytes from `j` that need no attention in a string (not `"`, `\\` or a
+/// control character) ends: 8 bytes at a time, then byte by byte.
+#[inline]
+fn plain_run(s: &[u8], mut j: usize) -> usize {
+    while let Some(w) = s.get(j..j + 8) {
+        let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if word_needs_escape(w) {
+            break;
+        }
+        j += 8;
+    }
+    while let Some(&b) = s.get(j) {
+        if needs_escape(b) {
+            break;
+        }
+        j += 1;
+    }
+    j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+    use serde_json::Value;
+
+    fn same(text: &str) {
+        let want: Value = serde_json::from_str(text).unwrap();
+        let got = read(text).unwrap_or_else(|| panic!("not read: {text}"));
+        assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap(), "{text}");
+        assert_eq!(got, want, "{text}");
+    }
+
+    #[test]
+    fn reads_valid_documents_exactly_as_serde_json() {
+        for text in [
+            r#"{"op":"added","rows":[{"id":1,"email":"a@b.example","mrr":22.5,"ok":true,"x":null}]}"#,
+            r#" [ 1 , -2 , 0 , -0 , 123456789012345678 , 1234567890123456789012 , -9223372036854775809 ] "#,
+            r#"[1.5e3, 2E-2, -0.0, 1e-400, 0.1, 3.141592653589793238462643383279]"#,
+            r#"{"a":1,"b":2,"a":3}"#,
+            r#"{"s":"tab\there \"quoted\" back\\slash \/ \u00e9 \u4e2d \b\f\n\r","k\u0041":"é中😀"}"#,
+            r#""just text""#,
+            "true",
+            "{}",
+            "[[], {}, [{}]]",
+        ] {
+            same(text);
+        }
+    }
+
+    #[test]
+    fn leaves_everything_else_to_serde_json() {
+        for text in [
+            "", " ", "{", "[1,]", r#"{"a":1,}"#, "{} {}", "nul", "01", "1.", "1e", "-", "[1e400]", r#""\ud83d\ude00""#,
+            r#""\ud800""#, "\"a\u{1}b\"", r#""\x""#, r#""\u12""#, r#"{"a" 1}"#, "[1 2]", "+1", ".5",
+        ] {
+            assert!(read(text).is_none(), "{text:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(150), "]".repeat(150));
+        assert!(read(&deep).is_none());
+        let ok = format!("{}{}", "[".repeat(50), "]".repeat(50));
+        same(&ok);
+    }
+}
