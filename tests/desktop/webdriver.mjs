@@ -1,5 +1,8 @@
 // A small W3C WebDriver client over fetch: enough to drive the real Inlet window through
-// tauri-driver (WebKitWebDriver underneath) without extra packages.
+// tauri-driver (WebKitWebDriver underneath) without extra npm packages; screenshots come from
+// the X display through ImageMagick (installed by the set-up).
+
+import { execFileSync } from 'node:child_process';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f405d5d2b8f';
 
@@ -97,8 +100,16 @@ export class Session {
     throw new Error(`${css} never contained ${JSON.stringify(needle)}; last text: ${seen.slice(0, 300)}`);
   }
 
+  /**
+   * A PNG of the window as the X display shows it (ImageMagick's `import`, cropped to the
+   * window's rectangle). Not WebDriver's own screenshot: WebKit takes that as a snapshot of the
+   * page through its compositor, and the app runs with compositing off (see docs/decisions.md),
+   * where that snapshot never completes. This is also what a user sees, window and all.
+   */
   async screenshot() {
-    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+    const r = await this.cmd('GET', '/window/rect');
+    const crop = `${Math.round(r.width)}x${Math.round(r.height)}+${Math.max(0, Math.round(r.x))}+${Math.max(0, Math.round(r.y))}`;
+    return execFileSync('import', ['-silent', '-window', 'root', '-crop', crop, '+repage', 'png:-'], { maxBuffer: 64 << 20 });
   }
 
   async quit() {

@@ -90,6 +90,7 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
 pub fn app(db: &Path) -> Result<()> {
     #[cfg(feature = "gui")]
     {
+        inlet_desktop::gui::prepare_environment();
         let services =
             Arc::new(Services::open(db).with_context(|| format!("opening {}", db.display()))?);
         let config = listen_config(&services)?;

@@ -66,6 +66,21 @@ pub const LISTEN_ENV: &str = "INLET_LISTEN";
 /// When set, the app prints `inlet: window ready` once the page has loaded (benchmarks).
 pub const READY_ENV: &str = "INLET_REPORT_READY";
 
+/// Set to `1` to keep WebKitGTK's accelerated compositing (see [`prepare_environment`]).
+pub const COMPOSITING_ENV: &str = "INLET_WEBKIT_COMPOSITING";
+
+/// Called first thing, while the process has one thread: WebKitGTK's accelerated compositing is
+/// turned off unless the user asks for it. The window is forms and tables, which WebKit paints as
+/// well without it, and compositing costs about 70 MB of the web process (its GL surfaces; under
+/// software GL, also llvmpipe's buffers). A user who sets `WEBKIT_DISABLE_COMPOSITING_MODE`
+/// themselves decides.
+pub fn prepare_environment() {
+    let keep = std::env::var(COMPOSITING_ENV).is_ok_and(|v| v == "1");
+    if !keep && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 /// Opens the window and runs the listener in this process until the window closes.
 pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError> {
     let listen: Option<SocketAddr> = std::env::var(LISTEN_ENV).ok().and_then(|v| settings::validate_listen(&v).ok());
