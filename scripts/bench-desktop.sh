@@ -64,18 +64,23 @@ for i in $(seq "$runs"); do
   base+=($((t1 - t0)))
 done
 
-# Inlet's window, cold starts with a fresh data directory each; memory on the last.
-ready=()
-for i in $(seq "$runs"); do
-  start_window "$work/$i" "$bin"
-  ready+=("$ready_ms")
-  if [ "$i" = "$runs" ]; then
-    measure "$pid"
-    app_kb=$pss_kb
-    app_parts=("${parts[@]}")
-  fi
-  stop "$pid"
-done
+# $runs cold starts of a window (a fresh data directory each), memory measured on the last. Sets
+# `starts` (the ready times) and, from `measure`, `pss_kb` and `parts`.
+cold_starts() {
+  local name=$1
+  shift
+  starts=()
+  for i in $(seq "$runs"); do
+    start_window "$work/$name$i" "$@"
+    starts+=("$ready_ms")
+    [ "$i" = "$runs" ] && measure "$pid"
+    stop "$pid"
+  done
+}
+
+# Inlet's window.
+cold_starts app "$bin"
+ready=("${starts[@]}"); app_kb=$pss_kb; app_parts=("${parts[@]}")
 
 # The same window with WebKit's accelerated compositing kept (what turning it off saves).
 start_window "$work/composited" env INLET_WEBKIT_COMPOSITING=1 "$bin"
@@ -84,17 +89,8 @@ composited_kb=$pss_kb
 stop "$pid"
 
 # The floor: a bare WebKitGTK window, with compositing off as Inlet runs it, and with it on.
-bare_ready=()
-for i in $(seq "$runs"); do
-  start_window "$work/bare$i" env WEBKIT_DISABLE_COMPOSITING_MODE=1 "$bare"
-  bare_ready+=("$ready_ms")
-  if [ "$i" = "$runs" ]; then
-    measure "$pid"
-    bare_kb=$pss_kb
-    bare_parts=("${parts[@]}")
-  fi
-  stop "$pid"
-done
+cold_starts bare env WEBKIT_DISABLE_COMPOSITING_MODE=1 "$bare"
+bare_ready=("${starts[@]}"); bare_kb=$pss_kb; bare_parts=("${parts[@]}")
 start_window "$work/bare-composited" "$bare"
 measure "$pid"
 bare_composited_kb=$pss_kb

@@ -226,33 +226,26 @@ impl Reader<'_> {
         }
         if !integer {
             if self.s.get(j) == Some(&b'.') {
-                j += 1;
-                let from = j;
-                while let Some(b'0'..=b'9') = self.s.get(j) {
-                    j += 1;
-                }
-                if j == from {
-                    return None;
-                }
+                j = digit_run(self.s, j + 1)?;
             }
             if let Some(b'e' | b'E') = self.s.get(j) {
                 j += 1;
                 if let Some(b'+' | b'-') = self.s.get(j) {
                     j += 1;
                 }
-                let from = j;
-                while let Some(b'0'..=b'9') = self.s.get(j) {
-                    j += 1;
-                }
-                if j == from {
-                    return None;
-                }
+                j = digit_run(self.s, j)?;
             }
         }
         let v: Value = serde_json::from_str(self.text.get(start..j)?).ok()?;
         self.i = j;
         Some(v)
     }
+}
+
+/// The end of the run of ASCII digits starting at `j`, which must hold at least one.
+fn digit_run(s: &[u8], j: usize) -> Option<usize> {
+    let end = j + s[j.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    (end > j).then_some(end)
 }
 
 /// Where the run of bytes from `j` that need no attention in a string (not `"`, `\\` or a
