@@ -136,8 +136,8 @@ which WebKitGTK 2.50 loads in the UI and web processes even with compositing off
 the system WebKitGTK, which Tauri does on Linux. What Inlet controls is its share on top of that floor
 and WebKit's settings: it turns accelerated compositing off (the window is forms and tables; the
 "compositing kept" row is what that saves), loads the WebAssembly preview only when the mapping
-screen opens, and does not use mimalloc (whose eagerly committed arenas, on huge pages, held about
-10 MB at idle).
+screen opens, and keeps mimalloc's eagerly committed arenas off transparent huge pages (10 MB at idle
+otherwise).
 TXT
 )
 scripts/bench-section.sh Desktop "$section"

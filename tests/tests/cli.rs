@@ -136,3 +136,15 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
     let (ok, out, err) = inlet(&db, &["preview", "--mapping", mapping.to_str().unwrap(), "--payload", payload.to_str().unwrap(), "--against-store"]);
     assert!(!ok && out.contains("error") && err.contains("422"), "{out}\n{err}");
 }
+
+/// The allocator's arenas would otherwise sit on 2 MiB pages where transparent huge pages are on
+/// (10 of an idle `inlet serve`'s 16 MB); the binary turns them off for itself before it allocates.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_listener_process_runs_without_transparent_huge_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = ServeProcess::start(&dir.path().join("inlet.db"), &[]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", serve.child.id())).unwrap();
+    let thp = status.lines().find(|l| l.starts_with("THP_enabled:")).expect("the kernel reports THP_enabled");
+    assert_eq!(thp.split_whitespace().nth(1), Some("0"), "{thp}");
+}
