@@ -25,6 +25,7 @@ if ((${#missing[@]})); then
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WASM_BINDGEN_VERSION}\$"; then
   echo "setup: installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (a few minutes, once)"

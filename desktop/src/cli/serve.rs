@@ -94,7 +94,7 @@ pub fn app(db: &Path) -> Result<()> {
         let services =
             Arc::new(Services::open(db).with_context(|| format!("opening {}", db.display()))?);
         let config = listen_config(&services)?;
-        return inlet_desktop::gui::run(services, config).map_err(|e| anyhow::anyhow!("{e}"));
+        inlet_desktop::gui::run(services, config).map_err(|e| anyhow::anyhow!("{e}"))
     }
     #[cfg(not(feature = "gui"))]
     {

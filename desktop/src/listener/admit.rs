@@ -86,10 +86,7 @@ pub async fn admit(
         return Err(IngestError::Unauthorized);
     }
     let body = read_body(headers, body, body_limit).await?;
-    let content_type = match headers.get(header::CONTENT_TYPE) {
-        None => None,
-        Some(v) => Some(String::from_utf8_lossy(v.as_bytes()).into_owned()),
-    };
+    let content_type = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     content_kind(content_type.as_deref())?;
     Ok(Admitted::Post {
         entry,

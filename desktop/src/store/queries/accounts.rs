@@ -109,7 +109,7 @@ pub fn insert(
 }
 
 /// The stored properties and last writer of an account, for an update to merge into.
-pub fn for_update(c: &Connection, id: i64) -> Result<Option<(Map<String, Value>, Option<String>)>, StoreError> {
+pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
     let row: Option<(String, Option<String>)> = c
         .prepare_cached("SELECT properties, connection_id FROM accounts WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))

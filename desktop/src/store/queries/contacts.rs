@@ -90,7 +90,7 @@ pub fn insert(
 }
 
 /// The stored properties and last writer of a contact, for an update to merge into.
-pub fn for_update(c: &Connection, id: i64) -> Result<Option<(Map<String, Value>, Option<String>)>, StoreError> {
+pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
     let row: Option<(String, Option<String>)> = c
         .prepare_cached("SELECT properties, connection_id FROM contacts WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -14,6 +14,9 @@ use super::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// A stored record's properties and the connection that last wrote it: what an update merges into.
+pub type ForUpdate = (Map<String, Value>, Option<String>);
+
 /// Properties are stored as a JSON object in text.
 pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreError> {
     match serde_json::from_str::<Value>(text) {
