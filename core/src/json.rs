@@ -14,15 +14,37 @@ pub(crate) fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Whether any of the 8 bytes packed in `w` needs escaping (SWAR: a byte below 0x20, or equal to
-/// `"` or `\`).
+/// The bytes of `w` (8 bytes, little-endian) that need escaping, as the high bit of each (SWAR: a
+/// byte below 0x20, or equal to `"` or `\`). Bits above the lowest set one may be false alarms
+/// (borrows); the lowest set bit is always exact, so it finds the first such byte.
 #[inline]
-pub(crate) fn word_needs_escape(w: u64) -> bool {
+pub(crate) fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))) != 0
+    below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))
+}
+
+/// Whether any of the 8 bytes packed in `w` needs escaping.
+#[inline]
+pub(crate) fn word_needs_escape(w: u64) -> bool {
+    escape_mask(w) != 0
+}
+
+/// Whether no byte of `bytes` needs escaping.
+#[inline]
+fn is_clean(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        if word_needs_escape(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])) {
+            return false;
+        }
+    }
+    let rest = words.remainder();
+    let mut last = [b'a'; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    !word_needs_escape(u64::from_le_bytes(last))
 }
 
 /// A JSON string literal, escaped as `serde_json` escapes it.
@@ -30,6 +52,13 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Nearly every string needs no escape: checked a word at a time (the last few bytes padded
+    // into a word of their own), then copied in one piece.
+    if is_clean(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {

@@ -41,6 +41,7 @@ struct State {
 }
 
 impl State {
+    #[inline]
     fn find(&self, p: usize) -> Option<usize> {
         // The chunk being filled first: nearly every free is of a block from it.
         let c = self.chunks[self.cur];
@@ -185,6 +186,18 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Arena<A> {
         {
             let (_held, st) = self.hold();
             if st.depth > 0 {
+                // The common case, kept short: the block fits in the chunk being filled.
+                if st.cur < st.n {
+                    let c = st.chunks[st.cur];
+                    let limit = c.base + c.size;
+                    let from = c.base + st.used;
+                    let start = from.wrapping_add(layout.align() - 1) & !(layout.align() - 1);
+                    if start >= from && start <= limit && layout.size() <= limit - start {
+                        st.used = start + layout.size() - c.base;
+                        st.live += 1;
+                        return start as *mut u8;
+                    }
+                }
                 if let Some(p) = self.bump(st, layout) {
                     return p;
                 }
