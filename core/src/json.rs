@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 /// What `serde_json` escapes: `"`, `\` and the control characters below 0x20.
 #[inline]
-pub(crate) fn needs_escape(b: u8) -> bool {
+fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
@@ -18,7 +18,7 @@ pub(crate) fn needs_escape(b: u8) -> bool {
 /// byte below 0x20, or equal to `"` or `\`). Bits above the lowest set one may be false alarms
 /// (borrows); the lowest set bit is always exact, so it finds the first such byte.
 #[inline]
-pub(crate) fn escape_mask(w: u64) -> u64 {
+fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
@@ -26,10 +26,26 @@ pub(crate) fn escape_mask(w: u64) -> u64 {
     below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))
 }
 
-/// Whether any of the 8 bytes packed in `w` needs escaping.
+/// Where the run of bytes from `j` that need no escaping (not `"`, `\\` or a control character)
+/// ends: 8 bytes at a time, the first such byte of a word found from its mask, and byte by byte
+/// only in the last few bytes. The writer copies such runs whole; the reader finds a string's end
+/// with it.
 #[inline]
-pub(crate) fn word_needs_escape(w: u64) -> bool {
-    escape_mask(w) != 0
+pub(crate) fn plain_run(s: &[u8], mut j: usize) -> usize {
+    while let Some(w) = s.get(j..j + 8) {
+        let m = escape_mask(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        if m != 0 {
+            return j + (m.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while let Some(&b) = s.get(j) {
+        if needs_escape(b) {
+            break;
+        }
+        j += 1;
+    }
+    j
 }
 
 /// Whether no byte of `bytes` needs escaping.
@@ -37,14 +53,14 @@ pub(crate) fn word_needs_escape(w: u64) -> bool {
 fn is_clean(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
-        if word_needs_escape(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])) {
+        if escape_mask(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])) != 0 {
             return false;
         }
     }
     let rest = words.remainder();
     let mut last = [b'a'; 8];
     last[..rest.len()].copy_from_slice(rest);
-    !word_needs_escape(u64::from_le_bytes(last))
+    escape_mask(u64::from_le_bytes(last)) == 0
 }
 
 /// A JSON string literal, escaped as `serde_json` escapes it.
@@ -60,22 +76,10 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         return;
     }
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip 8 clean bytes at a time; most strings need no escape at all.
-        if i + 8 <= bytes.len() {
-            let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
-            if !word_needs_escape(w) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        if !needs_escape(b) {
-            i += 1;
-            continue;
-        }
+    loop {
+        let i = plain_run(bytes, start);
         out.extend_from_slice(&bytes[start..i]);
+        let Some(&b) = bytes.get(i) else { break };
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -89,10 +93,8 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
                 out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
             }
         }
-        i += 1;
-        start = i;
+        start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 

@@ -8,7 +8,7 @@
 //! and key machinery; this reads keys and plain strings as slices of the text and builds each
 //! object's map once, at its final size.
 
-use crate::json::{escape_mask, needs_escape};
+use crate::json::plain_run;
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is left to `serde_json` (which has its own limit and error).
@@ -246,27 +246,6 @@ impl Reader<'_> {
 fn digit_run(s: &[u8], j: usize) -> Option<usize> {
     let end = j + s[j.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
     (end > j).then_some(end)
-}
-
-/// Where the run of bytes from `j` that need no attention in a string (not `"`, `\\` or a
-/// control character) ends: 8 bytes at a time, the first special byte of a word found from its
-/// mask, and byte by byte only in the last few bytes of the body.
-#[inline]
-fn plain_run(s: &[u8], mut j: usize) -> usize {
-    while let Some(w) = s.get(j..j + 8) {
-        let m = escape_mask(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
-        if m != 0 {
-            return j + (m.trailing_zeros() / 8) as usize;
-        }
-        j += 8;
-    }
-    while let Some(&b) = s.get(j) {
-        if needs_escape(b) {
-            break;
-        }
-        j += 1;
-    }
-    j
 }
 
 #[cfg(test)]
