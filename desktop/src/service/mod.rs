@@ -125,6 +125,12 @@ pub(crate) mod testing {
         super::connections::create(s, input).unwrap()
     }
 
+    /// Saves the accounts-by-ID mapping on connection `id` and turns it on.
+    pub fn map_accounts_by_id(s: &Services, id: &str) {
+        let document = serde_json::json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
+        super::mappings::set(s, id, super::mappings::SetMapping { document, no_enable: false }).unwrap();
+    }
+
     pub fn temp_services() -> TempServices {
         let dir = std::env::temp_dir().join(format!("inlet-svc-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -134,9 +134,8 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::mappings::{set, SetMapping};
     use crate::service::records::{accounts, RecordFilter};
-    use crate::service::testing::{accounts_connection, temp_services};
+    use crate::service::testing::{accounts_connection, map_accounts_by_id, temp_services};
     use serde_json::json;
 
     fn post(s: &Services, connection_id: &str, body: &str) -> ingest::Answer {
@@ -169,16 +168,7 @@ mod tests {
         let c = accounts_connection(&s);
         assert_eq!(post(&s, &c.id, r#"[{"id": 1}, {"id": 2}]"#).status, 202);
         assert_eq!(post(&s, &c.id, "").status, 200);
-        let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
-        set(
-            &s,
-            &c.id,
-            SetMapping {
-                document: doc,
-                no_enable: false,
-            },
-        )
-        .unwrap();
+        map_accounts_by_id(&s, &c.id);
         let report = replay(
             &s,
             &c.id,
@@ -215,16 +205,7 @@ mod tests {
     fn replaying_one_request_by_id_reports_its_new_answer() {
         let s = temp_services();
         let c = accounts_connection(&s);
-        let doc = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
-        set(
-            &s,
-            &c.id,
-            SetMapping {
-                document: doc,
-                no_enable: false,
-            },
-        )
-        .unwrap();
+        map_accounts_by_id(&s, &c.id);
         let first = post(&s, &c.id, r#"{"id": true}"#);
         assert_eq!(first.status, 422);
         let rid = first.body["request_id"].as_str().unwrap().to_string();

@@ -3,7 +3,7 @@ use super::{contains, properties_from};
 use crate::store::StoreError;
 use inlet_core::normalize::{fold, property_key};
 use inlet_core::Found;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -110,11 +110,7 @@ pub fn insert(
 
 /// The stored properties and last writer of an account, for an update to merge into.
 pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
-    let row: Option<(String, Option<String>)> = c
-        .prepare_cached("SELECT properties, connection_id FROM accounts WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    row.map(|(p, conn)| Ok((properties_from(&p)?, conn))).transpose()
+    super::for_update(c, "SELECT properties, connection_id FROM accounts WHERE id = ?1", id)
 }
 
 /// Sets the merged properties and only the other fields given, so that an update which changes

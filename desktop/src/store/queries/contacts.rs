@@ -1,4 +1,4 @@
-use super::{contains, properties_from, RecordFilter};
+use super::{contains, RecordFilter};
 use crate::store::StoreError;
 use inlet_core::normalize::fold;
 use inlet_core::Found;
@@ -91,11 +91,7 @@ pub fn insert(
 
 /// The stored properties and last writer of a contact, for an update to merge into.
 pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
-    let row: Option<(String, Option<String>)> = c
-        .prepare_cached("SELECT properties, connection_id FROM contacts WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    row.map(|(p, conn)| Ok((properties_from(&p)?, conn))).transpose()
+    super::for_update(c, "SELECT properties, connection_id FROM contacts WHERE id = ?1", id)
 }
 
 /// Sets the merged properties and only the other fields given (see `accounts::update`).

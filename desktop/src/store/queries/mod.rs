@@ -17,6 +17,15 @@ use serde_json::{Map, Value};
 /// A stored record's properties and the connection that last wrote it: what an update merges into.
 pub type ForUpdate = (Map<String, Value>, Option<String>);
 
+/// Reads a record's `ForUpdate` with `sql` (`SELECT properties, connection_id … WHERE id = ?1`,
+/// one literal per table).
+pub(crate) fn for_update(c: &rusqlite::Connection, sql: &str, id: i64) -> Result<Option<ForUpdate>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(String, Option<String>)> =
+        c.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    row.map(|(p, conn)| Ok((properties_from(&p)?, conn))).transpose()
+}
+
 /// Properties are stored as a JSON object in text.
 pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreError> {
     match serde_json::from_str::<Value>(text) {
