@@ -5,7 +5,7 @@
 //
 // Usage (the Makefile does this): xvfb-run -a node tests/desktop/e2e.mjs <path to gui binary>
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,23 @@ const env = {
   INLET_DB: join(home, 'inlet.db'),
   INLET_LISTEN: `127.0.0.1:${listenPort}`,
 };
+// The app decides WebKit's compositing itself (off); nothing from outside may decide it for it.
+delete env.WEBKIT_DISABLE_COMPOSITING_MODE;
+delete env.INLET_WEBKIT_COMPOSITING;
+
+/** The environment of the window's WebKit web process (a child of the app process). */
+function webProcessEnv() {
+  const app = execFileSync('pgrep', ['-f', '-x', `${bin}( .*)?`], { encoding: 'utf8' }).trim().split('\n');
+  for (const pid of app) {
+    const kids = spawnSync('pgrep', ['-P', pid], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    for (const kid of kids) {
+      if (readFileSync(`/proc/${kid}/comm`, 'utf8').startsWith('WebKitWebProces')) {
+        return readFileSync(`/proc/${kid}/environ`, 'utf8').split('\0');
+      }
+    }
+  }
+  throw new Error(`no WebKit web process under ${bin}`);
+}
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 let session;
 const t0 = Date.now();
@@ -57,6 +74,7 @@ try {
   session = await Session.start(`http://127.0.0.1:${driverPort}`, bin);
   await session.find('[data-test=add-connection]', 20000);
   console.log(`window ready ${Date.now() - started} ms after the session request`);
+  assert.ok(webProcessEnv().includes('WEBKIT_DISABLE_COMPOSITING_MODE=1'), 'the window runs WebKit without accelerated compositing');
   await shot('1-connections-empty');
 
   step('add a connection');
