@@ -26,6 +26,16 @@ struct Chunk {
     size: usize,
 }
 
+impl Chunk {
+    /// Where a block of `layout` would start after the first `used` bytes, if it fits.
+    #[inline]
+    fn fit(self, used: usize, layout: Layout) -> Option<usize> {
+        let start = (self.base + used).checked_add(layout.align() - 1)? & !(layout.align() - 1);
+        let limit = self.base + self.size;
+        (start <= limit && layout.size() <= limit - start).then_some(start)
+    }
+}
+
 struct State {
     chunks: [Chunk; MAX_CHUNKS],
     /// Chunks obtained so far (kept for the next scope).
@@ -147,14 +157,13 @@ impl<A: GlobalAlloc> Arena<A> {
 
     /// A block from the arena, or `None` when it cannot serve this one (the caller then asks the
     /// inner allocator, whose blocks `dealloc` recognises as not the arena's).
+    #[inline]
     unsafe fn bump(&self, st: &mut State, layout: Layout) -> Option<*mut u8> {
         loop {
             if st.cur < st.n {
                 let c = st.chunks[st.cur];
-                let start = (c.base + st.used).checked_add(layout.align() - 1)? & !(layout.align() - 1);
-                let end = start.checked_add(layout.size())?;
-                if end <= c.base + c.size {
-                    st.used = end - c.base;
+                if let Some(start) = c.fit(st.used, layout) {
+                    st.used = start + layout.size() - c.base;
                     st.live += 1;
                     return Some(start as *mut u8);
                 }
@@ -186,18 +195,6 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Arena<A> {
         {
             let (_held, st) = self.hold();
             if st.depth > 0 {
-                // The common case, kept short: the block fits in the chunk being filled.
-                if st.cur < st.n {
-                    let c = st.chunks[st.cur];
-                    let limit = c.base + c.size;
-                    let from = c.base + st.used;
-                    let start = from.wrapping_add(layout.align() - 1) & !(layout.align() - 1);
-                    if start >= from && start <= limit && layout.size() <= limit - start {
-                        st.used = start + layout.size() - c.base;
-                        st.live += 1;
-                        return start as *mut u8;
-                    }
-                }
                 if let Some(p) = self.bump(st, layout) {
                     return p;
                 }
