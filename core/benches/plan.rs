@@ -14,8 +14,12 @@ use std::time::Duration;
 pub const ROWS: usize = 10_000;
 
 const PLANS: [&str; 4] = ["free", "team", "pro", "enterprise"];
-const FIRST: [&str; 8] = ["Ada", "Grace", "Alan", "Joan", "Linus", "Hedy", "Barbara", "Edsger"];
-const LAST: [&str; 8] = ["Lovelace", "Hopper", "Turing", "Clarke", "Torvalds", "Lamarr", "Liskov", "Dijkstra"];
+const FIRST: [&str; 8] = [
+    "Ada", "Grace", "Alan", "Joan", "Linus", "Hedy", "Barbara", "Edsger",
+];
+const LAST: [&str; 8] = [
+    "Lovelace", "Hopper", "Turing", "Clarke", "Torvalds", "Lamarr", "Liskov", "Dijkstra",
+];
 
 /// Ten fields per row, the shape of a Hightouch batch: strings, numbers, a boolean, a timestamp.
 fn payload() -> Vec<u8> {
@@ -46,12 +50,18 @@ fn directory() -> MemoryDirectory {
         contacts.push(SampleContact {
             id: Some(format!("c{i}")),
             external_id: by_id.then(|| format!("u{i:06}")),
-            email: Some(format!("{}.{}{}@example.com", FIRST[i % 8], LAST[(i / 8) % 8], i).to_lowercase()),
+            email: Some(
+                format!("{}.{}{}@example.com", FIRST[i % 8], LAST[(i / 8) % 8], i).to_lowercase(),
+            ),
             account: None,
             properties: Default::default(),
         });
     }
-    MemoryDirectory::new(&Snapshot { accounts: vec![], contacts, event_ids: vec![] })
+    MemoryDirectory::new(&Snapshot {
+        accounts: vec![],
+        contacts,
+        event_ids: vec![],
+    })
 }
 
 fn mapping() -> inlet_core::Compiled {
@@ -66,8 +76,13 @@ fn mapping() -> inlet_core::Compiled {
 
 fn bench(c: &mut Criterion) {
     let bytes = payload();
-    let out = std::env::var("INLET_BENCH_PAYLOAD")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench-core/payload.json").to_string());
+    let out = std::env::var("INLET_BENCH_PAYLOAD").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/bench-core/payload.json"
+        )
+        .to_string()
+    });
     if let Some(dir) = std::path::Path::new(&out).parent() {
         std::fs::create_dir_all(dir).unwrap();
     }
@@ -81,28 +96,51 @@ fn bench(c: &mut Criterion) {
     assert_eq!(p.summary.rows, ROWS);
     assert_eq!(p.summary.error, 0);
     assert_eq!(p.summary.update, ROWS.div_ceil(3));
-    eprintln!("payload: {} bytes, {} rows; plan: {:?}", bytes.len(), ROWS, p.summary);
+    eprintln!(
+        "payload: {} bytes, {} rows; plan: {:?}",
+        bytes.len(),
+        ROWS,
+        p.summary
+    );
 
     let mut g = c.benchmark_group("core");
     g.throughput(Throughput::Elements(ROWS as u64));
     // INLET_BENCH_QUICK=1: the short rounds `scripts/bench-core.sh` alternates with jq.
     if std::env::var("INLET_BENCH_QUICK").is_ok_and(|v| v == "1") {
-        g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+        g.sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
     } else {
-        g.sample_size(20).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(6));
+        g.sample_size(20)
+            .warm_up_time(Duration::from_secs(2))
+            .measurement_time(Duration::from_secs(6));
     }
-    g.bench_function("parse", |b| b.iter(|| parse_body(black_box(&bytes), ContentKind::Json).unwrap()));
+    g.bench_function("parse", |b| {
+        b.iter(|| parse_body(black_box(&bytes), ContentKind::Json).unwrap())
+    });
     // Stock `serde_json` parsing of the same bytes: what the presized parser saves.
-    g.bench_function("parse_serde_json", |b| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).unwrap()));
+    g.bench_function("parse_serde_json", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).unwrap())
+    });
     // Planning alone, as the listener does it (the parsed body is handed over; the copy made
     // for each iteration is not timed, dropping the plan is, as in the other measurements).
-    g.bench_function("plan", |b| b.iter_batched(|| body.clone(), |v| drop(plan_owned(v, &m, &dir).unwrap()), BatchSize::LargeInput));
+    g.bench_function("plan", |b| {
+        b.iter_batched(
+            || body.clone(),
+            |v| drop(plan_owned(v, &m, &dir).unwrap()),
+            BatchSize::LargeInput,
+        )
+    });
     // Planning a body the caller keeps (properties copied): the cost the move saves.
-    g.bench_function("plan_borrowed", |b| b.iter(|| plan(black_box(&body), &m, &dir).unwrap()));
+    g.bench_function("plan_borrowed", |b| {
+        b.iter(|| plan(black_box(&body), &m, &dir).unwrap())
+    });
     // The headline: bytes to plan.
     g.bench_function("parse_plan", |b| {
         b.iter(|| {
-            let body = parse_body(black_box(&bytes), ContentKind::Json).unwrap().unwrap();
+            let body = parse_body(black_box(&bytes), ContentKind::Json)
+                .unwrap()
+                .unwrap();
             plan_owned(body, &m, &dir).unwrap()
         })
     });

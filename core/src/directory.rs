@@ -3,9 +3,9 @@
 
 use crate::mapping::Kind;
 use crate::normalize::{fold, property_key};
+use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use foldhash::{HashMap, HashSet};
 
 /// A record a look-up found: its internal id and the keys the planner reasons about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +34,12 @@ pub trait Directory {
     /// Contacts by email, compared without case.
     fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError>;
     /// Records whose stored property `property`, normalised like a key, equals `value`.
-    fn by_property(&self, kind: Kind, property: &str, value: &str) -> Result<Vec<Found>, DirectoryError>;
+    fn by_property(
+        &self,
+        kind: Kind,
+        property: &str,
+        value: &str,
+    ) -> Result<Vec<Found>, DirectoryError>;
     /// Whether this connection already stored an event with this ID.
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError>;
 }
@@ -118,7 +123,10 @@ struct Table {
 
 impl Table {
     fn new(entries: Vec<Entry>) -> Table {
-        let mut t = Table { entries, ..Table::default() };
+        let mut t = Table {
+            entries,
+            ..Table::default()
+        };
         for (i, e) in t.entries.iter().enumerate() {
             if let Some(id) = &e.found.external_id {
                 t.by_external_id.entry(id.clone()).or_default().push(i);
@@ -131,7 +139,12 @@ impl Table {
     }
 
     fn hits(&self, index: Option<&Vec<usize>>) -> Vec<Found> {
-        index.map_or_else(Vec::new, |ix| ix.iter().take(2).map(|&i| self.entries[i].found.clone()).collect())
+        index.map_or_else(Vec::new, |ix| {
+            ix.iter()
+                .take(2)
+                .map(|&i| self.entries[i].found.clone())
+                .collect()
+        })
     }
 }
 
@@ -142,7 +155,10 @@ pub struct MemoryDirectory {
 }
 
 fn blank_to_none(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 impl MemoryDirectory {
@@ -183,7 +199,8 @@ impl MemoryDirectory {
     }
 
     pub fn from_json(v: &Value) -> Result<Self, String> {
-        let s: Snapshot = serde_json::from_value(v.clone()).map_err(|e| format!("existing records: {e}"))?;
+        let s: Snapshot =
+            serde_json::from_value(v.clone()).map_err(|e| format!("existing records: {e}"))?;
         Ok(Self::new(&s))
     }
 
@@ -207,7 +224,12 @@ impl Directory for MemoryDirectory {
         Ok(self.contacts.hits(self.contacts.by_label.get(&fold(email))))
     }
     /// Custom matching scans: properties are free-form, and previews hold few records.
-    fn by_property(&self, kind: Kind, property: &str, value: &str) -> Result<Vec<Found>, DirectoryError> {
+    fn by_property(
+        &self,
+        kind: Kind,
+        property: &str,
+        value: &str,
+    ) -> Result<Vec<Found>, DirectoryError> {
         Ok(self
             .table(kind)
             .entries
@@ -236,13 +258,22 @@ mod tests {
         }))
         .unwrap();
         let ids = |v: Vec<Found>| v.into_iter().map(|f| f.id).collect::<Vec<_>>();
-        assert_eq!(ids(d.by_external_id(Kind::Accounts, "7").unwrap()), ["a1", "a2"]);
+        assert_eq!(
+            ids(d.by_external_id(Kind::Accounts, "7").unwrap()),
+            ["a1", "a2"]
+        );
         assert_eq!(ids(d.by_external_id(Kind::Contacts, "7").unwrap()), ["c1"]);
         assert_eq!(ids(d.accounts_by_name("acme").unwrap()), ["a1", "a2"]);
         assert!(d.accounts_by_name("").unwrap().is_empty());
         assert!(d.accounts_by_name("  ").unwrap().is_empty());
-        assert_eq!(ids(d.contacts_by_email(" ada@EXAMPLE.com").unwrap()), ["c1"]);
-        assert_eq!(ids(d.by_property(Kind::Contacts, "n", "42").unwrap()), ["c1"]);
+        assert_eq!(
+            ids(d.contacts_by_email(" ada@EXAMPLE.com").unwrap()),
+            ["c1"]
+        );
+        assert_eq!(
+            ids(d.by_property(Kind::Contacts, "n", "42").unwrap()),
+            ["c1"]
+        );
         assert!(d.event_exists("e1").unwrap() && !d.event_exists("e2").unwrap());
     }
 }

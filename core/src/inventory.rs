@@ -1,7 +1,7 @@
 //! The field picker's data: every path in the rows with its JSON type and an example value, and
 //! suggestions (wrapper path, a mapping per kind) from the names people use.
 
-use crate::mapping::{AccountLink, EventSpec, EventType, Kind, MatchSpec, Mapping, PropertiesSpec};
+use crate::mapping::{AccountLink, EventSpec, EventType, Kind, Mapping, MatchSpec, PropertiesSpec};
 use crate::normalize::json_type;
 use crate::path::Path;
 use serde::Serialize;
@@ -41,7 +41,9 @@ pub struct Inspection {
 /// Inspects a body at `wrapper` (or at the suggested wrapper when `None`).
 pub fn inspect(body: &Value, wrapper: Option<&str>) -> Inspection {
     let suggested = suggest_wrapper(body);
-    let wrapper_path = wrapper.map(str::to_string).unwrap_or_else(|| suggested.clone());
+    let wrapper_path = wrapper
+        .map(str::to_string)
+        .unwrap_or_else(|| suggested.clone());
     let mut out = Inspection {
         wrapper_path: wrapper_path.clone(),
         suggested_wrapper_path: suggested,
@@ -60,7 +62,11 @@ pub fn inspect(body: &Value, wrapper: Option<&str>) -> Inspection {
     match crate::payload::rows(body, &path, usize::MAX) {
         Ok(rows) => {
             out.rows = rows.len();
-            out.fields = fields(rows.iter().filter_map(|r| r.as_ref().ok().copied()).take(MAX_ROWS_SCANNED));
+            out.fields = fields(
+                rows.iter()
+                    .filter_map(|r| r.as_ref().ok().copied())
+                    .take(MAX_ROWS_SCANNED),
+            );
         }
         Err(e) => out.error = Some(e.to_string()),
     }
@@ -89,7 +95,13 @@ fn walk_object(
     }
 }
 
-fn walk_value(v: &Value, p: &Path, depth: usize, out: &mut Vec<Field>, index: &mut std::collections::HashMap<String, usize>) {
+fn walk_value(
+    v: &Value,
+    p: &Path,
+    depth: usize,
+    out: &mut Vec<Field>,
+    index: &mut std::collections::HashMap<String, usize>,
+) {
     let key = p.to_string();
     let t = json_type(v);
     match index.get(&key) {
@@ -105,7 +117,12 @@ fn walk_value(v: &Value, p: &Path, depth: usize, out: &mut Vec<Field>, index: &m
         }
         None if out.len() < MAX_FIELDS => {
             index.insert(key.clone(), out.len());
-            out.push(Field { path: key, field_type: t.to_string(), example: example(v), present: 1 });
+            out.push(Field {
+                path: key,
+                field_type: t.to_string(),
+                example: example(v),
+                present: 1,
+            });
         }
         None => return,
     }
@@ -127,12 +144,17 @@ fn example(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::String(format!("{{…{} keys}}", m.len())),
         Value::Array(a) => Value::String(format!("[…{} items]", a.len())),
-        Value::String(s) if s.chars().count() > 80 => Value::String(s.chars().take(80).collect::<String>() + "…"),
+        Value::String(s) if s.chars().count() > 80 => {
+            Value::String(s.chars().take(80).collect::<String>() + "…")
+        }
         other => other.clone(),
     }
 }
 
-const WRAPPER_NAMES: &[&str] = &["data", "rows", "batch", "records", "items", "results", "events", "users", "accounts", "contacts"];
+const WRAPPER_NAMES: &[&str] = &[
+    "data", "rows", "batch", "records", "items", "results", "events", "users", "accounts",
+    "contacts",
+];
 
 fn is_rows(v: &Value) -> bool {
     match v {
@@ -150,7 +172,8 @@ pub fn wrapper_candidates(body: &Value) -> Vec<String> {
     let Value::Object(top) = body else { return out };
     for (k, v) in top {
         let p = Path::root().child_key(k);
-        if is_rows(v) || (v.is_object() && WRAPPER_NAMES.contains(&k.to_ascii_lowercase().as_str())) {
+        if is_rows(v) || (v.is_object() && WRAPPER_NAMES.contains(&k.to_ascii_lowercase().as_str()))
+        {
             out.push(p.to_string());
         }
         if let Value::Object(inner) = v {
@@ -166,14 +189,24 @@ pub fn wrapper_candidates(body: &Value) -> Vec<String> {
 
 /// An array body is the rows; otherwise a conventional key holding rows; otherwise the body.
 pub fn suggest_wrapper(body: &Value) -> String {
-    let Value::Object(top) = body else { return String::new() };
+    let Value::Object(top) = body else {
+        return String::new();
+    };
     let named = |pred: &dyn Fn(&Value) -> bool| {
-        WRAPPER_NAMES.iter().find_map(|n| top.iter().find(|(k, v)| k.eq_ignore_ascii_case(n) && pred(v)).map(|(k, _)| k.clone()))
+        WRAPPER_NAMES.iter().find_map(|n| {
+            top.iter()
+                .find(|(k, v)| k.eq_ignore_ascii_case(n) && pred(v))
+                .map(|(k, _)| k.clone())
+        })
     };
     if let Some(k) = named(&is_rows) {
         return Path::root().child_key(&k).to_string();
     }
-    let arrays: Vec<&String> = top.iter().filter(|(_, v)| is_rows(v)).map(|(k, _)| k).collect();
+    let arrays: Vec<&String> = top
+        .iter()
+        .filter(|(_, v)| is_rows(v))
+        .map(|(k, _)| k)
+        .collect();
     if arrays.len() == 1 {
         return Path::root().child_key(arrays[0]).to_string();
     }
@@ -187,20 +220,33 @@ pub fn suggest_wrapper(body: &Value) -> String {
 }
 
 fn norm(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The first field whose path (or last key) matches a name in `names`, in the names' order.
 /// Names are compared without case, `_` or `.`; a leading `*` matches any suffix (`*_id`).
 fn pick(fields: &[Field], names: &[&str], scalar: bool, used: &[String]) -> Option<String> {
     let ok = |f: &&Field| {
-        let t = f.field_type.split('|').find(|t| *t != "null").unwrap_or("null");
-        !used.contains(&f.path) && (!scalar || t == "string" || t == "number") && !f.path.contains('[')
+        let t = f
+            .field_type
+            .split('|')
+            .find(|t| *t != "null")
+            .unwrap_or("null");
+        !used.contains(&f.path)
+            && (!scalar || t == "string" || t == "number")
+            && !f.path.contains('[')
     };
     for n in names {
         if let Some(suffix) = n.strip_prefix('*') {
             let sfx = suffix.to_ascii_lowercase();
-            if let Some(f) = fields.iter().filter(ok).find(|f| !f.path.contains('.') && f.path.to_ascii_lowercase().ends_with(&sfx)) {
+            if let Some(f) = fields
+                .iter()
+                .filter(ok)
+                .find(|f| !f.path.contains('.') && f.path.to_ascii_lowercase().ends_with(&sfx))
+            {
                 return Some(f.path.clone());
             }
             continue;
@@ -213,12 +259,20 @@ fn pick(fields: &[Field], names: &[&str], scalar: bool, used: &[String]) -> Opti
     None
 }
 
-const OPERATIONS: &[&str] = &["added", "changed", "created", "updated", "upsert", "removed", "deleted"];
+const OPERATIONS: &[&str] = &[
+    "added", "changed", "created", "updated", "upsert", "removed", "deleted",
+];
 
 fn operation_field(body: &Value, fields: &[Field]) -> Option<String> {
-    let looks = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| OPERATIONS.contains(&s.trim().to_ascii_lowercase().as_str()));
+    let looks = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|s| OPERATIONS.contains(&s.trim().to_ascii_lowercase().as_str()))
+    };
     for name in ["op", "operation", "action", "change_type"] {
-        if fields.iter().any(|f| f.path == name && looks(Some(&f.example))) {
+        if fields
+            .iter()
+            .any(|f| f.path == name && looks(Some(&f.example)))
+        {
             return Some(name.to_string());
         }
         if let Value::Object(top) = body {
@@ -258,30 +312,140 @@ pub fn suggest_mapping(body: &Value, kind: Kind) -> Mapping {
     };
     match kind {
         Kind::Accounts => {
-            let id = take(&["account_id", "accountId", "company_id", "companyId", "organization_id", "org_id", "groupId", "group_id", "unique_id", "external_id", "id", "uuid", "*_id"]);
-            let name = take(&["name", "account_name", "company_name", "organization_name", "org_name", "company.name", "traits.name", "company", "organization"]);
-            m.match_on = Some(MatchSpec { id, name, ..MatchSpec::default() });
+            let id = take(&[
+                "account_id",
+                "accountId",
+                "company_id",
+                "companyId",
+                "organization_id",
+                "org_id",
+                "groupId",
+                "group_id",
+                "unique_id",
+                "external_id",
+                "id",
+                "uuid",
+                "*_id",
+            ]);
+            let name = take(&[
+                "name",
+                "account_name",
+                "company_name",
+                "organization_name",
+                "org_name",
+                "company.name",
+                "traits.name",
+                "company",
+                "organization",
+            ]);
+            m.match_on = Some(MatchSpec {
+                id,
+                name,
+                ..MatchSpec::default()
+            });
         }
         Kind::Contacts => {
-            let id = take(&["user_id", "userId", "contact_id", "contactId", "person_id", "unique_id", "external_id", "id", "uuid"]);
-            let email = take(&["email", "email_address", "emailAddress", "traits.email", "*email"]);
-            m.match_on = Some(MatchSpec { id, email, ..MatchSpec::default() });
-            let acc_id = take(&["company_id", "account_id", "companyId", "accountId", "organization_id", "org_id", "groupId", "company.id", "traits.company.id"]);
-            let acc_name = take(&["company_name", "account_name", "companyName", "organization_name", "company.name", "traits.company.name", "company", "organization"]);
+            let id = take(&[
+                "user_id",
+                "userId",
+                "contact_id",
+                "contactId",
+                "person_id",
+                "unique_id",
+                "external_id",
+                "id",
+                "uuid",
+            ]);
+            let email = take(&[
+                "email",
+                "email_address",
+                "emailAddress",
+                "traits.email",
+                "*email",
+            ]);
+            m.match_on = Some(MatchSpec {
+                id,
+                email,
+                ..MatchSpec::default()
+            });
+            let acc_id = take(&[
+                "company_id",
+                "account_id",
+                "companyId",
+                "accountId",
+                "organization_id",
+                "org_id",
+                "groupId",
+                "company.id",
+                "traits.company.id",
+            ]);
+            let acc_name = take(&[
+                "company_name",
+                "account_name",
+                "companyName",
+                "organization_name",
+                "company.name",
+                "traits.company.name",
+                "company",
+                "organization",
+            ]);
             if acc_id.is_some() || acc_name.is_some() {
-                m.account = Some(AccountLink { id: acc_id, name: acc_name });
+                m.account = Some(AccountLink {
+                    id: acc_id,
+                    name: acc_name,
+                });
             }
         }
         Kind::Events => {
-            let event_type = take(&["event", "event_name", "eventName", "event_type", "eventType", "type", "name", "action"]);
+            let event_type = take(&[
+                "event",
+                "event_name",
+                "eventName",
+                "event_type",
+                "eventType",
+                "type",
+                "name",
+                "action",
+            ]);
             let contact_id = take(&["userId", "user_id", "contact_id", "contactId", "person_id"]);
-            let account_id = take(&["account_id", "accountId", "groupId", "group_id", "company_id", "companyId", "org_id"]);
-            let timestamp = take(&["timestamp", "occurred_at", "occurredAt", "event_time", "created_at", "createdAt", "time", "sent_at", "originalTimestamp"]);
-            let id = take(&["messageId", "message_id", "event_id", "eventId", "id", "uuid"]);
+            let account_id = take(&[
+                "account_id",
+                "accountId",
+                "groupId",
+                "group_id",
+                "company_id",
+                "companyId",
+                "org_id",
+            ]);
+            let timestamp = take(&[
+                "timestamp",
+                "occurred_at",
+                "occurredAt",
+                "event_time",
+                "created_at",
+                "createdAt",
+                "time",
+                "sent_at",
+                "originalTimestamp",
+            ]);
+            let id = take(&[
+                "messageId",
+                "message_id",
+                "event_id",
+                "eventId",
+                "id",
+                "uuid",
+            ]);
             m.event = Some(EventSpec {
                 event_type: Some(match event_type {
-                    Some(p) => EventType { path: Some(p), value: None },
-                    None => EventType { path: None, value: Some("Event".into()) },
+                    Some(p) => EventType {
+                        path: Some(p),
+                        value: None,
+                    },
+                    None => EventType {
+                        path: None,
+                        value: Some("Event".into()),
+                    },
                 }),
                 contact_id,
                 account_id,
@@ -292,7 +456,11 @@ pub fn suggest_mapping(body: &Value, kind: Kind) -> Mapping {
     }
     if let Some(op) = &operation_path {
         if f.iter().any(|x| &x.path == op) {
-            m.properties = Some(PropertiesSpec { path: String::new(), include: None, exclude: vec![op.clone()] });
+            m.properties = Some(PropertiesSpec {
+                path: String::new(),
+                include: None,
+                exclude: vec![op.clone()],
+            });
         }
     }
     m
@@ -309,28 +477,56 @@ mod tests {
         let ins = inspect(&body, None);
         assert_eq!(ins.rows, 2);
         let id = ins.fields.iter().find(|f| f.path == "id").unwrap();
-        assert_eq!((id.field_type.as_str(), id.present, &id.example), ("number|string", 2, &json!(1)));
-        assert!(ins.fields.iter().any(|f| f.path == "c.name" && f.example == json!("A")));
+        assert_eq!(
+            (id.field_type.as_str(), id.present, &id.example),
+            ("number|string", 2, &json!(1))
+        );
+        assert!(ins
+            .fields
+            .iter()
+            .any(|f| f.path == "c.name" && f.example == json!("A")));
         assert!(ins.fields.iter().any(|f| f.path == "tags[0]"));
     }
 
     #[test]
     fn wrappers_are_suggested_from_envelopes() {
-        assert_eq!(suggest_wrapper(&json!({"operation": "changed", "data": [{"a": 1}]})), "data");
-        assert_eq!(suggest_wrapper(&json!({"operation": "changed", "data": {"a": 1}})), "data");
-        assert_eq!(suggest_wrapper(&json!({"op": "added", "rows": [{"a": 1}]})), "rows");
+        assert_eq!(
+            suggest_wrapper(&json!({"operation": "changed", "data": [{"a": 1}]})),
+            "data"
+        );
+        assert_eq!(
+            suggest_wrapper(&json!({"operation": "changed", "data": {"a": 1}})),
+            "data"
+        );
+        assert_eq!(
+            suggest_wrapper(&json!({"op": "added", "rows": [{"a": 1}]})),
+            "rows"
+        );
         assert_eq!(suggest_wrapper(&json!({"batch": [{"a": 1}]})), "batch");
         assert_eq!(suggest_wrapper(&json!([{"a": 1}])), "");
-        assert_eq!(suggest_wrapper(&json!({"email": "a@b", "traits": {"x": 1}})), "");
+        assert_eq!(
+            suggest_wrapper(&json!({"email": "a@b", "traits": {"x": 1}})),
+            ""
+        );
     }
 
     #[test]
     fn a_hightouch_row_suggests_a_contact_mapping() {
-        let body = json!({"id": "u1", "email": "a@b.example", "company_id": "c1", "company_name": "Acme"});
+        let body =
+            json!({"id": "u1", "email": "a@b.example", "company_id": "c1", "company_name": "Acme"});
         let m = suggest_mapping(&body, Kind::Contacts);
         let mo = m.match_on.clone().unwrap();
-        assert_eq!((mo.id.as_deref(), mo.email.as_deref()), (Some("id"), Some("email")));
-        assert_eq!(m.account, Some(AccountLink { id: Some("company_id".into()), name: Some("company_name".into()) }));
+        assert_eq!(
+            (mo.id.as_deref(), mo.email.as_deref()),
+            (Some("id"), Some("email"))
+        );
+        assert_eq!(
+            m.account,
+            Some(AccountLink {
+                id: Some("company_id".into()),
+                name: Some("company_name".into())
+            })
+        );
         m.validate().unwrap();
     }
 
@@ -340,7 +536,14 @@ mod tests {
         let m = suggest_mapping(&body, Kind::Events);
         let e = m.event.clone().unwrap();
         assert_eq!(e.event_type.unwrap().path.as_deref(), Some("event"));
-        assert_eq!((e.contact_id.as_deref(), e.id.as_deref(), e.timestamp.as_deref()), (Some("userId"), Some("messageId"), Some("timestamp")));
+        assert_eq!(
+            (
+                e.contact_id.as_deref(),
+                e.id.as_deref(),
+                e.timestamp.as_deref()
+            ),
+            (Some("userId"), Some("messageId"), Some("timestamp"))
+        );
         assert_eq!(m.wrapper_path, "batch");
     }
 }

@@ -33,7 +33,9 @@ fn escape_mask(w: u64) -> u64 {
 #[inline]
 pub(crate) fn plain_run(s: &[u8], mut j: usize) -> usize {
     while let Some(w) = s.get(j..j + 8) {
-        let m = escape_mask(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        let m = escape_mask(u64::from_le_bytes([
+            w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+        ]));
         if m != 0 {
             return j + (m.trailing_zeros() / 8) as usize;
         }
@@ -53,7 +55,10 @@ pub(crate) fn plain_run(s: &[u8], mut j: usize) -> usize {
 fn is_clean(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
-        if escape_mask(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])) != 0 {
+        if escape_mask(u64::from_le_bytes([
+            w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+        ])) != 0
+        {
             return false;
         }
     }
@@ -90,7 +95,14 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
             b'\t' => out.extend_from_slice(b"\\t"),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 0xf)],
+                ]);
             }
         }
         start = i + 1;
@@ -273,7 +285,11 @@ fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
             out.extend_from_slice(b",\"record\":");
             write_write(out, record);
         }
-        Outcome::Update { target, key, record } => {
+        Outcome::Update {
+            target,
+            key,
+            record,
+        } => {
             out.extend_from_slice(b",\"target\":");
             write_target(out, target);
             out.extend_from_slice(b",\"key\":");
@@ -379,7 +395,10 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &PreviewOutput) {
             out.extend_from_slice(b",\"plan\":");
             write_plan(out, plan);
         }
-        PreviewOutput::ConnectionTest { ok, connection_test } => {
+        PreviewOutput::ConnectionTest {
+            ok,
+            connection_test,
+        } => {
             out.extend_from_slice(b"{\"ok\":");
             write_bool(out, *ok);
             out.extend_from_slice(b",\"connection_test\":");
@@ -420,7 +439,11 @@ mod tests {
         for s in samples {
             let mut out = Vec::new();
             write_str(&mut out, &s);
-            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap(),
+                "{s:?}"
+            );
         }
     }
 
@@ -432,6 +455,9 @@ mod tests {
         .unwrap();
         let mut out = Vec::new();
         write_value(&mut out, &v);
-        assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&v).unwrap());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string(&v).unwrap()
+        );
     }
 }

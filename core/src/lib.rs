@@ -20,4 +20,6 @@ pub use mapping::{Behavior, Compiled, Kind, Mapping, MappingError, OnRemoved};
 pub use path::{Path, PathError};
 pub use payload::{ContentKind, PayloadError};
 pub use plan::{By, Key, Link, Outcome, Plan, RowPlan, Summary, Target, Write};
-pub use planner::{plan, plan_owned, plan_owned_with_limit, plan_with_limit, PlanError, DEFAULT_MAX_ROWS};
+pub use planner::{
+    plan, plan_owned, plan_owned_with_limit, plan_with_limit, PlanError, DEFAULT_MAX_ROWS,
+};

@@ -51,7 +51,9 @@ impl Node {
     /// Places `leaf` at `segments`, creating objects and arrays on the way. A path that runs into a
     /// value placed before (e.g. `company` and then `company.name`) is refused: first one wins.
     fn insert(&mut self, segments: &[Segment], leaf: Node) -> bool {
-        let Some((first, rest)) = segments.split_first() else { return false };
+        let Some((first, rest)) = segments.split_first() else {
+            return false;
+        };
         let slot: &mut Node = match (first, &mut *self) {
             (Segment::Key(k), Node::Object(entries)) => {
                 let i = match entries.iter().position(|(key, _)| key == k) {
@@ -92,7 +94,8 @@ impl Node {
     }
 
     fn is_empty_container(&self) -> bool {
-        matches!(self, Node::Object(e) if e.is_empty()) || matches!(self, Node::Array(a) if a.is_empty())
+        matches!(self, Node::Object(e) if e.is_empty())
+            || matches!(self, Node::Array(a) if a.is_empty())
     }
 
     fn render(&self, indent: usize, out: &mut String) {
@@ -172,8 +175,13 @@ pub fn column_name(path: &Path) -> String {
 
 /// The Liquid expression that reads a column of `row`.
 fn row_expr(column: &str) -> String {
-    let plain = column.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let plain = column
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && column
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
         format!("{{{{ row.{column} | json }}}}")
     } else {
@@ -186,11 +194,17 @@ fn mapped_fields(c: &Compiled) -> Vec<(Path, String)> {
     let mut out: Vec<(Path, String)> = Vec::new();
     match &c.keys {
         Keys::Standard { id, second } => {
-            let second_name = if c.kind == crate::mapping::Kind::Accounts { "match.name" } else { "match.email" };
+            let second_name = if c.kind == crate::mapping::Kind::Accounts {
+                "match.name"
+            } else {
+                "match.email"
+            };
             out.extend(id.clone().map(|p| (p, "match.id".to_string())));
             out.extend(second.clone().map(|p| (p, second_name.to_string())));
         }
-        Keys::Custom { path, property } => out.push((path.clone(), format!("match.custom ({property})"))),
+        Keys::Custom { path, property } => {
+            out.push((path.clone(), format!("match.custom ({property})")))
+        }
         Keys::None => {}
     }
     if let Some((id, name)) = &c.account {
@@ -201,9 +215,21 @@ fn mapped_fields(c: &Compiled) -> Vec<(Path, String)> {
         if let TypeSource::Path(p) = &e.event_type {
             out.push((p.clone(), "event.type".to_string()));
         }
-        out.extend(e.contact_id.clone().map(|p| (p, "event.contact_id".to_string())));
-        out.extend(e.account_id.clone().map(|p| (p, "event.account_id".to_string())));
-        out.extend(e.timestamp.clone().map(|p| (p, "event.timestamp".to_string())));
+        out.extend(
+            e.contact_id
+                .clone()
+                .map(|p| (p, "event.contact_id".to_string())),
+        );
+        out.extend(
+            e.account_id
+                .clone()
+                .map(|p| (p, "event.account_id".to_string())),
+        );
+        out.extend(
+            e.timestamp
+                .clone()
+                .map(|p| (p, "event.timestamp".to_string())),
+        );
         out.extend(e.id.clone().map(|p| (p, "event.id".to_string())));
     }
     if let Some(include) = &c.properties.include {
@@ -222,12 +248,20 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
     for e in extra {
         let Ok(p) = Path::parse(e) else { continue };
         // Properties are taken from `properties.path`; a field elsewhere is not a property.
-        let Some(rel) = strip_prefix(&p, &c.properties.path) else { continue };
-        let Some(Segment::Key(top)) = rel.first() else { continue };
+        let Some(rel) = strip_prefix(&p, &c.properties.path) else {
+            continue;
+        };
+        let Some(Segment::Key(top)) = rel.first() else {
+            continue;
+        };
         if c.properties.exclude.iter().any(|x| x == top) {
             continue;
         }
-        if c.properties.include.as_ref().is_some_and(|inc| !inc.iter().any(|x| x == top)) {
+        if c.properties
+            .include
+            .as_ref()
+            .is_some_and(|inc| !inc.iter().any(|x| x == top))
+        {
             continue;
         }
         fields.push((p, "property".to_string()));
@@ -254,9 +288,15 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
             n += 1;
         }
         if row.insert(path.segments(), Node::Raw(row_expr(&column))) {
-            columns.push(Column { path: path_text, column, used_for });
+            columns.push(Column {
+                path: path_text,
+                column,
+                used_for,
+            });
         } else {
-            notes.push(format!("`{path_text}` overlaps another field of the template and was left out."));
+            notes.push(format!(
+                "`{path_text}` overlaps another field of the template and was left out."
+            ));
         }
     }
 
@@ -277,7 +317,11 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
             }
         } else {
             let mut env = Node::Object(Vec::new());
-            let rows = if batch { Node::Rows(Box::new(row)) } else { row };
+            let rows = if batch {
+                Node::Rows(Box::new(row))
+            } else {
+                row
+            };
             if matches!(wrapper_segments[0], Segment::Index(_)) {
                 env = Node::Array(Vec::new());
             }
@@ -306,8 +350,16 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
     if c.properties.include.is_none() {
         notes.push("Every key of a row is stored as a property: add more columns the same way, `\"key\": {{ row.column | json }}`.".to_string());
     }
-    notes.push("Column names are guessed from the field paths: rename `row.…` to your model's columns.".to_string());
-    Ok(Template { single, batch, columns, notes })
+    notes.push(
+        "Column names are guessed from the field paths: rename `row.…` to your model's columns."
+            .to_string(),
+    );
+    Ok(Template {
+        single,
+        batch,
+        columns,
+        notes,
+    })
 }
 
 fn strip_prefix<'a>(p: &'a Path, prefix: &Path) -> Option<&'a [Segment]> {
@@ -332,7 +384,14 @@ mod tests {
                 let end = rest[i..].find("}}").unwrap() + i + 2;
                 let expr = &rest[i + 6..end - 2];
                 let col = expr.trim_end().strip_suffix("| json").unwrap().trim();
-                let col = col.strip_prefix('.').map(str::to_string).unwrap_or_else(|| col.trim_start_matches("[\"").trim_end_matches("\"]").to_string());
+                let col = col
+                    .strip_prefix('.')
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        col.trim_start_matches("[\"")
+                            .trim_end_matches("\"]")
+                            .to_string()
+                    });
                 out.push_str(&row.get(&col).cloned().unwrap_or(Value::Null).to_string());
                 rest = &rest[end..];
             }
@@ -345,7 +404,9 @@ mod tests {
                 let mut mid = String::new();
                 for (i, r) in rows.iter().enumerate() {
                     let sep = if i + 1 < rows.len() { "," } else { "" };
-                    mid.push_str(&fill(inner, r).replace("{% unless forloop.last %},{% endunless %}", sep));
+                    mid.push_str(
+                        &fill(inner, r).replace("{% unless forloop.last %},{% endunless %}", sep),
+                    );
                 }
                 format!("{}{}{}", &tpl[..a], mid, &tpl[b + "{% endfor %}".len()..])
             }
@@ -363,7 +424,10 @@ mod tests {
 
     fn plan_against(m: &Mapping, body: &Value, dir: &dyn crate::directory::Directory) -> Value {
         let out = preview_value(body, m, dir);
-        assert!(matches!(out, PreviewOutput::Plan { ok: true, .. }), "{out:?}");
+        assert!(
+            matches!(out, PreviewOutput::Plan { ok: true, .. }),
+            "{out:?}"
+        );
         serde_json::to_value(out).unwrap()
     }
 
@@ -375,16 +439,34 @@ mod tests {
         )
         .unwrap();
         let t = template(&m, &["plan".into()]).unwrap();
-        assert!(t.single.contains("\"email\": {{ row.traits_email | json }}"), "{}", t.single);
+        assert!(
+            t.single
+                .contains("\"email\": {{ row.traits_email | json }}"),
+            "{}",
+            t.single
+        );
         assert!(t.batch.contains("{% for row in rows %}"), "{}", t.batch);
-        let cols: Vec<_> = t.columns.iter().map(|c| (c.column.as_str(), c.used_for.as_str())).collect();
+        let cols: Vec<_> = t
+            .columns
+            .iter()
+            .map(|c| (c.column.as_str(), c.used_for.as_str()))
+            .collect();
         assert_eq!(
             cols,
-            [("user_id", "match.id"), ("traits_email", "match.email"), ("company_name", "account.name"), ("plan", "property")]
+            [
+                ("user_id", "match.id"),
+                ("traits_email", "match.email"),
+                ("company_name", "account.name"),
+                ("plan", "property")
+            ]
         );
         let rows = [
-            row(json!({"user_id": 7, "traits_email": "a@x.example", "company_name": "Acme \"A\"", "plan": "pro"})),
-            row(json!({"user_id": "8", "traits_email": "b@x.example", "company_name": null, "plan": null})),
+            row(
+                json!({"user_id": 7, "traits_email": "a@x.example", "company_name": "Acme \"A\"", "plan": "pro"}),
+            ),
+            row(
+                json!({"user_id": "8", "traits_email": "b@x.example", "company_name": null, "plan": null}),
+            ),
         ];
         let single: Value = serde_json::from_str(&render(&t.single, &rows[..1])).unwrap();
         assert_eq!(
@@ -396,7 +478,10 @@ mod tests {
         assert_eq!(batch["op"], "added");
         let plan = plan_of(&m, &batch);
         assert_eq!(plan["plan"]["summary"]["create"], 2, "{plan}");
-        assert_eq!(plan["plan"]["rows"][0]["key"], json!({"by": "id", "value": "7"}));
+        assert_eq!(
+            plan["plan"]["rows"][0]["key"],
+            json!({"by": "id", "value": "7"})
+        );
     }
 
     #[test]
@@ -407,11 +492,24 @@ mod tests {
         )
         .unwrap();
         let t = template(&m, &["op".into(), "seats".into()]).unwrap();
-        assert!(t.batch.starts_with("[\n  {% for row in rows %}"), "{}", t.batch);
-        let rows = [row(json!({"account_id": 1, "name": "A", "seats": 3})), row(json!({"account_id": 2, "name": "B", "seats": 4}))];
+        assert!(
+            t.batch.starts_with("[\n  {% for row in rows %}"),
+            "{}",
+            t.batch
+        );
+        let rows = [
+            row(json!({"account_id": 1, "name": "A", "seats": 3})),
+            row(json!({"account_id": 2, "name": "B", "seats": 4})),
+        ];
         let batch: Value = serde_json::from_str(&render(&t.batch, &rows)).unwrap();
-        assert_eq!(batch, json!([{"account_id": 1, "name": "A", "op": "added", "seats": 3}, {"account_id": 2, "name": "B", "op": "added", "seats": 4}]));
-        assert!(!t.columns.iter().any(|c| c.path == "op"), "the operation is a constant, not a column");
+        assert_eq!(
+            batch,
+            json!([{"account_id": 1, "name": "A", "op": "added", "seats": 3}, {"account_id": 2, "name": "B", "op": "added", "seats": 4}])
+        );
+        assert!(
+            !t.columns.iter().any(|c| c.path == "op"),
+            "the operation is a constant, not a column"
+        );
         assert_eq!(plan_of(&m, &batch)["plan"]["summary"]["create"], 2);
     }
 
@@ -423,12 +521,29 @@ mod tests {
         )
         .unwrap();
         let t = template(&m, &[]).unwrap();
-        assert!(t.single.contains("\"sent at\": {{ row.meta_sent_at | json }}"), "{}", t.single);
-        assert!(t.single.contains("\"ids\": [{{ row.ids_0 | json }}]"), "{}", t.single);
-        let rows = [row(json!({"userId": "u1", "meta_sent_at": "2024-05-01T12:00:00Z", "ids_0": "e1"}))];
+        assert!(
+            t.single
+                .contains("\"sent at\": {{ row.meta_sent_at | json }}"),
+            "{}",
+            t.single
+        );
+        assert!(
+            t.single.contains("\"ids\": [{{ row.ids_0 | json }}]"),
+            "{}",
+            t.single
+        );
+        let rows = [row(
+            json!({"userId": "u1", "meta_sent_at": "2024-05-01T12:00:00Z", "ids_0": "e1"}),
+        )];
         let body: Value = serde_json::from_str(&render(&t.single, &rows)).unwrap();
-        assert_eq!(body, json!({"batch": {"userId": "u1", "meta": {"sent at": "2024-05-01T12:00:00Z"}, "ids": ["e1"]}}));
-        let dir = crate::directory::MemoryDirectory::from_json(&json!({"contacts": [{"external_id": "u1"}]})).unwrap();
+        assert_eq!(
+            body,
+            json!({"batch": {"userId": "u1", "meta": {"sent at": "2024-05-01T12:00:00Z"}, "ids": ["e1"]}})
+        );
+        let dir = crate::directory::MemoryDirectory::from_json(
+            &json!({"contacts": [{"external_id": "u1"}]}),
+        )
+        .unwrap();
         let plan = plan_against(&m, &body, &dir);
         assert_eq!(plan["plan"]["rows"][0]["record"]["type"], "Signed Up");
         assert_eq!(plan["plan"]["rows"][0]["record"]["event_id"], "e1");
@@ -441,11 +556,27 @@ mod tests {
             "properties":{"path":"traits","include":["industry"]}}"#,
         )
         .unwrap();
-        let t = template(&m, &["traits.industry".into(), "traits.other".into(), "elsewhere".into()]).unwrap();
+        let t = template(
+            &m,
+            &[
+                "traits.industry".into(),
+                "traits.other".into(),
+                "elsewhere".into(),
+            ],
+        )
+        .unwrap();
         let paths: Vec<_> = t.columns.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, ["company", "traits.industry"]);
-        assert!(t.notes.iter().any(|n| n.contains("company.name")), "{:?}", t.notes);
-        assert!(!t.notes.iter().any(|n| n.contains("Every key")), "{:?}", t.notes);
+        assert!(
+            t.notes.iter().any(|n| n.contains("company.name")),
+            "{:?}",
+            t.notes
+        );
+        assert!(
+            !t.notes.iter().any(|n| n.contains("Every key")),
+            "{:?}",
+            t.notes
+        );
     }
 
     #[test]
@@ -459,7 +590,10 @@ mod tests {
         let p = |s: &str| Path::parse(s).unwrap();
         assert_eq!(column_name(&p("userId")), "userId");
         assert_eq!(column_name(&p("company.name")), "company_name");
-        assert_eq!(column_name(&p("traits[\"first.name\"]")), "traits_first_name");
+        assert_eq!(
+            column_name(&p("traits[\"first.name\"]")),
+            "traits_first_name"
+        );
         assert_eq!(column_name(&p("items[0].sku")), "items_0_sku");
         assert_eq!(row_expr("2fa"), "{{ row[\"2fa\"] | json }}");
     }

@@ -159,15 +159,24 @@ pub struct MappingError {
 }
 
 fn err(field: &str, message: impl Into<String>) -> MappingError {
-    MappingError { field: field.to_string(), message: message.into() }
+    MappingError {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 /// How rows find their record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Keys {
     /// ID first, then the second key (name for accounts, email for contacts).
-    Standard { id: Option<Path>, second: Option<Path> },
-    Custom { path: Path, property: String },
+    Standard {
+        id: Option<Path>,
+        second: Option<Path>,
+    },
+    Custom {
+        path: Path,
+        property: String,
+    },
     /// Events do not match.
     None,
 }
@@ -209,7 +218,12 @@ pub struct Compiled {
 }
 
 fn path(field: &str, s: &str) -> Result<Path, MappingError> {
-    Path::parse(s).map_err(|e| err(field, format!("{} (at character {})", e.message, e.position)))
+    Path::parse(s).map_err(|e| {
+        err(
+            field,
+            format!("{} (at character {})", e.message, e.position),
+        )
+    })
 }
 
 /// A field reference must point somewhere: empty means "not mapped", so it is refused, not ignored.
@@ -227,7 +241,11 @@ impl Mapping {
         let de = &mut serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let field = e.path().to_string();
-            let field = if field == "." { "mapping".to_string() } else { field };
+            let field = if field == "." {
+                "mapping".to_string()
+            } else {
+                field
+            };
             let msg = e.inner().to_string();
             // serde's message ends with " at line X column Y", which helps in a file.
             err(&field, msg)
@@ -244,7 +262,13 @@ impl Mapping {
 
     pub fn compile(&self) -> Result<Compiled, MappingError> {
         if self.version != 1 {
-            return Err(err("version", format!("unsupported version {}; this Inlet reads version 1", self.version)));
+            return Err(err(
+                "version",
+                format!(
+                    "unsupported version {}; this Inlet reads version 1",
+                    self.version
+                ),
+            ));
         }
         let wrapper = path("wrapper_path", &self.wrapper_path)?;
         let operation = match &self.operation_path {
@@ -256,25 +280,50 @@ impl Mapping {
 
         let keys = match (self.kind, &self.match_on) {
             (Kind::Events, Some(_)) => {
-                return Err(err("match", "events are not matched; use `event.contact_id` / `event.account_id`"))
+                return Err(err(
+                    "match",
+                    "events are not matched; use `event.contact_id` / `event.account_id`",
+                ))
             }
             (Kind::Events, None) => Keys::None,
             (_, None) => {
-                let need = if self.kind == Kind::Accounts { "`id` or `name`" } else { "`id` or `email`" };
-                return Err(err("match", format!("is required for {}: map {need}, or `custom`", self.kind.as_str())));
+                let need = if self.kind == Kind::Accounts {
+                    "`id` or `name`"
+                } else {
+                    "`id` or `email`"
+                };
+                return Err(err(
+                    "match",
+                    format!(
+                        "is required for {}: map {need}, or `custom`",
+                        self.kind.as_str()
+                    ),
+                ));
             }
             (kind, Some(m)) => {
                 if let Some(c) = &m.custom {
                     if m.id.is_some() || m.name.is_some() || m.email.is_some() {
-                        return Err(err("match.custom", "cannot be combined with `id`, `name` or `email`"));
+                        return Err(err(
+                            "match.custom",
+                            "cannot be combined with `id`, `name` or `email`",
+                        ));
                     }
                     if c.path.trim().is_empty() {
-                        return Err(err("match.custom.path", "is empty; name the field in the payload"));
+                        return Err(err(
+                            "match.custom.path",
+                            "is empty; name the field in the payload",
+                        ));
                     }
                     if c.property.trim().is_empty() {
-                        return Err(err("match.custom.property", "is empty; name the stored property to match"));
+                        return Err(err(
+                            "match.custom.property",
+                            "is empty; name the stored property to match",
+                        ));
                     }
-                    Keys::Custom { path: path("match.custom.path", &c.path)?, property: c.property.trim().to_string() }
+                    Keys::Custom {
+                        path: path("match.custom.path", &c.path)?,
+                        property: c.property.trim().to_string(),
+                    }
                 } else {
                     let (second_name, second, wrong_name, wrong) = match kind {
                         Kind::Accounts => ("name", &m.name, "email", &m.email),
@@ -283,13 +332,19 @@ impl Mapping {
                     if wrong.is_some() {
                         return Err(err(
                             &format!("match.{wrong_name}"),
-                            format!("{} match by `id` or `{second_name}`, not `{wrong_name}`", kind.as_str()),
+                            format!(
+                                "{} match by `id` or `{second_name}`, not `{wrong_name}`",
+                                kind.as_str()
+                            ),
                         ));
                     }
                     let id = field_path("match.id", &m.id)?;
                     let second = field_path(&format!("match.{second_name}"), second)?;
                     if id.is_none() && second.is_none() {
-                        return Err(err("match", format!("map `id` or `{second_name}` (or `custom`)")));
+                        return Err(err(
+                            "match",
+                            format!("map `id` or `{second_name}` (or `custom`)"),
+                        ));
                     }
                     Keys::Standard { id, second }
                 }
@@ -299,7 +354,10 @@ impl Mapping {
         let account = match (&self.account, self.kind) {
             (None, _) => None,
             (Some(_), k) if k != Kind::Contacts => {
-                return Err(err("account", "only contacts link to an account; events use `event.account_id`"))
+                return Err(err(
+                    "account",
+                    "only contacts link to an account; events use `event.account_id`",
+                ))
             }
             (Some(a), _) => {
                 let id = field_path("account.id", &a.id)?;
@@ -312,35 +370,61 @@ impl Mapping {
         };
 
         let event = match (&self.event, self.kind) {
-            (Some(_), k) if k != Kind::Events => return Err(err("event", "is only for events connections")),
-            (None, Kind::Events) => return Err(err("event", "is required for events: at least `type` and a contact or account ID")),
+            (Some(_), k) if k != Kind::Events => {
+                return Err(err("event", "is only for events connections"))
+            }
+            (None, Kind::Events) => {
+                return Err(err(
+                    "event",
+                    "is required for events: at least `type` and a contact or account ID",
+                ))
+            }
             (None, _) => None,
             (Some(e), _) => {
                 let event_type = match &e.event_type {
-                    None => return Err(err("event.type", "is required: `{\"path\": …}` or `{\"value\": …}`")),
-                    Some(EventType { path: Some(_), value: Some(_) }) => {
-                        return Err(err("event.type", "give `path` or `value`, not both"))
+                    None => {
+                        return Err(err(
+                            "event.type",
+                            "is required: `{\"path\": …}` or `{\"value\": …}`",
+                        ))
                     }
-                    Some(EventType { path: Some(p), value: None }) => {
+                    Some(EventType {
+                        path: Some(_),
+                        value: Some(_),
+                    }) => return Err(err("event.type", "give `path` or `value`, not both")),
+                    Some(EventType {
+                        path: Some(p),
+                        value: None,
+                    }) => {
                         if p.trim().is_empty() {
-                            return Err(err("event.type.path", "is empty; name the field that holds the event type"));
+                            return Err(err(
+                                "event.type.path",
+                                "is empty; name the field that holds the event type",
+                            ));
                         }
                         TypeSource::Path(path("event.type.path", p)?)
                     }
-                    Some(EventType { path: None, value: Some(v) }) => {
+                    Some(EventType {
+                        path: None,
+                        value: Some(v),
+                    }) => {
                         if v.trim().is_empty() {
                             return Err(err("event.type.value", "is blank; name the event type"));
                         }
                         TypeSource::Value(v.trim().to_string())
                     }
-                    Some(EventType { path: None, value: None }) => {
-                        return Err(err("event.type", "give `path` or `value`"))
-                    }
+                    Some(EventType {
+                        path: None,
+                        value: None,
+                    }) => return Err(err("event.type", "give `path` or `value`")),
                 };
                 let account_id = field_path("event.account_id", &e.account_id)?;
                 let contact_id = field_path("event.contact_id", &e.contact_id)?;
                 if account_id.is_none() && contact_id.is_none() {
-                    return Err(err("event", "map `contact_id` or `account_id` (at least one)"));
+                    return Err(err(
+                        "event",
+                        "map `contact_id` or `account_id` (at least one)",
+                    ));
                 }
                 Some(EventKeys {
                     event_type,
@@ -356,7 +440,11 @@ impl Mapping {
         }
 
         let properties = match &self.properties {
-            None => PropertySource { path: Path::root(), include: None, exclude: Vec::new() },
+            None => PropertySource {
+                path: Path::root(),
+                include: None,
+                exclude: Vec::new(),
+            },
             Some(p) => {
                 for (i, k) in p.include.iter().flatten().enumerate() {
                     if k.is_empty() {
@@ -368,11 +456,25 @@ impl Mapping {
                         return Err(err(&format!("properties.exclude[{i}]"), "is empty"));
                     }
                 }
-                PropertySource { path: path("properties.path", &p.path)?, include: p.include.clone(), exclude: p.exclude.clone() }
+                PropertySource {
+                    path: path("properties.path", &p.path)?,
+                    include: p.include.clone(),
+                    exclude: p.exclude.clone(),
+                }
             }
         };
 
-        Ok(Compiled { kind: self.kind, behavior, wrapper, operation, on_removed, keys, account, event, properties })
+        Ok(Compiled {
+            kind: self.kind,
+            behavior,
+            wrapper,
+            operation,
+            on_removed,
+            keys,
+            account,
+            event,
+            properties,
+        })
     }
 }
 
@@ -393,7 +495,8 @@ mod tests {
 
     #[test]
     fn an_unknown_field_is_named() {
-        let e = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"idd":"x"}}"#).unwrap_err();
+        let e = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"idd":"x"}}"#)
+            .unwrap_err();
         assert_eq!(e.field, "match.idd");
         assert!(e.message.contains("unknown field"), "{e}");
     }
@@ -401,21 +504,56 @@ mod tests {
     #[test]
     fn rules_name_the_offending_field() {
         let cases = [
-            (r#"{"version":2,"kind":"accounts","match":{"id":"a"}}"#, "version"),
+            (
+                r#"{"version":2,"kind":"accounts","match":{"id":"a"}}"#,
+                "version",
+            ),
             (r#"{"version":1,"kind":"accounts"}"#, "match"),
-            (r#"{"version":1,"kind":"accounts","match":{"email":"e"}}"#, "match.email"),
-            (r#"{"version":1,"kind":"accounts","match":{"id":"a["}}"#, "match.id"),
-            (r#"{"version":1,"kind":"contacts","match":{"id":"a","custom":{"path":"d","property":"d"}}}"#, "match.custom"),
-            (r#"{"version":1,"kind":"accounts","match":{"id":"a"},"account":{"id":"x"}}"#, "account"),
-            (r#"{"version":1,"kind":"events","event":{"account_id":"a"}}"#, "event.type"),
-            (r#"{"version":1,"kind":"events","event":{"type":{"value":"X"}}}"#, "event"),
-            (r#"{"version":1,"kind":"events","match":{"id":"a"},"event":{"type":{"value":"X"},"account_id":"a"}}"#, "match"),
-            (r#"{"version":1,"kind":"people","match":{"id":"a"}}"#, "kind"),
-            (r#"{"version":1,"kind":"accounts","wrapper_path":"a..b","match":{"id":"a"}}"#, "wrapper_path"),
-            (r#"{"version":1,"kind":"accounts","match":{"id":""}}"#, "match.id"),
+            (
+                r#"{"version":1,"kind":"accounts","match":{"email":"e"}}"#,
+                "match.email",
+            ),
+            (
+                r#"{"version":1,"kind":"accounts","match":{"id":"a["}}"#,
+                "match.id",
+            ),
+            (
+                r#"{"version":1,"kind":"contacts","match":{"id":"a","custom":{"path":"d","property":"d"}}}"#,
+                "match.custom",
+            ),
+            (
+                r#"{"version":1,"kind":"accounts","match":{"id":"a"},"account":{"id":"x"}}"#,
+                "account",
+            ),
+            (
+                r#"{"version":1,"kind":"events","event":{"account_id":"a"}}"#,
+                "event.type",
+            ),
+            (
+                r#"{"version":1,"kind":"events","event":{"type":{"value":"X"}}}"#,
+                "event",
+            ),
+            (
+                r#"{"version":1,"kind":"events","match":{"id":"a"},"event":{"type":{"value":"X"},"account_id":"a"}}"#,
+                "match",
+            ),
+            (
+                r#"{"version":1,"kind":"people","match":{"id":"a"}}"#,
+                "kind",
+            ),
+            (
+                r#"{"version":1,"kind":"accounts","wrapper_path":"a..b","match":{"id":"a"}}"#,
+                "wrapper_path",
+            ),
+            (
+                r#"{"version":1,"kind":"accounts","match":{"id":""}}"#,
+                "match.id",
+            ),
         ];
         for (doc, field) in cases {
-            let e = Mapping::from_json(doc).and_then(|m| m.compile().map(|_| ())).unwrap_err();
+            let e = Mapping::from_json(doc)
+                .and_then(|m| m.compile().map(|_| ()))
+                .unwrap_err();
             assert_eq!(e.field, field, "{doc}: {e}");
         }
     }

@@ -75,9 +75,18 @@ mod tests {
     #[test]
     fn numbers_and_strings_become_the_same_id() {
         assert_eq!(key_value(Some(&json!(42))), KeyValue::Present("42".into()));
-        assert_eq!(key_value(Some(&json!(42.0))), KeyValue::Present("42".into()));
-        assert_eq!(key_value(Some(&json!(" 42 "))), KeyValue::Present("42".into()));
-        assert_eq!(key_value(Some(&json!(1.5))), KeyValue::Present("1.5".into()));
+        assert_eq!(
+            key_value(Some(&json!(42.0))),
+            KeyValue::Present("42".into())
+        );
+        assert_eq!(
+            key_value(Some(&json!(" 42 "))),
+            KeyValue::Present("42".into())
+        );
+        assert_eq!(
+            key_value(Some(&json!(1.5))),
+            KeyValue::Present("1.5".into())
+        );
     }
 
     #[test]

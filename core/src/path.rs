@@ -54,7 +54,12 @@ impl Path {
     }
 
     pub fn parse(input: &str) -> Result<Path, PathError> {
-        Parser { input, chars: input.chars().collect(), pos: 0 }.parse()
+        Parser {
+            input,
+            chars: input.chars().collect(),
+            pos: 0,
+        }
+        .parse()
     }
 
     /// The value this path points at, if every step exists.
@@ -71,7 +76,9 @@ impl Path {
 
     /// The value at this path inside a row object; the root path names no field (`None`).
     pub fn get_in<'v>(&self, row: &'v serde_json::Map<String, Value>) -> Option<&'v Value> {
-        let (Segment::Key(first), rest) = self.segments.split_first()? else { return None };
+        let (Segment::Key(first), rest) = self.segments.split_first()? else {
+            return None;
+        };
         let mut value = small_get(row, first)?;
         for seg in rest {
             value = match (seg, value) {
@@ -85,8 +92,13 @@ impl Path {
 
     /// Mutable access to the value at this path inside a row object (the planner moves properties
     /// out of rows it owns instead of copying them).
-    pub fn get_in_mut<'v>(&self, row: &'v mut serde_json::Map<String, Value>) -> Option<&'v mut Value> {
-        let (Segment::Key(first), rest) = self.segments.split_first()? else { return None };
+    pub fn get_in_mut<'v>(
+        &self,
+        row: &'v mut serde_json::Map<String, Value>,
+    ) -> Option<&'v mut Value> {
+        let (Segment::Key(first), rest) = self.segments.split_first()? else {
+            return None;
+        };
         let mut value = row.get_mut(first)?;
         for seg in rest {
             value = match (seg, value) {
@@ -132,7 +144,8 @@ fn small_get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&
 
 fn is_plain_key(k: &str) -> bool {
     !k.is_empty()
-        && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '@')
+        && k.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '@')
         && !k.starts_with('$')
 }
 
@@ -173,7 +186,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: impl Into<String>) -> PathError {
-        PathError { input: self.input.to_string(), position: self.pos, message: message.into() }
+        PathError {
+            input: self.input.to_string(),
+            position: self.pos,
+            message: message.into(),
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -212,7 +229,9 @@ impl Parser<'_> {
                     match self.peek() {
                         None => return Err(self.err("path ends with `.`")),
                         Some('.') => return Err(self.err("empty key between dots")),
-                        Some('[') => return Err(self.err("`.` followed by `[`: write `a[0]`, not `a.[0]`")),
+                        Some('[') => {
+                            return Err(self.err("`.` followed by `[`: write `a[0]`, not `a.[0]`"))
+                        }
                         _ => segments.push(self.plain_key()?),
                     }
                 }
@@ -232,7 +251,9 @@ impl Parser<'_> {
                 break;
             }
             if c == ']' || c == '"' {
-                return Err(self.err(format!("unexpected `{c}` in a key; quote awkward keys as [\"…\"]")));
+                return Err(self.err(format!(
+                    "unexpected `{c}` in a key; quote awkward keys as [\"…\"]"
+                )));
             }
             self.pos += 1;
         }
@@ -282,14 +303,18 @@ impl Parser<'_> {
                     self.pos += 1;
                 }
                 let digits: String = self.chars[start..self.pos].iter().collect();
-                let n = digits.parse::<usize>().map_err(|_| self.err("index too large"))?;
+                let n = digits
+                    .parse::<usize>()
+                    .map_err(|_| self.err("index too large"))?;
                 if self.peek() != Some(']') {
                     return Err(self.err("expected `]` after the index"));
                 }
                 self.pos += 1;
                 Ok(Segment::Index(n))
             }
-            Some(']') => Err(self.err("empty brackets: use [0] for an index or [\"key\"] for a key")),
+            Some(']') => {
+                Err(self.err("empty brackets: use [0] for an index or [\"key\"] for a key"))
+            }
             None => Err(self.err("unterminated `[`")),
             Some(c) => Err(self.err(format!("unexpected `{c}` after `[`: use [0] or [\"key\"]"))),
         }
@@ -305,10 +330,22 @@ mod tests {
     fn parses_the_examples_of_the_spec() {
         let v = json!({"data": 1, "company": {"name": "Acme"}, "items": [{"sku": "A1"}], "traits": {"first.name": "Ada"}});
         assert_eq!(Path::parse("data").unwrap().get(&v), Some(&json!(1)));
-        assert_eq!(Path::parse("company.name").unwrap().get(&v), Some(&json!("Acme")));
-        assert_eq!(Path::parse("items[0].sku").unwrap().get(&v), Some(&json!("A1")));
-        assert_eq!(Path::parse("traits[\"first.name\"]").unwrap().get(&v), Some(&json!("Ada")));
-        assert_eq!(Path::parse("$.company.name").unwrap().get(&v), Some(&json!("Acme")));
+        assert_eq!(
+            Path::parse("company.name").unwrap().get(&v),
+            Some(&json!("Acme"))
+        );
+        assert_eq!(
+            Path::parse("items[0].sku").unwrap().get(&v),
+            Some(&json!("A1"))
+        );
+        assert_eq!(
+            Path::parse("traits[\"first.name\"]").unwrap().get(&v),
+            Some(&json!("Ada"))
+        );
+        assert_eq!(
+            Path::parse("$.company.name").unwrap().get(&v),
+            Some(&json!("Acme"))
+        );
         assert_eq!(Path::parse("$").unwrap().get(&v), Some(&v));
         assert_eq!(Path::parse("").unwrap().get(&v), Some(&v));
     }
@@ -319,7 +356,10 @@ mod tests {
         assert_eq!(e.position, 2);
         let e = Path::parse("items[x]").unwrap_err();
         assert_eq!(e.position, 6);
-        assert!(Path::parse("a[\"b").unwrap_err().message.contains("unterminated"));
+        assert!(Path::parse("a[\"b")
+            .unwrap_err()
+            .message
+            .contains("unterminated"));
         assert!(Path::parse("a.").is_err());
         assert!(Path::parse(".a").is_err());
         assert!(Path::parse("a[]").is_err());
@@ -327,7 +367,11 @@ mod tests {
 
     #[test]
     fn awkward_keys_print_quoted() {
-        let p = Path::new(vec![Segment::Key("first name".into()), Segment::Index(2), Segment::Key("a\"b".into())]);
+        let p = Path::new(vec![
+            Segment::Key("first name".into()),
+            Segment::Index(2),
+            Segment::Key("a\"b".into()),
+        ]);
         assert_eq!(p.to_string(), "[\"first name\"][2][\"a\\\"b\"]");
         assert_eq!(Path::parse(&p.to_string()).unwrap(), p);
     }

@@ -53,8 +53,15 @@ impl PayloadError {
 
 /// JSON unless the type says form; a missing type is read as JSON (curl without -H does that).
 pub fn content_kind(content_type: Option<&str>) -> Result<ContentKind, PayloadError> {
-    let Some(raw) = content_type else { return Ok(ContentKind::Json) };
-    let mime = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let Some(raw) = content_type else {
+        return Ok(ContentKind::Json);
+    };
+    let mime = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.as_str() {
         "" | "application/json" | "text/json" => Ok(ContentKind::Json),
         "application/x-www-form-urlencoded" => Ok(ContentKind::Form),
@@ -69,7 +76,9 @@ pub fn parse_body(bytes: &[u8], kind: ContentKind) -> Result<Option<Value>, Payl
         return Ok(None);
     }
     let value = match kind {
-        ContentKind::Json => parse_json(bytes).map_err(|e| PayloadError::InvalidJson(e.to_string()))?,
+        ContentKind::Json => {
+            parse_json(bytes).map_err(|e| PayloadError::InvalidJson(e.to_string()))?
+        }
         ContentKind::Form => Value::Object(parse_form(bytes)?),
     };
     let empty = match &value {
@@ -98,7 +107,9 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     }
 }
 
-fn parse_with<'de, R: serde_json::de::Read<'de>>(mut de: serde_json::Deserializer<R>) -> Result<Value, serde_json::Error> {
+fn parse_with<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value, serde_json::Error> {
     use serde::de::DeserializeSeed;
     let mut scratch = Vec::new();
     let value = ValueSeed(&mut scratch).deserialize(&mut de)?;
@@ -175,13 +186,16 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
 /// `a=1&b=x+y` → `{"a": "1", "b": "x y"}`. A repeated key keeps its last value, as most web
 /// frameworks do.
 pub fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, PayloadError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| PayloadError::InvalidForm("not UTF-8".into()))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| PayloadError::InvalidForm("not UTF-8".into()))?;
     let mut map = Map::new();
     for pair in text.trim().split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let k = percent_decode(k)?;
         if k.is_empty() {
-            return Err(PayloadError::InvalidForm(format!("empty field name in {pair:?}")));
+            return Err(PayloadError::InvalidForm(format!(
+                "empty field name in {pair:?}"
+            )));
         }
         map.insert(k, Value::String(percent_decode(v)?));
     }
@@ -200,7 +214,9 @@ fn percent_decode(s: &str) -> Result<String, PayloadError> {
                     .get(i + 1..i + 3)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| PayloadError::InvalidForm(format!("bad percent escape in {s:?}")))?;
+                    .ok_or_else(|| {
+                        PayloadError::InvalidForm(format!("bad percent escape in {s:?}"))
+                    })?;
                 out.push(hex);
                 i += 2;
             }
@@ -208,31 +224,48 @@ fn percent_decode(s: &str) -> Result<String, PayloadError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| PayloadError::InvalidForm(format!("{s:?} does not decode to UTF-8")))
+    String::from_utf8(out)
+        .map_err(|_| PayloadError::InvalidForm(format!("{s:?} does not decode to UTF-8")))
 }
 
 /// One element of the rows: an object, or why it is not one (an error for that row alone).
 pub type RowSlot<'a> = Result<&'a Map<String, Value>, String>;
 
 /// The rows at the wrapper path: one row for an object, each element of an array.
-pub fn rows<'a>(body: &'a Value, wrapper: &Path, limit: usize) -> Result<Vec<RowSlot<'a>>, PayloadError> {
-    let at = wrapper.get(body).ok_or_else(|| PayloadError::WrapperMissing(wrapper.to_string()))?;
+pub fn rows<'a>(
+    body: &'a Value,
+    wrapper: &Path,
+    limit: usize,
+) -> Result<Vec<RowSlot<'a>>, PayloadError> {
+    let at = wrapper
+        .get(body)
+        .ok_or_else(|| PayloadError::WrapperMissing(wrapper.to_string()))?;
     match at {
         Value::Object(m) => Ok(vec![Ok(m)]),
         Value::Array(items) => {
             if items.len() > limit {
-                return Err(PayloadError::TooManyRows { rows: items.len(), limit });
+                return Err(PayloadError::TooManyRows {
+                    rows: items.len(),
+                    limit,
+                });
             }
             Ok(items
                 .iter()
                 .map(|v| match v {
                     Value::Object(m) => Ok(m),
-                    other => Err(format!("row is {}, expected an object", crate::normalize::json_type(other))),
+                    other => Err(format!(
+                        "row is {}, expected an object",
+                        crate::normalize::json_type(other)
+                    )),
                 })
                 .collect())
         }
         other => Err(PayloadError::WrapperNotRows {
-            path: if wrapper.is_root() { "(body)".into() } else { wrapper.to_string() },
+            path: if wrapper.is_root() {
+                "(body)".into()
+            } else {
+                wrapper.to_string()
+            },
             found: crate::normalize::json_type(other),
         }),
     }
@@ -242,17 +275,26 @@ pub fn rows<'a>(body: &'a Value, wrapper: &Path, limit: usize) -> Result<Vec<Row
 pub type RowSlotMut<'a> = Result<&'a mut Map<String, Value>, String>;
 
 /// `rows`, for a body the caller owns: the same rows, the same errors.
-pub fn rows_mut<'a>(body: &'a mut Value, wrapper: &Path, limit: usize) -> Result<Vec<RowSlotMut<'a>>, PayloadError> {
+pub fn rows_mut<'a>(
+    body: &'a mut Value,
+    wrapper: &Path,
+    limit: usize,
+) -> Result<Vec<RowSlotMut<'a>>, PayloadError> {
     // The shared reading decides the errors, so both forms refuse exactly the same bodies.
     rows(body, wrapper, limit)?;
-    let Some(at) = wrapper.get_mut(body) else { return Err(PayloadError::WrapperMissing(wrapper.to_string())) };
+    let Some(at) = wrapper.get_mut(body) else {
+        return Err(PayloadError::WrapperMissing(wrapper.to_string()));
+    };
     Ok(match at {
         Value::Object(m) => vec![Ok(m)],
         Value::Array(items) => items
             .iter_mut()
             .map(|v| match v {
                 Value::Object(m) => Ok(m),
-                other => Err(format!("row is {}, expected an object", crate::normalize::json_type(other))),
+                other => Err(format!(
+                    "row is {}, expected an object",
+                    crate::normalize::json_type(other)
+                )),
             })
             .collect(),
         // `rows` refused every other shape above.
@@ -285,35 +327,73 @@ mod tests {
             let got = parse_json(text.as_bytes());
             assert_eq!(got.as_ref().ok(), want.as_ref().ok(), "{text}");
             // Key order is kept, not only equality.
-            assert_eq!(serde_json::to_string(&got.unwrap()).unwrap(), serde_json::to_string(&want.unwrap()).unwrap());
+            assert_eq!(
+                serde_json::to_string(&got.unwrap()).unwrap(),
+                serde_json::to_string(&want.unwrap()).unwrap()
+            );
         }
         for bad in ["{\"a\": 1,}", "[1, 2", "{} {}", "nul", "[1e400x]"] {
-            assert_eq!(parse_json(bad.as_bytes()).map_err(|e| e.to_string()), serde_json::from_str::<Value>(bad).map_err(|e| e.to_string()));
+            assert_eq!(
+                parse_json(bad.as_bytes()).map_err(|e| e.to_string()),
+                serde_json::from_str::<Value>(bad).map_err(|e| e.to_string())
+            );
         }
     }
 
     #[test]
     fn forms_become_one_flat_row_of_strings() {
-        let v = parse_body(b"email=a%40b.example&name=Ada+Lovelace&n=3", ContentKind::Form).unwrap().unwrap();
-        assert_eq!(v, json!({"email": "a@b.example", "name": "Ada Lovelace", "n": "3"}));
+        let v = parse_body(
+            b"email=a%40b.example&name=Ada+Lovelace&n=3",
+            ContentKind::Form,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"email": "a@b.example", "name": "Ada Lovelace", "n": "3"})
+        );
         assert!(parse_body(b"a=%zz", ContentKind::Form).is_err());
     }
 
     #[test]
     fn content_types_are_read_leniently_but_not_blindly() {
-        assert_eq!(content_kind(Some("application/json; charset=utf-8")).unwrap(), ContentKind::Json);
-        assert_eq!(content_kind(Some("application/vnd.api+json")).unwrap(), ContentKind::Json);
+        assert_eq!(
+            content_kind(Some("application/json; charset=utf-8")).unwrap(),
+            ContentKind::Json
+        );
+        assert_eq!(
+            content_kind(Some("application/vnd.api+json")).unwrap(),
+            ContentKind::Json
+        );
         assert_eq!(content_kind(None).unwrap(), ContentKind::Json);
-        assert_eq!(content_kind(Some("application/x-www-form-urlencoded")).unwrap(), ContentKind::Form);
+        assert_eq!(
+            content_kind(Some("application/x-www-form-urlencoded")).unwrap(),
+            ContentKind::Form
+        );
         assert_eq!(content_kind(Some("text/csv")).unwrap_err().status(), 415);
     }
 
     #[test]
     fn a_missing_wrapper_is_an_error_and_an_empty_array_is_zero_rows() {
         let body = json!({"rows": [], "x": 1});
-        assert_eq!(rows(&body, &Path::parse("rows").unwrap(), 10).unwrap().len(), 0);
-        assert_eq!(rows(&body, &Path::parse("data").unwrap(), 10).unwrap_err().status(), 422);
-        assert_eq!(rows(&body, &Path::parse("x").unwrap(), 10).unwrap_err().code(), "wrapper_not_rows");
+        assert_eq!(
+            rows(&body, &Path::parse("rows").unwrap(), 10)
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            rows(&body, &Path::parse("data").unwrap(), 10)
+                .unwrap_err()
+                .status(),
+            422
+        );
+        assert_eq!(
+            rows(&body, &Path::parse("x").unwrap(), 10)
+                .unwrap_err()
+                .code(),
+            "wrapper_not_rows"
+        );
         let many = json!([{}, {}, {}]);
         assert_eq!(rows(&many, &Path::root(), 2).unwrap_err().status(), 413);
         let mixed = json!([{"a": 1}, 3]);

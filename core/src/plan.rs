@@ -169,7 +169,10 @@ impl Plan {
     }
 
     pub(crate) fn summarise(rows: &[RowPlan]) -> Summary {
-        let mut s = Summary { rows: rows.len(), ..Summary::default() };
+        let mut s = Summary {
+            rows: rows.len(),
+            ..Summary::default()
+        };
         for r in rows {
             match r.outcome {
                 Outcome::Create { .. } => s.create += 1,

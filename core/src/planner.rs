@@ -9,8 +9,8 @@ use crate::path::Path;
 use crate::payload::{rows, rows_mut, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Target, Write};
 use crate::timestamp::{canonical, parse_timestamp};
-use serde_json::{Map, Value};
 use foldhash::{HashMap, HashSet};
+use serde_json::{Map, Value};
 
 pub const DEFAULT_MAX_ROWS: usize = 10_000;
 
@@ -32,7 +32,11 @@ struct Cand {
 
 impl Cand {
     fn existing(f: Found) -> Cand {
-        Cand { target: Target::Existing(f.id), external_id: f.external_id, account: f.account.map(Target::Existing) }
+        Cand {
+            target: Target::Existing(f.id),
+            external_id: f.external_id,
+            account: f.account.map(Target::Existing),
+        }
     }
 }
 
@@ -63,7 +67,12 @@ impl Overlay {
     /// Room for one record per row in the kinds this mapping writes, so the indexes never grow
     /// and rehash while a batch is planned.
     fn for_batch(m: &Compiled, rows: usize) -> Overlay {
-        let mut o = Overlay { cands: Vec::with_capacity(rows), chain_id: Vec::with_capacity(rows), chain_label: Vec::with_capacity(rows), ..Overlay::default() };
+        let mut o = Overlay {
+            cands: Vec::with_capacity(rows),
+            chain_id: Vec::with_capacity(rows),
+            chain_label: Vec::with_capacity(rows),
+            ..Overlay::default()
+        };
         match m.kind {
             Kind::Events => o.event_ids.reserve(rows),
             kind => {
@@ -104,7 +113,11 @@ impl Overlay {
     }
 
     /// Every candidate recorded under a key, following the chain.
-    fn chained<'o>(&'o self, head: Option<usize>, chain: &'o [Option<usize>]) -> impl Iterator<Item = &'o Cand> + 'o {
+    fn chained<'o>(
+        &'o self,
+        head: Option<usize>,
+        chain: &'o [Option<usize>],
+    ) -> impl Iterator<Item = &'o Cand> + 'o {
         std::iter::successors(head, move |&i| chain[i]).map(move |i| &self.cands[i])
     }
 
@@ -162,7 +175,12 @@ pub fn plan(body: &Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan, Pla
     plan_with_limit(body, m, dir, DEFAULT_MAX_ROWS)
 }
 
-pub fn plan_with_limit(body: &Value, m: &Compiled, dir: &dyn Directory, max_rows: usize) -> Result<Plan, PlanError> {
+pub fn plan_with_limit(
+    body: &Value,
+    m: &Compiled,
+    dir: &dyn Directory,
+    max_rows: usize,
+) -> Result<Plan, PlanError> {
     let slots = rows(body, &m.wrapper, max_rows)?;
     let slots = slots.into_iter().map(|s| s.map(Row::Shared));
     plan_rows(slots, envelope_op(body, m), m, dir)
@@ -174,7 +192,12 @@ pub fn plan_owned(body: Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan
     plan_owned_with_limit(body, m, dir, DEFAULT_MAX_ROWS)
 }
 
-pub fn plan_owned_with_limit(mut body: Value, m: &Compiled, dir: &dyn Directory, max_rows: usize) -> Result<Plan, PlanError> {
+pub fn plan_owned_with_limit(
+    mut body: Value,
+    m: &Compiled,
+    dir: &dyn Directory,
+    max_rows: usize,
+) -> Result<Plan, PlanError> {
     let op = envelope_op(&body, m);
     let slots = rows_mut(&mut body, &m.wrapper, max_rows)?;
     let slots = slots.into_iter().map(|s| s.map(Row::Owned));
@@ -191,13 +214,21 @@ fn plan_rows<'r>(
     m: &Compiled,
     dir: &dyn Directory,
 ) -> Result<Plan, PlanError> {
-    let mut p = Planner { m, dir, envelope_op, overlay: Overlay::for_batch(m, slots.len()) };
+    let mut p = Planner {
+        m,
+        dir,
+        envelope_op,
+        overlay: Overlay::for_batch(m, slots.len()),
+    };
     let mut out = Vec::with_capacity(slots.len());
     for (index, slot) in slots.enumerate() {
         let result = match slot {
             Ok(row) => p.row(row),
             // The element is not a row, so its path is its place in the body (`data[3]`).
-            Err(msg) => Err(RowError::Row(msg, Some(m.wrapper.child_index(index).to_string()))),
+            Err(msg) => Err(RowError::Row(
+                msg,
+                Some(m.wrapper.child_index(index).to_string()),
+            )),
         };
         let (outcome, warnings) = match result {
             Ok(ok) => ok,
@@ -205,10 +236,19 @@ fn plan_rows<'r>(
             // A failing store fails the request (503), not rows the sender can't fix.
             Err(RowError::Store(e)) => return Err(PlanError::Directory(e)),
         };
-        out.push(RowPlan { index, outcome, warnings });
+        out.push(RowPlan {
+            index,
+            outcome,
+            warnings,
+        });
     }
     let summary = Plan::summarise(&out);
-    Ok(Plan { kind: m.kind, behavior: m.behavior, rows: out, summary })
+    Ok(Plan {
+        kind: m.kind,
+        behavior: m.behavior,
+        rows: out,
+        summary,
+    })
 }
 
 const WRITES: [&str; 5] = ["added", "changed", "created", "updated", "upsert"];
@@ -223,7 +263,10 @@ fn key_at(row: &Map<String, Value>, path: &Path, what: &str) -> Result<Option<St
     match key_value(get(row, path)) {
         KeyValue::Absent => Ok(None),
         KeyValue::Present(s) => Ok(Some(s)),
-        KeyValue::Invalid(t) => Err(row_err(format!("{what} at `{path}` is {t}; expected text or a number"), path)),
+        KeyValue::Invalid(t) => Err(row_err(
+            format!("{what} at `{path}` is {t}; expected text or a number"),
+            path,
+        )),
     }
 }
 
@@ -236,7 +279,13 @@ impl Planner<'_> {
         let op = self.operation(row.map())?;
         match self.m.kind {
             Kind::Events => match op {
-                Op::Remove => Ok((Outcome::Skip { reason: "removed rows are ignored for events".into(), key: None }, vec![])),
+                Op::Remove => Ok((
+                    Outcome::Skip {
+                        reason: "removed rows are ignored for events".into(),
+                        key: None,
+                    },
+                    vec![],
+                )),
                 Op::Write => self.event(row),
             },
             kind => self.record(kind, row, op),
@@ -246,7 +295,9 @@ impl Planner<'_> {
     /// The operation field is read from the row, then from the body around it (Census and
     /// batched Hightouch templates put it on the envelope).
     fn operation(&self, row: &Map<String, Value>) -> Result<Op, RowError> {
-        let Some(path) = &self.m.operation else { return Ok(Op::Write) };
+        let Some(path) = &self.m.operation else {
+            return Ok(Op::Write);
+        };
         let v = get(row, path).or(self.envelope_op.as_ref());
         match v {
             None | Some(Value::Null) => Err(row_err(format!("no operation at `{path}`"), path)),
@@ -292,7 +343,11 @@ impl Planner<'_> {
 
     /// Stored hits and this batch's, without records deleted earlier in the batch, each once,
     /// with the external ID an earlier row gave it.
-    fn merge<'o>(&'o self, stored: Vec<Found>, pending: impl Iterator<Item = &'o Cand>) -> Vec<Cand> {
+    fn merge<'o>(
+        &'o self,
+        stored: Vec<Found>,
+        pending: impl Iterator<Item = &'o Cand>,
+    ) -> Vec<Cand> {
         let o = &self.overlay;
         let mut out: Vec<Cand> = Vec::with_capacity(stored.len());
         for c in stored.into_iter().map(Cand::existing) {
@@ -308,7 +363,9 @@ impl Planner<'_> {
 
     fn push_hit(&self, out: &mut Vec<Cand>, mut c: Cand) {
         let o = &self.overlay;
-        if (!o.deleted.is_empty() && o.deleted.contains(&c.target)) || out.iter().any(|x| x.target == c.target) {
+        if (!o.deleted.is_empty() && o.deleted.contains(&c.target))
+            || out.iter().any(|x| x.target == c.target)
+        {
             return;
         }
         if !o.external_id_of.is_empty() {
@@ -326,24 +383,52 @@ impl Planner<'_> {
         id: Option<(&str, &Path)>,
         label: Option<(&str, &Path)>,
     ) -> Result<Option<(Cand, Key)>, RowError> {
-        let noun = if kind == Kind::Accounts { "accounts" } else { "contacts" };
+        let noun = if kind == Kind::Accounts {
+            "accounts"
+        } else {
+            "contacts"
+        };
         if let Some((id, path)) = id {
             let hits = self.lookup_external_id(kind, id)?;
             if hits.len() > 1 {
-                return Err(row_err(format!("ambiguous: several {noun} have ID {id:?}"), path));
+                return Err(row_err(
+                    format!("ambiguous: several {noun} have ID {id:?}"),
+                    path,
+                ));
             }
             if let Some(c) = hits.into_iter().next() {
-                return Ok(Some((c, Key { by: By::Id, value: id.to_string(), property: None })));
+                return Ok(Some((
+                    c,
+                    Key {
+                        by: By::Id,
+                        value: id.to_string(),
+                        property: None,
+                    },
+                )));
             }
         }
         if let Some((label, path)) = label {
             let hits = self.lookup_label(kind, label)?;
-            let (by, what) = if kind == Kind::Accounts { (By::Name, "are named") } else { (By::Email, "have the email") };
+            let (by, what) = if kind == Kind::Accounts {
+                (By::Name, "are named")
+            } else {
+                (By::Email, "have the email")
+            };
             if hits.len() > 1 {
-                return Err(row_err(format!("ambiguous: several {noun} {what} {label:?}"), path));
+                return Err(row_err(
+                    format!("ambiguous: several {noun} {what} {label:?}"),
+                    path,
+                ));
             }
             if let Some(c) = hits.into_iter().next() {
-                return Ok(Some((c, Key { by, value: label.to_string(), property: None })));
+                return Ok(Some((
+                    c,
+                    Key {
+                        by,
+                        value: label.to_string(),
+                        property: None,
+                    },
+                )));
             }
         }
         Ok(None)
@@ -353,20 +438,39 @@ impl Planner<'_> {
         let m = self.m;
         let row = owned_row.map();
         if matches!(op, Op::Remove) && m.on_removed == OnRemoved::Ignore {
-            return Ok((Outcome::Skip { reason: "removed row ignored (on_removed: ignore)".into(), key: None }, vec![]));
+            return Ok((
+                Outcome::Skip {
+                    reason: "removed row ignored (on_removed: ignore)".into(),
+                    key: None,
+                },
+                vec![],
+            ));
         }
         let mut warnings = Vec::new();
         let (id_val, label_val, found) = match &m.keys {
             Keys::Custom { path, property } => {
                 let Some(v) = key_at(row, path, "the custom match value")? else {
-                    return Err(row_err(format!("no value at `{path}` to match on property {property:?}"), path));
+                    return Err(row_err(
+                        format!("no value at `{path}` to match on property {property:?}"),
+                        path,
+                    ));
                 };
                 let hits = self.dir.by_property(kind, property, &v)?;
                 let hits = self.merge(hits, std::iter::empty());
                 if hits.len() > 1 {
-                    return Err(row_err(format!("ambiguous: several {} have {property} = {v:?}", kind.as_str()), path));
+                    return Err(row_err(
+                        format!(
+                            "ambiguous: several {} have {property} = {v:?}",
+                            kind.as_str()
+                        ),
+                        path,
+                    ));
                 }
-                let key = Key { by: By::Property, value: v, property: Some(property.clone()) };
+                let key = Key {
+                    by: By::Property,
+                    value: v,
+                    property: Some(property.clone()),
+                };
                 match hits.into_iter().next() {
                     Some(c) => (None, None, Some((c, key))),
                     None => {
@@ -374,12 +478,22 @@ impl Planner<'_> {
                             Op::Remove => "no match to delete",
                             Op::Write => "no match (custom matching only updates)",
                         };
-                        return Ok((Outcome::Skip { reason: reason.into(), key: Some(key) }, vec![]));
+                        return Ok((
+                            Outcome::Skip {
+                                reason: reason.into(),
+                                key: Some(key),
+                            },
+                            vec![],
+                        ));
                     }
                 }
             }
             Keys::Standard { id, second } => {
-                let label_what = if kind == Kind::Accounts { "the name" } else { "the email" };
+                let label_what = if kind == Kind::Accounts {
+                    "the name"
+                } else {
+                    "the email"
+                };
                 let id_val = match id {
                     Some(p) => key_at(row, p, "the ID")?.map(|v| (v, p)),
                     None => None,
@@ -389,11 +503,22 @@ impl Planner<'_> {
                     None => None,
                 };
                 if id_val.is_none() && label_val.is_none() {
-                    let mapped: Vec<String> = [id, second].into_iter().flatten().map(|p| format!("`{p}`")).collect();
+                    let mapped: Vec<String> = [id, second]
+                        .into_iter()
+                        .flatten()
+                        .map(|p| format!("`{p}`"))
+                        .collect();
                     let first = id.as_ref().or(second.as_ref()).cloned().unwrap_or_default();
-                    return Err(row_err(format!("no key to match: {} blank or missing", mapped.join(" and ")), &first));
+                    return Err(row_err(
+                        format!("no key to match: {} blank or missing", mapped.join(" and ")),
+                        &first,
+                    ));
                 }
-                let found = self.find(kind, id_val.as_ref().map(|(v, p)| (v.as_str(), *p)), label_val.as_ref().map(|(v, p)| (v.as_str(), *p)))?;
+                let found = self.find(
+                    kind,
+                    id_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
+                    label_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
+                )?;
                 (id_val.map(|(v, _)| v), label_val.map(|(v, _)| v), found)
             }
             Keys::None => return Err(RowError::Row("events are not matched".into(), None)),
@@ -403,23 +528,49 @@ impl Planner<'_> {
         let tried = |id_val: &Option<String>, label_val: &Option<String>| {
             id_val
                 .clone()
-                .map(|v| Key { by: By::Id, value: v, property: None })
-                .or_else(|| label_val.clone().map(|v| Key { by: label_by(kind), value: v, property: None }))
+                .map(|v| Key {
+                    by: By::Id,
+                    value: v,
+                    property: None,
+                })
+                .or_else(|| {
+                    label_val.clone().map(|v| Key {
+                        by: label_by(kind),
+                        value: v,
+                        property: None,
+                    })
+                })
         };
 
         if matches!(op, Op::Remove) {
             return Ok(match found {
                 Some((c, key)) => {
                     self.overlay.deleted.insert(c.target.clone());
-                    (Outcome::Delete { target: c.target, key }, warnings)
+                    (
+                        Outcome::Delete {
+                            target: c.target,
+                            key,
+                        },
+                        warnings,
+                    )
                 }
-                None => (Outcome::Skip { reason: "no match to delete".into(), key: tried(&id_val, &label_val) }, warnings),
+                None => (
+                    Outcome::Skip {
+                        reason: "no match to delete".into(),
+                        key: tried(&id_val, &label_val),
+                    },
+                    warnings,
+                ),
             });
         }
 
         // Checked before the account link, which may add an account to this batch's overlay.
         check_properties(row, &m.properties, &mut warnings)?;
-        let account = if kind == Kind::Contacts { self.account_link(row, &mut warnings)? } else { None };
+        let account = if kind == Kind::Contacts {
+            self.account_link(row, &mut warnings)?
+        } else {
+            None
+        };
         // A create never writes nulls (nothing to remove), so they are left out as the map is built.
         let properties = properties(owned_row, &m.properties, found.is_none());
         let (name, email) = match kind {
@@ -434,7 +585,10 @@ impl Planner<'_> {
                     match &cand.external_id {
                         None => {
                             external_id = Some(id.clone());
-                            let learned = Cand { external_id: Some(id.clone()), ..cand.clone() };
+                            let learned = Cand {
+                                external_id: Some(id.clone()),
+                                ..cand.clone()
+                            };
                             self.overlay.learn(kind, learned);
                         }
                         Some(stored) if stored != id => warnings.push(format!(
@@ -443,28 +597,70 @@ impl Planner<'_> {
                         Some(_) => {}
                     }
                 }
-                let record = Write { external_id, name, email, account, properties, ..Write::default() };
-                Ok((Outcome::Update { target: cand.target, key, record }, warnings))
+                let record = Write {
+                    external_id,
+                    name,
+                    email,
+                    account,
+                    properties,
+                    ..Write::default()
+                };
+                Ok((
+                    Outcome::Update {
+                        target: cand.target,
+                        key,
+                        record,
+                    },
+                    warnings,
+                ))
             }
             // Nothing is written, so warnings about what would have been (an unlinked account,
             // missing properties) would only mislead; errors in the row were reported above.
-            None if m.behavior == Behavior::Update => {
-                Ok((Outcome::Skip { reason: "no match (update only)".into(), key: tried(&id_val, &label_val) }, Vec::new()))
-            }
+            None if m.behavior == Behavior::Update => Ok((
+                Outcome::Skip {
+                    reason: "no match (update only)".into(),
+                    key: tried(&id_val, &label_val),
+                },
+                Vec::new(),
+            )),
             None => {
                 let (n, target) = self.overlay.new_target();
-                let cand = Cand { target, external_id: id_val.clone(), account: account.as_ref().map(|l| l.target.clone()) };
+                let cand = Cand {
+                    target,
+                    external_id: id_val.clone(),
+                    account: account.as_ref().map(|l| l.target.clone()),
+                };
                 self.overlay.add(kind, cand, label_val.as_deref());
                 let key = tried(&id_val, &label_val);
-                let record = Write { external_id: id_val, name, email, account, properties, ..Write::default() };
-                Ok((Outcome::Create { new: n, key, record }, warnings))
+                let record = Write {
+                    external_id: id_val,
+                    name,
+                    email,
+                    account,
+                    properties,
+                    ..Write::default()
+                };
+                Ok((
+                    Outcome::Create {
+                        new: n,
+                        key,
+                        record,
+                    },
+                    warnings,
+                ))
             }
         }
     }
 
     /// Contacts with `account` mapped: found by ID then name; created under upsert.
-    fn account_link(&mut self, row: &Map<String, Value>, warnings: &mut Vec<String>) -> Result<Option<Link>, RowError> {
-        let Some((id_path, name_path)) = &self.m.account else { return Ok(None) };
+    fn account_link(
+        &mut self,
+        row: &Map<String, Value>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Link>, RowError> {
+        let Some((id_path, name_path)) = &self.m.account else {
+            return Ok(None);
+        };
         let id = match id_path {
             Some(p) => key_at(row, p, "the account ID")?.map(|v| (v, p)),
             None => None,
@@ -477,30 +673,65 @@ impl Planner<'_> {
             warnings.push("not linked to an account: no account ID or name in this row".into());
             return Ok(None);
         }
-        let found = self.find(Kind::Accounts, id.as_ref().map(|(v, p)| (v.as_str(), *p)), name.as_ref().map(|(v, p)| (v.as_str(), *p)))?;
+        let found = self.find(
+            Kind::Accounts,
+            id.as_ref().map(|(v, p)| (v.as_str(), *p)),
+            name.as_ref().map(|(v, p)| (v.as_str(), *p)),
+        )?;
         if let Some((c, key)) = found {
-            return Ok(Some(Link { target: c.target, key, create: None }));
+            return Ok(Some(Link {
+                target: c.target,
+                key,
+                create: None,
+            }));
         }
-        let shown = id.as_ref().or(name.as_ref()).map(|(v, _)| v.clone()).unwrap_or_default();
+        let shown = id
+            .as_ref()
+            .or(name.as_ref())
+            .map(|(v, _)| v.clone())
+            .unwrap_or_default();
         if self.m.behavior == Behavior::Update {
-            warnings.push(format!("account {shown:?} not found; the contact stays unlinked (update only)"));
+            warnings.push(format!(
+                "account {shown:?} not found; the contact stays unlinked (update only)"
+            ));
             return Ok(None);
         }
         let (_, target) = self.overlay.new_target();
         let id_v = id.map(|(v, _)| v);
         let name_v = name.map(|(v, _)| v);
-        let cand = Cand { target: target.clone(), external_id: id_v.clone(), account: None };
+        let cand = Cand {
+            target: target.clone(),
+            external_id: id_v.clone(),
+            account: None,
+        };
         self.overlay.add(Kind::Accounts, cand, name_v.as_deref());
         let key = match &id_v {
-            Some(v) => Key { by: By::Id, value: v.clone(), property: None },
-            None => Key { by: By::Name, value: name_v.clone().unwrap_or_default(), property: None },
+            Some(v) => Key {
+                by: By::Id,
+                value: v.clone(),
+                property: None,
+            },
+            None => Key {
+                by: By::Name,
+                value: name_v.clone().unwrap_or_default(),
+                property: None,
+            },
         };
-        Ok(Some(Link { target, key, create: Some(NewAccount { external_id: id_v, name: name_v }) }))
+        Ok(Some(Link {
+            target,
+            key,
+            create: Some(NewAccount {
+                external_id: id_v,
+                name: name_v,
+            }),
+        }))
     }
 
     fn event(&mut self, owned_row: Row<'_>) -> RowResult {
         let row = owned_row.map();
-        let Some(e) = &self.m.event else { return Err(RowError::Row("no event mapping".into(), None)) };
+        let Some(e) = &self.m.event else {
+            return Err(RowError::Row("no event mapping".into(), None));
+        };
         let mut warnings = Vec::new();
         let event_type = match &e.event_type {
             TypeSource::Value(v) => v.clone(),
@@ -508,9 +739,17 @@ impl Planner<'_> {
                 Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
                 Some(Value::Number(n)) => n.to_string(),
                 None | Some(Value::Null) | Some(Value::String(_)) => {
-                    return Err(row_err(format!("event type at `{p}` is blank or missing"), p))
+                    return Err(row_err(
+                        format!("event type at `{p}` is blank or missing"),
+                        p,
+                    ))
                 }
-                Some(other) => return Err(row_err(format!("event type at `{p}` is {}; expected text", json_type(other)), p)),
+                Some(other) => {
+                    return Err(row_err(
+                        format!("event type at `{p}` is {}; expected text", json_type(other)),
+                        p,
+                    ))
+                }
             },
         };
         let contact_id = match &e.contact_id {
@@ -522,41 +761,88 @@ impl Planner<'_> {
             None => None,
         };
         if contact_id.is_none() && account_id.is_none() {
-            let mapped: Vec<String> = [&e.contact_id, &e.account_id].into_iter().flatten().map(|p| format!("`{p}`")).collect();
-            let first = e.contact_id.as_ref().or(e.account_id.as_ref()).cloned().unwrap_or_default();
-            return Err(row_err(format!("no contact or account ID: {} blank or missing", mapped.join(" and ")), &first));
+            let mapped: Vec<String> = [&e.contact_id, &e.account_id]
+                .into_iter()
+                .flatten()
+                .map(|p| format!("`{p}`"))
+                .collect();
+            let first = e
+                .contact_id
+                .as_ref()
+                .or(e.account_id.as_ref())
+                .cloned()
+                .unwrap_or_default();
+            return Err(row_err(
+                format!(
+                    "no contact or account ID: {} blank or missing",
+                    mapped.join(" and ")
+                ),
+                &first,
+            ));
         }
         let mut contact = None;
         let mut account = None;
         if let Some((id, p)) = &contact_id {
             let hits = self.lookup_external_id(Kind::Contacts, id)?;
             if hits.len() > 1 {
-                return Err(row_err(format!("ambiguous: several contacts have ID {id:?}"), p));
+                return Err(row_err(
+                    format!("ambiguous: several contacts have ID {id:?}"),
+                    p,
+                ));
             }
             let Some(c) = hits.into_iter().next() else {
                 return Err(row_err(format!("unknown contact {id:?}"), p));
             };
             if account_id.is_none() {
-                account = c.account.clone().map(|t| Link { target: t, key: Key { by: By::Contact, value: id.clone(), property: None }, create: None });
+                account = c.account.clone().map(|t| Link {
+                    target: t,
+                    key: Key {
+                        by: By::Contact,
+                        value: id.clone(),
+                        property: None,
+                    },
+                    create: None,
+                });
             }
-            contact = Some(Link { target: c.target, key: Key { by: By::Id, value: id.clone(), property: None }, create: None });
+            contact = Some(Link {
+                target: c.target,
+                key: Key {
+                    by: By::Id,
+                    value: id.clone(),
+                    property: None,
+                },
+                create: None,
+            });
         }
         if let Some((id, p)) = &account_id {
             let hits = self.lookup_external_id(Kind::Accounts, id)?;
             if hits.len() > 1 {
-                return Err(row_err(format!("ambiguous: several accounts have ID {id:?}"), p));
+                return Err(row_err(
+                    format!("ambiguous: several accounts have ID {id:?}"),
+                    p,
+                ));
             }
             let Some(c) = hits.into_iter().next() else {
                 return Err(row_err(format!("unknown account {id:?}"), p));
             };
-            account = Some(Link { target: c.target, key: Key { by: By::Id, value: id.clone(), property: None }, create: None });
+            account = Some(Link {
+                target: c.target,
+                key: Key {
+                    by: By::Id,
+                    value: id.clone(),
+                    property: None,
+                },
+                create: None,
+            });
         }
         let timestamp = match &e.timestamp {
             None => None,
             Some(p) => match get(row, p) {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) if s.trim().is_empty() => None,
-                Some(v) => Some(canonical(parse_timestamp(v).map_err(|msg| row_err(msg, p))?)),
+                Some(v) => Some(canonical(
+                    parse_timestamp(v).map_err(|msg| row_err(msg, p))?,
+                )),
             },
         };
         let event_id = match &e.id {
@@ -567,13 +853,33 @@ impl Planner<'_> {
         let properties = properties(owned_row, &self.m.properties, true);
         if let Some(id) = &event_id {
             if self.overlay.event_ids.contains(id) || self.dir.event_exists(id)? {
-                return Ok((Outcome::Duplicate { event_id: id.clone() }, warnings));
+                return Ok((
+                    Outcome::Duplicate {
+                        event_id: id.clone(),
+                    },
+                    warnings,
+                ));
             }
             self.overlay.event_ids.insert(id.clone());
         }
         let (n, _) = self.overlay.new_target();
-        let record = Write { event_type: Some(event_type), contact, account, timestamp, event_id, properties, ..Write::default() };
-        Ok((Outcome::Create { new: n, key: None, record }, warnings))
+        let record = Write {
+            event_type: Some(event_type),
+            contact,
+            account,
+            timestamp,
+            event_id,
+            properties,
+            ..Write::default()
+        };
+        Ok((
+            Outcome::Create {
+                new: n,
+                key: None,
+                record,
+            },
+            warnings,
+        ))
     }
 }
 
@@ -587,17 +893,31 @@ fn label_by(kind: Kind) -> By {
 
 /// Whether the row has properties where the mapping says: an object (fine), missing or null
 /// (warning, no properties), anything else (row error).
-fn check_properties(row: &Map<String, Value>, src: &PropertySource, warnings: &mut Vec<String>) -> Result<(), RowError> {
+fn check_properties(
+    row: &Map<String, Value>,
+    src: &PropertySource,
+    warnings: &mut Vec<String>,
+) -> Result<(), RowError> {
     if src.path.is_root() {
         return Ok(());
     }
     match get(row, &src.path) {
         Some(Value::Object(_)) => Ok(()),
         None | Some(Value::Null) => {
-            warnings.push(format!("no properties: `{}` is missing or null in this row", src.path));
+            warnings.push(format!(
+                "no properties: `{}` is missing or null in this row",
+                src.path
+            ));
             Ok(())
         }
-        Some(other) => Err(row_err(format!("properties at `{}` are {}; expected an object", src.path, json_type(other)), &src.path)),
+        Some(other) => Err(row_err(
+            format!(
+                "properties at `{}` are {}; expected an object",
+                src.path,
+                json_type(other)
+            ),
+            &src.path,
+        )),
     }
 }
 
@@ -607,7 +927,10 @@ fn check_properties(row: &Map<String, Value>, src: &PropertySource, warnings: &m
 fn properties(row: Row<'_>, src: &PropertySource, drop_nulls: bool) -> Map<String, Value> {
     let keep = |k: &String, v: &Value| {
         !(drop_nulls && v.is_null())
-            && src.include.as_ref().is_none_or(|inc| inc.iter().any(|i| i == k))
+            && src
+                .include
+                .as_ref()
+                .is_none_or(|inc| inc.iter().any(|i| i == k))
             && !src.exclude.iter().any(|x| x == k)
     };
     match row {
@@ -664,13 +987,27 @@ mod tests {
             json!({}),
             json!({"id": "u1", "company": "Nowhere"}),
         );
-        assert_eq!(p.rows[0].outcome, Outcome::Skip { reason: "no match (update only)".into(), key: Some(Key { by: By::Id, value: "u1".into(), property: None }) });
+        assert_eq!(
+            p.rows[0].outcome,
+            Outcome::Skip {
+                reason: "no match (update only)".into(),
+                key: Some(Key {
+                    by: By::Id,
+                    value: "u1".into(),
+                    property: None
+                })
+            }
+        );
         assert!(p.rows[0].warnings.is_empty(), "{:?}", p.rows[0].warnings);
     }
 
     #[test]
     fn a_non_object_element_is_named_by_its_place_in_the_body() {
-        let p = run(json!({"version": 1, "kind": "accounts", "wrapper_path": "data", "match": {"id": "id"}}), json!({}), json!({"data": [{"id": 1}, 7]}));
+        let p = run(
+            json!({"version": 1, "kind": "accounts", "wrapper_path": "data", "match": {"id": "id"}}),
+            json!({}),
+            json!({"data": [{"id": 1}, 7]}),
+        );
         match &p.rows[1].outcome {
             Outcome::Error { path, .. } => assert_eq!(path.as_deref(), Some("data[1]")),
             other => panic!("{other:?}"),
@@ -684,7 +1021,9 @@ mod tests {
             json!({}),
             json!({"op": "deleted", "d": "x"}),
         );
-        assert!(matches!(&custom.rows[0].outcome, Outcome::Skip { reason, key: Some(_) } if reason == "no match to delete"));
+        assert!(
+            matches!(&custom.rows[0].outcome, Outcome::Skip { reason, key: Some(_) } if reason == "no match to delete")
+        );
         let standard = run(
             json!({"version": 1, "kind": "contacts", "operation_path": "op", "on_removed": "delete", "match": {"email": "e"}}),
             json!({}),
@@ -692,7 +1031,14 @@ mod tests {
         );
         assert_eq!(
             standard.rows[0].outcome,
-            Outcome::Skip { reason: "no match to delete".into(), key: Some(Key { by: By::Email, value: "a@example.com".into(), property: None }) }
+            Outcome::Skip {
+                reason: "no match to delete".into(),
+                key: Some(Key {
+                    by: By::Email,
+                    value: "a@example.com".into(),
+                    property: None
+                })
+            }
         );
     }
 
@@ -703,6 +1049,8 @@ mod tests {
             json!({"contacts": [{"properties": {"d": "x"}}, {"properties": {"d": "x"}}]}),
             json!({"d": "x"}),
         );
-        assert!(matches!(&p.rows[0].outcome, Outcome::Error { error, .. } if error.starts_with("ambiguous: several contacts")));
+        assert!(
+            matches!(&p.rows[0].outcome, Outcome::Error { error, .. } if error.starts_with("ambiguous: several contacts"))
+        );
     }
 }

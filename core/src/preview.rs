@@ -41,13 +41,26 @@ impl PreviewOutput {
     }
 
     pub fn failed(code: &str, status: u16, detail: String, field: Option<String>) -> Self {
-        PreviewOutput::Failed { ok: false, error: Problem { code: code.into(), status, detail, field } }
+        PreviewOutput::Failed {
+            ok: false,
+            error: Problem {
+                code: code.into(),
+                status,
+                detail,
+                field,
+            },
+        }
     }
 }
 
 /// Body bytes + content type + mapping + directory → what the listener would do. The mapping is
 /// checked first: a preview of an invalid mapping says so whatever the body holds.
-pub fn preview_bytes(body: &[u8], content_type: Option<&str>, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {
+pub fn preview_bytes(
+    body: &[u8],
+    content_type: Option<&str>,
+    mapping: &Mapping,
+    dir: &dyn Directory,
+) -> PreviewOutput {
     let compiled = match mapping.compile() {
         Ok(c) => c,
         Err(e) => return invalid_mapping(e),
@@ -55,7 +68,10 @@ pub fn preview_bytes(body: &[u8], content_type: Option<&str>, mapping: &Mapping,
     let parsed = content_kind(content_type).and_then(|k| parse_body(body, k));
     match parsed {
         Err(e) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
-        Ok(None) => PreviewOutput::ConnectionTest { ok: true, connection_test: true },
+        Ok(None) => PreviewOutput::ConnectionTest {
+            ok: true,
+            connection_test: true,
+        },
         // The body is ours: its rows' properties move into the plan instead of being copied.
         Ok(Some(v)) => answer(plan_owned(v, &compiled, dir)),
     }
@@ -78,9 +94,16 @@ fn preview_compiled(body: &Value, compiled: &Compiled, dir: &dyn Directory) -> P
 
 fn answer(planned: Result<Plan, PlanError>) -> PreviewOutput {
     match planned {
-        Ok(plan) => PreviewOutput::Plan { ok: !plan.has_errors(), plan },
-        Err(PlanError::Payload(e)) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
-        Err(PlanError::Directory(e)) => PreviewOutput::failed("store_unavailable", 503, e.to_string(), None),
+        Ok(plan) => PreviewOutput::Plan {
+            ok: !plan.has_errors(),
+            plan,
+        },
+        Err(PlanError::Payload(e)) => {
+            PreviewOutput::failed(e.code(), e.status(), e.to_string(), None)
+        }
+        Err(PlanError::Directory(e)) => {
+            PreviewOutput::failed("store_unavailable", 503, e.to_string(), None)
+        }
     }
 }
 
@@ -93,8 +116,12 @@ pub fn run_case(case: &Value) -> Value {
 
 fn run_case_inner(case: &Value) -> PreviewOutput {
     let mapping = match case.get("mapping").map(Mapping::from_value) {
-        None => return PreviewOutput::failed("invalid_case", 400, "case has no mapping".into(), None),
-        Some(Err(e)) => return PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)),
+        None => {
+            return PreviewOutput::failed("invalid_case", 400, "case has no mapping".into(), None)
+        }
+        Some(Err(e)) => {
+            return PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field))
+        }
         Some(Ok(m)) => m,
     };
     let dir = match case.get("existing") {
@@ -109,7 +136,12 @@ fn run_case_inner(case: &Value) -> PreviewOutput {
         return preview_bytes(raw.as_bytes(), ct, &mapping, &dir);
     }
     if let Some(form) = case.get("payload_form").and_then(Value::as_str) {
-        return preview_bytes(form.as_bytes(), Some("application/x-www-form-urlencoded"), &mapping, &dir);
+        return preview_bytes(
+            form.as_bytes(),
+            Some("application/x-www-form-urlencoded"),
+            &mapping,
+            &dir,
+        );
     }
     match case.get("payload") {
         None => PreviewOutput::failed("invalid_case", 400, "case has no payload".into(), None),
@@ -119,7 +151,6 @@ fn run_case_inner(case: &Value) -> PreviewOutput {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -131,7 +162,10 @@ mod tests {
         let m = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{}}"#).unwrap();
         for body in [&b"not json"[..], b"", b"{}"] {
             match preview_bytes(body, Some("application/json"), &m, &EmptyDirectory) {
-                PreviewOutput::Failed { error, .. } => assert_eq!((error.code.as_str(), error.field.as_deref()), ("invalid_mapping", Some("match"))),
+                PreviewOutput::Failed { error, .. } => assert_eq!(
+                    (error.code.as_str(), error.field.as_deref()),
+                    ("invalid_mapping", Some("match"))
+                ),
                 other => panic!("{other:?}"),
             }
         }

@@ -15,7 +15,12 @@ use serde_json::{Map, Number, Value};
 const MAX_DEPTH: usize = 100;
 
 pub fn read(text: &str) -> Option<Value> {
-    let mut r = Reader { s: text.as_bytes(), text, i: 0, entries: Vec::new() };
+    let mut r = Reader {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        entries: Vec::new(),
+    };
     let v = r.value(0)?;
     r.ws();
     (r.i == r.s.len()).then_some(v)
@@ -221,7 +226,11 @@ impl Reader<'_> {
             // `-0` is a float to serde_json (-0.0): left to it below.
             if !(negative && n == 0) {
                 self.i = j;
-                return Some(Value::Number(if negative { Number::from(-n) } else { Number::from(n as u64) }));
+                return Some(Value::Number(if negative {
+                    Number::from(-n)
+                } else {
+                    Number::from(n as u64)
+                }));
             }
         }
         if !integer {
@@ -244,7 +253,10 @@ impl Reader<'_> {
 
 /// The end of the run of ASCII digits starting at `j`, which must hold at least one.
 fn digit_run(s: &[u8], j: usize) -> Option<usize> {
-    let end = j + s[j.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let end = j + s[j.min(s.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     (end > j).then_some(end)
 }
 
@@ -256,7 +268,11 @@ mod tests {
     fn same(text: &str) {
         let want: Value = serde_json::from_str(text).unwrap();
         let got = read(text).unwrap_or_else(|| panic!("not read: {text}"));
-        assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap(), "{text}");
+        assert_eq!(
+            serde_json::to_string(&got).unwrap(),
+            serde_json::to_string(&want).unwrap(),
+            "{text}"
+        );
         assert_eq!(got, want, "{text}");
     }
 
@@ -280,8 +296,27 @@ mod tests {
     #[test]
     fn leaves_everything_else_to_serde_json() {
         for text in [
-            "", " ", "{", "[1,]", r#"{"a":1,}"#, "{} {}", "nul", "01", "1.", "1e", "-", "[1e400]", r#""\ud83d\ude00""#,
-            r#""\ud800""#, "\"a\u{1}b\"", r#""\x""#, r#""\u12""#, r#"{"a" 1}"#, "[1 2]", "+1", ".5",
+            "",
+            " ",
+            "{",
+            "[1,]",
+            r#"{"a":1,}"#,
+            "{} {}",
+            "nul",
+            "01",
+            "1.",
+            "1e",
+            "-",
+            "[1e400]",
+            r#""\ud83d\ude00""#,
+            r#""\ud800""#,
+            "\"a\u{1}b\"",
+            r#""\x""#,
+            r#""\u12""#,
+            r#"{"a" 1}"#,
+            "[1 2]",
+            "+1",
+            ".5",
         ] {
             assert!(read(text).is_none(), "{text:?}");
         }

@@ -13,7 +13,9 @@ pub fn parse_timestamp(v: &Value) -> Result<DateTime<Utc>, String> {
     let s = match v {
         Value::String(s) => s.trim(),
         Value::Number(n) => {
-            return Err(format!("timestamp {n} is a number; send ISO 8601 such as 2024-05-01T12:00:00Z"))
+            return Err(format!(
+                "timestamp {n} is a number; send ISO 8601 such as 2024-05-01T12:00:00Z"
+            ))
         }
         other => {
             return Err(format!(
@@ -22,7 +24,8 @@ pub fn parse_timestamp(v: &Value) -> Result<DateTime<Utc>, String> {
             ))
         }
     };
-    parse_str(s).ok_or_else(|| format!("timestamp {s:?} is not ISO 8601 (e.g. 2024-05-01T12:00:00Z)"))
+    parse_str(s)
+        .ok_or_else(|| format!("timestamp {s:?} is not ISO 8601 (e.g. 2024-05-01T12:00:00Z)"))
 }
 
 fn parse_str(s: &str) -> Option<DateTime<Utc>> {
@@ -43,7 +46,9 @@ fn parse_str(s: &str) -> Option<DateTime<Utc>> {
     let (time, offset) = split_zone(rest)?;
     let naive = date.and_time(parse_time(time)?);
     let zone = FixedOffset::east_opt(offset)?;
-    zone.from_local_datetime(&naive).single().map(|dt| dt.with_timezone(&Utc))
+    zone.from_local_datetime(&naive)
+        .single()
+        .map(|dt| dt.with_timezone(&Utc))
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -57,7 +62,11 @@ fn parse_date(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::from_ymd_opt(digits(&b[..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+    NaiveDate::from_ymd_opt(
+        digits(&b[..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
 }
 
 /// `hh:mm`, `hh:mm:ss`, `hh:mm:ss.f…` (a comma works too, as ISO 8601 allows).
@@ -80,7 +89,12 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
             let frac = &b[9..];
             digits(frac)?;
             // Nanoseconds: the first nine digits, right-padded.
-            nano = frac.iter().take(9).chain(std::iter::repeat(&b'0')).take(9).fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+            nano = frac
+                .iter()
+                .take(9)
+                .chain(std::iter::repeat(&b'0'))
+                .take(9)
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
         }
     }
     NaiveTime::from_hms_nano_opt(h, m, sec, nano)
@@ -91,7 +105,9 @@ fn split_zone(rest: &str) -> Option<(&str, i32)> {
     if let Some(t) = rest.strip_suffix(['Z', 'z']) {
         return Some((t, 0));
     }
-    let Some(pos) = rest.rfind(['+', '-']) else { return Some((rest, 0)) };
+    let Some(pos) = rest.rfind(['+', '-']) else {
+        return Some((rest, 0));
+    };
     let (time, zone) = rest.split_at(pos);
     let sign = if zone.starts_with('-') { -1 } else { 1 };
     let z = &zone.as_bytes()[1..];
@@ -136,8 +152,14 @@ mod tests {
         assert_eq!(ok("2024-05-01 12:00-0130"), "2024-05-01T13:30:00Z");
         assert_eq!(ok("2024-05-01T12:00:00+01"), "2024-05-01T11:00:00Z");
         assert_eq!(ok("2024-05-01T12:00:00.5"), "2024-05-01T12:00:00.500Z");
-        assert_eq!(ok("2024-05-01T12:00:00,25+00:00"), "2024-05-01T12:00:00.250Z");
-        assert_eq!(ok("2024-05-01T12:00:00.1234567891Z"), "2024-05-01T12:00:00.123456789Z");
+        assert_eq!(
+            ok("2024-05-01T12:00:00,25+00:00"),
+            "2024-05-01T12:00:00.250Z"
+        );
+        assert_eq!(
+            ok("2024-05-01T12:00:00.1234567891Z"),
+            "2024-05-01T12:00:00.123456789Z"
+        );
         assert_eq!(ok("2024-05-01t12:00:00z"), "2024-05-01T12:00:00Z");
         assert_eq!(ok("2024-12-31T23:30:00-01:00"), "2025-01-01T00:30:00Z");
     }
@@ -145,12 +167,29 @@ mod tests {
     #[test]
     fn near_misses_are_refused() {
         for s in [
-            "2024-5-1", "2024-05-1", "2024-05-01T1:00:00Z", "2024-05-01T12", "2024-05-01T12Z", "2024-05-01T12:00:0Z",
-            "2024-05-01T12:00:00+25:00", "2024-05-01T12:00:00+01:0", "2024-05-01T12:00:00.Z", "2024-05-01T24:00:00Z",
-            "2024-05-01X12:00:00Z", "2024-05-01T12:00:00ZZ", "+2024-05-01", "2024-05-01T12:00:00 +01:00", "",
-            "2024-05-01T12:60Z", "2024-02-30T00:00:00Z", "１２３４-05-01",
+            "2024-5-1",
+            "2024-05-1",
+            "2024-05-01T1:00:00Z",
+            "2024-05-01T12",
+            "2024-05-01T12Z",
+            "2024-05-01T12:00:0Z",
+            "2024-05-01T12:00:00+25:00",
+            "2024-05-01T12:00:00+01:0",
+            "2024-05-01T12:00:00.Z",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01X12:00:00Z",
+            "2024-05-01T12:00:00ZZ",
+            "+2024-05-01",
+            "2024-05-01T12:00:00 +01:00",
+            "",
+            "2024-05-01T12:60Z",
+            "2024-02-30T00:00:00Z",
+            "１２３４-05-01",
         ] {
-            assert!(parse_timestamp(&json!(s)).is_err(), "{s:?} should be refused");
+            assert!(
+                parse_timestamp(&json!(s)).is_err(),
+                "{s:?} should be refused"
+            );
         }
     }
 

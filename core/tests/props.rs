@@ -56,8 +56,26 @@ proptest! {
 
 /// Field names the mappings below refer to, so that generated rows actually hit them.
 const KEYS: &[&str] = &[
-    "id", "name", "email", "op", "operation", "data", "rows", "batch", "company", "company_id", "traits", "event",
-    "userId", "user_id", "account", "at", "message_id", "domain", "properties", "x",
+    "id",
+    "name",
+    "email",
+    "op",
+    "operation",
+    "data",
+    "rows",
+    "batch",
+    "company",
+    "company_id",
+    "traits",
+    "event",
+    "userId",
+    "user_id",
+    "account",
+    "at",
+    "message_id",
+    "domain",
+    "properties",
+    "x",
 ];
 
 /// Values that collide on purpose: the same ID as a number and as text, case variants of a name
@@ -67,13 +85,37 @@ fn scalar() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         (-3i64..50).prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
         prop::sample::select(vec![
-            "", " ", "1", "42", "42.0", "Acme", "ACME", " acme ", "a@example.com", "A@Example.com", "added", "changed",
-            "removed", "deleted", "upsert", "bogus", "2024-05-01T12:00:00Z", "2024-05-01", "2024-05-01T12:00+01:00",
-            "1714564800", "garbage", "org_1", "u_9", "m1", "é名🙂",
+            "",
+            " ",
+            "1",
+            "42",
+            "42.0",
+            "Acme",
+            "ACME",
+            " acme ",
+            "a@example.com",
+            "A@Example.com",
+            "added",
+            "changed",
+            "removed",
+            "deleted",
+            "upsert",
+            "bogus",
+            "2024-05-01T12:00:00Z",
+            "2024-05-01",
+            "2024-05-01T12:00+01:00",
+            "1714564800",
+            "garbage",
+            "org_1",
+            "u_9",
+            "m1",
+            "é名🙂",
         ])
         .prop_map(|s| Value::String(s.to_string())),
         "\\PC{0,12}".prop_map(Value::String),
@@ -81,11 +123,13 @@ fn scalar() -> impl Strategy<Value = Value> {
 }
 
 fn json() -> impl Strategy<Value = Value> {
-    let key = prop_oneof![4 => prop::sample::select(KEYS).prop_map(str::to_string), 1 => "\\PC{0,6}"];
+    let key =
+        prop_oneof![4 => prop::sample::select(KEYS).prop_map(str::to_string), 1 => "\\PC{0,6}"];
     scalar().prop_recursive(4, 48, 8, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            prop::collection::vec((key.clone(), inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
 }
@@ -108,22 +152,54 @@ const MAPPINGS: &[&str] = &[
 ];
 
 fn mapping() -> impl Strategy<Value = Mapping> {
-    prop::sample::select(MAPPINGS).prop_map(|m| Mapping::from_json(m).expect("the test's mappings are valid"))
+    prop::sample::select(MAPPINGS)
+        .prop_map(|m| Mapping::from_json(m).expect("the test's mappings are valid"))
 }
 
 fn opt_text() -> impl Strategy<Value = Option<String>> {
-    prop::option::of(prop::sample::select(vec!["", " ", "1", "42", "Acme", "acme", "a@example.com", "A@EXAMPLE.COM", "org_1", "u_9"]).prop_map(str::to_string))
+    prop::option::of(
+        prop::sample::select(vec![
+            "",
+            " ",
+            "1",
+            "42",
+            "Acme",
+            "acme",
+            "a@example.com",
+            "A@EXAMPLE.COM",
+            "org_1",
+            "u_9",
+        ])
+        .prop_map(str::to_string),
+    )
 }
 
 fn stored_properties() -> impl Strategy<Value = Map<String, Value>> {
-    prop::collection::vec((prop::sample::select(KEYS).prop_map(str::to_string), scalar()), 0..3)
-        .prop_map(|kv| kv.into_iter().collect::<Map<_, _>>())
+    prop::collection::vec(
+        (
+            prop::sample::select(KEYS).prop_map(str::to_string),
+            scalar(),
+        ),
+        0..3,
+    )
+    .prop_map(|kv| kv.into_iter().collect::<Map<_, _>>())
 }
 
 fn snapshot() -> impl Strategy<Value = Snapshot> {
-    let account = (opt_text(), opt_text(), stored_properties())
-        .prop_map(|(external_id, name, properties)| SampleAccount { id: None, external_id, name, properties });
-    let contact = (opt_text(), opt_text(), prop::option::of(prop::sample::select(vec!["a1", "a2", "a9"])), stored_properties())
+    let account = (opt_text(), opt_text(), stored_properties()).prop_map(
+        |(external_id, name, properties)| SampleAccount {
+            id: None,
+            external_id,
+            name,
+            properties,
+        },
+    );
+    let contact = (
+        opt_text(),
+        opt_text(),
+        prop::option::of(prop::sample::select(vec!["a1", "a2", "a9"])),
+        stored_properties(),
+    )
         .prop_map(|(external_id, email, account, properties)| SampleContact {
             id: None,
             external_id,
@@ -134,9 +210,16 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
     (
         prop::collection::vec(account, 0..4),
         prop::collection::vec(contact, 0..4),
-        prop::collection::vec(prop::sample::select(vec!["m1", "42", "u_9"]).prop_map(str::to_string), 0..3),
+        prop::collection::vec(
+            prop::sample::select(vec!["m1", "42", "u_9"]).prop_map(str::to_string),
+            0..3,
+        ),
     )
-        .prop_map(|(accounts, contacts, event_ids)| Snapshot { accounts, contacts, event_ids })
+        .prop_map(|(accounts, contacts, event_ids)| Snapshot {
+            accounts,
+            contacts,
+            event_ids,
+        })
 }
 
 /// Checks that hold for every plan: one row plan per row in order, consistent counts, and each
@@ -145,7 +228,10 @@ fn check_plan(out: &PreviewOutput) -> Result<(), TestCaseError> {
     if let PreviewOutput::Plan { ok, plan } = out {
         prop_assert_eq!(plan.summary.rows, plan.rows.len());
         let s = plan.summary;
-        prop_assert_eq!(s.create + s.update + s.delete + s.skip + s.duplicate + s.error, s.rows);
+        prop_assert_eq!(
+            s.create + s.update + s.delete + s.skip + s.duplicate + s.error,
+            s.rows
+        );
         prop_assert_eq!(*ok, s.error == 0);
         let mut news = HashSet::new();
         for (i, r) in plan.rows.iter().enumerate() {
@@ -154,7 +240,10 @@ fn check_plan(out: &PreviewOutput) -> Result<(), TestCaseError> {
                 prop_assert!(news.insert(*new), "new record {} numbered twice", new);
             }
             if let Outcome::Create { record, .. } = &r.outcome {
-                prop_assert!(record.properties.values().all(|v| !v.is_null()), "a create writes a null property");
+                prop_assert!(
+                    record.properties.values().all(|v| !v.is_null()),
+                    "a create writes a null property"
+                );
             }
         }
     }
@@ -283,7 +372,10 @@ proptest! {
 #[test]
 fn every_mapping_of_the_property_tests_is_valid() {
     for m in MAPPINGS {
-        Mapping::from_json(m).unwrap().compile().unwrap_or_else(|e| panic!("{m}: {e}"));
+        Mapping::from_json(m)
+            .unwrap()
+            .compile()
+            .unwrap_or_else(|e| panic!("{m}: {e}"));
     }
 }
 

@@ -7,8 +7,14 @@ use axum::Router;
 
 #[tokio::main]
 async fn main() {
-    let app = Router::new().route("/hooks/{id}", post(|_b: Bytes| async { ([("content-type", "application/json")], "{\"ok\":true}") }));
+    let app = Router::new().route(
+        "/hooks/{id}",
+        post(|_b: Bytes| async { ([("content-type", "application/json")], "{\"ok\":true}") }),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    println!("inlet: listening on http://{}", listener.local_addr().unwrap());
+    println!(
+        "inlet: listening on http://{}",
+        listener.local_addr().unwrap()
+    );
     axum::serve(listener, app).await.unwrap();
 }

@@ -25,7 +25,9 @@ fn main() {
     let store = Store::open(std::path::Path::new(db)).unwrap();
     let mut c = store.connect().unwrap();
     let batch = |c: &mut rusqlite::Connection| {
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
         let now = inlet_desktop::store::now();
         {
             let mut upd = tx

@@ -23,11 +23,33 @@ async fn post(url: &str, auth: &str, body: &Value) -> (u16, Value) {
 async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let created = inlet_json(&db, &["connections", "create", "--name", "CRM accounts", "--kind", "accounts"]);
-    for k in ["id", "webhook_url", "authorization", "enabled", "enforce_auth"] {
-        assert!(created.get(k).is_some(), "connections create --json has {k}");
+    let created = inlet_json(
+        &db,
+        &[
+            "connections",
+            "create",
+            "--name",
+            "CRM accounts",
+            "--kind",
+            "accounts",
+        ],
+    );
+    for k in [
+        "id",
+        "webhook_url",
+        "authorization",
+        "enabled",
+        "enforce_auth",
+    ] {
+        assert!(
+            created.get(k).is_some(),
+            "connections create --json has {k}"
+        );
     }
-    assert_eq!((created["enabled"].clone(), created["enforce_auth"].clone()), (json!(false), json!(true)));
+    assert_eq!(
+        (created["enabled"].clone(), created["enforce_auth"].clone()),
+        (json!(false), json!(true))
+    );
     let id = created["id"].as_str().unwrap().to_string();
     let auth = created["authorization"].as_str().unwrap().to_string();
 
@@ -37,37 +59,70 @@ async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
     let url = shown["webhook_url"].as_str().unwrap().to_string();
     assert!(url.starts_with(&_serve.base), "{url} vs {}", _serve.base);
 
-    let batch = json!({"rows": [{"account_id": 1, "name": "Acme"}, {"account_id": 2, "name": "Globex"}]});
+    let batch =
+        json!({"rows": [{"account_id": 1, "name": "Acme"}, {"account_id": 2, "name": "Globex"}]});
     let (status, body) = post(&url, &auth, &batch).await;
     assert_eq!((status, body["written"].clone()), (202, json!(false)));
     let shown = inlet_json(&db, &["connections", "show", &id]);
-    assert_eq!((shown["requests"].as_u64(), shown["has_mapping"].clone()), (Some(1), json!(false)));
+    assert_eq!(
+        (shown["requests"].as_u64(), shown["has_mapping"].clone()),
+        (Some(1), json!(false))
+    );
 
     let mapping = dir.path().join("mapping.json");
     std::fs::write(&mapping, json!({"version": 1, "kind": "accounts", "wrapper_path": "rows", "match": {"id": "account_id", "name": "name"}}).to_string()).unwrap();
-    let set = inlet_json(&db, &["mapping", "set", &id, "--file", mapping.to_str().unwrap()]);
+    let set = inlet_json(
+        &db,
+        &["mapping", "set", &id, "--file", mapping.to_str().unwrap()],
+    );
     assert_eq!(set["enabled"], true);
-    assert_eq!(inlet_json(&db, &["mapping", "show", &id])["document"]["wrapper_path"], "rows");
+    assert_eq!(
+        inlet_json(&db, &["mapping", "show", &id])["document"]["wrapper_path"],
+        "rows"
+    );
 
     let (status, body) = post(&url, &auth, &batch).await;
     assert_eq!((status, body["created"].as_u64()), (200, Some(2)));
     let accounts = inlet_json(&db, &["records", "accounts"]);
-    let mut names: Vec<&str> = accounts.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let mut names: Vec<&str> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     names.sort();
     assert_eq!(names, ["Acme", "Globex"]);
     let (ok, table, _) = inlet(&db, &["records", "accounts", "--search", "glob"]);
     assert!(ok && table.contains("Globex") && !table.contains("Acme"));
 
     let log = inlet_json(&db, &["requests", &id, "--limit", "10"]);
-    let statuses: Vec<u64> = log.as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+    let statuses: Vec<u64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
     assert_eq!(statuses, [200, 202], "newest first");
     let first = log[1]["id"].as_str().unwrap();
     let detail = inlet_json(&db, &["request", first]);
     assert_eq!(detail["headers"]["authorization"], "[redacted]");
 
     let replayed = inlet_json(&db, &["replay", &id, "--request", first]);
-    assert_eq!((replayed["replayed"][0]["status"].as_u64(), replayed["written"].as_u64()), (Some(200), Some(1)));
-    assert_eq!(inlet_json(&db, &["records", "accounts"]).as_array().unwrap().len(), 2, "a replay upserts");
+    assert_eq!(
+        (
+            replayed["replayed"][0]["status"].as_u64(),
+            replayed["written"].as_u64()
+        ),
+        (Some(200), Some(1))
+    );
+    assert_eq!(
+        inlet_json(&db, &["records", "accounts"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "a replay upserts"
+    );
 
     let listed = inlet_json(&db, &["connections", "list"]);
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -77,16 +132,57 @@ async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
 fn update_rotate_and_delete_work_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let c = inlet_json(&db, &["connections", "create", "--name", "People", "--kind", "contacts", "--behavior", "update"]);
+    let c = inlet_json(
+        &db,
+        &[
+            "connections",
+            "create",
+            "--name",
+            "People",
+            "--kind",
+            "contacts",
+            "--behavior",
+            "update",
+        ],
+    );
     let id = c["id"].as_str().unwrap();
     assert_eq!(c["behavior"], "update");
-    let u = inlet_json(&db, &["connections", "update", id, "--name", "Staff", "--enabled", "true", "--enforce-auth", "false", "--rotate-auth", "--public-url", "https://t.example/"]);
-    assert_eq!((u["name"].as_str(), u["enabled"].clone(), u["enforce_auth"].clone()), (Some("Staff"), json!(true), json!(false)));
+    let u = inlet_json(
+        &db,
+        &[
+            "connections",
+            "update",
+            id,
+            "--name",
+            "Staff",
+            "--enabled",
+            "true",
+            "--enforce-auth",
+            "false",
+            "--rotate-auth",
+            "--public-url",
+            "https://t.example/",
+        ],
+    );
+    assert_eq!(
+        (
+            u["name"].as_str(),
+            u["enabled"].clone(),
+            u["enforce_auth"].clone()
+        ),
+        (Some("Staff"), json!(true), json!(false))
+    );
     assert_ne!(u["authorization"], c["authorization"]);
-    assert_eq!(u["webhook_url"].as_str().unwrap(), format!("https://t.example/hooks/{id}"));
+    assert_eq!(
+        u["webhook_url"].as_str().unwrap(),
+        format!("https://t.example/hooks/{id}")
+    );
     let s = inlet_json(&db, &["settings"]);
     assert_eq!(s["public_base_url"], "https://t.example");
-    assert_eq!(inlet_json(&db, &["connections", "delete", id])["deleted"], true);
+    assert_eq!(
+        inlet_json(&db, &["connections", "delete", id])["deleted"],
+        true
+    );
     assert_eq!(inlet_json(&db, &["connections", "list"]), json!([]));
 }
 
@@ -95,15 +191,37 @@ fn errors_go_to_stderr_with_a_failure_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
     let (ok, out, err) = inlet(&db, &["connections", "show", "nope"]);
-    assert!(!ok && out.is_empty() && err.contains("no connection"), "{err}");
-    let c = inlet_json(&db, &["connections", "create", "--name", "A", "--kind", "accounts"]);
+    assert!(
+        !ok && out.is_empty() && err.contains("no connection"),
+        "{err}"
+    );
+    let c = inlet_json(
+        &db,
+        &["connections", "create", "--name", "A", "--kind", "accounts"],
+    );
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, r#"{"version": 1, "kind": "accounts", "match": {"idd": "id"}}"#).unwrap();
-    let (ok, _, err) = inlet(&db, &["mapping", "set", c["id"].as_str().unwrap(), "--file", bad.to_str().unwrap()]);
+    std::fs::write(
+        &bad,
+        r#"{"version": 1, "kind": "accounts", "match": {"idd": "id"}}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = inlet(
+        &db,
+        &[
+            "mapping",
+            "set",
+            c["id"].as_str().unwrap(),
+            "--file",
+            bad.to_str().unwrap(),
+        ],
+    );
     assert!(!ok && err.contains("match"), "{err}");
     let (ok, _, err) = inlet(&db, &["mapping", "show", c["id"].as_str().unwrap()]);
     assert!(!ok && err.contains("no mapping"), "{err}");
-    let (ok, _, _) = inlet(&db, &["connections", "create", "--name", "A", "--kind", "widgets"]);
+    let (ok, _, _) = inlet(
+        &db,
+        &["connections", "create", "--name", "A", "--kind", "widgets"],
+    );
     assert!(!ok);
 }
 
@@ -113,12 +231,26 @@ fn inlet_db_in_the_environment_chooses_the_file() {
     let db = dir.path().join("env.db");
     let out = std::process::Command::new(inlet_bin())
         .env("INLET_DB", &db)
-        .args(["connections", "create", "--name", "E", "--kind", "events", "--json"])
+        .args([
+            "connections",
+            "create",
+            "--name",
+            "E",
+            "--kind",
+            "events",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     assert!(db.exists());
-    assert_eq!(inlet_json(&db, &["connections", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        inlet_json(&db, &["connections", "list"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -127,14 +259,45 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
     let db = dir.path().join("inlet.db");
     let mapping = dir.path().join("m.json");
     let payload = dir.path().join("p.json");
-    std::fs::write(&mapping, r#"{"version": 1, "kind": "accounts", "match": {"id": "id"}}"#).unwrap();
+    std::fs::write(
+        &mapping,
+        r#"{"version": 1, "kind": "accounts", "match": {"id": "id"}}"#,
+    )
+    .unwrap();
     std::fs::write(&payload, r#"[{"id": 1}, {"id": 1}, {"id": true}]"#).unwrap();
-    let v = inlet_json(&db, &["preview", "--mapping", mapping.to_str().unwrap(), "--payload", payload.to_str().unwrap()]);
-    let actions: Vec<&str> = v["plan"]["rows"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    let v = inlet_json(
+        &db,
+        &[
+            "preview",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--payload",
+            payload.to_str().unwrap(),
+        ],
+    );
+    let actions: Vec<&str> = v["plan"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["create", "update", "error"]);
     assert!(!db.exists(), "a pure preview does not touch the store");
-    let (ok, out, err) = inlet(&db, &["preview", "--mapping", mapping.to_str().unwrap(), "--payload", payload.to_str().unwrap(), "--against-store"]);
-    assert!(!ok && out.contains("error") && err.contains("422"), "{out}\n{err}");
+    let (ok, out, err) = inlet(
+        &db,
+        &[
+            "preview",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--payload",
+            payload.to_str().unwrap(),
+            "--against-store",
+        ],
+    );
+    assert!(
+        !ok && out.contains("error") && err.contains("422"),
+        "{out}\n{err}"
+    );
 }
 
 /// The allocator's arenas would otherwise sit on 2 MiB pages where transparent huge pages are on
@@ -145,6 +308,9 @@ fn the_listener_process_runs_without_transparent_huge_pages() {
     let dir = tempfile::tempdir().unwrap();
     let serve = ServeProcess::start(&dir.path().join("inlet.db"), &[]);
     let status = std::fs::read_to_string(format!("/proc/{}/status", serve.child.id())).unwrap();
-    let thp = status.lines().find(|l| l.starts_with("THP_enabled:")).expect("the kernel reports THP_enabled");
+    let thp = status
+        .lines()
+        .find(|l| l.starts_with("THP_enabled:"))
+        .expect("the kernel reports THP_enabled");
     assert_eq!(thp.split_whitespace().nth(1), Some("0"), "{thp}");
 }

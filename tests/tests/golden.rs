@@ -34,16 +34,32 @@ fn every_golden_case_produces_its_expected_plan() {
                 case["expect"] = actual;
                 std::fs::write(file, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
             }
-            None => failures.push(format!("{}: no `expect` (run with INLET_BLESS=1 and review)", file.display())),
+            None => failures.push(format!(
+                "{}: no `expect` (run with INLET_BLESS=1 and review)",
+                file.display()
+            )),
             Some(expected) if *expected == actual => {}
             Some(expected) => {
                 let e = serde_json::to_string_pretty(expected).unwrap();
                 let a = serde_json::to_string_pretty(&actual).unwrap();
-                let diff = similar::TextDiff::from_lines(&e, &a).unified_diff().header("expected", "actual").to_string();
+                let diff = similar::TextDiff::from_lines(&e, &a)
+                    .unified_diff()
+                    .header("expected", "actual")
+                    .to_string();
                 failures.push(format!("{}:\n{diff}", file.display()));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} golden cases failed:\n\n{}", failures.len(), files.len(), failures.join("\n"));
-    assert!(files.len() >= 60, "the corpus must hold at least 60 cases, found {}", files.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden cases failed:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+    assert!(
+        files.len() >= 60,
+        "the corpus must hold at least 60 cases, found {}",
+        files.len()
+    );
 }

@@ -43,7 +43,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function check(out) {
   const v = JSON.parse(out);
-  if (!v.ok || v.plan.summary.rows !== 1000) throw new Error(`unexpected preview: ${out.slice(0, 300)}`);
+  if (!v.ok || v.plan.summary.rows !== 1000)
+    throw new Error(`unexpected preview: ${out.slice(0, 300)}`);
 }
 
 // The three previews are measured in interleaved rounds (native, Node, Chromium, then again), each
@@ -57,10 +58,18 @@ const tmp = mkdtempSync(join(tmpdir(), 'inlet-bench-'));
 writeFileSync(join(tmp, 'payload.json'), payload);
 writeFileSync(join(tmp, 'mapping.json'), mapping);
 const cargo = process.env.CARGO ?? 'cargo';
-execFileSync(cargo, ['build', '-q', '-p', 'inlet-wasm', '--release', '--example', 'bench_preview'], { cwd: repo, stdio: 'inherit' });
+execFileSync(
+  cargo,
+  ['build', '-q', '-p', 'inlet-wasm', '--release', '--example', 'bench_preview'],
+  { cwd: repo, stdio: 'inherit' },
+);
 const nativeBin = join(repo, 'target', 'release', 'examples', 'bench_preview');
 const nativeRound = () =>
-  JSON.parse(execFileSync(nativeBin, [join(tmp, 'payload.json'), join(tmp, 'mapping.json'), String(PER)], { encoding: 'utf8' })).median_ms;
+  JSON.parse(
+    execFileSync(nativeBin, [join(tmp, 'payload.json'), join(tmp, 'mapping.json'), String(PER)], {
+      encoding: 'utf8',
+    }),
+  ).median_ms;
 
 const core = await loadCore();
 check(core.preview(payload, mapping));
@@ -83,26 +92,32 @@ const browser = await launch();
 const page = await browser.context.newPage();
 await page.goto(`${url}playground.html`);
 await page.waitForSelector('body[data-ready]');
-const chromiumRows = await page.evaluate(async ({ payload, mapping }) => {
-  const m = await import('/wasm-pkg/inlet_wasm.js');
-  await m.default();
-  window.benchCore = m;
-  const first = JSON.parse(m.preview(payload, mapping));
-  for (let i = 0; i < 20; i++) m.preview(payload, mapping);
-  return first.plan.summary.rows;
-}, { payload, mapping });
+const chromiumRows = await page.evaluate(
+  async ({ payload, mapping }) => {
+    const m = await import('/wasm-pkg/inlet_wasm.js');
+    await m.default();
+    window.benchCore = m;
+    const first = JSON.parse(m.preview(payload, mapping));
+    for (let i = 0; i < 20; i++) m.preview(payload, mapping);
+    return first.plan.summary.rows;
+  },
+  { payload, mapping },
+);
 if (chromiumRows !== 1000) throw new Error('Chromium preview did not plan 1,000 rows');
 const chromiumRound = () =>
-  page.evaluate(({ payload, mapping, per }) => {
-    const times = [];
-    for (let i = 0; i < per; i++) {
-      const t0 = performance.now();
-      window.benchCore.preview(payload, mapping);
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(per / 2)];
-  }, { payload, mapping, per: PER });
+  page.evaluate(
+    ({ payload, mapping, per }) => {
+      const times = [];
+      for (let i = 0; i < per; i++) {
+        const t0 = performance.now();
+        window.benchCore.preview(payload, mapping);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(per / 2)];
+    },
+    { payload, mapping, per: PER },
+  );
 
 const rounds = { native: [], node: [], nodeParse: [], chromium: [] };
 for (let r = 0; r < ROUNDS; r++) {
@@ -209,4 +224,5 @@ if (start >= 0) {
 writeFileSync(file, doc);
 console.log(section);
 // Over budget is reported (above and in BENCHMARKS.md), not fatal: `make bench` runs every benchmark.
-if (!Object.values(pass).every(Boolean)) console.error('bench-wasm: over budget (see BENCHMARKS.md)');
+if (!Object.values(pass).every(Boolean))
+  console.error('bench-wasm: over budget (see BENCHMARKS.md)');

@@ -6,7 +6,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCore } from './load-wasm.mjs';
 
-const casesDir = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'cases');
+const casesDir =
+  process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'cases');
 const core = await loadCore();
 
 /** A line diff of two pretty-printed documents (LCS; cases are small). */
@@ -17,7 +18,8 @@ function diff(a, b) {
   const m = y.length;
   const t = Array.from({ length: n + 1 }, () => new Int32Array(m + 1));
   for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--) t[i][j] = x[i] === y[j] ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
+    for (let j = m - 1; j >= 0; j--)
+      t[i][j] = x[i] === y[j] ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
   const out = [];
   let i = 0;
   let j = 0;
@@ -32,7 +34,9 @@ function diff(a, b) {
   return out.join('\n');
 }
 
-const files = readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(casesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 if (files.length === 0) {
   console.error(`parity: no cases in ${casesDir}`);
   process.exit(1);
@@ -58,11 +62,15 @@ for (const file of files) {
   const got = JSON.stringify(actual);
   if (want !== got) {
     failed++;
-    console.error(`FAIL ${file}\n--- expected (native)\n+++ actual (wasm)\n${diff(JSON.stringify(kase.expect, null, 2), JSON.stringify(actual, null, 2))}\n`);
+    console.error(
+      `FAIL ${file}\n--- expected (native)\n+++ actual (wasm)\n${diff(JSON.stringify(kase.expect, null, 2), JSON.stringify(actual, null, 2))}\n`,
+    );
   }
 }
 if (failed) {
-  console.error(`parity: ${failed} of ${files.length} golden cases differ between the wasm core and their expect`);
+  console.error(
+    `parity: ${failed} of ${files.length} golden cases differ between the wasm core and their expect`,
+  );
   process.exit(1);
 }
 console.log(`parity: ${files.length} golden cases give the same output in wasm (Node) as natively`);

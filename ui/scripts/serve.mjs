@@ -51,7 +51,9 @@ export function serve(dir, port = 0, mounts = {}) {
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${server.address().port}/` }));
+    server.listen(port, '127.0.0.1', () =>
+      ok({ server, url: `http://127.0.0.1:${server.address().port}/` }),
+    );
   });
 }
 

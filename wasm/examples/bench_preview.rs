@@ -14,7 +14,8 @@ fn main() {
         std::process::exit(2);
     }
     let payload = std::fs::read(&args[1]).expect("payload file");
-    let mapping = Mapping::from_json(&std::fs::read_to_string(&args[2]).expect("mapping file")).expect("valid mapping");
+    let mapping = Mapping::from_json(&std::fs::read_to_string(&args[2]).expect("mapping file"))
+        .expect("valid mapping");
     let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(300);
     let dir = MemoryDirectory::new(&Default::default());
     let once = || {
@@ -22,7 +23,11 @@ fn main() {
         // Serialising is part of what the wasm face does too (it answers a JSON string, written
         // by `to_json` as here).
         let text = out.to_json();
-        assert!(matches!(out, PreviewOutput::Plan { .. }), "{}", &text[..text.len().min(300)]);
+        assert!(
+            matches!(out, PreviewOutput::Plan { .. }),
+            "{}",
+            &text[..text.len().min(300)]
+        );
         text.len()
     };
     for _ in 0..20 {

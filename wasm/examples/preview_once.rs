@@ -5,7 +5,8 @@
 
 // The allocator the WebAssembly module uses, so that native instruction counts stand for it.
 #[global_allocator]
-static ALLOC: inlet_wasm::arena::Arena<std::alloc::System> = inlet_wasm::arena::Arena::new(std::alloc::System);
+static ALLOC: inlet_wasm::arena::Arena<std::alloc::System> =
+    inlet_wasm::arena::Arena::new(std::alloc::System);
 
 fn payload() -> String {
     let plans = ["free", "team", "enterprise"];
@@ -28,14 +29,19 @@ fn payload() -> String {
 const MAPPING: &str = r#"{"version":1,"kind":"contacts","behavior":"upsert","wrapper_path":"rows","operation_path":"op","match":{"id":"user_id","email":"email"},"account":{"id":"company_id","name":"company_name"}}"#;
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let payload = payload();
     let mut sum = 0u64;
     let mut len = 0;
     for _ in 0..runs {
         let out = ALLOC.scope(|| inlet_wasm::api::preview(&payload, MAPPING, None, None));
         len = out.len();
-        sum = out.bytes().fold(sum, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        sum = out
+            .bytes()
+            .fold(sum, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     }
     println!("{len} {sum:x}");
 }

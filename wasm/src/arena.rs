@@ -58,7 +58,9 @@ impl State {
         if self.cur < self.n && p >= c.base && p < c.base + c.size {
             return Some(self.cur);
         }
-        self.chunks[..self.n].iter().position(|c| p >= c.base && p < c.base + c.size)
+        self.chunks[..self.n]
+            .iter()
+            .position(|c| p >= c.base && p < c.base + c.size)
     }
 
     fn is_top(&self, i: usize, p: usize, size: usize) -> bool {
@@ -126,7 +128,12 @@ impl<A: GlobalAlloc> Arena<A> {
 
     #[allow(clippy::mut_from_ref)]
     fn hold(&self) -> (Held<'_, A>, &mut State) {
-        while LOCKS && self.lock.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        while LOCKS
+            && self
+                .lock
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
             std::hint::spin_loop();
         }
         // SAFETY: the lock is held until `Held` drops, and the reference does not outlive it.
@@ -152,7 +159,12 @@ impl<A: GlobalAlloc> Arena<A> {
 
     pub fn stats(&self) -> Stats {
         let (_held, st) = self.hold();
-        Stats { live: st.live, chunks: st.n, reserved: st.chunks[..st.n].iter().map(|c| c.size).sum(), resets: st.resets }
+        Stats {
+            live: st.live,
+            chunks: st.n,
+            reserved: st.chunks[..st.n].iter().map(|c| c.size).sum(),
+            resets: st.resets,
+        }
     }
 
     /// A block from the arena, or `None` when it cannot serve this one (the caller then asks the
@@ -178,11 +190,16 @@ impl<A: GlobalAlloc> Arena<A> {
             }
             let grown = FIRST_CHUNK << st.n.min(6);
             let size = grown.max(layout.size().checked_add(layout.align())?);
-            let block = self.inner.alloc(Layout::from_size_align(size, CHUNK_ALIGN).ok()?);
+            let block = self
+                .inner
+                .alloc(Layout::from_size_align(size, CHUNK_ALIGN).ok()?);
             if block.is_null() {
                 return None;
             }
-            st.chunks[st.n] = Chunk { base: block as usize, size };
+            st.chunks[st.n] = Chunk {
+                base: block as usize,
+                size,
+            };
             st.n += 1;
             st.cur = st.n - 1;
             st.used = 0;
@@ -233,7 +250,9 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Arena<A> {
                         return ptr;
                     }
                     // The newest block grows in place while its chunk has room.
-                    if st.is_top(i, p, layout.size()) && p + new_size <= st.chunks[i].base + st.chunks[i].size {
+                    if st.is_top(i, p, layout.size())
+                        && p + new_size <= st.chunks[i].base + st.chunks[i].size
+                    {
                         st.used = p + new_size - st.chunks[i].base;
                         return ptr;
                     }

@@ -33,7 +33,10 @@ pub mod api {
     use serde_json::{json, Map, Value};
 
     fn text(v: &Value) -> String {
-        serde_json::to_string(v).unwrap_or_else(|_| r#"{"ok":false,"error":{"code":"internal","detail":"could not encode the answer"}}"#.into())
+        serde_json::to_string(v).unwrap_or_else(|_| {
+            r#"{"ok":false,"error":{"code":"internal","detail":"could not encode the answer"}}"#
+                .into()
+        })
     }
 
     fn failed(code: &str, detail: impl Into<String>, extra: Value) -> Value {
@@ -57,22 +60,42 @@ pub mod api {
     /// Parses a JSON document typed by a user; the error says where (1-based line and column).
     fn parse_json(what: &str, code: &str, s: &str) -> Result<Value, Value> {
         if s.trim().is_empty() {
-            return Err(failed(code, format!("the {what} is empty"), json!({"line": 1, "column": 1})));
+            return Err(failed(
+                code,
+                format!("the {what} is empty"),
+                json!({"line": 1, "column": 1}),
+            ));
         }
         serde_json::from_str(s).map_err(|e| {
             let detail = format!("the {what} is not valid JSON: {e}");
-            failed(code, detail, json!({"line": e.line(), "column": e.column()}))
+            failed(
+                code,
+                detail,
+                json!({"line": e.line(), "column": e.column()}),
+            )
         })
     }
 
     fn parse_mapping(s: &str) -> Result<Mapping, Value> {
-        let m = Mapping::from_json(s).map_err(|e| output(PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field))))?;
+        let m = Mapping::from_json(s).map_err(|e| {
+            output(PreviewOutput::failed(
+                "invalid_mapping",
+                400,
+                e.to_string(),
+                Some(e.field),
+            ))
+        })?;
         Ok(m)
     }
 
     fn parse_kind(kind: &str) -> Result<Kind, Value> {
-        Kind::parse(kind.trim())
-            .ok_or_else(|| failed("invalid_kind", format!("kind {kind:?} is not one of accounts, contacts, events"), json!({"field": "kind"})))
+        Kind::parse(kind.trim()).ok_or_else(|| {
+            failed(
+                "invalid_kind",
+                format!("kind {kind:?} is not one of accounts, contacts, events"),
+                json!({"field": "kind"}),
+            )
+        })
     }
 
     fn mapping_value(m: &Mapping) -> Value {
@@ -94,7 +117,10 @@ pub mod api {
         }
         let mut suggestions = Map::new();
         for kind in [Kind::Accounts, Kind::Contacts, Kind::Events] {
-            suggestions.insert(kind.as_str().into(), mapping_value(&core_suggest(&body, kind)));
+            suggestions.insert(
+                kind.as_str().into(),
+                mapping_value(&core_suggest(&body, kind)),
+            );
         }
         out.insert("suggestions".into(), Value::Object(suggestions));
         text(&Value::Object(out))
@@ -108,26 +134,46 @@ pub mod api {
         };
         match m.compile() {
             Ok(_) => text(&json!({"ok": true, "mapping": mapping_value(&m)})),
-            Err(e) => text(&output(PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)))),
+            Err(e) => text(&output(PreviewOutput::failed(
+                "invalid_mapping",
+                400,
+                e.to_string(),
+                Some(e.field),
+            ))),
         }
     }
 
     /// The Plan the listener would make of this body: exactly the native `preview_bytes`.
     /// `directory` is the existing records (`{"accounts": […], "contacts": […], "event_ids": […]}`).
-    pub fn preview(payload: &str, mapping: &str, directory: Option<&str>, content_type: Option<&str>) -> String {
+    pub fn preview(
+        payload: &str,
+        mapping: &str,
+        directory: Option<&str>,
+        content_type: Option<&str>,
+    ) -> String {
         let m = match parse_mapping(mapping) {
             Ok(m) => m,
             Err(e) => return text(&e),
         };
         let out = match directory.map(str::trim).filter(|d| !d.is_empty()) {
-            None => preview_bytes(payload.as_bytes(), content_type.or(Some("application/json")), &m, &EmptyDirectory),
+            None => preview_bytes(
+                payload.as_bytes(),
+                content_type.or(Some("application/json")),
+                &m,
+                &EmptyDirectory,
+            ),
             Some(d) => {
                 let v = match parse_json("existing records", "invalid_directory", d) {
                     Ok(v) => v,
                     Err(e) => return text(&e),
                 };
                 match MemoryDirectory::from_json(&v) {
-                    Ok(dir) => preview_bytes(payload.as_bytes(), content_type.or(Some("application/json")), &m, &dir),
+                    Ok(dir) => preview_bytes(
+                        payload.as_bytes(),
+                        content_type.or(Some("application/json")),
+                        &m,
+                        &dir,
+                    ),
                     Err(e) => return text(&failed("invalid_directory", e, Value::Null)),
                 }
             }
@@ -165,7 +211,13 @@ pub mod api {
             None => Vec::new(),
             Some(s) => match serde_json::from_str(s) {
                 Ok(v) => v,
-                Err(e) => return text(&failed("invalid_fields", format!("extra fields must be a JSON array of paths: {e}"), Value::Null)),
+                Err(e) => {
+                    return text(&failed(
+                        "invalid_fields",
+                        format!("extra fields must be a JSON array of paths: {e}"),
+                        Value::Null,
+                    ))
+                }
             },
         };
         match liquid::template(&m, &extra) {
@@ -176,7 +228,12 @@ pub mod api {
                 }
                 text(&v)
             }
-            Err(e) => text(&output(PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field)))),
+            Err(e) => text(&output(PreviewOutput::failed(
+                "invalid_mapping",
+                400,
+                e.to_string(),
+                Some(e.field),
+            ))),
         }
     }
 }
@@ -192,8 +249,20 @@ pub fn validate_mapping(mapping: &str) -> String {
 }
 
 #[wasm_bindgen]
-pub fn preview(payload: &str, mapping: &str, directory: Option<String>, content_type: Option<String>) -> String {
-    call(|| api::preview(payload, mapping, directory.as_deref(), content_type.as_deref()))
+pub fn preview(
+    payload: &str,
+    mapping: &str,
+    directory: Option<String>,
+    content_type: Option<String>,
+) -> String {
+    call(|| {
+        api::preview(
+            payload,
+            mapping,
+            directory.as_deref(),
+            content_type.as_deref(),
+        )
+    })
 }
 
 #[wasm_bindgen]
@@ -228,12 +297,21 @@ mod tests {
 
     #[test]
     fn inspect_finds_rows_fields_and_suggestions() {
-        let out = v(api::inspect(r#"{"op":"added","rows":[{"account_id":42,"name":"Wayne"}]}"#, None));
+        let out = v(api::inspect(
+            r#"{"op":"added","rows":[{"account_id":42,"name":"Wayne"}]}"#,
+            None,
+        ));
         assert_eq!(out["ok"], true);
         assert_eq!(out["suggested_wrapper_path"], "rows");
         assert_eq!(out["rows"], 1);
-        assert_eq!(out["fields"][0], json!({"path": "account_id", "type": "number", "example": 42, "present": 1}));
-        assert_eq!(out["suggestions"]["accounts"]["match"], json!({"id": "account_id", "name": "name"}));
+        assert_eq!(
+            out["fields"][0],
+            json!({"path": "account_id", "type": "number", "example": 42, "present": 1})
+        );
+        assert_eq!(
+            out["suggestions"]["accounts"]["match"],
+            json!({"id": "account_id", "name": "name"})
+        );
         assert!(out["suggestions"]["events"].is_object());
     }
 
@@ -245,25 +323,56 @@ mod tests {
         assert_eq!(out["error"]["line"], 3);
         let out = v(api::preview("[]", "{", None, None));
         assert_eq!(out["error"]["code"], "invalid_mapping");
-        let out = v(api::preview("[{\"id\":1}]", r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#, Some("{\"people\":[]}"), None));
+        let out = v(api::preview(
+            "[{\"id\":1}]",
+            r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#,
+            Some("{\"people\":[]}"),
+            None,
+        ));
         assert_eq!(out["error"]["code"], "invalid_directory");
         assert_eq!(v(api::inspect("  ", None))["error"]["code"], "invalid_json");
-        assert_eq!(v(api::suggest_mapping("{}", "people"))["error"]["code"], "invalid_kind");
+        assert_eq!(
+            v(api::suggest_mapping("{}", "people"))["error"]["code"],
+            "invalid_kind"
+        );
         assert_eq!(v(api::run_case("nope"))["error"]["code"], "invalid_case");
-        assert_eq!(v(api::liquid_template(r#"{"version":1,"kind":"accounts"}"#, None))["error"]["field"], "match");
+        assert_eq!(
+            v(api::liquid_template(
+                r#"{"version":1,"kind":"accounts"}"#,
+                None
+            ))["error"]["field"],
+            "match"
+        );
     }
 
     #[test]
     fn preview_is_the_native_plan() {
-        let mapping = r#"{"version":1,"kind":"accounts","match":{"id":"account_id","name":"name"}}"#;
+        let mapping =
+            r#"{"version":1,"kind":"accounts","match":{"id":"account_id","name":"name"}}"#;
         let dir = r#"{"accounts":[{"id":"a1","external_id":"42"}]}"#;
-        let out = v(api::preview(r#"[{"account_id":42,"name":"W"},{"account_id":43}]"#, mapping, Some(dir), None));
+        let out = v(api::preview(
+            r#"[{"account_id":42,"name":"W"},{"account_id":43}]"#,
+            mapping,
+            Some(dir),
+            None,
+        ));
         assert_eq!(out["ok"], true);
         assert_eq!(out["plan"]["rows"][0]["action"], "update");
         assert_eq!(out["plan"]["rows"][1]["action"], "create");
-        assert_eq!(v(api::preview("", mapping, None, None)), json!({"ok": true, "connection_test": true}));
-        let form = v(api::preview("account_id=7&name=X", mapping, None, Some("application/x-www-form-urlencoded")));
-        assert_eq!(form["plan"]["rows"][0]["key"], json!({"by": "id", "value": "7"}));
+        assert_eq!(
+            v(api::preview("", mapping, None, None)),
+            json!({"ok": true, "connection_test": true})
+        );
+        let form = v(api::preview(
+            "account_id=7&name=X",
+            mapping,
+            None,
+            Some("application/x-www-form-urlencoded"),
+        ));
+        assert_eq!(
+            form["plan"]["rows"][0]["key"],
+            json!({"by": "id", "value": "7"})
+        );
     }
 
     /// `preview` writes its answer straight to text: every golden case, run through `preview` as
@@ -277,19 +386,34 @@ mod tests {
             if path.extension().and_then(|e| e.to_str()) != Some("json") {
                 continue;
             }
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let Some(mapping) = case.get("mapping") else { continue };
-            let existing = case.get("existing").filter(|e| !e.is_null()).map(|e| e.to_string());
-            let (payload, content_type) = if let Some(raw) = case.get("payload_raw").and_then(Value::as_str) {
-                (raw.to_string(), case.get("content_type").and_then(Value::as_str))
-            } else if let Some(form) = case.get("payload_form").and_then(Value::as_str) {
-                (form.to_string(), Some("application/x-www-form-urlencoded"))
-            } else if let Some(p) = case.get("payload") {
-                (p.to_string(), None)
-            } else {
+            let case: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let Some(mapping) = case.get("mapping") else {
                 continue;
             };
-            let got = api::preview(&payload, &mapping.to_string(), existing.as_deref(), content_type);
+            let existing = case
+                .get("existing")
+                .filter(|e| !e.is_null())
+                .map(|e| e.to_string());
+            let (payload, content_type) =
+                if let Some(raw) = case.get("payload_raw").and_then(Value::as_str) {
+                    (
+                        raw.to_string(),
+                        case.get("content_type").and_then(Value::as_str),
+                    )
+                } else if let Some(form) = case.get("payload_form").and_then(Value::as_str) {
+                    (form.to_string(), Some("application/x-www-form-urlencoded"))
+                } else if let Some(p) = case.get("payload") {
+                    (p.to_string(), None)
+                } else {
+                    continue;
+                };
+            let got = api::preview(
+                &payload,
+                &mapping.to_string(),
+                existing.as_deref(),
+                content_type,
+            );
             assert_eq!(got, case["expect"].to_string(), "{}", path.display());
             checked += 1;
         }
@@ -298,13 +422,29 @@ mod tests {
 
     #[test]
     fn validate_and_template() {
-        let ok = v(api::validate_mapping(r#"{"version":1,"kind":"contacts","match":{"email":"email"}}"#));
-        assert_eq!(ok, json!({"ok": true, "mapping": {"version": 1, "kind": "contacts", "wrapper_path": "", "match": {"email": "email"}}}));
-        let bad = v(api::validate_mapping(r#"{"version":1,"kind":"contacts","match":{"name":"n"}}"#));
+        let ok = v(api::validate_mapping(
+            r#"{"version":1,"kind":"contacts","match":{"email":"email"}}"#,
+        ));
+        assert_eq!(
+            ok,
+            json!({"ok": true, "mapping": {"version": 1, "kind": "contacts", "wrapper_path": "", "match": {"email": "email"}}})
+        );
+        let bad = v(api::validate_mapping(
+            r#"{"version":1,"kind":"contacts","match":{"name":"n"}}"#,
+        ));
         assert_eq!(bad["error"]["field"], "match.name");
-        let t = v(api::liquid_template(r#"{"version":1,"kind":"contacts","wrapper_path":"data","match":{"email":"email"}}"#, Some(r#"["plan"]"#)));
+        let t = v(api::liquid_template(
+            r#"{"version":1,"kind":"contacts","wrapper_path":"data","match":{"email":"email"}}"#,
+            Some(r#"["plan"]"#),
+        ));
         assert_eq!(t["ok"], true);
-        assert!(t["single"].as_str().unwrap().contains("{{ row.plan | json }}"));
-        assert!(t["batch"].as_str().unwrap().contains("{% for row in rows %}"));
+        assert!(t["single"]
+            .as_str()
+            .unwrap()
+            .contains("{{ row.plan | json }}"));
+        assert!(t["batch"]
+            .as_str()
+            .unwrap()
+            .contains("{% for row in rows %}"));
     }
 }

@@ -26,7 +26,10 @@ fn main() {
     let before = ALLOC.stats();
     let inside = ALLOC.scope(|| inlet_wasm::api::preview(&body, MAPPING, None, None));
     assert_eq!(inside, outside);
-    assert!(ALLOC.stats().live > 0, "the answer lives in the arena until it is dropped");
+    assert!(
+        ALLOC.stats().live > 0,
+        "the answer lives in the arena until it is dropped"
+    );
     drop(inside);
     let after = ALLOC.stats();
     assert_eq!(after.live, 0);
@@ -38,7 +41,11 @@ fn main() {
         let out = ALLOC.scope(|| inlet_wasm::api::preview(&body, MAPPING, None, None));
         assert_eq!(out, outside);
     }
-    assert_eq!(ALLOC.stats().reserved, after.reserved, "memory is reused between previews");
+    assert_eq!(
+        ALLOC.stats().reserved,
+        after.reserved,
+        "memory is reused between previews"
+    );
 
     // A value made in a scope and kept afterwards is never overwritten: the arena does not start
     // over while it is alive, even across other scopes.
@@ -51,7 +58,10 @@ fn main() {
         // Growing a block outside a scope moves it out of the arena with its contents.
         grown.push_str(&"x".repeat(1000));
     }
-    assert!(kept.iter().enumerate().all(|(i, &v)| v == i as u64 * 3), "a live value was overwritten");
+    assert!(
+        kept.iter().enumerate().all(|(i, &v)| v == i as u64 * 3),
+        "a live value was overwritten"
+    );
     assert_eq!(grown.len(), 5 + 3000);
     assert!(grown.starts_with("startxxx"));
     drop(kept);
@@ -68,5 +78,10 @@ fn main() {
     let s = ALLOC.stats();
     assert_eq!(s.live, 0);
     assert!(s.chunks > after.chunks, "{s:?}");
-    println!("arena: ok ({} chunks, {} MB reserved, {} resets)", s.chunks, s.reserved >> 20, s.resets);
+    println!(
+        "arena: ok ({} chunks, {} MB reserved, {} resets)",
+        s.chunks,
+        s.reserved >> 20,
+        s.resets
+    );
 }

@@ -2,7 +2,9 @@
 //! blocking thread (SQLite) and returns its result; errors cross as their message.
 
 use super::Shell;
-use crate::service::{self, connections, mappings, payloads, preview, records, replay, requests, settings, Services};
+use crate::service::{
+    self, connections, mappings, payloads, preview, records, replay, requests, settings, Services,
+};
 use crate::store::queries::RecordFilter;
 use inlet_core::Kind;
 use serde::Serialize;
@@ -24,17 +26,36 @@ async fn run<T: Send + 'static>(
 }
 
 #[tauri::command]
-pub async fn connections_list(shell: State<'_, Arc<Shell>>) -> Reply<Vec<connections::ConnectionView>> {
+pub async fn connections_list(
+    shell: State<'_, Arc<Shell>>,
+) -> Reply<Vec<connections::ConnectionView>> {
     run(&shell, connections::list).await
 }
 
 #[tauri::command]
-pub async fn connections_create(shell: State<'_, Arc<Shell>>, name: String, kind: Kind) -> Reply<connections::ConnectionView> {
-    run(&shell, move |s| connections::create(s, connections::NewConnection { name, kind, behavior: None })).await
+pub async fn connections_create(
+    shell: State<'_, Arc<Shell>>,
+    name: String,
+    kind: Kind,
+) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| {
+        connections::create(
+            s,
+            connections::NewConnection {
+                name,
+                kind,
+                behavior: None,
+            },
+        )
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn connections_show(shell: State<'_, Arc<Shell>>, id: String) -> Reply<connections::ConnectionView> {
+pub async fn connections_show(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+) -> Reply<connections::ConnectionView> {
     run(&shell, move |s| connections::show(s, &id)).await
 }
 
@@ -48,25 +69,45 @@ pub async fn connections_update(
 }
 
 #[tauri::command]
-pub async fn connections_rotate(shell: State<'_, Arc<Shell>>, id: String) -> Reply<connections::ConnectionView> {
+pub async fn connections_rotate(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+) -> Reply<connections::ConnectionView> {
     run(&shell, move |s| connections::rotate_auth(s, &id)).await
 }
 
 #[tauri::command]
-pub async fn connections_delete(shell: State<'_, Arc<Shell>>, id: String) -> Reply<connections::Deleted> {
+pub async fn connections_delete(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+) -> Reply<connections::Deleted> {
     run(&shell, move |s| connections::delete(s, &id)).await
 }
 
 #[tauri::command]
-pub async fn payload_latest(shell: State<'_, Arc<Shell>>, id: String) -> Reply<Option<payloads::PayloadView>> {
+pub async fn payload_latest(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+) -> Reply<Option<payloads::PayloadView>> {
     run(&shell, move |s| payloads::latest(s, &id)).await
 }
 
 /// Saves the mapping (validate, save, enable) and answers with the connection as it now is.
 #[tauri::command]
-pub async fn mapping_save(shell: State<'_, Arc<Shell>>, id: String, mapping: Value) -> Reply<connections::ConnectionView> {
+pub async fn mapping_save(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    mapping: Value,
+) -> Reply<connections::ConnectionView> {
     run(&shell, move |s| {
-        mappings::set(s, &id, mappings::SetMapping { document: mapping, no_enable: false })?;
+        mappings::set(
+            s,
+            &id,
+            mappings::SetMapping {
+                document: mapping,
+                no_enable: false,
+            },
+        )?;
         connections::show(s, &id)
     })
     .await
@@ -83,34 +124,69 @@ pub async fn mapping_check(
     content_type: Option<String>,
 ) -> Reply<inlet_core::preview::PreviewOutput> {
     run(&shell, move |s| {
-        preview::preview(s, &preview::PreviewInput { mapping, payload, content_type, against_store: true, connection_id: Some(id) })
+        preview::preview(
+            s,
+            &preview::PreviewInput {
+                mapping,
+                payload,
+                content_type,
+                against_store: true,
+                connection_id: Some(id),
+            },
+        )
     })
     .await
 }
 
 #[tauri::command]
-pub async fn requests_list(shell: State<'_, Arc<Shell>>, id: String, limit: Option<usize>) -> Reply<Vec<requests::RequestSummary>> {
+pub async fn requests_list(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    limit: Option<usize>,
+) -> Reply<Vec<requests::RequestSummary>> {
     run(&shell, move |s| requests::list(s, &id, limit)).await
 }
 
 #[tauri::command]
-pub async fn requests_show(shell: State<'_, Arc<Shell>>, request_id: String) -> Reply<requests::RequestDetail> {
+pub async fn requests_show(
+    shell: State<'_, Arc<Shell>>,
+    request_id: String,
+) -> Reply<requests::RequestDetail> {
     run(&shell, move |s| requests::show(s, &request_id)).await
 }
 
 /// Replays one logged request, or (without `request_id`) every one not yet written.
 #[tauri::command]
-pub async fn requests_replay(shell: State<'_, Arc<Shell>>, id: String, request_id: Option<String>) -> Reply<replay::ReplayReport> {
+pub async fn requests_replay(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    request_id: Option<String>,
+) -> Reply<replay::ReplayReport> {
     let input = match request_id {
-        Some(r) => replay::ReplayInput { request: Some(r), ..Default::default() },
-        None => replay::ReplayInput { all_since: Some("1970-01-01".into()), ..Default::default() },
+        Some(r) => replay::ReplayInput {
+            request: Some(r),
+            ..Default::default()
+        },
+        None => replay::ReplayInput {
+            all_since: Some("1970-01-01".into()),
+            ..Default::default()
+        },
     };
     run(&shell, move |s| replay::replay(s, &id, &input)).await
 }
 
 #[tauri::command]
-pub async fn records_list(shell: State<'_, Arc<Shell>>, kind: Kind, search: Option<String>, limit: Option<usize>) -> Reply<Value> {
-    let filter = RecordFilter { connection: None, search, limit };
+pub async fn records_list(
+    shell: State<'_, Arc<Shell>>,
+    kind: Kind,
+    search: Option<String>,
+    limit: Option<usize>,
+) -> Reply<Value> {
+    let filter = RecordFilter {
+        connection: None,
+        search,
+        limit,
+    };
     run(&shell, move |s| {
         let v = match kind {
             Kind::Accounts => serde_json::to_value(records::accounts(s, &filter)?),
@@ -134,12 +210,19 @@ pub struct ShellSettings {
 pub async fn settings_get(shell: State<'_, Arc<Shell>>) -> Reply<ShellSettings> {
     let s = run(&shell, settings::get).await?;
     let (listening_on, listen_error) = shell.listening_on().await;
-    Ok(ShellSettings { settings: s, listening_on, listen_error })
+    Ok(ShellSettings {
+        settings: s,
+        listening_on,
+        listen_error,
+    })
 }
 
 /// Saves the settings; a new listen address moves this window's listener at once.
 #[tauri::command]
-pub async fn settings_set(shell: State<'_, Arc<Shell>>, patch: settings::SettingsPatch) -> Reply<ShellSettings> {
+pub async fn settings_set(
+    shell: State<'_, Arc<Shell>>,
+    patch: settings::SettingsPatch,
+) -> Reply<ShellSettings> {
     let moved = patch.listen_address.is_some();
     let s = run(&shell, move |svc| settings::set(svc, patch)).await?;
     let (now, _) = shell.listening_on().await;
@@ -149,5 +232,9 @@ pub async fn settings_set(shell: State<'_, Arc<Shell>>, patch: settings::Setting
         }
     }
     let (listening_on, listen_error) = shell.listening_on().await;
-    Ok(ShellSettings { settings: s, listening_on, listen_error })
+    Ok(ShellSettings {
+        settings: s,
+        listening_on,
+        listen_error,
+    })
 }

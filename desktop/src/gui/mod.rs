@@ -40,7 +40,15 @@ impl Shell {
         if let Some(h) = l.handle.take() {
             h.shutdown().await;
         }
-        match listener::start_with(self.services.clone(), ListenConfig { addr, ..self.config.clone() }).await {
+        match listener::start_with(
+            self.services.clone(),
+            ListenConfig {
+                addr,
+                ..self.config.clone()
+            },
+        )
+        .await
+        {
             Ok(h) => {
                 eprintln!("inlet: listening on http://{}", h.local_addr());
                 l.handle = Some(h);
@@ -55,7 +63,10 @@ impl Shell {
 
     async fn listening_on(&self) -> (Option<String>, Option<String>) {
         let l = self.listener.lock().await;
-        (l.handle.as_ref().map(|h| h.local_addr().to_string()), l.error.clone())
+        (
+            l.handle.as_ref().map(|h| h.local_addr().to_string()),
+            l.error.clone(),
+        )
     }
 }
 
@@ -83,9 +94,15 @@ pub fn prepare_environment() {
 
 /// Opens the window and runs the listener in this process until the window closes.
 pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError> {
-    let listen: Option<SocketAddr> = std::env::var(LISTEN_ENV).ok().and_then(|v| settings::validate_listen(&v).ok());
+    let listen: Option<SocketAddr> = std::env::var(LISTEN_ENV)
+        .ok()
+        .and_then(|v| settings::validate_listen(&v).ok());
     let default_addr = config.addr;
-    let shell = Arc::new(Shell { services: services.clone(), config, listener: Mutex::new(Listening::default()) });
+    let shell = Arc::new(Shell {
+        services: services.clone(),
+        config,
+        listener: Mutex::new(Listening::default()),
+    });
     let app = tauri::Builder::default()
         .manage(shell.clone())
         .invoke_handler(tauri::generate_handler![
@@ -107,7 +124,9 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
         ])
         .on_page_load(|_, payload| {
             // For `make bench` (window start-up time): the page has loaded and is drawn.
-            if payload.event() == tauri::webview::PageLoadEvent::Finished && std::env::var_os(READY_ENV).is_some() {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished
+                && std::env::var_os(READY_ENV).is_some()
+            {
                 eprintln!("inlet: window ready");
             }
         })
@@ -117,7 +136,10 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             tauri::async_runtime::spawn(async move {
                 let addr = match listen {
                     Some(a) => {
-                        let patch = settings::SettingsPatch { listen_address: Some(a.to_string()), ..Default::default() };
+                        let patch = settings::SettingsPatch {
+                            listen_address: Some(a.to_string()),
+                            ..Default::default()
+                        };
                         if let Err(e) = settings::set(&shell.services, patch) {
                             eprintln!("inlet: {e}");
                         }
@@ -136,7 +158,8 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
                             let _ = handle.emit(ACTIVITY_EVENT, &a);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            let _ = handle.emit(ACTIVITY_EVENT, serde_json::json!({"lagged": true}));
+                            let _ =
+                                handle.emit(ACTIVITY_EVENT, serde_json::json!({"lagged": true}));
                         }
                         Err(_) => break,
                     }

@@ -75,7 +75,10 @@ pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Com
 }
 
 /// What a connection runs, or why it writes nothing (DESIGN §6: enabled and mapped, else 202).
-pub fn runnable(conn: &ConnectionRow, mapping: Option<&MappingRow>) -> Result<Arc<Compiled>, String> {
+pub fn runnable(
+    conn: &ConnectionRow,
+    mapping: Option<&MappingRow>,
+) -> Result<Arc<Compiled>, String> {
     match (conn.enabled, mapping) {
         (false, _) => Err("the connection is disabled; enable it to write rows".to_string()),
         (true, None) => Err("no mapping is set; set one to write rows".to_string()),

@@ -2,17 +2,17 @@
 //! Authorization (401, compared in constant time) → size (413) → content type (415). It reads the
 //! body as raw bytes only after the connection and the secret are known to be right.
 
+use super::cache::{ConfigCache, Entry};
 use crate::ids::ConnectionId;
 use crate::ingest::IngestError;
 use crate::secret::constant_time_eq;
 use crate::service::Services;
-use super::cache::{ConfigCache, Entry};
 use crate::store::queries::connections::ConnectionRow;
-use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Method};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use inlet_core::payload::content_kind;
+use std::sync::Arc;
 
 /// What passed the guards.
 pub enum Admitted {
@@ -86,7 +86,9 @@ pub async fn admit(
         return Err(IngestError::Unauthorized);
     }
     let body = read_body(headers, body, body_limit).await?;
-    let content_type = headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     content_kind(content_type.as_deref())?;
     Ok(Admitted::Post {
         entry,

@@ -121,14 +121,26 @@ pub(crate) mod testing {
 
     /// A fresh accounts connection named "a" (upsert, disabled, no mapping).
     pub fn accounts_connection(s: &Services) -> super::connections::ConnectionView {
-        let input = super::connections::NewConnection { name: "a".into(), kind: inlet_core::Kind::Accounts, behavior: None };
+        let input = super::connections::NewConnection {
+            name: "a".into(),
+            kind: inlet_core::Kind::Accounts,
+            behavior: None,
+        };
         super::connections::create(s, input).unwrap()
     }
 
     /// Saves the accounts-by-ID mapping on connection `id` and turns it on.
     pub fn map_accounts_by_id(s: &Services, id: &str) {
         let document = serde_json::json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
-        super::mappings::set(s, id, super::mappings::SetMapping { document, no_enable: false }).unwrap();
+        super::mappings::set(
+            s,
+            id,
+            super::mappings::SetMapping {
+                document,
+                no_enable: false,
+            },
+        )
+        .unwrap();
     }
 
     pub fn temp_services() -> TempServices {

@@ -104,11 +104,17 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
                 let all = requests::payloads_since(tx, &conn.id, &since_text(since)?)?;
                 // "Not written" means neither when it arrived nor by an earlier replay: replaying
                 // one request and then "all" must not write it twice.
-                let replayed = if input.include_written { Default::default() } else { requests::written_by_replay(tx, &conn.id)? };
+                let replayed = if input.include_written {
+                    Default::default()
+                } else {
+                    requests::written_by_replay(tx, &conn.id)?
+                };
                 Ok((
                     conn.id,
                     all.into_iter()
-                        .filter(|r| input.include_written || (r.status != 200 && !replayed.contains(&r.id)))
+                        .filter(|r| {
+                            input.include_written || (r.status != 200 && !replayed.contains(&r.id))
+                        })
                         .collect(),
                 ))
             }

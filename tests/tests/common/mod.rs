@@ -38,7 +38,10 @@ impl Server {
     }
 
     /// `tune` adjusts the listen configuration; `busy` sets the store's busy timeout.
-    pub async fn start_with(tune: impl FnOnce(&mut ListenConfig), busy: Option<Duration>) -> Server {
+    pub async fn start_with(
+        tune: impl FnOnce(&mut ListenConfig),
+        busy: Option<Duration>,
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inlet.db");
         let store = match busy {
@@ -48,9 +51,17 @@ impl Server {
         let services = Arc::new(Services::with_store(store));
         let mut config = ListenConfig::new("127.0.0.1:0".parse().unwrap());
         tune(&mut config);
-        let handle = listener::start_with(services.clone(), config).await.unwrap();
+        let handle = listener::start_with(services.clone(), config)
+            .await
+            .unwrap();
         let base = format!("http://{}", handle.local_addr);
-        Server { services, handle: Some(handle), base, client: reqwest::Client::new(), dir }
+        Server {
+            services,
+            handle: Some(handle),
+            base,
+            client: reqwest::Client::new(),
+            dir,
+        }
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -59,14 +70,41 @@ impl Server {
 
     /// A connection of `kind`; with a mapping (enabled) when one is given.
     pub fn connection(&self, kind: Kind, mapping: Option<Value>) -> Conn {
-        let c = connections::create(&self.services, connections::NewConnection { name: "test".into(), kind, behavior: None }).unwrap();
+        let c = connections::create(
+            &self.services,
+            connections::NewConnection {
+                name: "test".into(),
+                kind,
+                behavior: None,
+            },
+        )
+        .unwrap();
         if let Some(m) = mapping {
-            mappings::set(&self.services, &c.id, mappings::SetMapping { document: m, no_enable: false }).unwrap();
+            mappings::set(
+                &self.services,
+                &c.id,
+                mappings::SetMapping {
+                    document: m,
+                    no_enable: false,
+                },
+            )
+            .unwrap();
         }
-        Conn { url: format!("{}/hooks/{}", self.base, c.id), id: c.id, auth: c.authorization }
+        Conn {
+            url: format!("{}/hooks/{}", self.base, c.id),
+            id: c.id,
+            auth: c.authorization,
+        }
     }
 
-    pub async fn send(&self, method: reqwest::Method, url: &str, auth: Option<&str>, ctype: Option<&str>, body: Vec<u8>) -> Reply {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        auth: Option<&str>,
+        ctype: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
         let mut req = self.client.request(method, url).body(body);
         if let Some(a) = auth {
             req = req.header("authorization", a);
@@ -76,30 +114,77 @@ impl Server {
         }
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
-        let retry_after = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
         let bytes = res.bytes().await.unwrap();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
-        Reply { status, body, retry_after }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            body,
+            retry_after,
+        }
     }
 
     pub async fn post(&self, c: &Conn, body: &Value) -> Reply {
-        self.send(reqwest::Method::POST, &c.url, Some(&c.auth), Some("application/json"), body.to_string().into_bytes()).await
+        self.send(
+            reqwest::Method::POST,
+            &c.url,
+            Some(&c.auth),
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+        .await
     }
 
     pub async fn post_raw(&self, c: &Conn, ctype: Option<&str>, body: &[u8]) -> Reply {
-        self.send(reqwest::Method::POST, &c.url, Some(&c.auth), ctype, body.to_vec()).await
+        self.send(
+            reqwest::Method::POST,
+            &c.url,
+            Some(&c.auth),
+            ctype,
+            body.to_vec(),
+        )
+        .await
     }
 
     pub fn accounts(&self) -> Vec<records::AccountRecord> {
-        records::accounts(&self.services, &records::RecordFilter { limit: Some(100_000), ..Default::default() }).unwrap()
+        records::accounts(
+            &self.services,
+            &records::RecordFilter {
+                limit: Some(100_000),
+                ..Default::default()
+            },
+        )
+        .unwrap()
     }
 
     pub fn contacts(&self) -> Vec<records::ContactRecord> {
-        records::contacts(&self.services, &records::RecordFilter { limit: Some(100_000), ..Default::default() }).unwrap()
+        records::contacts(
+            &self.services,
+            &records::RecordFilter {
+                limit: Some(100_000),
+                ..Default::default()
+            },
+        )
+        .unwrap()
     }
 
     pub fn events(&self) -> Vec<records::EventRecord> {
-        records::events(&self.services, &records::RecordFilter { limit: Some(100_000), ..Default::default() }).unwrap()
+        records::events(
+            &self.services,
+            &records::RecordFilter {
+                limit: Some(100_000),
+                ..Default::default()
+            },
+        )
+        .unwrap()
     }
 
     pub fn log(&self, c: &Conn) -> Vec<requests::RequestSummary> {
@@ -108,8 +193,13 @@ impl Server {
 }
 
 pub fn sample(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
 }
 
 /// The `inlet` binary of this build, built once if missing.
@@ -122,11 +212,23 @@ pub fn inlet_bin() -> PathBuf {
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = std::process::Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "inlet-desktop", "--bin", "inlet", "--target-dir"]).arg(&target_dir);
+        cmd.args([
+            "build",
+            "-q",
+            "-p",
+            "inlet-desktop",
+            "--bin",
+            "inlet",
+            "--target-dir",
+        ])
+        .arg(&target_dir);
         if release {
             cmd.arg("--release");
         }
-        let status = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo runs");
+        let status = cmd
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
         assert!(status.success(), "building the inlet binary failed");
         profile_dir.join("inlet")
     })
@@ -159,7 +261,10 @@ impl ServeProcess {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut tx = Some(tx);
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if let Some(addr) = line.strip_prefix("inlet: listening on ") {
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr.trim().to_string());
@@ -167,7 +272,9 @@ impl ServeProcess {
                 }
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("inlet serve prints where it listens");
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("inlet serve prints where it listens");
         ServeProcess { child, base }
     }
 
@@ -186,8 +293,17 @@ impl Drop for ServeProcess {
 
 /// Runs the real `inlet` with `--db db`; returns (exit ok, stdout, stderr).
 pub fn inlet(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(inlet_bin()).arg("--db").arg(db).args(args).output().expect("inlet runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = std::process::Command::new(inlet_bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("inlet runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `inlet … --json`, parsed; panics with stderr when it fails.
@@ -196,5 +312,6 @@ pub fn inlet_json(db: &Path, args: &[&str]) -> Value {
     a.push("--json");
     let (ok, out, err) = inlet(db, &a);
     assert!(ok, "inlet {args:?} failed: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("inlet {args:?} printed no JSON ({e}): {out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("inlet {args:?} printed no JSON ({e}): {out}"))
 }

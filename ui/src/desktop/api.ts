@@ -103,7 +103,8 @@ async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise
 
 export const api = {
   connectionsList: () => call<Connection[]>('connections_list'),
-  connectionsCreate: (name: string, kind: Kind) => call<Connection>('connections_create', { name, kind }),
+  connectionsCreate: (name: string, kind: Kind) =>
+    call<Connection>('connections_create', { name, kind }),
   connectionsShow: (id: string) => call<Connection>('connections_show', { id }),
   connectionsUpdate: (
     id: string,
@@ -117,11 +118,15 @@ export const api = {
     call<unknown>('mapping_check', { id, mapping, payload, contentType }),
   requestsList: (id: string, limit = 100) => call<RequestSummary[]>('requests_list', { id, limit }),
   requestsShow: (requestId: string) => call<RequestDetail>('requests_show', { requestId }),
-  requestsReplay: (id: string, requestId: string | null) => call<unknown>('requests_replay', { id, requestId }),
-  recordsList: (kind: Kind, search: string, limit = 200) => call<RecordRow[]>('records_list', { kind, search, limit }),
+  requestsReplay: (id: string, requestId: string | null) =>
+    call<unknown>('requests_replay', { id, requestId }),
+  recordsList: (kind: Kind, search: string, limit = 200) =>
+    call<RecordRow[]>('records_list', { kind, search, limit }),
   settingsGet: () => call<Settings>('settings_get'),
-  settingsSet: (patch: { listen_address?: string; public_base_url?: string }) => call<Settings>('settings_set', { patch }),
-  onActivity: (cb: (e: ActivityEvent) => void) => tauri().event.listen<ActivityEvent>('inlet://activity', (e) => cb(e.payload)),
+  settingsSet: (patch: { listen_address?: string; public_base_url?: string }) =>
+    call<Settings>('settings_set', { patch }),
+  onActivity: (cb: (e: ActivityEvent) => void) =>
+    tauri().event.listen<ActivityEvent>('inlet://activity', (e) => cb(e.payload)),
 };
 
 export function ago(iso: string | null): string {

@@ -18,52 +18,82 @@ describe('core', () => {
     if (!ins.ok) throw new Error(ins.error.detail);
     expect(ins.suggested_wrapper_path).toBe('rows');
     expect(ins.rows).toBe(3);
-    expect(ins.fields.find((f) => f.path === 'seats')).toEqual({ path: 'seats', type: 'number|null', example: 1200, present: 3 });
+    expect(ins.fields.find((f) => f.path === 'seats')).toEqual({
+      path: 'seats',
+      type: 'number|null',
+      example: 1200,
+      present: 3,
+    });
     expect(Object.keys(ins.suggestions)).toEqual(['accounts', 'contacts', 'events']);
   });
 
   it('answers errors as values with where they are', () => {
     const bad = core.inspect('{"a": }');
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect([bad.error.code, bad.error.line, bad.error.column]).toEqual(['invalid_json', 1, 7]);
+    if (!bad.ok)
+      expect([bad.error.code, bad.error.line, bad.error.column]).toEqual(['invalid_json', 1, 7]);
     const refused = core.validateMapping({ version: 1, kind: 'accounts', match: {} });
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.error.field).toBe('match');
   });
 
   it('previews with existing records: update, create and skip', () => {
-    const mapping = { version: 1 as const, kind: 'accounts' as Kind, behavior: 'update' as const, wrapper_path: 'rows', match: { id: 'account_id' } };
+    const mapping = {
+      version: 1 as const,
+      kind: 'accounts' as Kind,
+      behavior: 'update' as const,
+      wrapper_path: 'rows',
+      match: { id: 'account_id' },
+    };
     const body = SAMPLES.find((s) => s.id === 'hightouch-batch')!.body;
-    const out = core.preview(body, mapping, JSON.stringify({ accounts: [{ id: 'a1', external_id: '42' }] }));
+    const out = core.preview(
+      body,
+      mapping,
+      JSON.stringify({ accounts: [{ id: 'a1', external_id: '42' }] }),
+    );
     if (!('plan' in out)) throw new Error(JSON.stringify(out));
     expect(out.plan.rows.map((r) => r.action)).toEqual(['update', 'skip', 'skip']);
   });
 
   // The template run through a real Liquid engine must produce a body the mapping reads without error.
-  it.each(SAMPLES.map((s) => [s.id, s] as const))('the Hightouch template of the %s mapping renders to a body it reads', async (_id, sample) => {
-    const engine = new Liquid();
-    const suggestion = core.suggestMapping(sample.body, sample.kind);
-    if (!suggestion.ok) throw new Error(suggestion.error.detail);
-    const mapping = suggestion.mapping;
-    if (mapping.kind === 'events') mapping.event!.type = { value: 'Synced' };
-    const ins = core.inspect(sample.body, mapping.wrapper_path);
-    if (!ins.ok) throw new Error('sample is valid');
-    const t = core.liquidTemplate(mapping, topLevelKeys(ins.fields));
-    if (!t.ok) throw new Error(t.error.detail);
-    // A warehouse row: every column the template names, with awkward values.
-    const row = Object.fromEntries(
-      t.columns.map((c, i) => [c.column, c.used_for === 'event.timestamp' ? '2024-05-01T12:00:00Z' : i % 2 ? `va"lue ${i}\n` : i + 1]),
-    );
-    const single = JSON.parse(await engine.parseAndRender(t.single, { row }));
-    const batch = JSON.parse(await engine.parseAndRender(t.batch, { rows: [row, row, row] }));
-    // Events refer to contacts and accounts that exist already.
-    const existing = mapping.kind === 'events' ? JSON.stringify(existingFromPayload(batch, mapping)) : undefined;
-    const one = core.preview(JSON.stringify(single), mapping, existing);
-    const three = core.preview(JSON.stringify(batch), mapping, existing);
-    for (const [out, n] of [[one, 1], [three, 3]] as const) {
-      if (!('plan' in out)) throw new Error(JSON.stringify(out));
-      expect(out.plan.summary.rows).toBe(n);
-      expect(out.plan.summary.error, JSON.stringify(out.plan.rows)).toBe(0);
-    }
-  });
+  it.each(SAMPLES.map((s) => [s.id, s] as const))(
+    'the Hightouch template of the %s mapping renders to a body it reads',
+    async (_id, sample) => {
+      const engine = new Liquid();
+      const suggestion = core.suggestMapping(sample.body, sample.kind);
+      if (!suggestion.ok) throw new Error(suggestion.error.detail);
+      const mapping = suggestion.mapping;
+      if (mapping.kind === 'events') mapping.event!.type = { value: 'Synced' };
+      const ins = core.inspect(sample.body, mapping.wrapper_path);
+      if (!ins.ok) throw new Error('sample is valid');
+      const t = core.liquidTemplate(mapping, topLevelKeys(ins.fields));
+      if (!t.ok) throw new Error(t.error.detail);
+      // A warehouse row: every column the template names, with awkward values.
+      const row = Object.fromEntries(
+        t.columns.map((c, i) => [
+          c.column,
+          c.used_for === 'event.timestamp'
+            ? '2024-05-01T12:00:00Z'
+            : i % 2
+              ? `va"lue ${i}\n`
+              : i + 1,
+        ]),
+      );
+      const single = JSON.parse(await engine.parseAndRender(t.single, { row }));
+      const batch = JSON.parse(await engine.parseAndRender(t.batch, { rows: [row, row, row] }));
+      // Events refer to contacts and accounts that exist already.
+      const existing =
+        mapping.kind === 'events' ? JSON.stringify(existingFromPayload(batch, mapping)) : undefined;
+      const one = core.preview(JSON.stringify(single), mapping, existing);
+      const three = core.preview(JSON.stringify(batch), mapping, existing);
+      for (const [out, n] of [
+        [one, 1],
+        [three, 3],
+      ] as const) {
+        if (!('plan' in out)) throw new Error(JSON.stringify(out));
+        expect(out.plan.summary.rows).toBe(n);
+        expect(out.plan.summary.error, JSON.stringify(out.plan.rows)).toBe(0);
+      }
+    },
+  );
 });

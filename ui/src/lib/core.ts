@@ -7,7 +7,12 @@ export interface Core {
   version: string;
   inspect(payload: string, wrapperPath?: string): Inspection | Failed;
   validateMapping(mapping: Mapping | string): { ok: true; mapping: Mapping } | Failed;
-  preview(payload: string, mapping: Mapping | string, directory?: string, contentType?: string): PreviewResult;
+  preview(
+    payload: string,
+    mapping: Mapping | string,
+    directory?: string,
+    contentType?: string,
+  ): PreviewResult;
   runCase(caseJson: string): unknown;
   suggestMapping(payload: string, kind: Kind): { ok: true; mapping: Mapping } | Failed;
   liquidTemplate(mapping: Mapping | string, extraFields?: string[]): LiquidTemplate | Failed;
@@ -22,10 +27,13 @@ const core: Core = {
   inspect: (payload, wrapperPath) => JSON.parse(wasm.inspect(payload, wrapperPath ?? null)),
   validateMapping: (m) => JSON.parse(wasm.validate_mapping(text(m))),
   preview: (payload, m, directory, contentType) =>
-    JSON.parse(wasm.preview(payload, text(m), directory?.trim() ? directory : null, contentType ?? null)),
+    JSON.parse(
+      wasm.preview(payload, text(m), directory?.trim() ? directory : null, contentType ?? null),
+    ),
   runCase: (c) => JSON.parse(wasm.run_case(c)),
   suggestMapping: (payload, kind) => JSON.parse(wasm.suggest_mapping(payload, kind)),
-  liquidTemplate: (m, extra) => JSON.parse(wasm.liquid_template(text(m), extra ? JSON.stringify(extra) : null)),
+  liquidTemplate: (m, extra) =>
+    JSON.parse(wasm.liquid_template(text(m), extra ? JSON.stringify(extra) : null)),
 };
 
 let loading: Promise<Core> | null = null;

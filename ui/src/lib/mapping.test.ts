@@ -13,9 +13,25 @@ describe('mapping helpers', () => {
       properties: { path: '', exclude: [] },
       on_removed: 'delete',
     };
-    expect(clean(m)).toEqual({ version: 1, kind: 'accounts', wrapper_path: '', match: { id: 'id' } });
-    const e = clean({ version: 1, kind: 'events', behavior: 'update', match: {}, event: { type: { path: 'event' }, contact_id: '' } });
-    expect(e).toEqual({ version: 1, kind: 'events', wrapper_path: '', event: { type: { path: 'event' } } });
+    expect(clean(m)).toEqual({
+      version: 1,
+      kind: 'accounts',
+      wrapper_path: '',
+      match: { id: 'id' },
+    });
+    const e = clean({
+      version: 1,
+      kind: 'events',
+      behavior: 'update',
+      match: {},
+      event: { type: { path: 'event' }, contact_id: '' },
+    });
+    expect(e).toEqual({
+      version: 1,
+      kind: 'events',
+      wrapper_path: '',
+      event: { type: { path: 'event' } },
+    });
   });
 
   it('getPath reads the path syntax of the spec', () => {
@@ -27,14 +43,26 @@ describe('mapping helpers', () => {
   });
 
   it('topLevelKeys lists the keys of a row (or of a sub-object)', () => {
-    const fields = ['id', 'traits', 'traits.email', 'traits.company', 'traits.company.id', 'tags[0]'].map((path) => ({ path, type: 'string', example: '', present: 1 }));
+    const fields = [
+      'id',
+      'traits',
+      'traits.email',
+      'traits.company',
+      'traits.company.id',
+      'tags[0]',
+    ].map((path) => ({ path, type: 'string', example: '', present: 1 }));
     expect(topLevelKeys(fields)).toEqual(['id', 'traits']);
     expect(topLevelKeys(fields, 'traits')).toEqual(['email', 'company']);
   });
 
   it('existing records from a payload make the first rows match', () => {
     const body = { data: [{ uid: 7, email: 'A@x' }, { uid: 8 }, { uid: 9 }] };
-    const m: Mapping = { version: 1, kind: 'contacts', wrapper_path: 'data', match: { id: 'uid', email: 'email' } };
+    const m: Mapping = {
+      version: 1,
+      kind: 'contacts',
+      wrapper_path: 'data',
+      match: { id: 'uid', email: 'email' },
+    };
     expect(existingFromPayload(body, m)).toEqual({
       accounts: [],
       contacts: [
@@ -43,7 +71,11 @@ describe('mapping helpers', () => {
       ],
       event_ids: [],
     });
-    const ev: Mapping = { version: 1, kind: 'events', event: { type: { value: 'X' }, contact_id: 'u', id: 'mid' } };
+    const ev: Mapping = {
+      version: 1,
+      kind: 'events',
+      event: { type: { value: 'X' }, contact_id: 'u', id: 'mid' },
+    };
     expect(existingFromPayload([{ u: 'a', mid: 'm1' }, { u: 'a' }, { u: 'b' }], ev)).toEqual({
       accounts: [],
       contacts: [

@@ -37,7 +37,8 @@ export function clean(m: Mapping): Mapping {
 
 /** A blank mapping of a kind (what the form shows before any payload). */
 export function blank(kind: Kind): Mapping {
-  if (kind === 'events') return { version: 1, kind, wrapper_path: '', event: { type: { path: '' } } };
+  if (kind === 'events')
+    return { version: 1, kind, wrapper_path: '', event: { type: { path: '' } } };
   return { version: 1, kind, wrapper_path: '', match: {} };
 }
 
@@ -88,14 +89,19 @@ type Existing = {
   event_ids: string[];
 };
 
-const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() || undefined : undefined);
+const str = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' ? String(v).trim() || undefined : undefined;
 
 /**
  * Example existing records from a payload, so that a preview shows updates (and, with
  * `update`, skips) as well as creates: the first two rows' records, or for events the contacts
  * and accounts they refer to (and the first event's ID unless `eventIds` is false).
  */
-export function existingFromPayload(body: unknown, m: Mapping, opts: { eventIds?: boolean } = {}): Existing {
+export function existingFromPayload(
+  body: unknown,
+  m: Mapping,
+  opts: { eventIds?: boolean } = {},
+): Existing {
   const out: Existing = { accounts: [], contacts: [], event_ids: [] };
   const at = m.wrapper_path ? getPath(body, m.wrapper_path) : body;
   const rows = (Array.isArray(at) ? at : at && typeof at === 'object' ? [at] : []).filter(
@@ -126,10 +132,12 @@ export function existingFromPayload(body: unknown, m: Mapping, opts: { eventIds?
     const id = get(r, m.match?.id);
     if (m.kind === 'accounts') {
       const name = get(r, m.match?.name);
-      if (id || name) out.accounts.push({ id: `a${out.accounts.length + 1}`, external_id: id, name });
+      if (id || name)
+        out.accounts.push({ id: `a${out.accounts.length + 1}`, external_id: id, name });
     } else {
       const email = get(r, m.match?.email);
-      if (id || email) out.contacts.push({ id: `c${out.contacts.length + 1}`, external_id: id, email });
+      if (id || email)
+        out.contacts.push({ id: `c${out.contacts.length + 1}`, external_id: id, email });
     }
   }
   return out;

@@ -5,8 +5,15 @@ describe('share link', () => {
   it('round-trips the whole state, unicode and all', async () => {
     const state: SharedState = {
       v: 1,
-      payload: JSON.stringify({ rows: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `Zoë ${i} — “ok”` })) }),
-      mapping: { version: 1, kind: 'accounts', wrapper_path: 'rows', match: { id: 'id', name: 'name' } },
+      payload: JSON.stringify({
+        rows: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `Zoë ${i} — “ok”` })),
+      }),
+      mapping: {
+        version: 1,
+        kind: 'accounts',
+        wrapper_path: 'rows',
+        match: { id: 'id', name: 'name' },
+      },
       existing: '{"accounts": []}',
     };
     const hash = await encodeState(state);

@@ -12,7 +12,8 @@ const PREFIX = 's=';
 
 function toBase64Url(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
@@ -23,7 +24,10 @@ function fromBase64Url(s: string): Uint8Array {
   return out;
 }
 
-async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+async function pipe(
+  bytes: Uint8Array,
+  stream: CompressionStream | DecompressionStream,
+): Promise<Uint8Array> {
   const out = new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(stream));
   return new Uint8Array(await out.arrayBuffer());
 }
@@ -38,9 +42,13 @@ export async function decodeState(hash: string): Promise<SharedState | null> {
   const h = hash.replace(/^#/, '');
   if (!h.startsWith(PREFIX)) return null;
   try {
-    const bytes = await pipe(fromBase64Url(h.slice(PREFIX.length)), new DecompressionStream('deflate-raw'));
+    const bytes = await pipe(
+      fromBase64Url(h.slice(PREFIX.length)),
+      new DecompressionStream('deflate-raw'),
+    );
     const s = JSON.parse(new TextDecoder().decode(bytes));
-    if (s?.v !== 1 || typeof s.payload !== 'string' || typeof s.mapping !== 'object' || !s.mapping) return null;
+    if (s?.v !== 1 || typeof s.payload !== 'string' || typeof s.mapping !== 'object' || !s.mapping)
+      return null;
     return s as SharedState;
   } catch {
     return null;

@@ -112,7 +112,8 @@ export interface Plan {
   summary: Summary;
 }
 
-export type PreviewResult = { ok: boolean; plan: Plan } | { ok: true; connection_test: true } | Failed;
+export type PreviewResult =
+  { ok: boolean; plan: Plan } | { ok: true; connection_test: true } | Failed;
 
 export interface Column {
   path: string;

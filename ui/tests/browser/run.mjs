@@ -31,7 +31,9 @@ async function test(name, fn) {
   } catch (e) {
     failed++;
     console.error(`FAIL ${name}\n${e.stack ?? e}`);
-    await p.screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
+    await p
+      .screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, '-')}.png`), fullPage: true })
+      .catch(() => {});
   } finally {
     await p.close();
   }
@@ -68,8 +70,17 @@ await test('the page loads with a sample and its preview', async (p) => {
   await open(p);
   assert.match(await summary(p), /1 row/);
   assert.match(await summary(p), /1 create/);
-  assert.equal(await p.locator('[data-sample=hightouch-row]').getAttribute('class').then((c) => c.includes('active')), true);
-  assert.match(await p.locator('[data-testid=liquid]').innerText(), /"email": \{\{ row\.email \| json \}\}/);
+  assert.equal(
+    await p
+      .locator('[data-sample=hightouch-row]')
+      .getAttribute('class')
+      .then((c) => c.includes('active')),
+    true,
+  );
+  assert.match(
+    await p.locator('[data-testid=liquid]').innerText(),
+    /"email": \{\{ row\.email \| json \}\}/,
+  );
   await p.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
 });
 
@@ -84,7 +95,11 @@ await test('paste a payload, pick fields, and the preview follows every edit', a
   await pick(p, 'match.id', 'acct', 'acct_no');
   await pick(p, 'match.name', 'comp', 'company');
   assert.match(await summary(p), /3 creates/);
-  const firstKey = await p.locator('[data-testid=preview] tbody tr').first().locator('.key').innerText();
+  const firstKey = await p
+    .locator('[data-testid=preview] tbody tr')
+    .first()
+    .locator('.key')
+    .innerText();
   assert.match(firstKey, /id = A-1/);
 
   // The option list shows the type and an example value.
@@ -102,12 +117,20 @@ await test('paste a payload, pick fields, and the preview follows every edit', a
   await p.locator('[data-testid=fill-existing]').click();
   assert.match(await summary(p), /2 updates/);
   assert.match(await summary(p), /1 skip\b/);
-  assert.deepEqual(await p.locator('[data-testid=preview] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.action)), ['update', 'update', 'skip']);
+  assert.deepEqual(
+    await p
+      .locator('[data-testid=preview] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.dataset.action)),
+    ['update', 'update', 'skip'],
+  );
 
   // Leave a property out: it disappears from the preview.
   assert.match(await p.locator('[data-testid=preview] tbody tr').first().innerText(), /tier/);
   await p.locator('.chip[data-key=tier]').click();
-  assert.doesNotMatch(await p.locator('[data-testid=preview] tbody tr').first().locator('.props').innerText(), /tier/);
+  assert.doesNotMatch(
+    await p.locator('[data-testid=preview] tbody tr').first().locator('.props').innerText(),
+    /tier/,
+  );
 
   // A field that holds a boolean cannot be a key: a row error, highlighted with its path.
   await byId(p, 'match.name').fill('active');
@@ -151,7 +174,10 @@ await test('a shared link reopens the same state', async (p) => {
   assert.equal(await byId(q, 'existing').inputValue(), before.existing);
   assert.equal(await summary(q), before.summary);
   assert.match(before.summary, /2 updates/);
-  assert.equal(await q.getByRole('radio', { name: 'Update only' }).getAttribute('aria-checked'), 'true');
+  assert.equal(
+    await q.getByRole('radio', { name: 'Update only' }).getAttribute('aria-checked'),
+    'true',
+  );
   await q.close();
 });
 

@@ -110,7 +110,11 @@ pub fn insert(
 
 /// The stored properties and last writer of an account, for an update to merge into.
 pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
-    super::for_update(c, "SELECT properties, connection_id FROM accounts WHERE id = ?1", id)
+    super::for_update(
+        c,
+        "SELECT properties, connection_id FROM accounts WHERE id = ?1",
+        id,
+    )
 }
 
 /// Sets the merged properties and only the other fields given, so that an update which changes
@@ -136,7 +140,19 @@ pub fn update(
     }
     sql.push_str(" WHERE id = ?1");
     let fold_name = name.map(fold);
-    super::execute_partial(c, &sql, &[&id, &super::json_text(properties), &now, &external_id, &name, &fold_name, &connection_id])
+    super::execute_partial(
+        c,
+        &sql,
+        &[
+            &id,
+            &super::json_text(properties),
+            &now,
+            &external_id,
+            &name,
+            &fold_name,
+            &connection_id,
+        ],
+    )
 }
 
 pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
@@ -292,7 +308,10 @@ mod tests {
             (l[0].external_id.as_deref(), l[0].name.as_deref()),
             (Some("1"), Some("New"))
         );
-        assert_eq!(for_update(&c, id).unwrap().unwrap().0, props(json!({"x": 1})));
+        assert_eq!(
+            for_update(&c, id).unwrap().unwrap().0,
+            props(json!({"x": 1}))
+        );
         assert_eq!(by_name(&c, "new").unwrap().len(), 1);
     }
 

@@ -4,8 +4,10 @@ use rusqlite::Connection;
 /// The counter every change to a connection or a mapping bumps (triggers of migration
 /// `20261129_0001_config_version`), in whichever process it is made.
 pub fn get(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c.prepare_cached("SELECT version FROM config_version WHERE id = 1")?
-        .query_row([], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT version FROM config_version WHERE id = 1")?
+            .query_row([], |r| r.get(0))?,
+    )
 }
 
 #[cfg(test)]

@@ -91,7 +91,11 @@ pub fn insert(
 
 /// The stored properties and last writer of a contact, for an update to merge into.
 pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
-    super::for_update(c, "SELECT properties, connection_id FROM contacts WHERE id = ?1", id)
+    super::for_update(
+        c,
+        "SELECT properties, connection_id FROM contacts WHERE id = ?1",
+        id,
+    )
 }
 
 /// Sets the merged properties and only the other fields given (see `accounts::update`).
@@ -121,7 +125,20 @@ pub fn update(
     }
     sql.push_str(" WHERE id = ?1");
     let fold_email = email.map(fold);
-    super::execute_partial(c, &sql, &[&id, &super::json_text(properties), &now, &external_id, &email, &fold_email, &account_id, &connection_id])
+    super::execute_partial(
+        c,
+        &sql,
+        &[
+            &id,
+            &super::json_text(properties),
+            &now,
+            &external_id,
+            &email,
+            &fold_email,
+            &account_id,
+            &connection_id,
+        ],
+    )
 }
 
 pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {

@@ -19,11 +19,18 @@ pub type ForUpdate = (Map<String, Value>, Option<String>);
 
 /// Reads a record's `ForUpdate` with `sql` (`SELECT properties, connection_id … WHERE id = ?1`,
 /// one literal per table).
-pub(crate) fn for_update(c: &rusqlite::Connection, sql: &str, id: i64) -> Result<Option<ForUpdate>, StoreError> {
+pub(crate) fn for_update(
+    c: &rusqlite::Connection,
+    sql: &str,
+    id: i64,
+) -> Result<Option<ForUpdate>, StoreError> {
     use rusqlite::OptionalExtension;
-    let row: Option<(String, Option<String>)> =
-        c.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    row.map(|(p, conn)| Ok((properties_from(&p)?, conn))).transpose()
+    let row: Option<(String, Option<String>)> = c
+        .prepare_cached(sql)?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(p, conn)| Ok((properties_from(&p)?, conn)))
+        .transpose()
 }
 
 /// Properties are stored as a JSON object in text.
@@ -39,7 +46,11 @@ pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreErr
 
 /// Runs an UPDATE whose SET list depends on which fields are given: `sql` numbers its parameters
 /// `?1…?N` in the order of `params`, and only those it uses are bound.
-pub(crate) fn execute_partial(c: &rusqlite::Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<(), StoreError> {
+pub(crate) fn execute_partial(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<(), StoreError> {
     let mut st = c.prepare_cached(sql)?;
     let used = st.parameter_count();
     for (i, p) in params.iter().enumerate().take(used) {

@@ -189,7 +189,10 @@ pub fn payloads_since(
 }
 
 /// Ids of this connection's requests that a later replay wrote (a replay logged with 200).
-pub fn written_by_replay(c: &Connection, connection_id: &str) -> Result<std::collections::HashSet<String>, StoreError> {
+pub fn written_by_replay(
+    c: &Connection,
+    connection_id: &str,
+) -> Result<std::collections::HashSet<String>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT DISTINCT replay_of FROM requests WHERE connection_id = ?1 AND replay_of IS NOT NULL AND status = 200",
     )?;
