@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use args::*;
 use inlet_core::{Behavior, Kind};
 use inlet_desktop::service::{
-    self, connections, mappings, records, replay, requests, settings, Services,
+    self, connections, mappings, payloads, records, replay, requests, settings, Services,
 };
 use output::{compact, json, opt, table};
 use std::path::Path;
@@ -83,6 +83,58 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
     Ok(())
 }
 
+/// `connections show`: the connection and what last arrived on it (DESIGN §14), so that a headless
+/// user sees the payload to map without opening the window.
+fn show_connection(
+    c: &connections::ConnectionView,
+    latest: Option<&payloads::PayloadView>,
+    as_json: bool,
+) -> Result<()> {
+    if as_json {
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            #[serde(flatten)]
+            connection: &'a connections::ConnectionView,
+            latest_payload: Option<&'a payloads::PayloadView>,
+        }
+        return json(&Shown {
+            connection: c,
+            latest_payload: latest,
+        });
+    }
+    print_connection(c, false)?;
+    let Some(p) = latest else {
+        println!("latest payload none yet: post to the webhook URL and it appears here");
+        return Ok(());
+    };
+    println!(
+        "latest payload received {}, status {}, {}, {} bytes (request {})",
+        p.received_at,
+        p.status,
+        p.content_type.as_deref().unwrap_or("no content type"),
+        p.size,
+        p.request_id
+    );
+    if let Some(detail) = p.error.as_ref().and_then(|e| e["detail"].as_str()) {
+        println!("               {detail}");
+    }
+    // JSON is shown pretty (keys in the order they arrived); anything else exactly as received.
+    match &p.json {
+        Some(v) if !p.content_type.as_deref().is_some_and(is_form) => {
+            println!("{}", serde_json::to_string_pretty(v)?)
+        }
+        _ => println!("{}", p.body),
+    }
+    Ok(())
+}
+
+fn is_form(content_type: &str) -> bool {
+    content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+}
+
 fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()> {
     match c {
         ConnectionsCmd::Create {
@@ -133,7 +185,11 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             );
             Ok(())
         }
-        ConnectionsCmd::Show { id } => print_connection(&connections::show(s, &id)?, as_json),
+        ConnectionsCmd::Show { id } => {
+            let c = connections::show(s, &id)?;
+            let latest = payloads::latest(s, &id)?;
+            show_connection(&c, latest.as_ref(), as_json)
+        }
         ConnectionsCmd::Update {
             id,
             name,
@@ -256,8 +312,9 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
     let sum = &v["plan"]["summary"];
     println!(
-        "{} rows: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
+        "{} {}: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
         sum["rows"],
+        if sum["rows"] == 1 { "row" } else { "rows" },
         sum["create"],
         sum["update"],
         sum["delete"],
