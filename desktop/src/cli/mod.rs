@@ -248,18 +248,26 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     let mapping_text = read_file(&p.mapping)?;
     let mapping: serde_json::Value = serde_json::from_str(&mapping_text)
         .with_context(|| format!("{} is not JSON", p.mapping.display()))?;
-    let payload = read_file(&p.payload)?;
-    let input = service::preview::PreviewInput {
-        mapping,
-        payload,
-        content_type: p.content_type,
-        against_store: p.against_store,
-        connection_id: p.connection,
-    };
-    let out = if p.against_store {
-        service::preview::preview(&open(db)?, &input)?
-    } else {
-        service::preview::pure(&input)?
+    // Bytes, as the listener reads a request: a body that is not UTF-8 gets the listener's answer.
+    let payload =
+        std::fs::read(&p.payload).with_context(|| format!("reading {}", p.payload.display()))?;
+    let ct = p.content_type.as_deref();
+    let out = match (&p.connection, p.against_store) {
+        (Some(id), _) => {
+            let s = open(db)?;
+            let conn = connections::show(&s, id)?;
+            let given = mapping.get("behavior").and_then(|b| b.as_str());
+            if conn.kind != Kind::Events && given.is_some_and(|b| b != conn.behavior.as_str()) {
+                eprintln!(
+                    "inlet: note: planned with the connection's behavior ({}); `inlet mapping set` with this file makes it {}",
+                    conn.behavior.as_str(),
+                    given.unwrap_or_default()
+                );
+            }
+            service::preview::as_connection(&s, id, &mapping, &payload, ct)?
+        }
+        (None, true) => service::preview::against_store_body(&open(db)?, &mapping, &payload, ct)?,
+        (None, false) => service::preview::pure_body(&mapping, &payload, ct)?,
     };
     let v = serde_json::to_value(&out)?;
     if as_json {
