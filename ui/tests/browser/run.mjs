@@ -217,6 +217,66 @@ await test('events from the Segment sample, and the templates and mapping docume
   await p.screenshot({ path: join(shots, 'events.png'), fullPage: true });
 });
 
+// Polytomic's webhook body (its docs' shape): rows at object.records, each row's fields in `fields`.
+const POLYTOMIC = JSON.stringify({
+  event: 'sync.records',
+  object: {
+    id: '1ea8f90a-b22e-4218-86d5-c3c109e1fbb7',
+    name: 'Webhook HTTP Endpoint sync',
+    records: [
+      {
+        hash: 'b7421c6c57bd49f7',
+        fields: { email: 'nathan@x.example', last_login: '2020-12-02T00:00:00Z' },
+      },
+      {
+        hash: '5e1f0c2a9d8b7a61',
+        fields: { email: 'rosa@x.example', last_login: '2020-12-03T00:00:00Z' },
+      },
+    ],
+  },
+});
+
+await test('a pasted Polytomic body: rows and fields found below the top level', async (p) => {
+  await open(p);
+  await byId(p, 'payload').fill(POLYTOMIC);
+  await p.locator('[data-kind=contacts]').click();
+  assert.equal(await byId(p, 'wrapper_path').inputValue(), 'object.records');
+  assert.equal(await byId(p, 'match.email').inputValue(), 'fields.email');
+  assert.match(await summary(p), /2 rows/);
+  assert.match(await summary(p), /2 creates/);
+  assert.equal(await p.locator('[data-testid=preview-error]').count(), 0);
+  const first = p.locator('[data-testid=preview] tbody tr').first();
+  assert.match(await first.locator('.key').innerText(), /email = nathan@x\.example/);
+  assert.match(await first.locator('.props').innerText(), /last_login/);
+  // After an edit, "Suggest from the payload" maps the email again.
+  await byId(p, 'match.email').locator('..').locator('.clear').click();
+  assert.match(await p.locator('[data-testid=preview-error]').innerText(), /incomplete/);
+  await p.getByRole('button', { name: 'Suggest from the payload' }).click();
+  assert.equal(await byId(p, 'match.email').inputValue(), 'fields.email');
+  assert.match(await summary(p), /2 creates/);
+});
+
+await test('the sender samples: Polytomic, Segment and RudderStack calls preview without errors', async (p) => {
+  await open(p);
+  for (const [id, kind, rows] of [
+    ['polytomic', 'contacts', /2 creates/],
+    ['segment-identify', 'contacts', /1 create/],
+    ['segment-track', 'events', /1 create/],
+    ['rudderstack-identify', 'contacts', /1 create/],
+    ['rudderstack-track', 'events', /1 create/],
+  ]) {
+    await p.locator(`[data-sample=${id}]`).click();
+    assert.equal(await p.locator(`[data-kind=${kind}]`).getAttribute('aria-checked'), 'true', id);
+    assert.match(await summary(p), rows, id);
+    assert.doesNotMatch(await summary(p), /error/, id);
+  }
+  await p.locator('[data-sample=rudderstack-identify]').click();
+  assert.equal(await byId(p, 'match.email').inputValue(), 'context.traits.email');
+  await p.locator('[data-sample=polytomic]').click();
+  assert.equal(await byId(p, 'wrapper_path').inputValue(), 'object.records');
+  await p.screenshot({ path: join(shots, 'playground-polytomic.png'), fullPage: true });
+});
+
 await browser.close();
 server.close();
 if (errors.length) {
