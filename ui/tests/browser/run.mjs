@@ -209,7 +209,26 @@ await test('events from the Segment sample, and the templates and mapping docume
   await byId(p, 'event.type.value').fill('Segment call');
   assert.match(await summary(p), /4 creates/);
   await p.getByRole('radio', { name: 'Batched' }).click();
+  // The mapping reads the columns as they are: the batch is one filter call, at any batch size.
+  assert.equal(
+    (await p.locator('[data-testid=liquid]').innerText()).trim(),
+    '{\n  "batch": {{ rows | json }}\n}',
+  );
+  assert.match(await p.locator('[data-testid=batch-advice]').innerText(), /any batch size/);
+  await p.locator('[data-testid=batch-advice]').scrollIntoViewIfNeeded();
+  await p.screenshot({ path: join(shots, 'liquid-batched-filter.png'), fullPage: false });
+  // A nested path makes it a loop, with the advice to stay at 100 rows per request.
+  await byId(p, 'event.contact_id').fill('context.user');
+  await byId(p, 'event.contact_id').press('Enter');
   assert.match(await p.locator('[data-testid=liquid]').innerText(), /\{% for row in rows %\}/);
+  assert.match(
+    await p.locator('[data-testid=batch-advice]').innerText(),
+    /100 rows per request or fewer/,
+  );
+  await p.locator('[data-testid=batch-advice]').scrollIntoViewIfNeeded();
+  await p.screenshot({ path: join(shots, 'liquid-batched-loop.png'), fullPage: false });
+  await byId(p, 'event.contact_id').fill('userId');
+  await byId(p, 'event.contact_id').press('Enter');
   await p.getByRole('tab', { name: 'Mapping JSON' }).click();
   const doc = JSON.parse(await p.locator('[data-testid=mapping-json]').innerText());
   assert.deepEqual(doc.event.type, { value: 'Segment call' });
