@@ -123,7 +123,7 @@ async fn connections_show_includes_the_latest_payload_in_text_and_json() {
     let (ok, text, _) = inlet(&db, &["connections", "show", id]);
     assert!(ok && text.contains("latest payload none yet"), "{text}");
 
-    let post = |body: &'static str, ctype: &'static str| {
+    let post = |body: String, ctype: &'static str| {
         let url = url.clone();
         let auth = created["authorization"].as_str().unwrap().to_string();
         async move {
@@ -140,12 +140,12 @@ async fn connections_show_includes_the_latest_payload_in_text_and_json() {
         }
     };
     assert_eq!(
-        post(r#"{"email": "a@x.example"}"#, "application/json").await,
+        post(r#"{"email": "a@x.example"}"#.into(), "application/json").await,
         202
     );
     // Malformed JSON is logged as the latest payload with why it could not be read.
     assert_eq!(
-        post(r#"{"email": "b@x.example","#, "application/json").await,
+        post(r#"{"email": "b@x.example","#.into(), "application/json").await,
         400
     );
     let shown = inlet_json(&db, &["connections", "show", id]);
@@ -165,7 +165,7 @@ async fn connections_show_includes_the_latest_payload_in_text_and_json() {
     // A form body: the text shows it as it arrived.
     assert_eq!(
         post(
-            "email=c%40x.example&plan=pro",
+            "email=c%40x.example&plan=pro".into(),
             "application/x-www-form-urlencoded"
         )
         .await,
@@ -183,4 +183,21 @@ async fn connections_show_includes_the_latest_payload_in_text_and_json() {
     assert!(latest.contains("email=c%40x.example&plan=pro"), "{latest}");
     let p = &inlet_json(&db, &["connections", "show", id])["latest_payload"];
     assert_eq!(p["json"]["email"], "c@x.example", "{p}");
+
+    // A large batch: the text shows its start and where the rest is; --json has all of it.
+    let rows: Vec<Value> = (0..5000)
+        .map(|i| serde_json::json!({"email": format!("u{i}@x.example"), "plan": "pro"}))
+        .collect();
+    let big = serde_json::json!({ "rows": rows }).to_string();
+    assert_eq!(post(big.clone(), "application/json").await, 202);
+    let (ok, text, _) = inlet(&db, &["connections", "show", id]);
+    assert!(ok);
+    assert!(text.contains("u0@x.example") && !text.contains("u4999@x.example"));
+    assert!(
+        text.contains("--json` prints all of it"),
+        "{}",
+        &text[text.len() - 300..]
+    );
+    let p = &inlet_json(&db, &["connections", "show", id])["latest_payload"];
+    assert_eq!(p["body"].as_str(), Some(big.as_str()));
 }

@@ -119,14 +119,32 @@ fn show_connection(
         println!("               {detail}");
     }
     // JSON is shown pretty (keys in the order they arrived); anything else exactly as received.
-    match &p.json {
+    let text = match &p.json {
         Some(v) if !p.content_type.as_deref().is_some_and(is_form) => {
-            println!("{}", serde_json::to_string_pretty(v)?)
+            serde_json::to_string_pretty(v)?
         }
-        _ => println!("{}", p.body),
+        _ => p.body.clone(),
+    };
+    // A terminal is no place for a 10 MiB batch: the start of it, and where the rest is.
+    if text.len() > SHOWN_BODY_BYTES {
+        let mut end = SHOWN_BODY_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        println!("{}", &text[..end]);
+        println!(
+            "… (the first {} KiB shown; `inlet request {}` or `--json` prints all of it)",
+            SHOWN_BODY_BYTES / 1024,
+            p.request_id
+        );
+    } else {
+        println!("{text}");
     }
     Ok(())
 }
+
+/// How much of the latest payload `connections show` prints without `--json`.
+const SHOWN_BODY_BYTES: usize = 64 * 1024;
 
 fn is_form(content_type: &str) -> bool {
     content_type
