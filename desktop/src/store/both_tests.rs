@@ -339,6 +339,11 @@ fn two_writers_racing_on_the_same_new_keys_create_one_record_each() {
             Kind::Events,
             json!({"version": 1, "kind": "events", "event": {"type": {"value": "Seen"}, "account_id": "org", "id": "mid"}}),
         );
+        post(
+            first.store(),
+            &accounts_id,
+            r#"[{"id": "base", "name": "Base"}]"#,
+        );
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -364,37 +369,37 @@ fn two_writers_racing_on_the_same_new_keys_create_one_record_each() {
                 .unwrap()
         };
         let keys = 40;
+        let rounds = 12;
         let mut pending = Vec::new();
-        for round in 0..4 {
+        for round in 0..rounds {
             for (w, (writer, s)) in writers.iter().zip([&first, &second]).enumerate() {
-                // Half the rows name the account by ID, half by name only; orders differ per writer.
+                // New keys every round, the same ones to both writers at once: half the rows name
+                // the account by ID, half by name only; the orders differ per writer.
                 let rows: Vec<_> = (0..keys)
-                    .map(|k| {
-                        if (w + round) % 2 == 0 {
-                            k
-                        } else {
-                            keys - 1 - k
-                        }
-                    })
+                    .map(|k| if w % 2 == 0 { k } else { keys - 1 - k })
                     .map(|k| {
                         if k % 2 == 0 {
-                            json!({"id": format!("k{k}"), "name": format!("Name {k}")})
+                            json!({"id": format!("r{round}k{k}"), "name": format!("Name {round} {k}")})
                         } else {
-                            json!({"name": format!("NAME {k} ")})
+                            json!({"name": format!("NAME {round} {k} ")})
                         }
                     })
                     .collect();
-                let j = job(s, &accounts_id, json!(rows).to_string());
-                let w1 = writer.clone();
-                pending.push(rt.spawn(async move { w1.submit(j).await }));
+                pending.push((
+                    writer.clone(),
+                    job(s, &accounts_id, json!(rows).to_string()),
+                ));
                 let evs: Vec<_> = (0..keys)
-                    .map(|k| json!({"org": "k0", "mid": format!("m{k}")}))
+                    .map(|k| json!({"org": "base", "mid": format!("r{round}m{k}")}))
                     .collect();
-                let j = job(s, &events_id, json!(evs).to_string());
-                let writer = writer.clone();
-                pending.push(rt.spawn(async move { writer.submit(j).await }));
+                pending.push((writer.clone(), job(s, &events_id, json!(evs).to_string())));
             }
         }
+        // Every job is ready before the first is submitted, so the two writers run side by side.
+        let pending: Vec<_> = pending
+            .into_iter()
+            .map(|(w, j)| rt.spawn(async move { w.submit(j).await }))
+            .collect();
         for p in pending {
             let a = rt.block_on(p).unwrap();
             assert_eq!(a.status, 200, "{}: {}", db.name, a.body);
@@ -411,7 +416,12 @@ fn two_writers_racing_on_the_same_new_keys_create_one_record_each() {
                 )
             })
             .unwrap();
-        assert_eq!(all.len(), keys, "{}: one account per key", db.name);
+        assert_eq!(
+            all.len(),
+            keys * rounds + 1,
+            "{}: one account per key",
+            db.name
+        );
         let ev = first
             .store()
             .read(|tx| {
@@ -424,7 +434,12 @@ fn two_writers_racing_on_the_same_new_keys_create_one_record_each() {
                 )
             })
             .unwrap();
-        assert_eq!(ev.len(), keys, "{}: one event per event ID", db.name);
+        assert_eq!(
+            ev.len(),
+            keys * rounds,
+            "{}: one event per event ID",
+            db.name
+        );
         drop(writers);
         rt.shutdown_timeout(std::time::Duration::from_secs(5));
     });
