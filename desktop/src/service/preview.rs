@@ -3,7 +3,7 @@
 
 use super::{Result, ServiceError, Services};
 use crate::ids::ConnectionId;
-use crate::store::StoreDirectory;
+use crate::store::directory;
 use inlet_core::preview::{preview_bytes, PreviewOutput};
 use inlet_core::{EmptyDirectory, Mapping};
 use serde::{Deserialize, Serialize};
@@ -117,8 +117,14 @@ fn against_store(
                 mapping.behavior = Some(conn.behavior);
             }
         }
-        let dir = StoreDirectory::new(tx, connection.as_ref().map(|c| c.as_str()));
-        Ok(preview_bytes(body, content_type, &mapping, &dir))
+        let dir = directory::for_preview(
+            tx,
+            body,
+            content_type,
+            &mapping,
+            connection.as_ref().map(|c| c.as_str()),
+        )?;
+        Ok(preview_bytes(body, content_type, &mapping, dir.as_ref()))
     })
 }
 
