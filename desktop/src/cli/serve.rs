@@ -67,8 +67,7 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
         let addr = handle.local_addr;
         // `--listen` is for this run: the saved address (the app's) changes only through
         // `inlet settings --listen`; the record tells other processes where this one is.
-        let recorder = Recorder::start(services.clone(), "serve");
-        recorder.listen(addr);
+        let recorder = Recorder::start(services.clone(), "serve", Some(addr)).await;
         let s = match &a.public_url {
             Some(u) => settings::set(
                 &services,

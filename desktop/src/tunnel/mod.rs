@@ -260,8 +260,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// `process`: `window` or `serve`. Must be called inside a tokio runtime.
-    pub fn start(services: Arc<Services>, process: &str) -> Recorder {
+    /// `process`: `window` or `serve`; `listen`: where it listens, recorded before this returns.
+    /// Must be called inside a tokio runtime.
+    pub async fn start(
+        services: Arc<Services>,
+        process: &str,
+        listen: Option<SocketAddr>,
+    ) -> Recorder {
         let (tx, mut rx) = mpsc::unbounded_channel::<Note>();
         let mut rec = ListenerRecord {
             pid: std::process::id(),
@@ -271,6 +276,15 @@ impl Recorder {
             started_at: crate::store::now(),
             tunnel: None,
         };
+        if let Some(a) = listen {
+            rec.listen = a.to_string();
+            let (s, r) = (services.clone(), rec.clone());
+            if let Ok(Err(e)) =
+                tokio::task::spawn_blocking(move || settings::record_listener(&s, &r)).await
+            {
+                eprintln!("inlet: cannot record where this listener runs: {e}");
+            }
+        }
         let task = tokio::spawn(async move {
             while let Some(n) = rx.recv().await {
                 match n {
