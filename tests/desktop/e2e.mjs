@@ -241,6 +241,7 @@ try {
 
   step('the connection page uses the tunnel URL');
   await nav('Connections');
+  await session.find('[data-test=connections] tbody tr');
   await session.exec(`document.querySelector('[data-test=connections] tbody tr').click()`);
   const end = Date.now() + 10000;
   let publicUrl = '';

@@ -309,10 +309,12 @@ async fn run_once(
     // What it printed just before it exited explains why.
     let drain = tokio::time::sleep(Duration::from_millis(300));
     tokio::pin!(drain);
-    while lines_open {
-        tokio::select! {
-            line = rx.recv() => match line { Some(l) => tail.push(&l), None => break },
-            _ = &mut drain => break,
+    if lines_open {
+        loop {
+            tokio::select! {
+                line = rx.recv() => match line { Some(l) => tail.push(&l), None => break },
+                _ = &mut drain => break,
+            }
         }
     }
     let how = match status {
