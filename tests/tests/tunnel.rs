@@ -296,3 +296,26 @@ fn a_one_off_serve_listen_leaves_the_saved_address_and_urls_follow_the_listener(
         format!("http://127.0.0.1:8750/hooks/{id}")
     );
 }
+
+#[test]
+fn a_tunnel_program_that_exits_at_once_is_reported_down_with_its_error() {
+    // No relay on 127.0.0.3: the real bore client gives up at once.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inlet.db");
+    let started = Instant::now();
+    let (_serve, lines) = serve_with_tunnel(&db, "bore=127.0.0.3");
+    let mut seen = Vec::new();
+    let down = wait_line(&lines, "inlet: tunnel down: ", &mut seen);
+    assert!(
+        down.starts_with("bore exited at once (exit status: 1)") && down.contains("127.0.0.3"),
+        "{down}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let t = tunnel_state(&db);
+    assert!(
+        t["status"] != "up" && t["url"].is_null(),
+        "a tunnel that never came up gives no URL: {t}"
+    );
+    // It is tried again, and says so.
+    wait_line(&lines, "inlet: tunnel bore=127.0.0.3 starting", &mut seen);
+}

@@ -178,6 +178,9 @@ fn spawn(launch: &Launch) -> std::io::Result<Child> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // A Rust program (bore) would print a backtrace after its error instead of the error.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
         .kill_on_drop(true);
     #[cfg(target_os = "linux")]
     // SAFETY: the closure runs in the forked child before exec and only calls prctl, which is
@@ -211,30 +214,44 @@ fn forward_lines(r: impl AsyncRead + Unpin + Send + 'static, tx: mpsc::Sender<St
     });
 }
 
-/// The last lines the program printed, for the error when it goes down.
-struct Tail(VecDeque<String>);
+/// The last lines the program printed, and its last error line, for the error when it goes down.
+#[derive(Default)]
+struct Tail {
+    last: VecDeque<String>,
+    error: Option<String>,
+}
+
+/// cloudflared logs `ERR`, ngrok `lvl=eror` / `ERROR:`, bore `Error:` / `ERROR`.
+fn is_error_line(l: &str) -> bool {
+    let lower = l.to_ascii_lowercase();
+    l.contains(" ERR ")
+        || lower.contains("error")
+        || lower.contains("lvl=eror")
+        || lower.contains("failed")
+}
 
 impl Tail {
     fn push(&mut self, line: &str) {
         let clean = parse::strip_ansi(line);
-        let clean = clean.trim();
+        let clean: String = clean.trim().chars().take(500).collect();
         if clean.is_empty() {
             return;
         }
-        if self.0.len() == 3 {
-            self.0.pop_front();
+        if is_error_line(&clean) {
+            self.error = Some(clean.clone());
         }
-        self.0.push_back(clean.chars().take(500).collect());
+        if self.last.len() == 3 {
+            self.last.pop_front();
+        }
+        self.last.push_back(clean);
     }
 
     fn said(&self) -> String {
-        if self.0.is_empty() {
-            "it printed nothing".into()
-        } else {
-            format!(
-                "its last output: {}",
-                self.0.iter().cloned().collect::<Vec<_>>().join(" / ")
-            )
+        let last = self.last.iter().cloned().collect::<Vec<_>>().join(" / ");
+        match &self.error {
+            Some(e) if !self.last.contains(e) => format!("its error: {e}; its last output: {last}"),
+            _ if self.last.is_empty() => "it printed nothing".into(),
+            _ => format!("its last output: {last}"),
         }
     }
 }
@@ -267,7 +284,7 @@ async fn run_once(
     let started = Instant::now();
     let deadline = tokio::time::sleep(launch.url_timeout);
     tokio::pin!(deadline);
-    let mut tail = Tail(VecDeque::new());
+    let mut tail = Tail::default();
     let mut up = false;
     let mut lines_open = true;
     let status = loop {
