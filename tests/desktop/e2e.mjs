@@ -281,6 +281,23 @@ try {
   await nav('Connections');
   await session.waitText('[data-test=open-flag]', 'Open to anyone');
   await shot('13-connections-flagged');
+
+  step('the tunnel ends with the window and starts again with it');
+  const boreBefore = spawnSync('pgrep', ['-f', `bore local ${listenPort} --local-host`], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(boreBefore, 'the bore client runs while the window does');
+  await session.quit();
+  session = null;
+  const boreClient = () => spawnSync('pgrep', ['-f', `bore local ${listenPort} --local-host`], { encoding: 'utf8' }).stdout.trim();
+  for (let i = 0; boreClient(); i++) {
+    if (i > 50) throw new Error(`the bore client outlived the window: pid ${boreClient()}`);
+    await sleep(100);
+  }
+  session = await Session.start(`http://127.0.0.1:${driverPort}`, bin);
+  await session.find('[data-test=add-connection]', 20000);
+  await nav('Settings');
+  await session.waitText('[data-test=tunnel-state]', 'Up', 30000);
+  assert.match(await session.attr('[data-test=tunnel-url]', 'data-value'), /^http:\/\/.+:43\d{3}$/);
+  assert.ok(boreClient(), 'the window started its bore client again');
   console.log(`desktop e2e: passed; screenshots in ${shots}`);
 } catch (e) {
   if (session) {
