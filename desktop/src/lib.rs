@@ -11,5 +11,6 @@ pub mod paths;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod tunnel;
 
 pub use service::{ServiceError, Services};
