@@ -10,6 +10,7 @@ pub mod directory;
 mod error;
 pub mod migrations;
 pub mod pg;
+mod pg_apply;
 pub mod pg_migrations;
 pub mod queries;
 
