@@ -559,3 +559,58 @@ fn the_same_requests_leave_the_same_records_on_both_stores() {
         3
     );
 }
+
+#[test]
+fn receivers_starting_together_migrate_once() {
+    each_store(|db| {
+        let path = &db.db;
+        let stores: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| Store::open(path))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for s in &stores {
+            assert!(s.as_ref().is_ok(), "{}: {:?}", db.name, s.as_ref().err());
+        }
+        let n = stores[0]
+            .as_ref()
+            .unwrap()
+            .read(|tx| match tx {
+                Tx::Sqlite(c) => Ok(c.query_row(
+                    "SELECT count(*) FROM schema_migrations",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )?),
+                Tx::Postgres(p) => Ok::<_, super::StoreError>(
+                    p.query_one("SELECT count(*) FROM schema_migrations", &[])?
+                        .get(0),
+                ),
+            })
+            .unwrap();
+        assert_eq!(
+            n as usize,
+            super::migrations::MIGRATIONS.len(),
+            "{}",
+            db.name
+        );
+    });
+}
+
+#[test]
+fn a_database_that_cannot_be_reached_is_unavailable_within_seconds() {
+    // A loopback port nothing listens on: refused at once, never a hang.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://inlet:secret@127.0.0.1:{port}/inlet");
+    let started = std::time::Instant::now();
+    let err = Store::open(std::path::Path::new(&url)).unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(started.elapsed() < super::pg::CONNECT_TIMEOUT * 2);
+    let message = err.to_string();
+    assert!(
+        message.contains("unavailable") && !message.contains("secret"),
+        "{message}"
+    );
+}
