@@ -1,4 +1,4 @@
-# The pure core: unit tests, golden cases, property tests, and the purity checks of DESIGN §1.
+# The pure core: unit tests, golden cases, property tests, and the purity checks of docs/design.md §1.
 TEST_TARGETS += test-core
 BENCH_TARGETS += bench-core
 
@@ -8,7 +8,7 @@ test-core:
 	$(CARGO) test -p inlet-core -p inlet-tests --test golden
 	$(CARGO) build -p inlet-core --target wasm32-unknown-unknown
 	@! $(CARGO) tree -p inlet-core -e normal --prefix none | grep -E '^(tokio|rusqlite|hyper|reqwest|libsqlite3-sys|getrandom|wasm-bindgen) ' \
-		|| { echo "inlet-core must stay pure (see DESIGN §1)"; exit 1; }
+		|| { echo "inlet-core must stay pure (see docs/design.md §1)"; exit 1; }
 
 bench-core:
 	scripts/bench-core.sh

@@ -1,4 +1,4 @@
-//! The mapping document of DESIGN §4 and its validation. A document that breaks a rule is refused
+//! The mapping document of docs/design.md §4 and its validation. A document that breaks a rule is refused
 //! with a message naming the field; `compile` turns a valid one into parsed paths for the planner.
 
 use crate::path::Path;
@@ -126,7 +126,7 @@ pub struct PropertiesSpec {
     pub exclude: Vec<String>,
 }
 
-/// The mapping document, exactly as users write it (DESIGN §4).
+/// The mapping document, exactly as users write it (docs/design.md §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {

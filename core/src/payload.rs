@@ -1,4 +1,4 @@
-//! Reading a request body (DESIGN §3): JSON or a form, the connection test, and the rows found at
+//! Reading a request body (docs/design.md §3): JSON or a form, the connection test, and the rows found at
 //! the mapping's wrapper path.
 
 use crate::path::Path;
@@ -40,7 +40,7 @@ impl PayloadError {
         }
     }
 
-    /// The HTTP status DESIGN §6 gives this problem.
+    /// The HTTP status docs/design.md §6 gives this problem.
     pub fn status(&self) -> u16 {
         match self {
             PayloadError::UnsupportedContentType(_) => 415,

@@ -1,4 +1,4 @@
-//! Event timestamps: ISO 8601 / RFC 3339 only (DESIGN §5). A date alone is midnight UTC, no offset
+//! Event timestamps: ISO 8601 / RFC 3339 only (docs/design.md §5). A date alone is midnight UTC, no offset
 //! means UTC, epoch numbers are refused (seconds or milliseconds? a guess would silently corrupt).
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};

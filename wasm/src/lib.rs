@@ -1,4 +1,4 @@
-//! Thin WebAssembly face over `inlet-core`: JSON strings in, JSON strings out (DESIGN §1).
+//! Thin WebAssembly face over `inlet-core`: JSON strings in, JSON strings out (docs/design.md §1).
 //!
 //! Every function answers `{"ok": true, …}` or `{"ok": false, "error": {"code", "detail", …}}`;
 //! nothing panics across the boundary (the functions below never unwrap, and the core's own

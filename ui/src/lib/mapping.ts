@@ -55,7 +55,7 @@ export function topLevelKeys(fields: Field[], under = ''): string[] {
   return keys;
 }
 
-/** Reads a value at a path of DESIGN §3 (`a.b`, `items[0]`, `traits["first.name"]`, `$.`); undefined if absent. */
+/** Reads a value at a path of docs/design.md §3 (`a.b`, `items[0]`, `traits["first.name"]`, `$.`); undefined if absent. */
 export function getPath(value: unknown, path: string): unknown {
   let p = path.trim();
   if (p.startsWith('$')) p = p.slice(1);

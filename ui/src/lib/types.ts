@@ -4,7 +4,7 @@ export type Kind = 'accounts' | 'contacts' | 'events';
 export type Behavior = 'upsert' | 'update';
 export const KINDS: Kind[] = ['accounts', 'contacts', 'events'];
 
-/** The mapping document of DESIGN §4: the same in the UI, the CLI and the store. */
+/** The mapping document of docs/design.md §4: the same in the UI, the CLI and the store. */
 export interface Mapping {
   version: 1;
   kind: Kind;
