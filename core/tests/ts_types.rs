@@ -71,6 +71,6 @@ fn the_checked_in_typescript_types_are_generated_from_the_rust_types() {
     assert!(
         checked_in == fresh,
         "ui/src/lib/types.ts is stale: regenerate it with INLET_BLESS=1 cargo test -p inlet-core \
-         --features ts --test ts_types (then run Prettier over ui/)"
+         --features ts --test ts_types"
     );
 }
