@@ -27,11 +27,13 @@ for t in $TARGETS; do
   mkdir -p "fuzz/corpus/$t" "fuzz/work/$t"
   echo "fuzz: $t for ${SECONDS_EACH}s"
   mkdir -p "fuzz/findings/$t"
+  status=0
   (cd fuzz && nice -n 19 cargo +nightly fuzz run -s "$SANITIZER" "$t" "work/$t" "corpus/$t" "findings/$t" -- \
     -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048) \
-    2>&1 | tee "fuzz/work/$t.log" | grep -E '^#[0-9]+\s+(INITED|DONE)|^(stat::|SUMMARY|==)|panicked|Done [0-9]+ runs' || true
-  if grep -q 'Done [0-9]* runs' "fuzz/work/$t.log"; then :; else
-    echo "fuzz: $t did not finish cleanly; see fuzz/work/$t.log and fuzz/artifacts/$t/" >&2
+    >"fuzz/work/$t.log" 2>&1 || status=$?
+  grep -E '^#[0-9]+\s+(INITED|DONE)|^(stat::|SUMMARY)|panicked|Done [0-9]+ runs' "fuzz/work/$t.log" || true
+  if [ "$status" != 0 ]; then
+    echo "fuzz: $t failed (exit $status); see fuzz/work/$t.log and fuzz/artifacts/$t/" >&2
     exit 1
   fi
   # Keep a minimal set of the inputs that cover what this run reached.
