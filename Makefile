@@ -10,6 +10,7 @@ help:
 	@echo "make run         build what is missing and open the desktop app (headless: inlet serve)"
 	@echo "make test        every test"
 	@echo "make bench       benchmarks; figures go to BENCHMARKS.md"
+	@echo "make fuzz        the fuzz targets, 10 minutes each (nightly; see docs/testing.md)"
 	@echo "make playground  serve the browser playground"
 	@echo "make package     build a .deb"
 

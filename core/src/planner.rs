@@ -1,4 +1,4 @@
-//! Matching and planning, DESIGN §5, row by row in order. Rows of one batch see each other: a
+//! Matching and planning, docs/design.md §5, row by row in order. Rows of one batch see each other: a
 //! record created or given an ID by an earlier row is found by a later one (an overlay on the
 //! directory), so a batch never creates the same record twice.
 

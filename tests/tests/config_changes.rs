@@ -1,4 +1,4 @@
-//! DESIGN §6: changes to a connection made from the UI or the CLI take effect on the next request.
+//! docs/design.md §6: changes to a connection made from the UI or the CLI take effect on the next request.
 //! The listener keeps connections and compiled mappings in memory; these tests warm that memory
 //! with a request, change the connection from elsewhere (a second `Services` on the same file, as
 //! another process would, and the real `inlet` binary), and check the very next request.

@@ -1,4 +1,4 @@
-//! Durability (DESIGN §6–7): `kill -9` the real `inlet serve` under concurrent load, restart it, and
+//! Durability (docs/design.md §6–7): `kill -9` the real `inlet serve` under concurrent load, restart it, and
 //! every row that was answered 2xx is in the database.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Every matching rule of DESIGN §5, end to end over HTTP for accounts, contacts and events.
+//! Every matching rule of docs/design.md §5, end to end over HTTP for accounts, contacts and events.
 
 mod common;
 

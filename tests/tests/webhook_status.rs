@@ -1,4 +1,4 @@
-//! Every row of DESIGN §6's table and its check order, against the real listener.
+//! Every row of the table of checks in docs/http.md, in its order, against the real listener.
 
 mod common;
 
