@@ -1,5 +1,9 @@
-//! Shared by the black-box tests: a real listener on 127.0.0.1:0 over a real SQLite file in a
-//! temporary directory, a real HTTP client, and the real `inlet` binary.
+//! Shared by the black-box tests: a real listener on 127.0.0.1:0 over a real store, a real HTTP
+//! client, and the real `inlet` binary.
+//!
+//! The store is chosen by `INLET_TEST_STORE`: `sqlite` (the default: a file in a temporary
+//! directory) or `postgres` (a fresh database of its own on the server `INLET_TEST_POSTGRES_URL`
+//! names, a superuser URL on a throwaway cluster). `make test` runs the suites once per store.
 #![allow(dead_code)]
 
 use inlet_core::Kind;
@@ -11,6 +15,150 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// Which store the suites run against this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+pub fn store_kind() -> StoreKind {
+    match std::env::var("INLET_TEST_STORE").as_deref() {
+        Ok("postgres") => StoreKind::Postgres,
+        Ok("sqlite") | Ok("") | Err(_) => StoreKind::Sqlite,
+        Ok(other) => panic!("INLET_TEST_STORE is {other:?}; expected sqlite or postgres"),
+    }
+}
+
+/// The PostgreSQL server for tests, or `None` (with a notice) when none is configured.
+pub fn postgres_server(test: &str) -> Option<String> {
+    match std::env::var("INLET_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            eprintln!("skipped {test}: INLET_TEST_POSTGRES_URL is not set (make test sets it)");
+            None
+        }
+    }
+}
+
+/// Runs SQL on the test server's maintenance database with `psql`.
+pub fn psql(server: &str, sql: &str) {
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `server`'s URL with its database replaced by `db`.
+pub fn with_database(server: &str, db: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (server, None),
+    };
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3 + base[i + 3..].find('/').unwrap_or(base.len() - i - 3))
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{db}", &base[..authority_end]);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+/// A fresh PostgreSQL database on `server`, dropped at the end.
+pub struct PgDatabase {
+    pub server: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create(server: &str) -> PgDatabase {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "inlet_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        psql(server, &format!("CREATE DATABASE {name}"));
+        PgDatabase {
+            server: server.to_string(),
+            url: with_database(server, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("psql")
+            .args(["-X", "-q", "-d", &self.server, "-c"])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .output();
+    }
+}
+
+/// A fresh store of the kind this run tests, for the `inlet` binary and the services alike.
+pub struct TestDb {
+    /// A scratch directory (the SQLite file lives here; tests put mapping files here too).
+    pub dir: tempfile::TempDir,
+    /// What `--db` takes: the SQLite path or the PostgreSQL URL.
+    pub target: String,
+    pub pg: Option<PgDatabase>,
+}
+
+impl TestDb {
+    pub fn fresh() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match store_kind() {
+            StoreKind::Sqlite => TestDb {
+                target: dir.path().join("inlet.db").to_string_lossy().into_owned(),
+                dir,
+                pg: None,
+            },
+            StoreKind::Postgres => {
+                let server = std::env::var("INLET_TEST_POSTGRES_URL").expect(
+                    "INLET_TEST_STORE=postgres needs INLET_TEST_POSTGRES_URL (a superuser URL)",
+                );
+                TestDb::postgres(&server, dir)
+            }
+        }
+    }
+
+    /// A fresh database on `server`, whatever store this run tests (the scale-out tests).
+    pub fn postgres(server: &str, dir: tempfile::TempDir) -> TestDb {
+        let pg = PgDatabase::create(server);
+        TestDb {
+            target: pg.url.clone(),
+            dir,
+            pg: Some(pg),
+        }
+    }
+
+    /// `--db`'s value, as the path-typed helpers take it.
+    pub fn arg(&self) -> &Path {
+        Path::new(&self.target)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.pg.is_none()
+    }
+}
 
 pub struct Server {
     pub services: Arc<Services>,
