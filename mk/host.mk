@@ -6,8 +6,16 @@ BENCH_TARGETS += bench-host
 SERVE_ARGS ?=
 
 .PHONY: test-host bench-host serve
+# The black-box suites run once per store: SQLite, then PostgreSQL on the cluster `make test`
+# starts (INLET_TEST_POSTGRES_URL; without it the PostgreSQL pass and tests are skipped, said so).
 test-host:
 	$(CARGO) test -p inlet-desktop -p inlet-tests
+	@if [ -n "$${INLET_TEST_POSTGRES_URL:-}" ]; then \
+	  echo "test-host: the black-box suites again, on PostgreSQL"; \
+	  INLET_TEST_STORE=postgres $(CARGO) test -p inlet-tests; \
+	else \
+	  echo "test-host: INLET_TEST_POSTGRES_URL is not set; skipped the PostgreSQL pass (make test sets it)"; \
+	fi
 
 bench-host:
 	scripts/bench-host.sh

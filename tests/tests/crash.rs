@@ -15,8 +15,8 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("inlet.db");
+    let store = TestDb::fresh();
+    let db = store.arg().to_path_buf();
     let (id, auth) = {
         let s = Services::open(&db).unwrap();
         let c = connections::create(
@@ -92,7 +92,7 @@ async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
         acked.len()
     );
 
-    // Restart the listener on the same file: it opens (recovering the WAL) and serves again.
+    // Restart the listener on the same store: it opens (on SQLite recovering the WAL) and serves again.
     let serve = ServeProcess::start(&db, &[]);
     let url = format!("{}/hooks/{id}", serve.base);
     let r = client

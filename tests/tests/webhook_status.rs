@@ -366,6 +366,9 @@ async fn a_written_request_answers_200_with_counts_after_commit() {
 
 #[tokio::test]
 async fn a_full_queue_answers_429_with_retry_after() {
+    if not_sqlite("a_full_queue_answers_429_with_retry_after") {
+        return;
+    }
     let s = Server::start_with(|c| c.writer.queue = 1, None).await;
     let c = s.connection(Kind::Accounts, Some(accounts_mapping()));
     // Another process's write transaction holds the file: the writer waits on it.
@@ -389,6 +392,9 @@ async fn a_full_queue_answers_429_with_retry_after() {
 
 #[tokio::test]
 async fn an_unavailable_store_answers_503_with_retry_after_and_writes_nothing() {
+    if not_sqlite("an_unavailable_store_answers_503_with_retry_after_and_writes_nothing") {
+        return;
+    }
     let s = Server::start_with(|_| {}, Some(Duration::from_millis(200))).await;
     let c = s.connection(Kind::Accounts, Some(accounts_mapping()));
     let blocker = rusqlite::Connection::open(s.db_path()).unwrap();

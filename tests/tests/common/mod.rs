@@ -55,6 +55,31 @@ pub fn psql(server: &str, sql: &str) {
     );
 }
 
+/// The single value a query prints.
+pub fn psql_value(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// `server`'s URL with its database replaced by `db`.
 pub fn with_database(server: &str, db: &str) -> String {
     let (base, query) = match server.split_once('?') {
@@ -158,6 +183,19 @@ impl TestDb {
     pub fn is_sqlite(&self) -> bool {
         self.pg.is_none()
     }
+
+    /// Nothing has created the store yet: no SQLite file, or no table in the database.
+    pub fn untouched(&self) -> bool {
+        match &self.pg {
+            None => !self.arg().exists(),
+            Some(pg) => {
+                psql_value(
+                    &pg.url,
+                    "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+                ) == "0"
+            }
+        }
+    }
 }
 
 pub struct Server {
@@ -165,7 +203,7 @@ pub struct Server {
     pub handle: Option<Handle>,
     pub base: String,
     pub client: reqwest::Client,
-    pub dir: tempfile::TempDir,
+    pub db: TestDb,
 }
 
 pub struct Conn {
@@ -185,16 +223,15 @@ impl Server {
         Server::start_with(|_| {}, None).await
     }
 
-    /// `tune` adjusts the listen configuration; `busy` sets the store's busy timeout.
+    /// `tune` adjusts the listen configuration; `busy` sets the store's busy timeout (SQLite).
     pub async fn start_with(
         tune: impl FnOnce(&mut ListenConfig),
         busy: Option<Duration>,
     ) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("inlet.db");
+        let db = TestDb::fresh();
         let store = match busy {
-            Some(b) => Store::open_with(&path, b).unwrap(),
-            None => Store::open(&path).unwrap(),
+            Some(b) if db.is_sqlite() => Store::open_with(db.arg(), b).unwrap(),
+            _ => Store::open(db.arg()).unwrap(),
         };
         let services = Arc::new(Services::with_store(store));
         let mut config = ListenConfig::new("127.0.0.1:0".parse().unwrap());
@@ -208,12 +245,12 @@ impl Server {
             handle: Some(handle),
             base,
             client: reqwest::Client::new(),
-            dir,
+            db,
         }
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.services.db_path().to_path_buf()
+        PathBuf::from(&self.db.target)
     }
 
     /// A connection of `kind`; with a mapping (enabled) when one is given.
@@ -338,6 +375,18 @@ impl Server {
     pub fn log(&self, c: &Conn) -> Vec<requests::RequestSummary> {
         requests::list(&self.services, &c.id, Some(10_000)).unwrap()
     }
+}
+
+/// For a test that reaches into the SQLite file itself (locks it, reads it with rusqlite): true,
+/// with a notice, when this run tests another store.
+pub fn not_sqlite(test: &str) -> bool {
+    let other = store_kind() != StoreKind::Sqlite;
+    if other {
+        eprintln!(
+            "skipped {test}: it inspects the SQLite file itself (INLET_TEST_STORE=sqlite runs it)"
+        );
+    }
+    other
 }
 
 pub fn sample(name: &str) -> Value {
