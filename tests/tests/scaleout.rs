@@ -244,12 +244,15 @@ fn three_receivers_64_senders_the_same_keys_everywhere_one_record_per_key() {
     );
 }
 
+/// One answer a sender got: (receiver, status, Retry-After, when).
+type Seen = (usize, u16, Option<String>, Instant);
+
 /// Senders that post new keys round robin over the receivers until `stop`, moving on to the next
 /// receiver when one does not answer (as a load balancer would). Acknowledged keys go to `acked`.
 struct Load {
     acked: Arc<Mutex<HashSet<String>>>,
     /// (receiver, status, time) of every answer.
-    answers: Arc<Mutex<Vec<(usize, u16, Option<String>, Instant)>>>,
+    answers: Arc<Mutex<Vec<Seen>>>,
     stop: Arc<AtomicBool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -317,10 +320,7 @@ impl Load {
         }
     }
 
-    fn finish(
-        self,
-        rt: &tokio::runtime::Runtime,
-    ) -> (HashSet<String>, Vec<(usize, u16, Option<String>, Instant)>) {
+    fn finish(self, rt: &tokio::runtime::Runtime) -> (HashSet<String>, Vec<Seen>) {
         self.stop.store(true, Ordering::Relaxed);
         rt.block_on(async {
             for t in self.tasks {
@@ -371,8 +371,7 @@ fn a_receiver_killed_under_load_loses_nothing_it_acknowledged_and_the_others_kee
     std::thread::sleep(Duration::from_secs(3));
     let (acked, answers) = load.finish(&rt);
 
-    let after: Vec<&(usize, u16, Option<String>, Instant)> =
-        answers.iter().filter(|a| a.3 > killed_at).collect();
+    let after: Vec<&Seen> = answers.iter().filter(|a| a.3 > killed_at).collect();
     for r in [1, 2] {
         let ok = after.iter().filter(|a| a.0 == r && a.1 == 200).count();
         assert!(
