@@ -1,11 +1,11 @@
 # The host: SQLite store, webhook listener, service layer, CLI (crate inlet-desktop) and its
 # black-box tests (crate inlet-tests, which also runs the golden cases).
 TEST_TARGETS += test-host
-BENCH_TARGETS += bench-host
+BENCH_TARGETS += bench-host bench-scaleout
 
 SERVE_ARGS ?=
 
-.PHONY: test-host bench-host serve
+.PHONY: test-host bench-host bench-scaleout serve
 # The black-box suites run once per store: SQLite, then PostgreSQL on the cluster `make test`
 # starts (INLET_TEST_POSTGRES_URL; without it the PostgreSQL pass and tests are skipped, said so).
 test-host:
@@ -19,6 +19,10 @@ test-host:
 
 bench-host:
 	scripts/bench-host.sh
+
+# 1, 2 and 3 receivers on one PostgreSQL (a private cluster of its own), beside raw upserts.
+bench-scaleout:
+	scripts/bench-scaleout.sh
 
 # Build and run the headless listener; pass flags with SERVE_ARGS="--listen 127.0.0.1:9000".
 serve:
