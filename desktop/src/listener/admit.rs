@@ -124,8 +124,8 @@ async fn discard_body(mut body: Body, limit: usize, timeout: Duration) {
 
 /// Everything `admit` needs besides the request.
 pub struct Gate<'a> {
-    pub services: &'a Services,
-    pub cache: &'a ConfigCache,
+    pub services: &'a Arc<Services>,
+    pub cache: &'a Arc<ConfigCache>,
     pub budget: &'a BodyBudget,
     pub body_limit: usize,
     pub body_timeout: Duration,
@@ -138,7 +138,15 @@ pub async fn admit(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Admitted, IngestError> {
-    let entry = lookup(gate.services, gate.cache, id)?;
+    let entry = if gate.services.store().is_postgres() {
+        // The PostgreSQL client blocks: never on a runtime worker.
+        let (s, c, id) = (gate.services.clone(), gate.cache.clone(), id.to_string());
+        tokio::task::spawn_blocking(move || lookup(&s, &c, &id))
+            .await
+            .unwrap_or(Err(IngestError::Internal))?
+    } else {
+        lookup(gate.services, gate.cache, id)?
+    };
     if method == Method::HEAD || method == Method::GET {
         return Ok(Admitted::Probe);
     }

@@ -3,7 +3,7 @@
 
 use super::{Result, ServiceError, Services};
 use crate::ids::ConnectionId;
-use crate::store::StoreDirectory;
+use crate::store::directory;
 use inlet_core::preview::{preview_bytes, PreviewOutput};
 use inlet_core::{EmptyDirectory, Mapping};
 use serde::{Deserialize, Serialize};
@@ -52,12 +52,18 @@ pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
         if let Some(c) = &connection {
             super::connections::load(tx, c.as_str())?;
         }
-        let dir = StoreDirectory::new(tx, connection.as_ref().map(|c| c.as_str()));
+        let dir = directory::for_preview(
+            tx,
+            input.payload.as_bytes(),
+            input.content_type.as_deref(),
+            &mapping,
+            connection.as_ref().map(|c| c.as_str()),
+        )?;
         Ok(preview_bytes(
             input.payload.as_bytes(),
             input.content_type.as_deref(),
             &mapping,
-            &dir,
+            dir.as_ref(),
         ))
     })
 }
