@@ -16,6 +16,41 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+/// Runs `f` on a thread of its own: the PostgreSQL client blocks on a runtime of its own, which it
+/// cannot do on a thread that is driving the test's async runtime.
+pub fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// A value whose drop may block (a second `Services`, whose PostgreSQL sessions say goodbye to the
+/// server): dropped on a thread of its own, wherever it goes out of scope.
+pub struct OffRuntime<T: Send + 'static>(Option<T>);
+
+impl<T: Send + 'static> OffRuntime<T> {
+    pub fn new(value: T) -> Self {
+        OffRuntime(Some(value))
+    }
+}
+
+impl<T: Send + 'static> std::ops::Deref for OffRuntime<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl<T: Send + 'static> Drop for OffRuntime<T> {
+    fn drop(&mut self) {
+        if let Some(v) = self.0.take() {
+            blocking(move || drop(v));
+        }
+    }
+}
+
 /// Which store the suites run against this time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -229,10 +264,10 @@ impl Server {
         busy: Option<Duration>,
     ) -> Server {
         let db = TestDb::fresh();
-        let store = match busy {
+        let store = blocking(|| match busy {
             Some(b) if db.is_sqlite() => Store::open_with(db.arg(), b).unwrap(),
             _ => Store::open(db.arg()).unwrap(),
-        };
+        });
         let services = Arc::new(Services::with_store(store));
         let mut config = ListenConfig::new("127.0.0.1:0".parse().unwrap());
         tune(&mut config);
@@ -255,6 +290,10 @@ impl Server {
 
     /// A connection of `kind`; with a mapping (enabled) when one is given.
     pub fn connection(&self, kind: Kind, mapping: Option<Value>) -> Conn {
+        blocking(|| self.connection_now(kind, mapping))
+    }
+
+    fn connection_now(&self, kind: Kind, mapping: Option<Value>) -> Conn {
         let c = connections::create(
             &self.services,
             connections::NewConnection {
@@ -340,40 +379,46 @@ impl Server {
     }
 
     pub fn accounts(&self) -> Vec<records::AccountRecord> {
-        records::accounts(
-            &self.services,
-            &records::RecordFilter {
-                limit: Some(100_000),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        blocking(|| {
+            records::accounts(
+                &self.services,
+                &records::RecordFilter {
+                    limit: Some(100_000),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     }
 
     pub fn contacts(&self) -> Vec<records::ContactRecord> {
-        records::contacts(
-            &self.services,
-            &records::RecordFilter {
-                limit: Some(100_000),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        blocking(|| {
+            records::contacts(
+                &self.services,
+                &records::RecordFilter {
+                    limit: Some(100_000),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     }
 
     pub fn events(&self) -> Vec<records::EventRecord> {
-        records::events(
-            &self.services,
-            &records::RecordFilter {
-                limit: Some(100_000),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        blocking(|| {
+            records::events(
+                &self.services,
+                &records::RecordFilter {
+                    limit: Some(100_000),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     }
 
     pub fn log(&self, c: &Conn) -> Vec<requests::RequestSummary> {
-        requests::list(&self.services, &c.id, Some(10_000)).unwrap()
+        blocking(|| requests::list(&self.services, &c.id, Some(10_000)).unwrap())
     }
 }
 
