@@ -305,7 +305,11 @@ impl Load {
                                     tokio::time::sleep(Duration::from_millis(100)).await;
                                 }
                             }
-                            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                            Err(_) => {
+                                // No answer within the client's timeout, or no connection: 0.
+                                answers.lock().unwrap().push((r, 0, None, Instant::now()));
+                                tokio::time::sleep(Duration::from_millis(20)).await
+                            }
                         }
                         r = (r + 1) % urls.len();
                     }
@@ -451,7 +455,8 @@ fn the_database_stopped_under_load_means_503_with_retry_after_then_2xx_again_wit
     std::thread::sleep(Duration::from_secs(2));
     cluster.stop_immediate();
     let down_at = Instant::now();
-    std::thread::sleep(Duration::from_secs(4));
+    // Longer than a request takes to find the database gone (connect and statement timeouts).
+    std::thread::sleep(Duration::from_secs(8));
     let up_at = Instant::now();
     cluster.start_again();
     // Back: the receivers answer 2xx again by themselves.
@@ -488,6 +493,10 @@ fn the_database_stopped_under_load_means_503_with_retry_after_then_2xx_again_wit
         "no answer at all while the database was down"
     );
     for a in &down {
+        assert!(
+            a.1 != 0,
+            "a request had no answer within 10 s while the database was down"
+        );
         assert!(
             a.1 == 503 || a.1 == 429,
             "answered {} while the database was down",
