@@ -382,6 +382,10 @@ fn a_receiver_killed_under_load_loses_nothing_it_acknowledged_and_the_others_kee
             ok > 0,
             "receiver {r} answered no 200 after receiver 0 was killed"
         );
+        assert!(
+            answers.iter().all(|a| a.0 != r || a.1 != 0),
+            "receiver {r} left a request unanswered"
+        );
     }
     assert!(
         answers.iter().all(|a| a.1 < 500),
