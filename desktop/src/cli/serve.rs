@@ -45,8 +45,10 @@ pub fn listen_config(services: &Services) -> Result<ListenConfig> {
 }
 
 pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
-    let services =
-        Arc::new(Services::open(db).with_context(|| format!("opening {}", db.display()))?);
+    let services = Arc::new(
+        Services::open(db)
+            .with_context(|| format!("opening {}", inlet_desktop::store::shown(db)))?,
+    );
     let mut config = listen_config(&services)?;
     if let Some(l) = &a.listen {
         config.addr = settings::validate_listen(l)?;
@@ -115,8 +117,10 @@ pub fn app(db: &Path) -> Result<()> {
     #[cfg(feature = "gui")]
     {
         inlet_desktop::gui::prepare_environment();
-        let services =
-            Arc::new(Services::open(db).with_context(|| format!("opening {}", db.display()))?);
+        let services = Arc::new(
+            Services::open(db)
+                .with_context(|| format!("opening {}", inlet_desktop::store::shown(db)))?,
+        );
         let config = listen_config(&services)?;
         inlet_desktop::gui::run(services, config).map_err(|e| anyhow::anyhow!("{e}"))
     }
