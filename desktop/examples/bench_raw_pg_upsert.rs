@@ -41,7 +41,7 @@ fn main() {
              WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.external_id = u.id)",
         )
         .unwrap();
-    let mut batch = |c: &mut postgres::Client| {
+    let batch = |c: &mut postgres::Client| {
         let now = inlet_desktop::store::now();
         let mut tx = c.transaction().unwrap();
         tx.execute(&update, &[&ids, &names, &props, &now]).unwrap();
