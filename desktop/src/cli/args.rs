@@ -10,8 +10,9 @@ use std::path::PathBuf;
     about = "Receive reverse-ETL webhooks and write them into a local SQLite store"
 )]
 pub struct Cli {
-    /// The database file (default: $XDG_DATA_HOME/inlet/inlet.db, else ~/.local/share/inlet/inlet.db).
-    #[arg(long, global = true, env = "INLET_DB", value_name = "PATH")]
+    /// The database file (default: $XDG_DATA_HOME/inlet/inlet.db, else ~/.local/share/inlet/inlet.db),
+    /// or a PostgreSQL URL (postgres://user@host:5432/inlet, ?sslmode=require for TLS).
+    #[arg(long, global = true, env = "INLET_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Print machine-readable JSON (stable; see docs/cli.md).
     #[arg(long, global = true)]
