@@ -4,7 +4,7 @@ SHELL := bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help setup run test bench playground package check-core
+.PHONY: help setup run test test-all bench playground package check-core
 
 help:
 	@echo "make run         build what is missing and open the desktop app (headless: inlet serve)"
@@ -22,7 +22,12 @@ TEST_TARGETS :=
 BENCH_TARGETS :=
 include $(sort $(wildcard mk/*.mk))
 
-test: setup $(TEST_TARGETS)
+# A private PostgreSQL cluster lives for the length of the tests (INLET_TEST_POSTGRES_URL), and is
+# stopped and removed at the end whether they pass or not.
+test: setup
+	@scripts/pg-cluster.sh run -- $(MAKE) --no-print-directory test-all
+
+test-all: $(TEST_TARGETS)
 	@echo "make test: all green"
 
 bench: setup $(BENCH_TARGETS)

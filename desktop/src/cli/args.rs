@@ -70,6 +70,20 @@ pub struct ServeArgs {
     /// Body limit in bytes.
     #[arg(long, hide = true)]
     pub body_limit: Option<usize>,
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive
+    /// connection stays open [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a client has to send a request's body once its headers are in [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub body_timeout: Option<u64>,
+    /// Open connections at most; more wait to be accepted [default: 1024].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Body bytes held by requests in flight at most; past it requests wait, then get 429
+    /// [default: 67108864 (64 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_in_flight: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
