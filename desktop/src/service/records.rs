@@ -49,7 +49,8 @@ fn page<R: Listed>(
     list: impl Fn(Tx, &RecordFilter) -> std::result::Result<Vec<R>, StoreError>,
 ) -> Result<Page<R>> {
     let f = checked(f)?;
-    let limit = f.limit().max(0) as usize;
+    // One more than the page is read to know whether a next page exists; the cap leaves room.
+    let limit = (f.limit().max(0) as usize).min(99_999);
     let mut g = f.clone();
     g.limit = Some(limit + 1);
     let mut records = s.store().read(|tx| Ok::<_, ServiceError>(list(tx, &g)?))?;
