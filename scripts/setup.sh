@@ -8,7 +8,7 @@ APT_PACKAGES=(
   # Tauri 2
   libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config
   # tests, screenshots, benchmarks
-  xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq wrk curl
+  xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq wrk curl sqlite3 xdotool
 )
 WASM_BINDGEN_VERSION=0.2.130
 TAURI_DRIVER_VERSION=2.1.0
