@@ -142,7 +142,7 @@ export async function dataPages({ session, shot, step, bin, env, listenPort }) {
     'the account’s events, newest first',
   );
   await session.waitText('[data-test=written-by]', 'request');
-  await shot('11-data-account-page');
+  await shot('8b-data-account-page');
 
   step('data: contact page');
   await session.exec(
@@ -151,7 +151,7 @@ export async function dataPages({ session, shot, step, bin, env, listenPort }) {
   await session.waitText('[data-test=record-title]', 'hank.scorpio@globex.example');
   await session.waitText('[data-test=contact-account]', 'Globex Corporation');
   assert.equal(await session.exec(`return document.querySelectorAll('[data-test=timeline] li').length`), 5);
-  await shot('12-data-contact-page');
+  await shot('8c-data-contact-page');
   await session.click('[data-test=contact-account]');
   await session.waitText('[data-test=record-title]', 'Globex Corporation');
 
@@ -181,7 +181,7 @@ export async function dataPages({ session, shot, step, bin, env, listenPort }) {
     `return [...document.querySelectorAll('[data-test=records] tbody tr td:first-child')].map(t => t.textContent.trim())`,
   );
   assert.deepEqual(types, ['Paid Invoice', 'Paid Invoice']);
-  await shot('13-data-events-by-type');
+  await shot('8d-data-events-by-type');
 
   step('data: Export with the save dialog');
   const out = join(work, 'paid-invoices.csv');
@@ -215,5 +215,5 @@ export async function dataPages({ session, shot, step, bin, env, listenPort }) {
     ],
     'the view as shown: its filter applied, newest first',
   );
-  await shot('14-data-exported');
+  await shot('8e-data-exported');
 }
