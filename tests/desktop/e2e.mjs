@@ -219,6 +219,7 @@ try {
   await session.click('[data-test=data-contacts]');
   await session.waitText('[data-test=records]', 'mallory@example.com');
   assert.equal(await session.exec('return window.__xss ?? null'), null);
+  await (await import('./data.mjs')).dataPages({ session, shot, step, bin, env, listenPort });
 
   const nav = (name) =>
     session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === '${name}').click()`);

@@ -66,10 +66,20 @@ impl Applier<'_> {
             Some(self.ctx.connection_id),
             self.ctx.received_at,
         )?;
+        self.link_request(Kind::Accounts, id)?;
         if let Target::New(n) = target {
             self.new_ids.insert(*n, id);
         }
         Ok(id)
+    }
+
+    /// Records the request that wrote the record last (events carry it from their insert).
+    fn link_request(&self, kind: Kind, id: i64) -> Result<(), StoreError> {
+        match (kind, self.ctx.request_id) {
+            (Kind::Accounts, Some(r)) => accounts::set_request(self.c, id, r),
+            (Kind::Contacts, Some(r)) => contacts::set_request(self.c, id, r),
+            _ => Ok(()),
+        }
     }
 
     fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
@@ -136,6 +146,7 @@ impl Applier<'_> {
                 )?
             }
         };
+        self.link_request(kind, id)?;
         self.new_ids.insert(new, id);
         Ok(id)
     }
@@ -177,6 +188,7 @@ impl Applier<'_> {
             }
             Kind::Events => return Err(StoreError::Corrupt("events are never updated".into())),
         }
+        self.link_request(kind, id)?;
         Ok(id)
     }
 

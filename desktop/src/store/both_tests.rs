@@ -614,3 +614,129 @@ fn a_database_that_cannot_be_reached_is_unavailable_within_seconds() {
         "{message}"
     );
 }
+
+#[test]
+fn records_page_by_key_search_folds_unicode_and_export_streams_on_both_stores() {
+    use crate::service::{export, records};
+    use crate::store::queries::{contacts, event_types};
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let props = |v: serde_json::Value| v.as_object().unwrap().clone();
+        s.store()
+            .write(|tx| {
+                connections::insert(tx, &connections::sample("c1", Kind::Accounts))?;
+                for i in 0..25 {
+                    accounts::insert(
+                        tx,
+                        Some(&format!("a{i}")),
+                        Some(&format!("Acme {i}")),
+                        &props(json!({"n": i})),
+                        Some("c1"),
+                        "t",
+                    )?;
+                }
+                let a = accounts::insert(tx, None, Some("émile"), &props(json!({})), None, "t")?;
+                accounts::set_request(tx, a, "r1")?;
+                let c =
+                    contacts::insert(tx, Some("u1"), None, Some(a), &props(json!({})), None, "t")?;
+                let t = event_types::ensure(tx, "Paid", "t")?;
+                for (i, ts) in ["2024-01-02", "2024-01-01", "2024-01-02", "2024-01-03"]
+                    .iter()
+                    .enumerate()
+                {
+                    events::insert(
+                        tx,
+                        &events::NewEvent {
+                            connection_id: "c1",
+                            event_type_id: t,
+                            account_id: Some(a),
+                            contact_id: Some(c),
+                            timestamp: ts,
+                            event_id: Some(&format!("m{i}")),
+                            properties: &props(json!({"i": i})),
+                            received_at: "t",
+                            request_id: None,
+                        },
+                    )?;
+                }
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .unwrap();
+        let mut f = RecordFilter {
+            limit: Some(10),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let p = records::accounts_page(&s, &f).unwrap();
+            seen.extend(p.records.iter().map(|a| a.id));
+            match p.next {
+                Some(n) => f.after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 26, "{}", db.name);
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "{}", db.name);
+
+        let mut f = RecordFilter {
+            limit: Some(3),
+            ..Default::default()
+        };
+        let first = records::events_page(&s, &f).unwrap();
+        f.after = first.next.clone();
+        let second = records::events_page(&s, &f).unwrap();
+        let order: Vec<(String, i64)> = first
+            .records
+            .iter()
+            .chain(&second.records)
+            .map(|e| (e.timestamp.clone(), e.properties["i"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("2024-01-03".to_string(), 3),
+                ("2024-01-02".to_string(), 2),
+                ("2024-01-02".to_string(), 0),
+                ("2024-01-01".to_string(), 1)
+            ],
+            "{}: newest first, ties by id, across pages",
+            db.name
+        );
+        assert!(second.next.is_none(), "{}", db.name);
+
+        let found = records::accounts(
+            &s,
+            &RecordFilter {
+                search: Some("ÉMILE".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1, "{}: Unicode case folding", db.name);
+        assert_eq!(found[0].request_id.as_deref(), Some("r1"), "{}", db.name);
+        let page = records::account_page(&s, found[0].id).unwrap();
+        assert_eq!(page.contacts.records.len(), 1, "{}", db.name);
+        assert_eq!(page.events.records.len(), 4, "{}", db.name);
+
+        let mut out = Vec::new();
+        let done = export::export(
+            &s,
+            Kind::Events,
+            &RecordFilter::default(),
+            export::Format::Csv,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(done.rows, 4, "{}", db.name);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with(",request_id,properties.i"),
+            "{}: {text}",
+            db.name
+        );
+        assert_eq!(text.lines().count(), 5, "{}", db.name);
+    });
+}

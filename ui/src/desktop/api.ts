@@ -125,6 +125,28 @@ export interface Settings {
 
 export type RecordRow = Record<string, unknown>;
 
+/** Which records the Data screen shows; `after` is the `next` cursor of the previous page. */
+export interface RecordFilter {
+  search?: string;
+  type?: string;
+  request?: string;
+  account?: number;
+  contact?: number;
+  after?: string;
+  limit?: number;
+}
+
+export interface RecordPage {
+  records: RecordRow[];
+  next: string | null;
+}
+
+export interface EventType {
+  id: number;
+  name: string;
+  events: number;
+}
+
 export interface ActivityEvent {
   connection_id: string;
   request_id: string;
@@ -187,6 +209,13 @@ export const api = {
     call<unknown>('requests_replay', { id, requestId }),
   recordsList: (kind: Kind, search: string, limit = 200) =>
     call<RecordRow[]>('records_list', { kind, search, limit }),
+  recordsPage: (kind: Kind, filter: RecordFilter) =>
+    call<RecordPage>('records_page', { kind, filter }),
+  recordsRecord: (kind: Kind, id: number) =>
+    call<Record<string, unknown>>('records_record', { kind, id }),
+  recordsTypes: () => call<EventType[]>('records_types'),
+  recordsExport: (kind: Kind, filter: RecordFilter, format: 'csv' | 'ndjson') =>
+    call<{ path: string; rows: number } | null>('records_export', { kind, filter, format }),
   settingsGet: () => call<Settings>('settings_get'),
   settingsSet: (patch: { listen_address?: string; public_base_url?: string }) =>
     call<Settings>('settings_set', { patch }),
