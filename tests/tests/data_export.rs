@@ -262,7 +262,7 @@ fn cell(v: &Value) -> String {
 async fn a_csv_export_of_the_view_reads_back_as_the_records() {
     let d = seed().await;
     let db = d.s.db_path();
-    let file = d.s.dir.path().join("accounts.csv");
+    let file = d.s.db.dir.path().join("accounts.csv");
     let f = file.to_str().unwrap();
     let (ok, _, err) = inlet(&db, &["export", "accounts", "--output", f]);
     assert!(ok, "{err}");
@@ -314,7 +314,7 @@ async fn a_csv_export_of_the_view_reads_back_as_the_records() {
     // The view's filters and search apply: events of one type, accounts of one search.
     let (ok, out, _) = inlet(&db, &["export", "events", "--type", "Paid"]);
     assert!(ok);
-    let paid = d.s.dir.path().join("paid.csv");
+    let paid = d.s.db.dir.path().join("paid.csv");
     std::fs::write(&paid, out).unwrap();
     let rows = python_csv(&paid);
     assert_eq!(rows.len(), 3);
