@@ -97,6 +97,7 @@ fn incoming(connection_id: &str, body: &str) -> Incoming {
         query: None,
         body: body.as_bytes().to_vec().into(),
         replay_of: None,
+        event_time: None,
     }
 }
 

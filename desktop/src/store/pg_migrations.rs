@@ -16,6 +16,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129_0001_config_version",
         include_str!("pg_migrations/20261129_0001_config_version.sql"),
     ),
+    (
+        "20261201_0010_request_log",
+        include_str!("pg_migrations/20261201_0010_request_log.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("inlet-migrate").
