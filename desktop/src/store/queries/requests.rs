@@ -763,6 +763,34 @@ mod tests {
     }
 
     #[test]
+    fn requests_older_than_the_days_kept_go_but_the_latest_payload_stays() {
+        let c = db();
+        let at = |id: &str, days: i64, payload: bool| {
+            let mut r = sample(id, "c1", payload);
+            r.received_at = (chrono::Utc::now() - chrono::Duration::days(days))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            insert(Tx::Sqlite(&c), &r).unwrap();
+        };
+        at("old", 40, false);
+        at("old-payload", 35, true);
+        at("recent", 2, false);
+        let keep_days = |d| Retention {
+            keep_days: Some(d),
+            ..Default::default()
+        };
+        set_retention(Tx::Sqlite(&c), "c1", &keep_days(30), "t").unwrap();
+        assert_eq!(prune(Tx::Sqlite(&c), "c1", 1000).unwrap(), 1);
+        let ids: Vec<String> = list(Tx::Sqlite(&c), "c1", 10)
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r.id)
+            .collect();
+        assert_eq!(ids, ["recent", "old-payload"]);
+        set_retention(Tx::Sqlite(&c), "c1", &keep_days(0), "t").unwrap();
+        assert_eq!(retention(Tx::Sqlite(&c), "c1").unwrap(), keep_days(0));
+    }
+
+    #[test]
     fn pruning_a_short_log_removes_nothing() {
         let c = db();
         insert(Tx::Sqlite(&c), &sample("a", "c1", true)).unwrap();
