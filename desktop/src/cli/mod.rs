@@ -672,16 +672,14 @@ fn answer_text(a: &replay::LoggedAnswer) -> String {
             parts.push(format!("{n} {label}"));
         }
     }
-    format!(
-        "{} ({} rows: {})",
-        a.status,
-        s["rows"],
-        if parts.is_empty() {
-            "nothing".into()
-        } else {
-            parts.join(", ")
-        }
-    )
+    let rows = s["rows"].as_u64().unwrap_or(0);
+    let what = if parts.is_empty() {
+        "nothing".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let noun = if rows == 1 { "row" } else { "rows" };
+    format!("{} ({rows} {noun}: {what})", a.status)
 }
 
 fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
