@@ -146,7 +146,7 @@ export async function logSteps({ session, shot, step, nav, firstName }) {
   assert.equal(all, 6, 'the log shows every request');
   await s.type('[data-test=request-search]', 'initech');
   await until('one request matches "initech"', async () => (await rows()) === 1);
-  assert.match(await s.text('[data-test=requests] tbody'), /skipped/);
+  await s.waitText('[data-test=requests] tbody', 'skipped');
   await search('');
   await s.exec(
     `const x = document.querySelector('[data-test=request-status]'); x.value = '202'; x.dispatchEvent(new Event('change', {bubbles: true}));`,
