@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Core benchmark (DESIGN §10): Inlet's parse + plan against jq doing the same transformation on
+# Core benchmark (docs/design.md §10): Inlet's parse + plan against jq doing the same transformation on
 # the same 10,000-row file, in the same run. Writes the `## Core` section of BENCHMARKS.md and
 # leaves every other section as it is.
 set -euo pipefail

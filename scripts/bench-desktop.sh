@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Desktop budgets (DESIGN §10): the window is up within 1 s of start (built), and the app idles
+# Desktop budgets (docs/design.md §10): the window is up within 1 s of start (built), and the app idles
 # under 150 MB. Run under Xvfb (the Makefile does). Writes the `## Desktop` section of BENCHMARKS.md.
 #
 # Baselines from the same run: `inlet --version` (start-up), `inlet serve` (the same listener

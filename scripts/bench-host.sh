@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Host benchmarks (DESIGN §10): ingest of 1,000-row batches against raw batched SQLite upserts, and
+# Host benchmarks (docs/design.md §10): ingest of 1,000-row batches against raw batched SQLite upserts, and
 # single-row requests from 64 concurrent clients (durable: synchronous=FULL) against a no-op axum
 # handler and one commit per request. Loopback only; every run is bounded by BENCH_SECONDS.
 # Results go to the "## Host" section of BENCHMARKS.md.

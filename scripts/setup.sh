@@ -9,6 +9,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config
   # tests, screenshots, benchmarks
   xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq wrk curl
+  # the PostgreSQL store's tests and benchmarks (a private cluster: scripts/pg-cluster.sh)
+  postgresql
 )
 WASM_BINDGEN_VERSION=0.2.130
 TAURI_DRIVER_VERSION=2.1.0

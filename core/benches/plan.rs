@@ -1,4 +1,4 @@
-//! Core throughput (DESIGN §10): a 10,000-row flat 10-field payload, bytes → rows → plan, against
+//! Core throughput (docs/design.md §10): a 10,000-row flat 10-field payload, bytes → rows → plan, against
 //! a directory that already holds some of the contacts. Three measurements, so the report can say
 //! where the time goes: JSON parsing alone, planning alone (on a parsed body), and both.
 //!

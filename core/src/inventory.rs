@@ -12,6 +12,7 @@ const MAX_FIELDS: usize = 500;
 const MAX_DEPTH: usize = 6;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Field {
     /// Relative to a row, in canonical path syntax.
     pub path: String,
@@ -19,12 +20,14 @@ pub struct Field {
     #[serde(rename = "type")]
     pub field_type: String,
     /// The first non-null value seen (containers are not repeated here).
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub example: Value,
     /// How many of the scanned rows have it.
     pub present: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Inspection {
     /// The wrapper path the rows were read from.
     pub wrapper_path: String,

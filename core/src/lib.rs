@@ -1,4 +1,4 @@
-//! Inlet's pure core (DESIGN §1–5): no I/O, no clock, no randomness. The desktop host, the CLI and
+//! Inlet's pure core (docs/design.md §1–5): no I/O, no clock, no randomness. The desktop host, the CLI and
 //! the WebAssembly preview all run this code, so a preview cannot disagree with a real write.
 
 pub mod directory;

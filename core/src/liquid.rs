@@ -13,6 +13,7 @@ use serde::Serialize;
 
 /// What the template reads from a row, for the UI's column list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Column {
     /// Where the mapping reads it, relative to a row (`company.name`).
     pub path: String,
@@ -23,6 +24,7 @@ pub struct Column {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Template {
     /// One row per request.
     pub single: String,

@@ -1,10 +1,11 @@
-//! The mapping document of DESIGN §4 and its validation. A document that breaks a rule is refused
+//! The mapping document of docs/design.md §4 and its validation. A document that breaks a rule is refused
 //! with a message naming the field; `compile` turns a valid one into parsed paths for the planner.
 
 use crate::path::Path;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Accounts,
@@ -31,6 +32,7 @@ impl Kind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum Behavior {
     #[default]
@@ -55,6 +57,7 @@ impl Behavior {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum OnRemoved {
     #[default]
@@ -63,6 +66,7 @@ pub enum OnRemoved {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct MatchSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +80,7 @@ pub struct MatchSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct CustomMatch {
     pub path: String,
@@ -83,6 +88,7 @@ pub struct CustomMatch {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct AccountLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +98,7 @@ pub struct AccountLink {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct EventType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +108,7 @@ pub struct EventType {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct EventSpec {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -116,25 +124,31 @@ pub struct EventSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct PropertiesSpec {
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>"))]
     pub exclude: Vec<String>,
 }
 
-/// The mapping document, exactly as users write it (DESIGN §4).
+/// The mapping document, exactly as users write it (docs/design.md §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
+    #[cfg_attr(feature = "ts", ts(type = "1"))]
     pub version: u32,
     pub kind: Kind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<Behavior>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     pub wrapper_path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_path: Option<String>,

@@ -1,4 +1,4 @@
-//! Key normalisation (DESIGN §5): numbers become their decimal string, strings are trimmed,
+//! Key normalisation (docs/design.md §5): numbers become their decimal string, strings are trimmed,
 //! blank or null counts as absent, and booleans, objects or arrays are errors.
 
 use serde_json::Value;

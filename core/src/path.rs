@@ -1,4 +1,4 @@
-//! The path language of DESIGN §3: `data`, `company.name`, `items[0].sku`, `traits["first.name"]`,
+//! The path language of docs/design.md §3: `data`, `company.name`, `items[0].sku`, `traits["first.name"]`,
 //! an optional leading `$` or `$.`, empty = root.
 
 use serde_json::Value;

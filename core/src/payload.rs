@@ -1,4 +1,4 @@
-//! Reading a request body (DESIGN §3): JSON or a form, the connection test, and the rows found at
+//! Reading a request body (docs/design.md §3): JSON or a form, the connection test, and the rows found at
 //! the mapping's wrapper path.
 
 use crate::path::Path;
@@ -40,7 +40,7 @@ impl PayloadError {
         }
     }
 
-    /// The HTTP status DESIGN §6 gives this problem.
+    /// The HTTP status docs/design.md §6 gives this problem.
     pub fn status(&self) -> u16 {
         match self {
             PayloadError::UnsupportedContentType(_) => 415,
@@ -72,7 +72,11 @@ pub fn content_kind(content_type: Option<&str>) -> Result<ContentKind, PayloadEr
 
 /// A parsed body; `None` means a connection test (empty, `{}` or `[]`).
 pub fn parse_body(bytes: &[u8], kind: ContentKind) -> Result<Option<Value>, PayloadError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    // JSON's whitespace only (`is_ascii_whitespace` also counts form feed, which JSON refuses).
+    if bytes
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         return Ok(None);
     }
     let value = match kind {
@@ -314,6 +318,19 @@ mod tests {
         assert_eq!(parse_body(b"{}", ContentKind::Json).unwrap(), None);
         assert_eq!(parse_body(b"[ ]", ContentKind::Json).unwrap(), None);
         assert_eq!(parse_body(b"", ContentKind::Form).unwrap(), None);
+    }
+
+    #[test]
+    fn a_form_feed_body_is_invalid_json_not_a_connection_test() {
+        for body in [&b"\x0c"[..], b" \x0c\n", b"\x0b"] {
+            assert!(
+                matches!(
+                    parse_body(body, ContentKind::Json),
+                    Err(PayloadError::InvalidJson(_))
+                ),
+                "{body:?}"
+            );
+        }
     }
 
     #[test]

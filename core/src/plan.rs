@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 /// A record the plan touches: one that exists, or the n-th record this plan creates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     Existing(String),
@@ -14,6 +15,7 @@ pub enum Target {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum By {
     Id,
@@ -27,6 +29,7 @@ pub enum By {
 
 /// The normalised key a row was matched (or created) by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Key {
     pub by: By,
     pub value: String,
@@ -36,6 +39,7 @@ pub struct Key {
 
 /// An account a contact row creates on the way (contacts with `account` under upsert).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct NewAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -45,6 +49,7 @@ pub struct NewAccount {
 
 /// A link from a contact to its account, or from an event to its contact or account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Link {
     pub target: Target,
     pub key: Key,
@@ -55,6 +60,7 @@ pub struct Link {
 
 /// The fields a create or update writes. Which are set depends on the kind.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Write {
     /// Create: the row's ID. Update: only when it fills an empty stored ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,10 +85,12 @@ pub struct Write {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Top-level keys overwrite; `null` removes the key (never present on a create).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub properties: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Outcome {
     Create {
@@ -129,15 +137,18 @@ impl Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct RowPlan {
     pub index: usize,
     #[serde(flatten)]
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>"))]
     pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Summary {
     pub rows: usize,
     pub create: usize,
@@ -149,6 +160,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Plan {
     pub kind: Kind,
     pub behavior: Behavior,

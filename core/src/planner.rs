@@ -1,4 +1,4 @@
-//! Matching and planning, DESIGN §5, row by row in order. Rows of one batch see each other: a
+//! Matching and planning, docs/design.md §5, row by row in order. Rows of one batch see each other: a
 //! record created or given an ID by an earlier row is found by a later one (an overlay on the
 //! directory), so a batch never creates the same record twice.
 
@@ -1043,6 +1043,90 @@ mod tests {
     use crate::directory::MemoryDirectory;
     use crate::mapping::Mapping;
     use serde_json::json;
+
+    /// What a store fetches for a batch: only the records one of its keys names.
+    fn restricted(existing: &Value, keys: &BatchKeys) -> Value {
+        let kept = |list: &Value,
+                    ids: &std::collections::BTreeSet<String>,
+                    labels: &std::collections::BTreeSet<String>,
+                    label: &str,
+                    kind: Kind| {
+            let list = list.as_array().cloned().unwrap_or_default();
+            Value::Array(
+                list.into_iter()
+                    .filter(|r| {
+                        let id = r["external_id"].as_str().is_some_and(|v| ids.contains(v));
+                        let l = r[label].as_str().is_some_and(|v| labels.contains(&fold(v)));
+                        let custom = keys.custom.as_ref().is_some_and(|(k, p, vals)| {
+                            *k == kind
+                                && crate::normalize::property_key(&r["properties"][p.as_str()])
+                                    .is_some_and(|v| vals.contains(&v))
+                        });
+                        id || l || custom
+                    })
+                    .collect(),
+            )
+        };
+        let events: Vec<Value> = existing["event_ids"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.as_str().is_some_and(|e| keys.event_ids.contains(e)))
+            .collect();
+        json!({
+            "accounts": kept(&existing["accounts"], &keys.account_ids, &keys.names, "name", Kind::Accounts),
+            "contacts": kept(&existing["contacts"], &keys.contact_ids, &keys.emails, "email", Kind::Contacts),
+            "event_ids": events,
+        })
+    }
+
+    #[test]
+    fn planning_from_the_records_a_batch_keys_name_equals_planning_against_everything() {
+        let existing = json!({
+            "accounts": [{"id": "a1", "external_id": "o1", "name": "Acme"}, {"id": "a2", "external_id": "o2", "name": "Other"},
+                         {"id": "a3", "name": " ACME"}, {"id": "a4", "external_id": "o4", "properties": {"domain": "d.example", "n": 42}},
+                         {"id": "a5", "external_id": "unrelated", "name": "Unrelated"}],
+            "contacts": [{"id": "c1", "external_id": "u1", "email": "Ada@X.example", "account": "a1", "properties": {"n": 7}},
+                         {"id": "c2", "email": "bob@x.example"}, {"id": "c3", "external_id": "u3", "account": "a2"},
+                         {"id": "c9", "external_id": "zz", "email": "zz@x.example"}],
+            "event_ids": ["m1", "m9"]
+        });
+        let cases = [
+            (
+                json!({"version": 1, "kind": "accounts", "match": {"id": "id", "name": "name"}}),
+                json!([{"id": "o1"}, {"name": "acme"}, {"id": 99, "name": "Other"}, {"name": "New"}, {"id": "o9"}, {"id": true}, 5]),
+            ),
+            (
+                json!({"version": 1, "kind": "contacts", "operation_path": "op", "on_removed": "delete", "match": {"id": "id", "email": "email"}, "account": {"id": "org", "name": "co"}}),
+                json!([{"op": "added", "id": "u1", "org": "o2"}, {"op": "added", "email": "BOB@x.example", "co": "acme"},
+                    {"op": "deleted", "id": "u3"}, {"op": "added", "id": "u3", "co": "Brand New"}, {"op": "added", "email": "new@x.example", "co": "brand new"}]),
+            ),
+            (
+                json!({"version": 1, "kind": "accounts", "match": {"custom": {"path": "d", "property": "domain"}}}),
+                json!([{"d": "d.example"}, {"d": " d.example "}, {"d": "nope.example"}]),
+            ),
+            (
+                json!({"version": 1, "kind": "contacts", "behavior": "update", "match": {"custom": {"path": "n", "property": "n"}}}),
+                json!([{"n": 7.0}, {"n": "7"}, {"n": 8}]),
+            ),
+            (
+                json!({"version": 1, "kind": "events", "event": {"type": {"value": "Seen"}, "contact_id": "u", "account_id": "o", "id": "mid"}}),
+                json!([{"u": "u1", "mid": "m1"}, {"u": "u3", "mid": "m2"}, {"o": "o2", "mid": "m2"}, {"o": "o1"}, {"u": "nobody"}, {"o": "o9", "mid": "m9"}]),
+            ),
+        ];
+        for (mapping, body) in cases {
+            let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
+            let everything = MemoryDirectory::from_json(&existing).unwrap();
+            let keys = batch_keys(&body, &m, DEFAULT_MAX_ROWS).unwrap();
+            let some = MemoryDirectory::from_json(&restricted(&existing, &keys)).unwrap();
+            assert_eq!(
+                plan(&body, &m, &some).unwrap(),
+                plan(&body, &m, &everything).unwrap(),
+                "{mapping}"
+            );
+        }
+    }
 
     fn run(mapping: Value, existing: Value, body: Value) -> Plan {
         let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Problem {
     pub code: String,
     /// The HTTP status the listener would answer.
@@ -20,11 +21,24 @@ pub struct Problem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(untagged)]
 pub enum PreviewOutput {
-    Plan { ok: bool, plan: Plan },
-    ConnectionTest { ok: bool, connection_test: bool },
-    Failed { ok: bool, error: Problem },
+    Plan {
+        ok: bool,
+        plan: Plan,
+    },
+    ConnectionTest {
+        #[cfg_attr(feature = "ts", ts(type = "true"))]
+        ok: bool,
+        #[cfg_attr(feature = "ts", ts(type = "true"))]
+        connection_test: bool,
+    },
+    Failed {
+        #[cfg_attr(feature = "ts", ts(type = "false"))]
+        ok: bool,
+        error: Problem,
+    },
 }
 
 impl PreviewOutput {

@@ -1,7 +1,7 @@
-//! Event timestamps: ISO 8601 / RFC 3339 only (DESIGN §5). A date alone is midnight UTC, no offset
+//! Event timestamps: ISO 8601 / RFC 3339 only (docs/design.md §5). A date alone is midnight UTC, no offset
 //! means UTC, epoch numbers are refused (seconds or milliseconds? a guess would silently corrupt).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 
 /// The canonical form stored and shown: RFC 3339 in UTC, fractions kept when present.
@@ -24,8 +24,16 @@ pub fn parse_timestamp(v: &Value) -> Result<DateTime<Utc>, String> {
             ))
         }
     };
-    parse_str(s)
-        .ok_or_else(|| format!("timestamp {s:?} is not ISO 8601 (e.g. 2024-05-01T12:00:00Z)"))
+    let dt = parse_str(s)
+        .ok_or_else(|| format!("timestamp {s:?} is not ISO 8601 (e.g. 2024-05-01T12:00:00Z)"))?;
+    // An offset can carry a year-0000 or year-9999 time across the edge. Stored as `-0001-…` or
+    // `+10000-…`, it would be text that this parser refuses and that sorts out of order.
+    if !(0..=9999).contains(&dt.year()) {
+        return Err(format!(
+            "timestamp {s:?} falls outside the years 0000 to 9999 once converted to UTC"
+        ));
+    }
+    Ok(dt)
 }
 
 fn parse_str(s: &str) -> Option<DateTime<Utc>> {
@@ -51,8 +59,13 @@ fn parse_str(s: &str) -> Option<DateTime<Utc>> {
         .map(|dt| dt.with_timezone(&Utc))
 }
 
+fn all_digits(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(u8::is_ascii_digit)
+}
+
+/// The value of a fixed-width field (two or four digits, so it cannot overflow).
 fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+    if b.len() > 4 || !all_digits(b) {
         return None;
     }
     Some(b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
@@ -86,8 +99,11 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
             if !matches!(b[8], b'.' | b',') {
                 return None;
             }
+            // Any number of fraction digits is allowed; only the first nine are read.
             let frac = &b[9..];
-            digits(frac)?;
+            if !all_digits(frac) {
+                return None;
+            }
             // Nanoseconds: the first nine digits, right-padded.
             nano = frac
                 .iter()
@@ -162,6 +178,36 @@ mod tests {
         );
         assert_eq!(ok("2024-05-01t12:00:00z"), "2024-05-01T12:00:00Z");
         assert_eq!(ok("2024-12-31T23:30:00-01:00"), "2025-01-01T00:30:00Z");
+    }
+
+    #[test]
+    fn long_fractions_without_a_zone_are_read_not_overflowed() {
+        // Ten digits and more once overflowed the digit check (a panic with overflow checks on).
+        assert_eq!(
+            ok("2020-05-31T15:00:00.5152000550"),
+            "2020-05-31T15:00:00.515200055Z"
+        );
+        assert_eq!(
+            ok(&format!("2020-05-31T15:00:00.{}+01:00", "9".repeat(40))),
+            "2020-05-31T14:00:00.999999999Z"
+        );
+        assert!(parse_timestamp(&json!("2020-05-31T15:00:00.51520005x0")).is_err());
+    }
+
+    #[test]
+    fn offsets_that_leave_years_0000_to_9999_are_refused() {
+        for s in [
+            "0000-01-01T00:00:00+01:00",
+            "0000-01-01T00:59+01",
+            "9999-12-31T23:30:00-01:00",
+            "9999-12-31 23:59:59.5-0001",
+        ] {
+            let e = parse_timestamp(&json!(s)).unwrap_err();
+            assert!(e.contains("outside the years 0000 to 9999"), "{s}: {e}");
+        }
+        // The edges themselves are kept.
+        assert_eq!(ok("0000-01-01T01:00:00+01:00"), "0000-01-01T00:00:00Z");
+        assert_eq!(ok("9999-12-31T22:59:59-01:00"), "9999-12-31T23:59:59Z");
     }
 
     #[test]

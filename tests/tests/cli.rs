@@ -21,8 +21,8 @@ async fn post(url: &str, auth: &str, body: &Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("inlet.db");
+    let store = TestDb::fresh();
+    let (dir, db) = (&store.dir, store.arg().to_path_buf());
     let created = inlet_json(
         &db,
         &[
@@ -130,8 +130,8 @@ async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
 
 #[test]
 fn update_rotate_and_delete_work_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("inlet.db");
+    let store = TestDb::fresh();
+    let db = store.arg().to_path_buf();
     let c = inlet_json(
         &db,
         &[
@@ -188,8 +188,8 @@ fn update_rotate_and_delete_work_from_the_command_line() {
 
 #[test]
 fn errors_go_to_stderr_with_a_failure_exit_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("inlet.db");
+    let store = TestDb::fresh();
+    let (dir, db) = (&store.dir, store.arg().to_path_buf());
     let (ok, out, err) = inlet(&db, &["connections", "show", "nope"]);
     assert!(
         !ok && out.is_empty() && err.contains("no connection"),
@@ -227,8 +227,8 @@ fn errors_go_to_stderr_with_a_failure_exit_code() {
 
 #[test]
 fn inlet_db_in_the_environment_chooses_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("env.db");
+    let store = TestDb::fresh();
+    let db = store.arg().to_path_buf();
     let out = std::process::Command::new(inlet_bin())
         .env("INLET_DB", &db)
         .args([
@@ -243,7 +243,9 @@ fn inlet_db_in_the_environment_chooses_the_file() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert!(db.exists());
+    if store.is_sqlite() {
+        assert!(db.exists());
+    }
     assert_eq!(
         inlet_json(&db, &["connections", "list"])
             .as_array()
@@ -255,8 +257,8 @@ fn inlet_db_in_the_environment_chooses_the_file() {
 
 #[test]
 fn preview_is_a_dry_run_with_the_listeners_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("inlet.db");
+    let store = TestDb::fresh();
+    let (dir, db) = (&store.dir, store.arg().to_path_buf());
     let mapping = dir.path().join("m.json");
     let payload = dir.path().join("p.json");
     std::fs::write(
@@ -282,7 +284,7 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
         .map(|r| r["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["create", "update", "error"]);
-    assert!(!db.exists(), "a pure preview does not touch the store");
+    assert!(store.untouched(), "a pure preview does not touch the store");
     let (ok, out, err) = inlet(
         &db,
         &[
@@ -305,8 +307,8 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_listener_process_runs_without_transparent_huge_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let serve = ServeProcess::start(&dir.path().join("inlet.db"), &[]);
+    let store = TestDb::fresh();
+    let serve = ServeProcess::start(store.arg(), &[]);
     let status = std::fs::read_to_string(format!("/proc/{}/status", serve.child.id())).unwrap();
     let thp = status
         .lines()

@@ -1,4 +1,4 @@
-//! DESIGN §6: changes to a connection made from the UI or the CLI take effect on the next request.
+//! docs/design.md §6: changes to a connection made from the UI or the CLI take effect on the next request.
 //! The listener keeps connections and compiled mappings in memory; these tests warm that memory
 //! with a request, change the connection from elsewhere (a second `Services` on the same file, as
 //! another process would, and the real `inlet` binary), and check the very next request.
@@ -18,7 +18,7 @@ async fn a_change_from_a_second_services_on_the_same_file_takes_effect_on_the_ne
         Kind::Accounts,
         Some(json!({"version": 1, "kind": "accounts", "match": {"id": "id"}})),
     );
-    let other = Services::open(&s.db_path()).unwrap();
+    let other = OffRuntime::new(blocking(|| Services::open(&s.db_path()).unwrap()));
     assert_eq!(s.post(&c, &json!({"id": 1})).await.status, 200);
 
     // Disabled: 202, nothing written.
@@ -26,7 +26,7 @@ async fn a_change_from_a_second_services_on_the_same_file_takes_effect_on_the_ne
         enabled: Some(false),
         ..Default::default()
     };
-    connections::update(&other, &c.id, patch).unwrap();
+    blocking(|| connections::update(&other, &c.id, patch).unwrap());
     let r = s.post(&c, &json!({"id": 2})).await;
     assert_eq!(
         (r.status, &r.body["written"]),
@@ -40,11 +40,11 @@ async fn a_change_from_a_second_services_on_the_same_file_takes_effect_on_the_ne
         enabled: Some(true),
         ..Default::default()
     };
-    connections::update(&other, &c.id, patch).unwrap();
+    blocking(|| connections::update(&other, &c.id, patch).unwrap());
     assert_eq!(s.post(&c, &json!({"id": 3})).await.status, 200);
 
     // A rotated secret: the old one is refused at once, the new one works.
-    let rotated = connections::rotate_auth(&other, &c.id).unwrap();
+    let rotated = blocking(|| connections::rotate_auth(&other, &c.id).unwrap());
     assert_ne!(rotated.authorization, c.auth);
     assert_eq!(s.post(&c, &json!({"id": 4})).await.status, 401);
     c.auth = rotated.authorization;
@@ -55,7 +55,7 @@ async fn a_change_from_a_second_services_on_the_same_file_takes_effect_on_the_ne
         enforce_auth: Some(false),
         ..Default::default()
     };
-    connections::update(&other, &c.id, patch).unwrap();
+    blocking(|| connections::update(&other, &c.id, patch).unwrap());
     let r = s
         .send(
             reqwest::Method::POST,
@@ -70,15 +70,17 @@ async fn a_change_from_a_second_services_on_the_same_file_takes_effect_on_the_ne
     // A new mapping: the next request runs it, not the compiled one from before.
     let doc =
         json!({"version": 1, "kind": "accounts", "wrapper_path": "data", "match": {"id": "uid"}});
-    mappings::set(
-        &other,
-        &c.id,
-        mappings::SetMapping {
-            document: doc,
-            no_enable: false,
-        },
-    )
-    .unwrap();
+    blocking(|| {
+        mappings::set(
+            &other,
+            &c.id,
+            mappings::SetMapping {
+                document: doc,
+                no_enable: false,
+            },
+        )
+        .unwrap()
+    });
     let r = s
         .post(&c, &json!({"data": [{"uid": "a"}, {"uid": "b"}]}))
         .await;
@@ -94,7 +96,7 @@ async fn a_change_from_a_second_services_on_the_same_file_takes_effect_on_the_ne
     );
 
     // Deleted: 404 for every method.
-    connections::delete(&other, &c.id).unwrap();
+    blocking(|| connections::delete(&other, &c.id).unwrap());
     assert_eq!(s.post(&c, &json!({"uid": "c"})).await.status, 404);
     assert_eq!(
         s.send(reqwest::Method::GET, &c.url, None, None, vec![])

@@ -1,4 +1,4 @@
-//! Durability (DESIGN §6–7): `kill -9` the real `inlet serve` under concurrent load, restart it, and
+//! Durability (docs/design.md §6–7): `kill -9` the real `inlet serve` under concurrent load, restart it, and
 //! every row that was answered 2xx is in the database.
 
 mod common;
@@ -15,9 +15,9 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("inlet.db");
-    let (id, auth) = {
+    let store = TestDb::fresh();
+    let db = store.arg().to_path_buf();
+    let (id, auth) = blocking(|| {
         let s = Services::open(&db).unwrap();
         let c = connections::create(
             &s,
@@ -39,13 +39,13 @@ async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
         )
         .unwrap();
         (c.id, c.authorization)
-    };
+    });
     let mut serve = ServeProcess::start(&db, &[]);
     let url = format!("{}/hooks/{id}", serve.base);
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     let mut senders = Vec::new();
@@ -78,7 +78,14 @@ async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Under load for at least 1.5 s and 100 answers (a fresh receiver on a database server warms
+    // up its sessions first), then killed mid-stream.
+    let loaded = std::time::Instant::now();
+    while loaded.elapsed() < Duration::from_millis(1500)
+        || (acked.lock().unwrap().len() < 100 && loaded.elapsed() < Duration::from_secs(60))
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     serve.kill9();
     stop.store(true, Ordering::Relaxed);
     for s in senders {
@@ -92,7 +99,7 @@ async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
         acked.len()
     );
 
-    // Restart the listener on the same file: it opens (recovering the WAL) and serves again.
+    // Restart the listener on the same store: it opens (on SQLite recovering the WAL) and serves again.
     let serve = ServeProcess::start(&db, &[]);
     let url = format!("{}/hooks/{id}", serve.base);
     let r = client
@@ -105,18 +112,20 @@ async fn every_row_answered_2xx_survives_a_kill_9_under_load() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 
-    let s = Services::open(&db).unwrap();
-    let stored: HashSet<String> = records::accounts(
-        &s,
-        &records::RecordFilter {
-            limit: Some(1_000_000),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .into_iter()
-    .filter_map(|a| a.external_id)
-    .collect();
+    let stored: HashSet<String> = blocking(|| {
+        let s = Services::open(&db).unwrap();
+        records::accounts(
+            &s,
+            &records::RecordFilter {
+                limit: Some(1_000_000),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .filter_map(|a| a.external_id)
+        .collect()
+    });
     let missing: Vec<&String> = acked.iter().filter(|k| !stored.contains(*k)).collect();
     assert!(
         missing.is_empty(),

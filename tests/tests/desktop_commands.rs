@@ -16,9 +16,12 @@ fn contacts_mapping() -> serde_json::Value {
            "account": {"id": "company_id", "name": "company_name"}})
 }
 
-#[tokio::test]
-async fn every_window_command_does_what_its_screen_shows() {
-    let server = Server::start().await;
+#[test]
+fn every_window_command_does_what_its_screen_shows() {
+    // The commands run as the window runs them, on a thread of their own, off the runtime that
+    // serves the webhook (the PostgreSQL client blocks).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(Server::start());
     let s = &server.services;
 
     // connections_create / connections_list: a new connection is off, enforces auth, has a secret.
@@ -54,7 +57,7 @@ async fn every_window_command_does_what_its_screen_shows() {
         url: format!("{}/hooks/{}", server.base, created.id),
     };
     let row = json!({"id": "u_1", "email": "Ada@Example.com", "company_id": "c_1", "company_name": "Analytical Engines", "plan": "pro"});
-    assert_eq!(server.post(&conn, &row).await.status, 202);
+    assert_eq!(rt.block_on(server.post(&conn, &row)).status, 202);
     let latest = payloads::latest(s, &created.id)
         .unwrap()
         .expect("the payload is kept");
@@ -108,7 +111,7 @@ async fn every_window_command_does_what_its_screen_shows() {
     );
 
     // The sender posts again: written. mapping_check now sees the stored contact: an update.
-    let reply = server.post(&conn, &row).await;
+    let reply = rt.block_on(server.post(&conn, &row));
     assert_eq!(
         (reply.status, reply.body["created"].clone()),
         (200, json!(1)),
@@ -199,7 +202,7 @@ async fn every_window_command_does_what_its_screen_shows() {
         ("Renamed", Behavior::Update)
     );
     let new_row = json!({"id": "u_2", "email": "grace@example.com"});
-    let reply = server.post(&conn, &new_row).await;
+    let reply = rt.block_on(server.post(&conn, &new_row));
     assert_eq!(
         (reply.status, reply.body["skipped"].clone()),
         (200, json!(1)),
@@ -210,12 +213,12 @@ async fn every_window_command_does_what_its_screen_shows() {
     // connections_rotate: the old value stops working at once; the new one works.
     let rotated = connections::rotate_auth(s, &created.id).unwrap();
     assert_ne!(rotated.authorization, created.authorization);
-    assert_eq!(server.post(&conn, &row).await.status, 401);
+    assert_eq!(rt.block_on(server.post(&conn, &row)).status, 401);
     let conn2 = common::Conn {
         auth: rotated.authorization.clone(),
         ..conn
     };
-    assert_eq!(server.post(&conn2, &row).await.status, 200);
+    assert_eq!(rt.block_on(server.post(&conn2, &row)).status, 200);
 
     // settings_get / settings_set: the public URL (a tunnel) changes every webhook URL.
     let before = settings::get(s).unwrap();
@@ -244,7 +247,7 @@ async fn every_window_command_does_what_its_screen_shows() {
     // connections_delete: gone (404 for the sender too); the records it wrote stay.
     assert!(connections::delete(s, &created.id).unwrap().deleted);
     assert!(connections::show(s, &created.id).is_err());
-    assert_eq!(server.post(&conn2, &row).await.status, 404);
+    assert_eq!(rt.block_on(server.post(&conn2, &row)).status, 404);
     assert_eq!(
         records::contacts(s, &records::RecordFilter::default())
             .unwrap()

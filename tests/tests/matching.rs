@@ -1,4 +1,4 @@
-//! Every matching rule of DESIGN §5, end to end over HTTP for accounts, contacts and events.
+//! Every matching rule of docs/design.md §5, end to end over HTTP for accounts, contacts and events.
 
 mod common;
 
@@ -65,9 +65,10 @@ async fn a_different_stored_id_is_never_overwritten() {
     assert_eq!(r.body["updated"], 1);
     let all = s.accounts();
     assert_eq!((all.len(), all[0].external_id.as_deref()), (1, Some("1")));
-    let d =
+    let d = blocking(|| {
         inlet_desktop::service::requests::show(&s.services, r.body["request_id"].as_str().unwrap())
-            .unwrap();
+            .unwrap()
+    });
     assert!(d.outcomes.unwrap()[0]["warnings"][0]
         .as_str()
         .unwrap()
@@ -96,10 +97,12 @@ async fn several_hits_are_ambiguous_and_missing_or_wrong_keys_are_row_errors() {
         &json!([{"id": "a", "name": "Twin"}, {"id": "b", "name": "twin"}]),
     )
     .await;
-    s.services
-        .store()
-        .write(|tx| tx.execute_batch("UPDATE accounts SET name = 'Twin', name_fold = 'twin'"))
-        .unwrap();
+    blocking(|| {
+        s.services
+            .store()
+            .write(|tx| tx.execute_batch("UPDATE accounts SET name = 'Twin', name_fold = 'twin'"))
+            .unwrap()
+    });
     let r = s.post(&c, &json!([{"name": "TWIN"}, {"id": null, "name": ""}, {"id": {"x": 1}}, {"id": [1]}, {"id": false}])).await;
     assert_eq!(r.status, 422);
     let errors: Vec<&str> = r.body["rows"]
@@ -322,7 +325,7 @@ async fn events_take_their_contacts_account_and_an_account_alone_has_no_contact(
         .find(|e| e.event_type == "Renewed")
         .unwrap();
     assert!(renewed.contact.is_none() && renewed.account.is_some());
-    let types = inlet_desktop::service::records::event_types(&s.services).unwrap();
+    let types = blocking(|| inlet_desktop::service::records::event_types(&s.services).unwrap());
     assert_eq!(types.len(), 3);
 }
 

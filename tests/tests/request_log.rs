@@ -1,5 +1,6 @@
-//! The request log and replay from the outside (DESIGN §14): a real listener over a real SQLite
-//! file, requests over real HTTP, and the real `inlet` binary to search, page, keep and replay.
+//! The request log and replay from the outside (DESIGN §14): a real listener over a real store (a
+//! SQLite file, or PostgreSQL with INLET_TEST_STORE=postgres), requests over real HTTP, and the
+//! real `inlet` binary to search, page, keep and replay.
 
 mod common;
 
@@ -270,7 +271,8 @@ async fn a_replayed_event_without_a_timestamp_happened_when_the_original_arrived
         .to_string();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
-    let mapping = s.dir.path().join("events.json");
+    let tmp = tempfile::tempdir().unwrap();
+    let mapping = tmp.path().join("events.json");
     std::fs::write(
         &mapping,
         json!({"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "account_id": "org"}})

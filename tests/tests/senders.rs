@@ -196,24 +196,28 @@ async fn a_replay_after_enabling_writes_what_arrived_while_disabled() {
     );
     assert!(s.accounts().is_empty());
     let m = json!({"version": 1, "kind": "accounts", "wrapper_path": "rows", "match": {"id": "account_id", "name": "name"}});
-    mappings::set(
-        &s.services,
-        &c.id,
-        mappings::SetMapping {
-            document: m,
-            no_enable: false,
-        },
-    )
-    .unwrap();
-    let report = replay::replay(
-        &s.services,
-        &c.id,
-        &replay::ReplayInput {
-            all_since: Some(since),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    blocking(|| {
+        mappings::set(
+            &s.services,
+            &c.id,
+            mappings::SetMapping {
+                document: m,
+                no_enable: false,
+            },
+        )
+        .unwrap()
+    });
+    let report = blocking(|| {
+        replay::replay(
+            &s.services,
+            &c.id,
+            &replay::ReplayInput {
+                all_since: Some(since),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    });
     assert_eq!((report.replayed.len(), report.written), (2, 2));
     assert_eq!(s.accounts().len(), 4);
     let log = s.log(&c);

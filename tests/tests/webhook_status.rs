@@ -1,4 +1,4 @@
-//! Every row of DESIGN §6's table and its check order, against the real listener.
+//! Every row of the table of checks in docs/http.md, in its order, against the real listener.
 
 mod common;
 
@@ -110,7 +110,9 @@ async fn a_wrong_or_missing_authorization_is_401_and_is_not_logged() {
         assert!(r.body["request_id"].is_string());
     }
     assert!(s.log(&c).is_empty());
-    assert!(payloads::latest(&s.services, &c.id).unwrap().is_none());
+    assert!(blocking(|| payloads::latest(&s.services, &c.id)
+        .unwrap()
+        .is_none()));
     assert!(s.accounts().is_empty());
 }
 
@@ -122,7 +124,7 @@ async fn authorization_is_not_needed_when_not_enforced() {
         enforce_auth: Some(false),
         ..Default::default()
     };
-    inlet_desktop::service::connections::update(&s.services, &c.id, patch).unwrap();
+    blocking(|| inlet_desktop::service::connections::update(&s.services, &c.id, patch).unwrap());
     let r = s
         .send(
             Method::POST,
@@ -250,7 +252,7 @@ async fn malformed_json_is_400_and_becomes_the_latest_payload_with_its_error() {
         (r.status, r.body["error"]["code"].as_str()),
         (400, Some("invalid_json"))
     );
-    let latest = payloads::latest(&s.services, &c.id).unwrap().unwrap();
+    let latest = blocking(|| payloads::latest(&s.services, &c.id).unwrap().unwrap());
     assert_eq!(latest.body, "{\"id\": ");
     assert_eq!(latest.status, 400);
     assert_eq!(latest.error.unwrap()["code"], "invalid_json");
@@ -265,10 +267,10 @@ async fn a_disabled_or_unmapped_connection_answers_202_and_keeps_the_payload() {
     assert_eq!((r.status, r.body["written"].clone()), (202, json!(false)));
     assert!(r.body["reason"].as_str().unwrap().contains("disabled"));
     assert_eq!(
-        payloads::latest(&s.services, &unmapped.id)
+        blocking(|| payloads::latest(&s.services, &unmapped.id)
             .unwrap()
-            .unwrap()
-            .json,
+            .unwrap())
+        .json,
         Some(json!({"id": 1}))
     );
 
@@ -277,7 +279,10 @@ async fn a_disabled_or_unmapped_connection_answers_202_and_keeps_the_payload() {
         enabled: Some(true),
         ..Default::default()
     };
-    inlet_desktop::service::connections::update(&s.services, &enabled_unmapped.id, patch).unwrap();
+    blocking(|| {
+        inlet_desktop::service::connections::update(&s.services, &enabled_unmapped.id, patch)
+            .unwrap()
+    });
     let r = s.post(&enabled_unmapped, &json!({"id": 2})).await;
     assert_eq!(r.status, 202);
     assert!(r.body["reason"].as_str().unwrap().contains("mapping"));
@@ -300,7 +305,7 @@ async fn an_empty_body_or_empty_json_is_a_connection_test_that_writes_nothing() 
     assert_eq!(r.status, 200);
     assert!(s.accounts().is_empty());
     assert!(
-        payloads::latest(&s.services, &c.id).unwrap().is_none(),
+        blocking(|| payloads::latest(&s.services, &c.id).unwrap().is_none()),
         "a test is no payload"
     );
 }
@@ -357,15 +362,22 @@ async fn a_written_request_answers_200_with_counts_after_commit() {
         (Some(2), Some(2))
     );
     // Another connection to the same file sees the rows: they were committed before the answer.
-    let other = inlet_desktop::Services::open(&s.db_path()).unwrap();
-    let n = inlet_desktop::service::records::accounts(&other, &Default::default())
-        .unwrap()
-        .len();
+    let other = OffRuntime::new(blocking(|| {
+        inlet_desktop::Services::open(&s.db_path()).unwrap()
+    }));
+    let n = blocking(|| {
+        inlet_desktop::service::records::accounts(&other, &Default::default())
+            .unwrap()
+            .len()
+    });
     assert_eq!(n, 2);
 }
 
 #[tokio::test]
 async fn a_full_queue_answers_429_with_retry_after() {
+    if not_sqlite("a_full_queue_answers_429_with_retry_after") {
+        return;
+    }
     let s = Server::start_with(|c| c.writer.queue = 1, None).await;
     let c = s.connection(Kind::Accounts, Some(accounts_mapping()));
     // Another process's write transaction holds the file: the writer waits on it.
@@ -389,6 +401,9 @@ async fn a_full_queue_answers_429_with_retry_after() {
 
 #[tokio::test]
 async fn an_unavailable_store_answers_503_with_retry_after_and_writes_nothing() {
+    if not_sqlite("an_unavailable_store_answers_503_with_retry_after_and_writes_nothing") {
+        return;
+    }
     let s = Server::start_with(|_| {}, Some(Duration::from_millis(200))).await;
     let c = s.connection(Kind::Accounts, Some(accounts_mapping()));
     let blocker = rusqlite::Connection::open(s.db_path()).unwrap();
@@ -416,14 +431,17 @@ async fn a_connection_changed_by_another_process_takes_effect_on_the_next_reques
     let s = Server::start().await;
     let c = s.connection(Kind::Accounts, Some(accounts_mapping()));
     assert_eq!(s.post(&c, &json!({"id": 1})).await.status, 200);
-    let other = inlet_desktop::Services::open(&s.db_path()).unwrap();
+    let other = OffRuntime::new(blocking(|| {
+        inlet_desktop::Services::open(&s.db_path()).unwrap()
+    }));
     let patch = inlet_desktop::service::connections::ConnectionPatch {
         enabled: Some(false),
         ..Default::default()
     };
-    inlet_desktop::service::connections::update(&other, &c.id, patch).unwrap();
+    blocking(|| inlet_desktop::service::connections::update(&other, &c.id, patch).unwrap());
     assert_eq!(s.post(&c, &json!({"id": 2})).await.status, 202);
-    let rotated = inlet_desktop::service::connections::rotate_auth(&other, &c.id).unwrap();
+    let rotated =
+        blocking(|| inlet_desktop::service::connections::rotate_auth(&other, &c.id).unwrap());
     assert_eq!(
         s.post(&c, &json!({"id": 3})).await.status,
         401,
@@ -450,9 +468,10 @@ async fn the_request_log_redacts_authorization_and_keeps_body_query_and_outcomes
             br#"[{"id": 1}]"#.to_vec(),
         )
         .await;
-    let d =
+    let d = blocking(|| {
         inlet_desktop::service::requests::show(&s.services, r.body["request_id"].as_str().unwrap())
-            .unwrap();
+            .unwrap()
+    });
     assert_eq!(d.headers["authorization"], "[redacted]");
     assert!(!serde_json::to_string(&d)
         .unwrap()

@@ -1,4 +1,4 @@
-// WebAssembly budgets (DESIGN §10): preview of a 1,000-row payload in Node and in Chromium against
+// WebAssembly budgets (docs/design.md §10): preview of a 1,000-row payload in Node and in Chromium against
 // the native core on the same payload, the .wasm size gzipped, and the time until the playground
 // is usable in Chromium. Writes the `## WASM` section of BENCHMARKS.md and says so when over budget.
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-//! Thin WebAssembly face over `inlet-core`: JSON strings in, JSON strings out (DESIGN §1).
+//! Thin WebAssembly face over `inlet-core`: JSON strings in, JSON strings out (docs/design.md §1).
 //!
 //! Every function answers `{"ok": true, …}` or `{"ok": false, "error": {"code", "detail", …}}`;
 //! nothing panics across the boundary (the functions below never unwrap, and the core's own
@@ -27,8 +27,9 @@ fn call<R>(f: impl FnOnce() -> R) -> R {
 pub mod api {
     use inlet_core::directory::MemoryDirectory;
     use inlet_core::inventory::{inspect as core_inspect, suggest_mapping as core_suggest};
-    use inlet_core::mapping::{Kind, Mapping};
+    use inlet_core::mapping::{Kind, Mapping, OnRemoved};
     use inlet_core::preview::{preview_bytes, PreviewOutput};
+    use inlet_core::Path;
     use inlet_core::{liquid, EmptyDirectory};
     use serde_json::{json, Map, Value};
 
@@ -200,6 +201,91 @@ pub mod api {
         }
     }
 
+    /// A mapping as the form should show and send it: blank references dropped, and the sections
+    /// the kind does not read removed (an event mapping has no `match`, an account mapping no
+    /// `account`, `on_removed` only with an operation path). `{"ok": true, "mapping": …}`, or the
+    /// error when the document is not a mapping at all.
+    pub fn clean_mapping(mapping: &str) -> String {
+        match parse_mapping(mapping) {
+            Ok(m) => text(&json!({"ok": true, "mapping": mapping_value(&tidy(m))})),
+            Err(e) => text(&e),
+        }
+    }
+
+    fn tidy(mut m: Mapping) -> Mapping {
+        fn blank(s: &mut Option<String>) {
+            if s.as_deref() == Some("") {
+                *s = None;
+            }
+        }
+        blank(&mut m.operation_path);
+        if let Some(k) = m.match_on.as_mut() {
+            [&mut k.id, &mut k.name, &mut k.email]
+                .into_iter()
+                .for_each(blank);
+        }
+        if let Some(a) = m.account.as_mut() {
+            [&mut a.id, &mut a.name].into_iter().for_each(blank);
+        }
+        if let Some(e) = m.event.as_mut() {
+            [
+                &mut e.account_id,
+                &mut e.contact_id,
+                &mut e.timestamp,
+                &mut e.id,
+            ]
+            .into_iter()
+            .for_each(blank);
+            if let Some(t) = e.event_type.as_mut() {
+                [&mut t.path, &mut t.value].into_iter().for_each(blank);
+            }
+        }
+        if m.properties
+            .as_ref()
+            .is_some_and(|p| p.path.is_empty() && p.include.is_none() && p.exclude.is_empty())
+        {
+            m.properties = None;
+        }
+        if m.kind == Kind::Events {
+            m.match_on = None;
+            m.account = None;
+            m.behavior = None;
+            if m.on_removed == Some(OnRemoved::Delete) {
+                m.on_removed = None;
+            }
+        } else {
+            m.event = None;
+            if m.kind == Kind::Accounts {
+                m.account = None;
+            }
+        }
+        if m.operation_path.is_none() {
+            m.on_removed = None;
+        }
+        m
+    }
+
+    /// The value at `path` (docs/design.md §3) in the JSON document `value`:
+    /// `{"ok": true, "found": true, "value": …}`, `{"ok": true, "found": false}` when a step is
+    /// missing, or an `invalid_path` error that says where the path is wrong.
+    pub fn read_path(value: &str, path: &str) -> String {
+        let doc = match parse_json("value", "invalid_json", value) {
+            Ok(v) => v,
+            Err(e) => return text(&e),
+        };
+        match Path::parse(path) {
+            Ok(p) => match p.get(&doc) {
+                Some(v) => text(&json!({"ok": true, "found": true, "value": v})),
+                None => text(&json!({"ok": true, "found": false})),
+            },
+            Err(e) => text(&failed(
+                "invalid_path",
+                e.to_string(),
+                json!({"position": e.position}),
+            )),
+        }
+    }
+
     /// The Hightouch Liquid bodies (single row and batch) that produce what `mapping` reads.
     /// `extra_fields` is an optional JSON array of more row paths to send as properties.
     pub fn liquid_template(mapping: &str, extra_fields: Option<&str>) -> String {
@@ -280,6 +366,16 @@ pub fn liquid_template(mapping: &str, extra_fields: Option<String>) -> String {
     call(|| api::liquid_template(mapping, extra_fields.as_deref()))
 }
 
+#[wasm_bindgen]
+pub fn clean_mapping(mapping: &str) -> String {
+    call(|| api::clean_mapping(mapping))
+}
+
+#[wasm_bindgen]
+pub fn read_path(value: &str, path: &str) -> String {
+    call(|| api::read_path(value, path))
+}
+
 /// The version of the core this module was built from.
 #[wasm_bindgen]
 pub fn core_version() -> String {
@@ -313,6 +409,58 @@ mod tests {
             json!({"id": "account_id", "name": "name"})
         );
         assert!(out["suggestions"]["events"].is_object());
+    }
+
+    #[test]
+    fn clean_mapping_drops_blanks_and_what_the_kind_does_not_read() {
+        let out = v(api::clean_mapping(
+            r#"{"version":1,"kind":"accounts","wrapper_path":"","match":{"id":"id","email":""},
+                "account":{"id":"x"},"properties":{"path":"","exclude":[]},"on_removed":"delete"}"#,
+        ));
+        assert_eq!(
+            out,
+            json!({"ok": true, "mapping": {"version": 1, "kind": "accounts", "wrapper_path": "",
+                "match": {"id": "id"}}})
+        );
+        let out = v(api::clean_mapping(
+            r#"{"version":1,"kind":"events","behavior":"update","match":{},"operation_path":"op",
+                "on_removed":"delete","event":{"type":{"path":"event","value":""},"contact_id":""}}"#,
+        ));
+        assert_eq!(
+            out["mapping"],
+            json!({"version": 1, "kind": "events", "wrapper_path": "", "operation_path": "op",
+                "event": {"type": {"path": "event"}}})
+        );
+        let out = v(api::clean_mapping(
+            r#"{"version":1,"kind":"contacts","operation_path":"","on_removed":"delete",
+                "account":{"name":"company.name","id":""},"properties":{"path":"traits"}}"#,
+        ));
+        assert_eq!(
+            out["mapping"],
+            json!({"version": 1, "kind": "contacts", "wrapper_path": "",
+                "account": {"name": "company.name"}, "properties": {"path": "traits"}})
+        );
+        let out = v(api::clean_mapping(r#"{"version":1,"kind":"people"}"#));
+        assert_eq!(out["error"]["code"], "invalid_mapping");
+    }
+
+    #[test]
+    fn read_path_reads_the_path_syntax_of_the_core() {
+        let doc = r#"{"a":{"b.c":[{"d":1}]},"x":2,"n":null}"#;
+        assert_eq!(v(api::read_path(doc, r#"a["b.c"][0].d"#))["value"], 1);
+        assert_eq!(v(api::read_path(doc, "$.x"))["value"], 2);
+        assert_eq!(
+            v(api::read_path(doc, "n")),
+            json!({"ok": true, "found": true, "value": null})
+        );
+        assert_eq!(
+            v(api::read_path(doc, "a.missing.deeper")),
+            json!({"ok": true, "found": false})
+        );
+        assert_eq!(v(api::read_path(doc, ""))["value"]["x"], 2);
+        let bad = v(api::read_path(doc, "a[\"b"));
+        assert_eq!(bad["error"]["code"], "invalid_path");
+        assert!(bad["error"]["position"].is_number());
     }
 
     #[test]

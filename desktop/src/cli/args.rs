@@ -10,8 +10,9 @@ use std::path::PathBuf;
     about = "Receive reverse-ETL webhooks and write them into a local SQLite store"
 )]
 pub struct Cli {
-    /// The database file (default: $XDG_DATA_HOME/inlet/inlet.db, else ~/.local/share/inlet/inlet.db).
-    #[arg(long, global = true, env = "INLET_DB", value_name = "PATH")]
+    /// The database file (default: $XDG_DATA_HOME/inlet/inlet.db, else ~/.local/share/inlet/inlet.db),
+    /// or a PostgreSQL URL (postgres://user@host:5432/inlet, ?sslmode=require for TLS).
+    #[arg(long, global = true, env = "INLET_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Print machine-readable JSON (stable; see docs/cli.md).
     #[arg(long, global = true)]
@@ -69,6 +70,20 @@ pub struct ServeArgs {
     /// Body limit in bytes.
     #[arg(long, hide = true)]
     pub body_limit: Option<usize>,
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive
+    /// connection stays open [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a client has to send a request's body once its headers are in [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub body_timeout: Option<u64>,
+    /// Open connections at most; more wait to be accepted [default: 1024].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Body bytes held by requests in flight at most; past it requests wait, then get 429
+    /// [default: 67108864 (64 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_in_flight: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -29,7 +29,7 @@ fn behavior(b: BehaviorArg) -> Behavior {
 }
 
 fn open(db: &Path) -> Result<Services> {
-    Services::open(db).with_context(|| format!("opening {}", db.display()))
+    Services::open(db).with_context(|| format!("opening {}", inlet_desktop::store::shown(db)))
 }
 
 fn read_file(p: &Path) -> Result<String> {

@@ -9,6 +9,7 @@ use inlet_desktop::Services;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -46,8 +47,10 @@ pub fn listen_config(services: &Services) -> Result<ListenConfig> {
 }
 
 pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
-    let services =
-        Arc::new(Services::open(db).with_context(|| format!("opening {}", db.display()))?);
+    let services = Arc::new(
+        Services::open(db)
+            .with_context(|| format!("opening {}", inlet_desktop::store::shown(db)))?,
+    );
     let mut config = listen_config(&services)?;
     if let Some(l) = &a.listen {
         config.addr = settings::validate_listen(l)?;
@@ -61,6 +64,7 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
     if let Some(b) = a.body_limit {
         config.body_limit = b;
     }
+    a.apply_limits(&mut config.limits);
     let rt = runtime()?;
     rt.block_on(async move {
         let handle = listener::start_with(services.clone(), config).await?;
@@ -144,13 +148,32 @@ fn start_tunnel(
     Ok(Supervisor::start(spec, addr.port(), on_change)?)
 }
 
+impl ServeArgs {
+    fn apply_limits(&self, l: &mut listener::Limits) {
+        if let Some(s) = self.header_timeout {
+            l.header_timeout = Duration::from_secs(s.max(1));
+        }
+        if let Some(s) = self.body_timeout {
+            l.body_timeout = Duration::from_secs(s.max(1));
+        }
+        if let Some(n) = self.max_connections {
+            l.max_connections = n.max(1);
+        }
+        if let Some(b) = self.max_body_in_flight {
+            l.body_bytes_in_flight = b;
+        }
+    }
+}
+
 /// `inlet` alone: the desktop app when built with it, else the headless listener.
 pub fn app(db: &Path) -> Result<()> {
     #[cfg(feature = "gui")]
     {
         inlet_desktop::gui::prepare_environment();
-        let services =
-            Arc::new(Services::open(db).with_context(|| format!("opening {}", db.display()))?);
+        let services = Arc::new(
+            Services::open(db)
+                .with_context(|| format!("opening {}", inlet_desktop::store::shown(db)))?,
+        );
         let config = listen_config(&services)?;
         inlet_desktop::gui::run(services, config).map_err(|e| anyhow::anyhow!("{e}"))
     }
@@ -166,6 +189,10 @@ pub fn app(db: &Path) -> Result<()> {
                 queue: None,
                 max_group: None,
                 body_limit: None,
+                header_timeout: None,
+                body_timeout: None,
+                max_connections: None,
+                max_body_in_flight: None,
             },
         )
     }

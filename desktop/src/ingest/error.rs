@@ -22,6 +22,8 @@ pub enum IngestError {
     BodyTooLarge { limit: usize },
     #[error("the body could not be read: {0}")]
     BodyUnreadable(String),
+    #[error("the body did not arrive within {secs} seconds")]
+    BodyTimeout { secs: u64 },
     #[error(transparent)]
     Payload(#[from] PayloadError),
     #[error("{count} of the rows have errors; nothing was written")]
@@ -50,6 +52,7 @@ impl IngestError {
             IngestError::Unauthorized => 401,
             IngestError::BodyTooLarge { .. } => 413,
             IngestError::BodyUnreadable(_) => 400,
+            IngestError::BodyTimeout { .. } => 408,
             IngestError::Payload(e) => e.status(),
             IngestError::RowErrors { .. } => 422,
             IngestError::Overloaded => 429,
@@ -65,6 +68,7 @@ impl IngestError {
             IngestError::Unauthorized => "unauthorized",
             IngestError::BodyTooLarge { .. } => "body_too_large",
             IngestError::BodyUnreadable(_) => "body_unreadable",
+            IngestError::BodyTimeout { .. } => "body_timeout",
             IngestError::Payload(e) => e.code(),
             IngestError::RowErrors { .. } => "row_errors",
             IngestError::Overloaded => "overloaded",

@@ -133,7 +133,10 @@ fn run(
     }
 }
 
-fn unavailable(g: &[Envelope]) -> Vec<(Answer, bool)> {
+/// Each request's answer and whether it was logged.
+type Answers = Vec<(Answer, bool)>;
+
+fn unavailable(g: &[Envelope]) -> Answers {
     g.iter()
         .map(|e| {
             (
@@ -178,6 +181,11 @@ fn commit_shared(
                 conn.rollback();
                 continue;
             }
+            // The session was lost (a database restart): once more on a new one.
+            Err(Failed::Store(e)) if e.is_unavailable() && attempt == 1 => {
+                conn.reset();
+                continue;
+            }
             Err(Failed::Store(e)) => {
                 eprintln!("inlet: writer could not commit a group: {e}");
                 conn.rollback();
@@ -197,11 +205,7 @@ enum Failed {
 }
 
 /// Answers for each job (and whether it was logged), valid only once this returns: after commit.
-fn commit_group(
-    conn: &GroupConn,
-    group: &mut [Envelope],
-    keep: usize,
-) -> Result<Vec<(Answer, bool)>, Vec<(Answer, bool)>> {
+fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result<Answers, Answers> {
     if let Err(e) = conn.begin() {
         eprintln!("inlet: writer could not start a transaction: {e}");
         return Err(unavailable(group));

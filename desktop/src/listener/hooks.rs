@@ -1,6 +1,6 @@
 //! `/hooks/{id}`: admit, then hand the request to the writer and answer once it is committed.
 
-use super::admit::{admit, Admitted};
+use super::admit::{admit, Admitted, Gate};
 use super::AppState;
 use crate::ids::RequestId;
 use crate::ingest::{prepare_runnable, Answer, Incoming, IngestError};
@@ -54,6 +54,11 @@ pub fn respond(answer: Answer, head: bool) -> Response {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
+    if answer.status == 408 {
+        // The rest of a late body may still arrive: the connection cannot carry another request.
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if answer.status == 405 {
         res.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST, GET, HEAD"));
@@ -72,24 +77,23 @@ pub async fn hook(
     let request_id = RequestId::generate().into_string();
     let head = method == Method::HEAD;
     let received_at = now();
-    let admitted = admit(
-        &state.services,
-        &state.cache,
-        &id,
-        &method,
-        &headers,
-        body,
-        state.body_limit,
-    )
-    .await;
-    let (entry, body, content_type) = match admitted {
+    let gate = Gate {
+        services: &state.services,
+        cache: &state.cache,
+        budget: &state.budget,
+        body_limit: state.body_limit,
+        body_timeout: state.body_timeout,
+    };
+    let admitted = admit(gate, &id, &method, &headers, body).await;
+    let (entry, body, content_type, _budget) = match admitted {
         Err(e) => return respond(e.answer(&request_id), head),
         Ok(Admitted::Probe) => return respond(Answer::exists(), head),
         Ok(Admitted::Post {
             entry,
             body,
             content_type,
-        }) => (entry, body, content_type),
+            budget,
+        }) => (entry, body, content_type, budget),
     };
     let incoming = Incoming {
         request_id: request_id.clone(),

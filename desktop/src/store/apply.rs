@@ -1,6 +1,7 @@
 //! Applying a Plan: the core decided every row; this only writes what it says, in the caller's
 //! transaction. `Target::New(n)` is the n-th record the plan creates; it is mapped to the id SQLite
-//! gives it, in order, so later rows of the same plan can refer to it.
+//! gives it, in order, so later rows of the same plan can refer to it. On PostgreSQL the same
+//! plan is written in a few set statements (`pg_apply`).
 
 use super::queries::{accounts, contacts, event_types, events};
 use super::{StoreError, Tx};
@@ -197,6 +198,9 @@ impl Applier<'_> {
 
 /// Writes a plan without row errors. The caller owns the transaction (and rolls it back on error).
 pub fn apply(c: Tx, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreError> {
+    if let Tx::Postgres(p) = c {
+        return super::pg_apply::apply(p, plan, ctx);
+    }
     let mut a = Applier {
         c,
         ctx,

@@ -78,7 +78,7 @@ fn postgres_db(url: &str) -> TestDb {
 }
 
 /// Runs `body` once per store.
-pub fn each_store(body: impl Fn(&TestDb)) {
+pub fn each_store(mut body: impl FnMut(&TestDb)) {
     body(&sqlite_db());
     match std::env::var("INLET_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => body(&postgres_db(&url)),
@@ -469,6 +469,151 @@ fn a_transaction_reads_its_own_writes_on_both_stores() {
         assert_eq!(n, 1, "{}", db.name);
         let _ = Tx::Sqlite;
     });
+}
+
+/// What a user sees of the stored records, without ids and times (SQLite reuses a deleted
+/// record's id, PostgreSQL never does).
+fn visible(s: &Services) -> serde_json::Value {
+    let all = RecordFilter {
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let accounts: Vec<_> = service::records::accounts(s, &all)
+        .unwrap()
+        .into_iter()
+        .map(|a| json!([a.external_id, a.name, a.properties]))
+        .collect();
+    let contacts: Vec<_> = service::records::contacts(s, &all)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            json!([
+                c.external_id,
+                c.email,
+                c.account.map(|a| a.name),
+                c.properties
+            ])
+        })
+        .collect();
+    let events: Vec<_> = service::records::events(s, &all)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            json!([
+                e.event_type,
+                e.event_id,
+                e.contact.map(|c| c.email),
+                e.account.map(|a| a.name),
+                e.properties
+            ])
+        })
+        .collect();
+    json!({"accounts": accounts, "contacts": contacts, "events": events})
+}
+
+#[test]
+fn the_same_requests_leave_the_same_records_on_both_stores() {
+    let mut seen = Vec::new();
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let contacts = connection(
+            &s,
+            Kind::Contacts,
+            json!({"version": 1, "kind": "contacts", "operation_path": "op", "on_removed": "delete",
+                   "match": {"id": "id", "email": "email"}, "account": {"id": "org", "name": "co"}}),
+        );
+        let events = connection(
+            &s,
+            Kind::Events,
+            json!({"version": 1, "kind": "events", "event": {"type": {"path": "t"}, "contact_id": "u", "id": "mid"}}),
+        );
+        let mut answers = Vec::new();
+        for body in [
+            r#"[{"op": "added", "id": "u1", "email": "a@x.example", "co": "Acme", "n": 1},
+                {"op": "added", "id": "u1", "n": 2, "m": 1}, {"op": "added", "email": "B@x.example", "org": "o2", "co": "Beta"},
+                {"op": "deleted", "email": "b@X.example"}, {"op": "added", "email": "b@x.example", "co": "acme ", "k": null},
+                {"op": "added", "id": "u3", "org": "o2", "x": {"deep": [1, 2]}}]"#,
+            r#"[{"op": "changed", "email": "a@x.example", "id": "u1", "n": null, "co": "Gamma"},
+                {"op": "deleted", "id": "u3"}, {"op": "added", "id": "u3", "email": "c@x.example"}]"#,
+        ] {
+            let a = post(s.store(), &contacts, body);
+            answers.push(json!([
+                a.status,
+                a.body["created"],
+                a.body["updated"],
+                a.body["deleted"]
+            ]));
+        }
+        let a = post(
+            s.store(),
+            &events,
+            r#"[{"t": "Paid", "u": "u1", "mid": "e1", "v": 1}, {"t": "Seen", "u": "u3"}, {"t": "Paid", "u": "u1", "mid": "e1"}]"#,
+        );
+        answers.push(json!([a.status, a.body["created"], a.body["duplicates"]]));
+        seen.push((db.name, json!({"answers": answers, "records": visible(&s)})));
+    });
+    for (name, v) in &seen[1..] {
+        assert_eq!(v, &seen[0].1, "{name} differs from {}", seen[0].0);
+    }
+    assert_eq!(
+        seen[0].1["records"]["contacts"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[test]
+fn receivers_starting_together_migrate_once() {
+    each_store(|db| {
+        let path = &db.db;
+        let stores: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| Store::open(path))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for s in &stores {
+            assert!(s.as_ref().is_ok(), "{}: {:?}", db.name, s.as_ref().err());
+        }
+        let n = stores[0]
+            .as_ref()
+            .unwrap()
+            .read(|tx| match tx {
+                Tx::Sqlite(c) => Ok(c.query_row(
+                    "SELECT count(*) FROM schema_migrations",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )?),
+                Tx::Postgres(p) => Ok::<_, super::StoreError>(
+                    p.query_one("SELECT count(*) FROM schema_migrations", &[])?
+                        .get(0),
+                ),
+            })
+            .unwrap();
+        assert_eq!(
+            n as usize,
+            super::migrations::MIGRATIONS.len(),
+            "{}",
+            db.name
+        );
+    });
+}
+
+#[test]
+fn a_database_that_cannot_be_reached_is_unavailable_within_seconds() {
+    // A loopback port nothing listens on: refused at once, never a hang.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://inlet:secret@127.0.0.1:{port}/inlet");
+    let started = std::time::Instant::now();
+    let err = Store::open(std::path::Path::new(&url)).unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(started.elapsed() < super::pg::CONNECT_TIMEOUT * 2);
+    let message = err.to_string();
+    assert!(
+        message.contains("unavailable") && !message.contains("secret"),
+        "{message}"
+    );
 }
 
 #[test]

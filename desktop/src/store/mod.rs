@@ -10,6 +10,7 @@ pub mod directory;
 mod error;
 pub mod migrations;
 pub mod pg;
+mod pg_apply;
 pub mod pg_migrations;
 pub mod queries;
 
@@ -61,6 +62,14 @@ pub fn is_postgres(db: &Path) -> bool {
     db.to_str().is_some_and(pg::is_url)
 }
 
+/// A `--db` value as messages show it: a PostgreSQL URL without its password.
+pub fn shown(db: &Path) -> String {
+    match db.to_str() {
+        Some(s) if pg::is_url(s) => pg::redact(s),
+        _ => db.display().to_string(),
+    }
+}
+
 /// Opens connections to one database and lends them out for reads and short writes.
 pub struct Store {
     /// The SQLite file, or the PostgreSQL URL without its password (for messages).
@@ -71,7 +80,7 @@ pub struct Store {
 
 enum Backend {
     Sqlite(Mutex<Vec<Connection>>),
-    Postgres(pg::PgStore),
+    Postgres(Box<pg::PgStore>),
 }
 
 impl std::fmt::Debug for Store {
@@ -110,7 +119,7 @@ pub fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreE
 pub enum GroupConn {
     Sqlite(Connection),
     /// Replaced after the database dropped it, at the next group.
-    Postgres(Option<pg::PgConn>),
+    Postgres(Option<Box<pg::PgConn>>),
 }
 
 impl Store {
@@ -126,7 +135,7 @@ impl Store {
             return Ok(Store {
                 path: PathBuf::from(pg.shown()),
                 busy_timeout,
-                backend: Backend::Postgres(pg),
+                backend: Backend::Postgres(Box::new(pg)),
             });
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -192,7 +201,7 @@ impl Store {
             Backend::Postgres(pg) => Some(Store {
                 path: self.path.clone(),
                 busy_timeout: self.busy_timeout,
-                backend: Backend::Postgres(pg.fork()),
+                backend: Backend::Postgres(Box::new(pg.fork())),
             }),
         })
     }
@@ -202,7 +211,7 @@ impl Store {
         if let (Backend::Postgres(pg), GroupConn::Postgres(slot)) = (&self.backend, g) {
             if slot.as_ref().is_none_or(|c| c.is_closed()) {
                 *slot = None;
-                *slot = Some(pg.connect()?);
+                *slot = Some(Box::new(pg.connect()?));
             }
         }
         Ok(())
@@ -293,7 +302,7 @@ impl GroupConn {
     pub fn tx(&self) -> Option<Tx<'_>> {
         match self {
             GroupConn::Sqlite(c) => Some(Tx::Sqlite(c)),
-            GroupConn::Postgres(c) => c.as_ref().map(Tx::Postgres),
+            GroupConn::Postgres(c) => c.as_deref().map(Tx::Postgres),
         }
     }
 
@@ -323,6 +332,13 @@ impl GroupConn {
             GroupConn::Sqlite(c) => c.execute_batch("ROLLBACK").map_err(StoreError::from),
             GroupConn::Postgres(_) => self.exec("ROLLBACK"),
         };
+    }
+
+    /// Drops a PostgreSQL session that failed, so that the next group opens a new one.
+    pub fn reset(&mut self) {
+        if let GroupConn::Postgres(slot) = self {
+            *slot = None;
+        }
     }
 
     /// Whether writers on other machines share this database, so that a group must lock the keys

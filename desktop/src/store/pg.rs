@@ -43,8 +43,23 @@ pub fn redact(url: &str) -> String {
 
 /// One session, with its prepared statements.
 pub struct PgConn {
-    client: RefCell<Client>,
+    /// Always `Some` until dropped.
+    client: RefCell<Option<Client>>,
     statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl Drop for PgConn {
+    /// Closing a session blocks on the client's own runtime, which may not run inside another
+    /// one (a store dropped at the end of an async block): close it on a thread of its own then.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("inlet-pg-close".into())
+                    .spawn(move || drop(client));
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PgConn {
@@ -58,7 +73,7 @@ impl PgConn {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.borrow_mut().prepare(sql)?;
+        let s = self.with(|c| c.prepare(sql))?;
         let mut cache = self.statements.borrow_mut();
         if cache.len() >= 256 {
             cache.clear();
@@ -67,9 +82,19 @@ impl PgConn {
         Ok(s)
     }
 
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        match self.client.borrow_mut().as_mut() {
+            Some(c) => Ok(f(c)?),
+            None => Err(StoreError::Unavailable("the session is closed".into())),
+        }
+    }
+
     pub fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
         let st = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query(&st, params)?)
+        self.with(|c| c.query(&st, params))
     }
 
     pub fn query_opt(
@@ -78,26 +103,26 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, StoreError> {
         let st = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query_opt(&st, params)?)
+        self.with(|c| c.query_opt(&st, params))
     }
 
     pub fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
         let st = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query_one(&st, params)?)
+        self.with(|c| c.query_one(&st, params))
     }
 
     pub fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
         let st = self.statement(sql)?;
-        Ok(self.client.borrow_mut().execute(&st, params)?)
+        self.with(|c| c.execute(&st, params))
     }
 
     /// Statements without parameters (transaction control, migrations), in one round trip.
     pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
+        self.with(|c| c.batch_execute(sql))
     }
 
     pub fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.client.borrow().as_ref().is_none_or(Client::is_closed)
     }
 }
 
@@ -179,7 +204,7 @@ impl PgStore {
             .connect(tls)
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.shown)))?;
         Ok(PgConn {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         })
     }
@@ -206,36 +231,59 @@ impl PgStore {
         }
     }
 
+    /// A pooled session that is still open, else a new one. A session the database dropped
+    /// while idle (a restart) shows only at its next statement: `started` runs that first
+    /// statement and, when it fails that way, runs it once more on a fresh session.
+    fn start(
+        &self,
+        first: impl Fn(&PgConn) -> Result<(), StoreError>,
+    ) -> Result<PgConn, StoreError> {
+        let conn = self.take()?;
+        match first(&conn) {
+            Ok(()) => Ok(conn),
+            Err(e) if e.is_unavailable() => {
+                drop(conn);
+                let fresh = self.connect()?;
+                first(&fresh)?;
+                Ok(fresh)
+            }
+            Err(e) => {
+                self.give_back(conn);
+                Err(e)
+            }
+        }
+    }
+
     /// Runs `f` in a transaction that begins with `begin`, committed when `f` succeeds.
     pub fn run<T, E>(&self, begin: &str, f: impl FnOnce(&PgConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
-        let conn = self.take()?;
-        let result = (|| {
-            conn.batch(begin)?;
-            match f(&conn) {
-                Ok(out) => {
-                    conn.batch("COMMIT")?;
-                    Ok(out)
-                }
-                Err(e) => {
-                    let _ = conn.batch("ROLLBACK");
-                    Err(e)
-                }
+        let conn = self.start(|c| c.batch(begin))?;
+        let result = match f(&conn) {
+            Ok(out) => conn.batch("COMMIT").map(|()| out).map_err(E::from),
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(e)
             }
-        })();
+        };
         self.give_back(conn);
         result
     }
 
-    /// One statement outside an explicit transaction.
-    pub fn with<T>(
-        &self,
-        f: impl FnOnce(&PgConn) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    /// One read outside an explicit transaction (safe to run again on a fresh session).
+    pub fn with<T>(&self, f: impl Fn(&PgConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let conn = self.take()?;
-        let result = f(&conn);
+        let result = match f(&conn) {
+            Err(e) if e.is_unavailable() => {
+                drop(conn);
+                let fresh = self.connect()?;
+                let r = f(&fresh);
+                self.give_back(fresh);
+                return r;
+            }
+            r => r,
+        };
         self.give_back(conn);
         result
     }

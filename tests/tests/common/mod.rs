@@ -1,5 +1,9 @@
-//! Shared by the black-box tests: a real listener on 127.0.0.1:0 over a real SQLite file in a
-//! temporary directory, a real HTTP client, and the real `inlet` binary.
+//! Shared by the black-box tests: a real listener on 127.0.0.1:0 over a real store, a real HTTP
+//! client, and the real `inlet` binary.
+//!
+//! The store is chosen by `INLET_TEST_STORE`: `sqlite` (the default: a file in a temporary
+//! directory) or `postgres` (a fresh database of its own on the server `INLET_TEST_POSTGRES_URL`
+//! names, a superuser URL on a throwaway cluster). `make test` runs the suites once per store.
 #![allow(dead_code)]
 
 use inlet_core::Kind;
@@ -12,12 +16,229 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+/// Runs `f` on a thread of its own: the PostgreSQL client blocks on a runtime of its own, which it
+/// cannot do on a thread that is driving the test's async runtime.
+pub fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// A value whose drop may block (a second `Services`, whose PostgreSQL sessions say goodbye to the
+/// server): dropped on a thread of its own, wherever it goes out of scope.
+pub struct OffRuntime<T: Send + 'static>(Option<T>);
+
+impl<T: Send + 'static> OffRuntime<T> {
+    pub fn new(value: T) -> Self {
+        OffRuntime(Some(value))
+    }
+}
+
+impl<T: Send + 'static> std::ops::Deref for OffRuntime<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl<T: Send + 'static> Drop for OffRuntime<T> {
+    fn drop(&mut self) {
+        if let Some(v) = self.0.take() {
+            blocking(move || drop(v));
+        }
+    }
+}
+
+/// Which store the suites run against this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+pub fn store_kind() -> StoreKind {
+    match std::env::var("INLET_TEST_STORE").as_deref() {
+        Ok("postgres") => StoreKind::Postgres,
+        Ok("sqlite") | Ok("") | Err(_) => StoreKind::Sqlite,
+        Ok(other) => panic!("INLET_TEST_STORE is {other:?}; expected sqlite or postgres"),
+    }
+}
+
+/// The PostgreSQL server for tests, or `None` (with a notice) when none is configured.
+pub fn postgres_server(test: &str) -> Option<String> {
+    match std::env::var("INLET_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            eprintln!("skipped {test}: INLET_TEST_POSTGRES_URL is not set (make test sets it)");
+            None
+        }
+    }
+}
+
+/// Runs SQL on the test server's maintenance database with `psql`.
+pub fn psql(server: &str, sql: &str) {
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The single value a query prints.
+pub fn psql_value(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `server`'s URL with its database replaced by `db`.
+pub fn with_database(server: &str, db: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (server, None),
+    };
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3 + base[i + 3..].find('/').unwrap_or(base.len() - i - 3))
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{db}", &base[..authority_end]);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+/// A fresh PostgreSQL database on `server`, dropped at the end.
+pub struct PgDatabase {
+    pub server: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create(server: &str) -> PgDatabase {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "inlet_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        psql(server, &format!("CREATE DATABASE {name}"));
+        PgDatabase {
+            server: server.to_string(),
+            url: with_database(server, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("psql")
+            .args(["-X", "-q", "-d", &self.server, "-c"])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .output();
+    }
+}
+
+/// A fresh store of the kind this run tests, for the `inlet` binary and the services alike.
+pub struct TestDb {
+    /// A scratch directory (the SQLite file lives here; tests put mapping files here too).
+    pub dir: tempfile::TempDir,
+    /// What `--db` takes: the SQLite path or the PostgreSQL URL.
+    pub target: String,
+    pub pg: Option<PgDatabase>,
+}
+
+impl TestDb {
+    pub fn fresh() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match store_kind() {
+            StoreKind::Sqlite => TestDb {
+                target: dir.path().join("inlet.db").to_string_lossy().into_owned(),
+                dir,
+                pg: None,
+            },
+            StoreKind::Postgres => {
+                let server = std::env::var("INLET_TEST_POSTGRES_URL").expect(
+                    "INLET_TEST_STORE=postgres needs INLET_TEST_POSTGRES_URL (a superuser URL)",
+                );
+                TestDb::postgres(&server, dir)
+            }
+        }
+    }
+
+    /// A fresh database on `server`, whatever store this run tests (the scale-out tests).
+    pub fn postgres(server: &str, dir: tempfile::TempDir) -> TestDb {
+        let pg = PgDatabase::create(server);
+        TestDb {
+            target: pg.url.clone(),
+            dir,
+            pg: Some(pg),
+        }
+    }
+
+    /// `--db`'s value, as the path-typed helpers take it.
+    pub fn arg(&self) -> &Path {
+        Path::new(&self.target)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.pg.is_none()
+    }
+
+    /// Nothing has created the store yet: no SQLite file, or no table in the database.
+    pub fn untouched(&self) -> bool {
+        match &self.pg {
+            None => !self.arg().exists(),
+            Some(pg) => {
+                psql_value(
+                    &pg.url,
+                    "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+                ) == "0"
+            }
+        }
+    }
+}
+
 pub struct Server {
     pub services: Arc<Services>,
     pub handle: Option<Handle>,
     pub base: String,
     pub client: reqwest::Client,
-    pub dir: tempfile::TempDir,
+    pub db: TestDb,
 }
 
 pub struct Conn {
@@ -37,17 +258,16 @@ impl Server {
         Server::start_with(|_| {}, None).await
     }
 
-    /// `tune` adjusts the listen configuration; `busy` sets the store's busy timeout.
+    /// `tune` adjusts the listen configuration; `busy` sets the store's busy timeout (SQLite).
     pub async fn start_with(
         tune: impl FnOnce(&mut ListenConfig),
         busy: Option<Duration>,
     ) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("inlet.db");
-        let store = match busy {
-            Some(b) => Store::open_with(&path, b).unwrap(),
-            None => Store::open(&path).unwrap(),
-        };
+        let db = TestDb::fresh();
+        let store = blocking(|| match busy {
+            Some(b) if db.is_sqlite() => Store::open_with(db.arg(), b).unwrap(),
+            _ => Store::open(db.arg()).unwrap(),
+        });
         let services = Arc::new(Services::with_store(store));
         let mut config = ListenConfig::new("127.0.0.1:0".parse().unwrap());
         tune(&mut config);
@@ -60,16 +280,20 @@ impl Server {
             handle: Some(handle),
             base,
             client: reqwest::Client::new(),
-            dir,
+            db,
         }
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.services.db_path().to_path_buf()
+        PathBuf::from(&self.db.target)
     }
 
     /// A connection of `kind`; with a mapping (enabled) when one is given.
     pub fn connection(&self, kind: Kind, mapping: Option<Value>) -> Conn {
+        blocking(|| self.connection_now(kind, mapping))
+    }
+
+    fn connection_now(&self, kind: Kind, mapping: Option<Value>) -> Conn {
         let c = connections::create(
             &self.services,
             connections::NewConnection {
@@ -155,41 +379,59 @@ impl Server {
     }
 
     pub fn accounts(&self) -> Vec<records::AccountRecord> {
-        records::accounts(
-            &self.services,
-            &records::RecordFilter {
-                limit: Some(100_000),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        blocking(|| {
+            records::accounts(
+                &self.services,
+                &records::RecordFilter {
+                    limit: Some(100_000),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     }
 
     pub fn contacts(&self) -> Vec<records::ContactRecord> {
-        records::contacts(
-            &self.services,
-            &records::RecordFilter {
-                limit: Some(100_000),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        blocking(|| {
+            records::contacts(
+                &self.services,
+                &records::RecordFilter {
+                    limit: Some(100_000),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     }
 
     pub fn events(&self) -> Vec<records::EventRecord> {
-        records::events(
-            &self.services,
-            &records::RecordFilter {
-                limit: Some(100_000),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        blocking(|| {
+            records::events(
+                &self.services,
+                &records::RecordFilter {
+                    limit: Some(100_000),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
     }
 
     pub fn log(&self, c: &Conn) -> Vec<requests::RequestSummary> {
-        requests::list(&self.services, &c.id, Some(10_000)).unwrap()
+        blocking(|| requests::list(&self.services, &c.id, Some(10_000)).unwrap())
     }
+}
+
+/// For a test that reaches into the SQLite file itself (locks it, reads it with rusqlite): true,
+/// with a notice, when this run tests another store.
+pub fn not_sqlite(test: &str) -> bool {
+    let other = store_kind() != StoreKind::Sqlite;
+    if other {
+        eprintln!(
+            "skipped {test}: it inspects the SQLite file itself (INLET_TEST_STORE=sqlite runs it)"
+        );
+    }
+    other
 }
 
 pub fn sample(name: &str) -> Value {

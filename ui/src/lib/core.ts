@@ -1,11 +1,41 @@
 // Loads the WebAssembly core once and wraps its JSON-string functions with types.
 // Used by the playground and the desktop configurator alike: no state besides the module itself.
 import init, * as wasm from '../wasm-pkg/inlet_wasm.js';
-import type { Failed, Inspection, Kind, LiquidTemplate, Mapping, PreviewResult } from './types';
+import type {
+  Inspection,
+  Kind,
+  Mapping,
+  PreviewOutput,
+  Problem as CoreProblem,
+  Template,
+} from './types';
+
+// The answers' envelopes, which the WebAssembly face adds around the core's own (generated) types.
+
+/** An error answer: the core's problem, or a JSON syntax error with where it is (1-based). */
+export interface Problem extends Omit<CoreProblem, 'status' | 'field'> {
+  status?: number;
+  /** The mapping field a mapping error concerns, e.g. `match.email`. */
+  field?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface Failed {
+  ok: false;
+  error: Problem;
+}
+
+/** The field picker's data, with a suggested mapping per kind. */
+export type Inspected = Inspection & { ok: true; suggestions: Record<Kind, Mapping> };
+
+export type LiquidTemplate = Template & { ok: true };
+
+export type PreviewResult = PreviewOutput | Failed;
 
 export interface Core {
   version: string;
-  inspect(payload: string, wrapperPath?: string): Inspection | Failed;
+  inspect(payload: string, wrapperPath?: string): Inspected | Failed;
   validateMapping(mapping: Mapping | string): { ok: true; mapping: Mapping } | Failed;
   preview(
     payload: string,
@@ -36,6 +66,24 @@ const core: Core = {
     JSON.parse(wasm.liquid_template(text(m), extra ? JSON.stringify(extra) : null)),
 };
 
+/**
+ * The mapping as the form shows and sends it, tidied by the core: blank references dropped, the
+ * sections the kind does not read removed. Needs the module loaded (see `loadCore`).
+ */
+export function cleanMapping(m: Mapping): Mapping {
+  const r = JSON.parse(wasm.clean_mapping(JSON.stringify(m)));
+  return r.ok ? r.mapping : m;
+}
+
+/**
+ * The value at a path of the core's path language (`a.b`, `items[0]`, `traits["first.name"]`,
+ * `$.`), read by the core; undefined if a step is missing or the path is not valid.
+ */
+export function readPath(value: unknown, path: string): unknown {
+  const r = JSON.parse(wasm.read_path(JSON.stringify(value) ?? 'null', path));
+  return r.ok && r.found ? r.value : undefined;
+}
+
 let loading: Promise<Core> | null = null;
 
 /**
@@ -53,4 +101,4 @@ export function loadCore(source?: BufferSource | WebAssembly.Module): Promise<Co
   return loading;
 }
 
-export type { Failed, Inspection, LiquidTemplate, Mapping, PreviewResult };
+export type { Mapping };

@@ -1,39 +1,12 @@
-// Small pure helpers around the mapping document, shared by the form and the pages.
-import type { Field, Kind, Mapping } from './types';
+// Small helpers around the mapping document, shared by the form and the pages. The document's
+// own rules (tidying it, reading paths) are the core's: see `cleanMapping` and `readPath` in core.ts.
+import { readPath } from './core';
+import type { Field, Kind, Mapping, Outcome } from './types';
 
-/** Drops unset and blank references so that the document says only what the user chose. */
-export function clean(m: Mapping): Mapping {
-  const out: Mapping = structuredClone(m);
-  const prune = (o: Record<string, unknown> | undefined) => {
-    if (!o) return;
-    for (const k of Object.keys(o)) if (o[k] === undefined || o[k] === '') delete o[k];
-  };
-  prune(out as unknown as Record<string, unknown>);
-  if (out.wrapper_path === undefined) out.wrapper_path = '';
-  prune(out.match);
-  prune(out.account);
-  if (out.event) {
-    prune(out.event);
-    if (out.event.type) prune(out.event.type);
-  }
-  if (out.properties) {
-    const p = out.properties;
-    if (p.path === undefined || p.path === '') delete p.path;
-    if (p.exclude && p.exclude.length === 0) delete p.exclude;
-    if (!p.path && !p.include && !p.exclude) delete out.properties;
-  }
-  if (out.kind === 'events') {
-    delete out.match;
-    delete out.account;
-    delete out.behavior;
-    if (out.on_removed === 'delete') delete out.on_removed;
-  } else {
-    delete out.event;
-    if (out.kind === 'accounts') delete out.account;
-  }
-  if (!out.operation_path) delete out.on_removed;
-  return out;
-}
+export const KINDS: Kind[] = ['accounts', 'contacts', 'events'];
+
+export type Action = Outcome['action'];
+export const ACTIONS: Action[] = ['create', 'update', 'delete', 'skip', 'duplicate', 'error'];
 
 /** A blank mapping of a kind (what the form shows before any payload). */
 export function blank(kind: Kind): Mapping {
@@ -53,34 +26,6 @@ export function topLevelKeys(fields: Field[], under = ''): string[] {
     if (!keys.includes(rest)) keys.push(rest);
   }
   return keys;
-}
-
-/** Reads a value at a path of DESIGN §3 (`a.b`, `items[0]`, `traits["first.name"]`, `$.`); undefined if absent. */
-export function getPath(value: unknown, path: string): unknown {
-  let p = path.trim();
-  if (p.startsWith('$')) p = p.slice(1);
-  if (p.startsWith('.')) p = p.slice(1);
-  let cur: unknown = value;
-  let i = 0;
-  while (i < p.length) {
-    let key: string | number;
-    if (p[i] === '[') {
-      const end = p.indexOf(']', i);
-      if (end < 0) return undefined;
-      const inner = p.slice(i + 1, end);
-      key = inner.startsWith('"') ? JSON.parse(inner) : Number(inner);
-      i = end + 1;
-    } else {
-      let j = i;
-      while (j < p.length && p[j] !== '.' && p[j] !== '[') j++;
-      key = p.slice(i, j);
-      i = j;
-    }
-    if (p[i] === '.') i++;
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[key];
-  }
-  return cur;
 }
 
 type Existing = {
@@ -103,11 +48,11 @@ export function existingFromPayload(
   opts: { eventIds?: boolean } = {},
 ): Existing {
   const out: Existing = { accounts: [], contacts: [], event_ids: [] };
-  const at = m.wrapper_path ? getPath(body, m.wrapper_path) : body;
+  const at = m.wrapper_path ? readPath(body, m.wrapper_path) : body;
   const rows = (Array.isArray(at) ? at : at && typeof at === 'object' ? [at] : []).filter(
     (r): r is Record<string, unknown> => !!r && typeof r === 'object',
   );
-  const get = (r: unknown, p?: string) => (p ? str(getPath(r, p)) : undefined);
+  const get = (r: unknown, p?: string) => (p ? str(readPath(r, p)) : undefined);
   if (m.kind === 'events') {
     const seenC = new Set<string>();
     const seenA = new Set<string>();

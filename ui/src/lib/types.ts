@@ -1,130 +1,163 @@
-// The JSON the WebAssembly core speaks (see core/src/plan.rs, mapping.rs, inventory.rs).
+// Generated from the Rust types of inlet-core by `cargo test -p inlet-core --features ts --test ts_types`
+// (INLET_BLESS=1 rewrites it). Do not edit: change the Rust type.
 
-export type Kind = 'accounts' | 'contacts' | 'events';
-export type Behavior = 'upsert' | 'update';
-export const KINDS: Kind[] = ['accounts', 'contacts', 'events'];
+export type Kind = "accounts" | "contacts" | "events";
 
-/** The mapping document of DESIGN §4: the same in the UI, the CLI and the store. */
-export interface Mapping {
-  version: 1;
-  kind: Kind;
-  behavior?: Behavior;
-  wrapper_path?: string;
-  operation_path?: string;
-  on_removed?: 'ignore' | 'delete';
-  match?: {
-    id?: string;
-    name?: string;
-    email?: string;
-    custom?: { path: string; property: string };
-  };
-  account?: { id?: string; name?: string };
-  event?: {
-    type?: { path?: string; value?: string };
-    account_id?: string;
-    contact_id?: string;
-    timestamp?: string;
-    id?: string;
-  };
-  properties?: { path?: string; include?: string[]; exclude?: string[] };
-}
+export type Behavior = "upsert" | "update";
 
-export interface Field {
-  path: string;
-  /** `string`, `number`, … or several joined with `|`. */
-  type: string;
-  example: unknown;
-  present: number;
-}
+export type OnRemoved = "ignore" | "delete";
 
-export interface Problem {
-  code: string;
-  detail: string;
-  status?: number;
-  /** The mapping field a mapping error concerns, e.g. `match.email`. */
-  field?: string;
-  /** For JSON syntax errors: 1-based. */
-  line?: number;
-  column?: number;
-}
+export type MatchSpec = { id?: string, name?: string, email?: string, custom?: CustomMatch, };
 
-export interface Failed {
-  ok: false;
-  error: Problem;
-}
+export type CustomMatch = { path: string, property: string, };
 
-export interface Inspection {
-  ok: true;
-  wrapper_path: string;
-  suggested_wrapper_path: string;
-  wrapper_candidates: string[];
-  rows: number;
-  fields: Field[];
-  error?: string;
-  suggestions: Record<Kind, Mapping>;
-}
+export type AccountLink = { id?: string, name?: string, };
 
-export interface Key {
-  by: 'id' | 'name' | 'email' | 'property' | 'contact';
-  value: string;
-  property?: string;
-}
+export type EventType = { path?: string, value?: string, };
 
-export type Target = { existing: string } | { new: number };
+export type EventSpec = { type?: EventType, account_id?: string, contact_id?: string, timestamp?: string, id?: string, };
 
-export interface Link {
-  target: Target;
-  key: Key;
-  create?: { external_id?: string; name?: string };
-}
+export type PropertiesSpec = { path?: string, include?: Array<string>, exclude?: Array<string>, };
 
-export interface Write {
-  external_id?: string;
-  name?: string;
-  email?: string;
-  account?: Link;
-  type?: string;
-  contact?: Link;
-  timestamp?: string;
-  event_id?: string;
-  properties: Record<string, unknown>;
-}
+/**
+ * The mapping document, exactly as users write it (docs/design.md §4).
+ */
+export type Mapping = { version: 1, kind: Kind, behavior?: Behavior, wrapper_path?: string, operation_path?: string, on_removed?: OnRemoved, match?: MatchSpec, account?: AccountLink, event?: EventSpec, properties?: PropertiesSpec, };
 
-export type Outcome =
-  | { action: 'create'; new: number; key?: Key; record: Write }
-  | { action: 'update'; target: Target; key: Key; record: Write }
-  | { action: 'delete'; target: Target; key: Key }
-  | { action: 'skip'; reason: string; key?: Key }
-  | { action: 'duplicate'; event_id: string }
-  | { action: 'error'; error: string; path?: string };
+/**
+ * A record the plan touches: one that exists, or the n-th record this plan creates.
+ */
+export type Target = { "existing": string } | { "new": number };
 
-export type Action = Outcome['action'];
-export const ACTIONS: Action[] = ['create', 'update', 'delete', 'skip', 'duplicate', 'error'];
+export type By = "id" | "name" | "email" | "property" | "contact";
 
-export type RowPlan = Outcome & { index: number; warnings?: string[] };
+/**
+ * The normalised key a row was matched (or created) by.
+ */
+export type Key = { by: By, value: string, property?: string, };
 
-export type Summary = { rows: number } & Record<Action, number>;
+/**
+ * An account a contact row creates on the way (contacts with `account` under upsert).
+ */
+export type NewAccount = { external_id?: string, name?: string, };
 
-export interface Plan {
-  kind: Kind;
-  behavior: Behavior;
-  rows: RowPlan[];
-  summary: Summary;
-}
+/**
+ * A link from a contact to its account, or from an event to its contact or account.
+ */
+export type Link = { target: Target, key: Key, 
+/**
+ * Set when this row creates the account (it becomes `target`, which is then `new`).
+ */
+create?: NewAccount, };
 
-export type PreviewResult =
-  { ok: boolean; plan: Plan } | { ok: true; connection_test: true } | Failed;
+/**
+ * The fields a create or update writes. Which are set depends on the kind.
+ */
+export type Write = { 
+/**
+ * Create: the row's ID. Update: only when it fills an empty stored ID.
+ */
+external_id?: string, 
+/**
+ * Accounts.
+ */
+name?: string, 
+/**
+ * Contacts.
+ */
+email?: string, 
+/**
+ * Contacts: their account. Events: the account they belong to.
+ */
+account?: Link, 
+/**
+ * Events.
+ */
+type?: string, contact?: Link, 
+/**
+ * Events: RFC 3339 UTC; absent means the time the request was received.
+ */
+timestamp?: string, event_id?: string, 
+/**
+ * Top-level keys overwrite; `null` removes the key (never present on a create).
+ */
+properties: Record<string, unknown>, };
 
-export interface Column {
-  path: string;
-  column: string;
-  used_for: string;
-}
+export type Outcome = { "action": "create", new: number, key?: Key, record: Write, } | { "action": "update", target: Target, key: Key, record: Write, } | { "action": "delete", target: Target, key: Key, } | { "action": "skip", reason: string, key?: Key, } | { "action": "duplicate", event_id: string, } | { "action": "error", error: string, path?: string, };
 
-export interface LiquidTemplate {
-  ok: true;
-  single: string;
-  batch: string;
-  columns: Column[];
-  notes: string[];
-}
+export type RowPlan = { index: number, warnings?: Array<string>, } & ({ "action": "create", new: number, key?: Key, record: Write, } | { "action": "update", target: Target, key: Key, record: Write, } | { "action": "delete", target: Target, key: Key, } | { "action": "skip", reason: string, key?: Key, } | { "action": "duplicate", event_id: string, } | { "action": "error", error: string, path?: string, });
+
+export type Summary = { rows: number, create: number, update: number, delete: number, skip: number, duplicate: number, error: number, };
+
+export type Plan = { kind: Kind, behavior: Behavior, rows: Array<RowPlan>, summary: Summary, };
+
+export type Problem = { code: string, 
+/**
+ * The HTTP status the listener would answer.
+ */
+status: number, detail: string, field?: string, };
+
+export type PreviewOutput = { ok: boolean, plan: Plan, } | { ok: true, connection_test: true, } | { ok: false, error: Problem, };
+
+export type Field = { 
+/**
+ * Relative to a row, in canonical path syntax.
+ */
+path: string, 
+/**
+ * `string`, `number`, … or several joined with `|` when rows disagree.
+ */
+type: string, 
+/**
+ * The first non-null value seen (containers are not repeated here).
+ */
+example: unknown, 
+/**
+ * How many of the scanned rows have it.
+ */
+present: number, };
+
+export type Inspection = { 
+/**
+ * The wrapper path the rows were read from.
+ */
+wrapper_path: string, suggested_wrapper_path: string, 
+/**
+ * Paths in the body that hold rows (arrays of objects, or objects), for the wrapper picker.
+ */
+wrapper_candidates: Array<string>, rows: number, fields: Array<Field>, 
+/**
+ * Why no rows could be read at this wrapper path, if so.
+ */
+error?: string, };
+
+/**
+ * What the template reads from a row, for the UI's column list.
+ */
+export type Column = { 
+/**
+ * Where the mapping reads it, relative to a row (`company.name`).
+ */
+path: string, 
+/**
+ * The Hightouch column the template fills it from (`company_name`).
+ */
+column: string, 
+/**
+ * What the mapping uses it for (`match.id`, `account.name`, `property`, …).
+ */
+used_for: string, };
+
+export type Template = { 
+/**
+ * One row per request.
+ */
+single: string, 
+/**
+ * Hightouch batching: every row of the batch in one request.
+ */
+batch: string, columns: Array<Column>, 
+/**
+ * Things the user should know when pasting the template (operation values, extra columns).
+ */
+notes: Array<string>, };

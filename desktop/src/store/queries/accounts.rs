@@ -267,6 +267,9 @@ pub(crate) mod pg {
         Ok(rows.iter().map(found).collect())
     }
 
+    /// A record custom matching found, with its properties.
+    pub(crate) type Candidate = (Found, Map<String, Value>);
+
     /// Candidates whose property `property` may equal one of `values` (text trimmed, or the same
     /// number), each with its properties, for the core's normalisation to decide. `label` and
     /// `table` are literals of this crate, never input.
@@ -276,7 +279,7 @@ pub(crate) mod pg {
         label: &str,
         property: &str,
         values: &[&str],
-    ) -> Result<Vec<(Found, Map<String, Value>)>, StoreError> {
+    ) -> Result<Vec<Candidate>, StoreError> {
         let account = if table == "contacts" {
             "account_id"
         } else {

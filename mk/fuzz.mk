@@ -1,0 +1,5 @@
+# Fuzzing (cargo-fuzz, nightly): not part of `make test`, which replays the saved corpora on
+# stable (tests/tests/fuzz_corpus.rs). See docs/testing.md.
+.PHONY: fuzz
+fuzz: setup
+	scripts/fuzz.sh
