@@ -91,6 +91,9 @@ export async function logSteps({ session, shot, step, nav, firstName }) {
   await s.exec(`document.querySelector('[data-test=enabled]').click()`);
   await s.waitText('[data-test=enabled-pill]', 'Disabled');
   assert.equal(await status([{ id: 'a5', name: 'Hooli' }]), 202);
+  // The page reloads the connection when a request arrives; switch it on once that is shown.
+  await s.waitText('[data-test=latest-payload]', 'Hooli');
+  await sleep(300);
   await s.exec(`document.querySelector('[data-test=enabled]').click()`);
   await s.waitText('[data-test=enabled-pill]', 'Enabled');
 
@@ -179,10 +182,10 @@ export async function logSteps({ session, shot, step, nav, firstName }) {
   await s.click('[data-test=include-written]');
   await shot('24-replay-all-ask');
   await s.click('[data-test=replay-all-go]');
-  await s.waitText('[data-test=replay-totals]', 'replayed');
-  const totals = await flat('[data-test=replay-totals]');
-  const n = Number(totals.match(/(\d+) replayed/)[1]);
-  assert.equal(n, 6, totals);
+  // Every payload logged on this connection, replayed and written (the earlier report is replaced).
+  await until('the Replay all report', async () =>
+    /6 replayed · 6 written · 0 not written/.test(await flat('[data-test=replay-totals]')),
+  );
   // The rows that came in while nothing was mapped (202) were not planned then; now they are created.
   const report = await s.text('[data-test=replay-report]');
   assert.match(report, /202[\s\S]*not planned[\s\S]*create/);
