@@ -133,6 +133,15 @@ pub enum ConnectionsCmd {
         /// Set the public base URL of webhook URLs (shared by all connections).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// Keep the last N requests in the log (default 1000; 0: no limit on the count).
+        #[arg(long, value_name = "N")]
+        keep_requests: Option<u64>,
+        /// Keep requests of the last N days only (default: no age limit; 0 goes back to that).
+        #[arg(long, value_name = "N")]
+        keep_days: Option<u64>,
+        /// Keep bodies up to this total size, newest first (default 1GiB; 500MB, 2GiB…; 0: no limit).
+        #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+        keep_bytes: Option<u64>,
     },
     /// Delete a connection, its mapping and its request log (records stay).
     Delete { id: String },
@@ -242,8 +251,28 @@ pub struct ExportArgs {
 pub struct RequestsArgs {
     /// The connection id.
     pub id: String,
+    /// Requests on this page.
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: usize,
+    /// Only requests whose body (or error) contains this text, without case.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only this status (202) or class (2xx, 4xx, 5xx).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Only requests received at or after T (RFC 3339, or a date: midnight UTC).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only requests received at or before T.
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// The next page: requests older than RID (the last one shown).
+    #[arg(long, value_name = "RID")]
+    pub before: Option<String>,
+}
+
+fn size_arg(s: &str) -> Result<u64, String> {
+    inlet_desktop::service::requests::parse_size(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

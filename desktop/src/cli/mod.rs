@@ -78,6 +78,18 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
         opt(&c.last_request_at),
         opt(&c.last_status)
     );
+    let r = &c.retention;
+    println!(
+        "log keeps      {}, {}, {}; always the latest payload",
+        r.keep_requests
+            .map_or("every request".into(), |n| format!("the last {n} requests")),
+        r.keep_days
+            .map_or("of any age".into(), |n| format!("of the last {n} days")),
+        r.keep_bytes
+            .map_or("bodies of any total size".into(), |n| format!(
+                "bodies up to {n} bytes in all"
+            ))
+    );
     if let Some(t) = &c.tunnel {
         println!("tunnel         {}", tunnel_line(t));
     }
@@ -279,6 +291,9 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             enforce_auth,
             rotate_auth,
             public_url,
+            keep_requests,
+            keep_days,
+            keep_bytes,
         } => {
             let patch = connections::ConnectionPatch {
                 name,
@@ -287,6 +302,11 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
                 enforce_auth,
                 rotate_auth,
                 public_url,
+                retention: requests::RetentionPatch {
+                    keep_requests,
+                    keep_days,
+                    keep_bytes,
+                },
             };
             print_connection(&connections::update(s, &id, patch)?, as_json)
         }
@@ -727,10 +747,20 @@ fn export_cmd(s: &Services, e: ExportArgs, as_json: bool) -> Result<()> {
 }
 
 fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
-    let l = requests::list(s, &r.id, Some(r.limit))?;
+    let query = requests::RequestQuery {
+        search: r.search,
+        status: r.status,
+        since: r.since,
+        until: r.until,
+        limit: Some(r.limit),
+        before: r.before,
+    };
+    let page = requests::search(s, &r.id, &query)?;
     if as_json {
-        return json(&l);
+        // The stable shape is the list; the next page starts after its last id (--before).
+        return json(&page.requests);
     }
+    let l = &page.requests;
     let rows = l
         .iter()
         .map(|q| {
@@ -757,6 +787,12 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         })
         .collect();
     table(&["REQUEST", "RECEIVED", "STATUS", "BYTES", "OUTCOME"], rows);
+    if l.is_empty() {
+        println!("no requests match");
+    }
+    if let Some(next) = &page.next_before {
+        println!("older requests match: add --before {next}");
+    }
     Ok(())
 }
 
@@ -791,38 +827,76 @@ fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
     if as_json {
         return json(&report);
     }
-    let rows = report
-        .replayed
-        .iter()
-        .map(|i| {
-            let what = match i.response.get("error") {
-                Some(e) => e["detail"].as_str().unwrap_or("").to_string(),
-                None if i.status == 202 => i.response["reason"].as_str().unwrap_or("").to_string(),
-                None => format!(
-                    "{} rows: {} created, {} updated, {} skipped, {} duplicates",
-                    i.response["rows"],
-                    i.response["created"],
-                    i.response["updated"],
-                    i.response["skipped"],
-                    i.response["duplicates"]
-                ),
+    for i in &report.replayed {
+        println!(
+            "request {} (received {}): {} → {}{}",
+            i.request_id,
+            i.received_at,
+            answer_text(&i.before),
+            answer_text(&i.after),
+            if i.changed { "" } else { "  (unchanged)" }
+        );
+        const SHOWN: usize = 20;
+        for row in i.rows.iter().take(SHOWN) {
+            let side = |a: &Option<String>, d: &Option<String>| match (a, d) {
+                (None, _) => "-".to_string(),
+                (Some(a), None) => a.clone(),
+                (Some(a), Some(d)) => format!("{a} ({d})"),
             };
-            vec![
-                i.request_id.clone(),
-                i.replay_id.clone(),
-                i.status.to_string(),
-                what,
-            ]
-        })
-        .collect();
-    table(&["REQUEST", "REPLAY", "STATUS", "OUTCOME"], rows);
+            println!(
+                "  row {:<4} {} → {}",
+                row.index,
+                side(&row.before, &row.before_detail),
+                side(&row.after, &row.after_detail)
+            );
+        }
+        if i.rows.len() > SHOWN {
+            println!(
+                "  … and {} more rows (--json lists every row)",
+                i.rows.len() - SHOWN
+            );
+        }
+        println!("  logged as {}", i.replay_id);
+    }
     println!(
-        "{} replayed: {} written, {} not written",
+        "{} replayed: {} written, {} not written, {} changed",
         report.replayed.len(),
         report.written,
-        report.not_written
+        report.not_written,
+        report.changed
     );
     Ok(())
+}
+
+/// `200 (2 rows: 1 created, 1 updated)`, `202 not written: the connection is disabled…`.
+fn answer_text(a: &replay::LoggedAnswer) -> String {
+    if let Some(e) = &a.error {
+        return format!("{} {}", a.status, e["detail"].as_str().unwrap_or(""));
+    }
+    let Some(s) = &a.summary else {
+        return format!("{} connection test", a.status);
+    };
+    let mut parts = Vec::new();
+    for (k, label) in [
+        ("created", "created"),
+        ("updated", "updated"),
+        ("deleted", "deleted"),
+        ("skipped", "skipped"),
+        ("duplicates", "duplicates"),
+        ("errors", "errors"),
+    ] {
+        if let Some(n) = s[k].as_u64().filter(|n| *n > 0) {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    let rows = s["rows"].as_u64().unwrap_or(0);
+    let what = if parts.is_empty() {
+        "nothing".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let noun = if rows == 1 { "row" } else { "rows" };
+    format!("{} ({rows} {noun}: {what})", a.status)
 }
 
 fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {

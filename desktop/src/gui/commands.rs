@@ -148,6 +148,16 @@ pub async fn requests_list(
     run(&shell, move |s| requests::list(s, &id, limit)).await
 }
 
+/// A page of the log matching a search (text, status or class, time range), older than `before`.
+#[tauri::command]
+pub async fn requests_search(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    query: requests::RequestQuery,
+) -> Reply<requests::RequestPage> {
+    run(&shell, move |s| requests::search(s, &id, &query)).await
+}
+
 #[tauri::command]
 pub async fn requests_show(
     shell: State<'_, Arc<Shell>>,
@@ -156,12 +166,14 @@ pub async fn requests_show(
     run(&shell, move |s| requests::show(s, &request_id)).await
 }
 
-/// Replays one logged request, or (without `request_id`) every one not yet written.
+/// Replays one logged request, or (without `request_id`) every one not yet written, and with
+/// `include_written` those written too.
 #[tauri::command]
 pub async fn requests_replay(
     shell: State<'_, Arc<Shell>>,
     id: String,
     request_id: Option<String>,
+    include_written: Option<bool>,
 ) -> Reply<replay::ReplayReport> {
     let input = match request_id {
         Some(r) => replay::ReplayInput {
@@ -170,6 +182,7 @@ pub async fn requests_replay(
         },
         None => replay::ReplayInput {
             all_since: Some("1970-01-01".into()),
+            include_written: include_written.unwrap_or(false),
             ..Default::default()
         },
     };

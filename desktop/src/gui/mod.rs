@@ -199,6 +199,7 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             commands::mapping_save,
             commands::mapping_check,
             commands::requests_list,
+            commands::requests_search,
             commands::requests_show,
             commands::requests_replay,
             commands::records_list,

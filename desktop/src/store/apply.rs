@@ -14,8 +14,11 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyContext<'a> {
     pub connection_id: &'a str,
-    /// RFC 3339 UTC: events without a timestamp take it.
+    /// RFC 3339 UTC: when the rows were received (and written).
     pub received_at: &'a str,
+    /// The time events without a timestamp take when it is not `received_at`: a replay's
+    /// events happened when the original request arrived.
+    pub event_time: Option<&'a str>,
     pub request_id: Option<&'a str>,
 }
 
@@ -137,7 +140,10 @@ impl Applier<'_> {
                         event_type_id: type_id,
                         account_id,
                         contact_id,
-                        timestamp: w.timestamp.as_deref().unwrap_or(now),
+                        timestamp: w
+                            .timestamp
+                            .as_deref()
+                            .unwrap_or(self.ctx.event_time.unwrap_or(now)),
                         event_id: w.event_id.as_deref(),
                         properties: &w.properties,
                         received_at: now,
@@ -264,6 +270,7 @@ mod tests {
             ApplyContext {
                 connection_id: "c1",
                 received_at: "2026-01-01T00:00:00.000Z",
+                event_time: None,
                 request_id: Some("r"),
             },
         )
@@ -412,6 +419,7 @@ mod tests {
             ApplyContext {
                 connection_id: "c1",
                 received_at: "t",
+                event_time: None,
                 request_id: None
             }
         )

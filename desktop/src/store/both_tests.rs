@@ -97,6 +97,7 @@ fn incoming(connection_id: &str, body: &str) -> Incoming {
         query: None,
         body: body.as_bytes().to_vec().into(),
         replay_of: None,
+        event_time: None,
     }
 }
 
@@ -738,5 +739,122 @@ fn records_page_by_key_search_folds_unicode_and_export_streams_on_both_stores() 
             db.name
         );
         assert_eq!(text.lines().count(), 5, "{}", db.name);
+    });
+}
+
+#[test]
+fn the_request_log_is_searched_paged_and_kept_as_each_connection_says() {
+    use service::requests::{search, RequestQuery, RetentionPatch};
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let id = connection(
+            &s,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        );
+        for i in 0..12 {
+            post(
+                s.store(),
+                &id,
+                &format!(r#"{{"id": {i}, "name": "Acme {i}"}}"#),
+            );
+        }
+        post(s.store(), &id, r#"{"id": true}"#);
+        post(s.store(), &id, "");
+        let q = |f: fn(&mut RequestQuery)| {
+            let mut q = RequestQuery::default();
+            f(&mut q);
+            search(&s, &id, &q).unwrap()
+        };
+        let found = q(|q| q.search = Some("ACME 7".into()));
+        assert_eq!(found.requests.len(), 1, "{}", db.name);
+        let failed = q(|q| q.status = Some("4xx".into()));
+        assert_eq!(
+            failed.requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [422],
+            "{}",
+            db.name
+        );
+        assert_eq!(q(|q| q.status = Some("2xx".into())).requests.len(), 13);
+        // Pages of 5 reach every request exactly once, newest first.
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = search(
+                &s,
+                &id,
+                &RequestQuery {
+                    limit: Some(5),
+                    before: before.clone(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            seen.extend(page.requests.iter().map(|r| r.id.clone()));
+            match page.next_before {
+                Some(n) => before = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 14, "{}", db.name);
+        let all = q(|q| q.limit = Some(100));
+        assert_eq!(
+            seen,
+            all.requests
+                .iter()
+                .map(|r| r.id.clone())
+                .collect::<Vec<_>>()
+        );
+        let future = q(|q| q.since = Some("2999-01-01".into()));
+        assert!(future.requests.is_empty(), "{}", db.name);
+        assert_eq!(
+            q(|q| q.until = Some("2999-01-01".into())).requests.len(),
+            14
+        );
+
+        // Retention: the last 4 requests; the latest payload (the 422's body) is among them.
+        let patch = service::connections::ConnectionPatch {
+            retention: RetentionPatch {
+                keep_requests: Some(4),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let v = service::connections::update(&s, &id, patch).unwrap();
+        assert_eq!(v.retention.keep_requests, Some(4), "{}", db.name);
+        assert_eq!(q(|q| q.limit = Some(100)).requests.len(), 4, "{}", db.name);
+        // Bodies up to 60 bytes in all, pruned after each request as the writer does: the two
+        // newest 27-byte bodies stay.
+        let patch = service::connections::ConnectionPatch {
+            retention: RetentionPatch {
+                keep_requests: Some(0),
+                keep_bytes: Some(60),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        service::connections::update(&s, &id, patch).unwrap();
+        let post_pruned = |body: &str| {
+            post(s.store(), &id, body);
+            s.store()
+                .write(|tx| requests::prune(tx, &id, requests::DEFAULT_KEEP))
+                .unwrap();
+        };
+        for i in 0..3 {
+            post_pruned(&format!(r#"{{"id": {i}, "name": "Globex"}}"#));
+        }
+        let kept = q(|q| q.limit = Some(100)).requests;
+        assert_eq!(
+            kept.iter().map(|r| r.size).collect::<Vec<_>>(),
+            [27, 27],
+            "{}",
+            db.name
+        );
+        // A body over the limit on its own is still kept while it is the latest payload.
+        let big = format!(r#"{{"id": 99, "name": "{}"}}"#, "x".repeat(60));
+        post_pruned(&big);
+        let kept = q(|q| q.limit = Some(100)).requests;
+        assert_eq!(kept.len(), 1, "{}: {kept:?}", db.name);
+        assert_eq!(kept[0].size, big.len(), "{}", db.name);
     });
 }

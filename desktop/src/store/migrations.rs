@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0002_record_requests",
         include_str!("migrations/20261201_0002_record_requests.sql"),
     ),
+    (
+        "20261201_0010_request_log",
+        include_str!("migrations/20261201_0010_request_log.sql"),
+    ),
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

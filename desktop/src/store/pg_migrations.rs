@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0002_record_requests",
         include_str!("pg_migrations/20261201_0002_record_requests.sql"),
     ),
+    (
+        "20261201_0010_request_log",
+        include_str!("pg_migrations/20261201_0010_request_log.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("inlet-migrate").

@@ -37,6 +37,14 @@ export interface Connection {
   unprotected: boolean;
   unprotected_warning: string | null;
   tunnel: TunnelState | null;
+  /** What the request log keeps (null: no limit on that measure). */
+  retention: Retention;
+}
+
+export interface Retention {
+  keep_requests: number | null;
+  keep_days: number | null;
+  keep_bytes: number | null;
 }
 
 export type TunnelProgram = 'cloudflared' | 'ngrok' | 'bore';
@@ -104,6 +112,58 @@ export interface RequestDetail extends RequestSummary {
   body: string;
   body_is_utf8: boolean;
   outcomes: unknown;
+}
+
+/** A search of the request log; every part is optional. */
+export interface RequestQuery {
+  search?: string;
+  /** A status (202) or a class (2xx, 4xx). */
+  status?: string;
+  /** RFC 3339. */
+  since?: string;
+  until?: string;
+  limit?: number;
+  /** The next page: requests older than this request id. */
+  before?: string;
+}
+
+export interface RequestPage {
+  requests: RequestSummary[];
+  next_before: string | null;
+}
+
+export interface LoggedAnswer {
+  status: number;
+  summary: RowCounts | null;
+  error: { code: string; detail: string } | null;
+}
+
+export interface RowChange {
+  index: number;
+  before: string | null;
+  after: string | null;
+  before_detail: string | null;
+  after_detail: string | null;
+}
+
+export interface ReplayItem {
+  request_id: string;
+  replay_id: string;
+  received_at: string;
+  status: number;
+  written: boolean;
+  before: LoggedAnswer;
+  after: LoggedAnswer;
+  rows: RowChange[];
+  changed: boolean;
+}
+
+export interface ReplayReport {
+  connection_id: string;
+  replayed: ReplayItem[];
+  written: number;
+  not_written: number;
+  changed: number;
 }
 
 export interface Settings {
@@ -195,7 +255,15 @@ export const api = {
   connectionsShow: (id: string) => call<Connection>('connections_show', { id }),
   connectionsUpdate: (
     id: string,
-    patch: { name?: string; behavior?: Behavior; enabled?: boolean; enforce_auth?: boolean },
+    patch: {
+      name?: string;
+      behavior?: Behavior;
+      enabled?: boolean;
+      enforce_auth?: boolean;
+      keep_requests?: number;
+      keep_days?: number;
+      keep_bytes?: number;
+    },
   ) => call<Connection>('connections_update', { id, patch }),
   connectionsRotate: (id: string) => call<Connection>('connections_rotate', { id }),
   connectionsDelete: (id: string) => call<void>('connections_delete', { id }),
@@ -205,8 +273,10 @@ export const api = {
     call<unknown>('mapping_check', { id, mapping, payload, contentType }),
   requestsList: (id: string, limit = 100) => call<RequestSummary[]>('requests_list', { id, limit }),
   requestsShow: (requestId: string) => call<RequestDetail>('requests_show', { requestId }),
-  requestsReplay: (id: string, requestId: string | null) =>
-    call<unknown>('requests_replay', { id, requestId }),
+  requestsSearch: (id: string, query: RequestQuery) =>
+    call<RequestPage>('requests_search', { id, query }),
+  requestsReplay: (id: string, requestId: string | null, includeWritten = false) =>
+    call<ReplayReport>('requests_replay', { id, requestId, includeWritten }),
   recordsList: (kind: Kind, search: string, limit = 200) =>
     call<RecordRow[]>('records_list', { kind, search, limit }),
   recordsPage: (kind: Kind, filter: RecordFilter) =>
