@@ -577,4 +577,49 @@ mod tests {
         let v = Verifier::new(Scheme::Segment, "s3cr3t-value", None, Encoding::Hex, None).unwrap();
         assert!(!format!("{v:?}").contains("s3cr3t"));
     }
+
+    /// Requests signed by the senders' own code (`ui/scripts/sign-webhook.mjs`: the
+    /// `standardwebhooks` and `@octokit/webhooks-methods` packages, Node's crypto for Segment and
+    /// Shopify). Regenerate: give the file's inputs (without `headers`) to that script.
+    #[test]
+    fn requests_signed_by_the_senders_libraries_verify_and_a_changed_byte_does_not() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("signature_vectors.json")).unwrap();
+        for v in vectors.as_array().unwrap() {
+            let secret = v["secret"].as_str().unwrap();
+            let verifier = match v["scheme"].as_str().unwrap() {
+                "standard-webhooks" => {
+                    Verifier::new(Scheme::StandardWebhooks, secret, None, Encoding::Hex, None)
+                }
+                "github" => Verifier::new(Scheme::HmacSha256, secret, None, Encoding::Hex, None),
+                "segment" => Verifier::new(Scheme::Segment, secret, None, Encoding::Hex, None),
+                "shopify" => Verifier::new(
+                    Scheme::HmacSha256,
+                    secret,
+                    Some("X-Shopify-Hmac-Sha256"),
+                    Encoding::Base64,
+                    None,
+                ),
+                other => panic!("unknown scheme {other}"),
+            }
+            .unwrap();
+            let mut h = HeaderMap::new();
+            for (k, val) in v["headers"].as_object().unwrap() {
+                h.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(val.as_str().unwrap()).unwrap(),
+                );
+            }
+            let now = v["timestamp"].as_i64().unwrap_or(0);
+            let body = v["body"].as_str().unwrap().as_bytes().to_vec();
+            assert!(verifier.verify(&h, &body, now).is_ok(), "{v}");
+            let mut changed = body.clone();
+            changed[body.len() / 2] ^= 1;
+            assert_eq!(
+                verifier.verify(&h, &changed, now).unwrap_err().code(),
+                "signature_mismatch",
+                "{v}"
+            );
+        }
+    }
 }
