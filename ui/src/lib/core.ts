@@ -1,7 +1,15 @@
 // Loads the WebAssembly core once and wraps its JSON-string functions with types.
 // Used by the playground and the desktop configurator alike: no state besides the module itself.
 import init, * as wasm from '../wasm-pkg/inlet_wasm.js';
-import type { Failed, Inspection, Kind, LiquidTemplate, Mapping, PreviewResult } from './types';
+import type {
+  DriftResult,
+  Failed,
+  Inspection,
+  Kind,
+  LiquidTemplate,
+  Mapping,
+  PreviewResult,
+} from './types';
 
 export interface Core {
   version: string;
@@ -16,6 +24,8 @@ export interface Core {
   runCase(caseJson: string): unknown;
   suggestMapping(payload: string, kind: Kind): { ok: true; mapping: Mapping } | Failed;
   liquidTemplate(mapping: Mapping | string, extraFields?: string[]): LiquidTemplate | Failed;
+  /** What the listener would flag if `before` were the rows accepted so far and `now` the next request. */
+  drift(before: string, now: string, mapping: Mapping | string): DriftResult | Failed;
 }
 
 const text = (m: Mapping | string) => (typeof m === 'string' ? m : JSON.stringify(m));
@@ -34,6 +44,7 @@ const core: Core = {
   suggestMapping: (payload, kind) => JSON.parse(wasm.suggest_mapping(payload, kind)),
   liquidTemplate: (m, extra) =>
     JSON.parse(wasm.liquid_template(text(m), extra ? JSON.stringify(extra) : null)),
+  drift: (before, now, m) => JSON.parse(wasm.drift(before, now, text(m))),
 };
 
 let loading: Promise<Core> | null = null;

@@ -128,3 +128,20 @@ export interface LiquidTemplate {
   columns: Column[];
   notes: string[];
 }
+
+/** One difference between a request's rows and the baseline (DESIGN §13). */
+export interface Drift {
+  kind: 'mapped_field_blank' | 'field_added' | 'field_removed' | 'type_changed';
+  field: string;
+  rows: number;
+  expected: string;
+  found: string;
+  message: string;
+}
+
+export interface DriftResult {
+  ok: true;
+  baseline_rows: number;
+  rows: number;
+  drift: Drift[];
+}
