@@ -128,8 +128,12 @@ pub enum SignatureError {
     Missing(String),
     #[error("no signature in the {0} header matches the body; check the signing secret")]
     Mismatch(String),
-    #[error("webhook-timestamp {timestamp} is {skew} seconds away from this receiver's clock; the tolerance is {TOLERANCE_SECS} seconds")]
-    OutOfTolerance { timestamp: String, skew: i64 },
+    #[error("{}", tolerance_message(.timestamp, *.skew))]
+    OutOfTolerance {
+        timestamp: String,
+        /// Receiver time minus the timestamp; `None` when it is not a number.
+        skew: Option<i64>,
+    },
 }
 
 impl SignatureError {
@@ -139,6 +143,17 @@ impl SignatureError {
             SignatureError::Mismatch(_) => "signature_mismatch",
             SignatureError::OutOfTolerance { .. } => "timestamp_out_of_tolerance",
         }
+    }
+}
+
+fn tolerance_message(ts: &str, skew: Option<i64>) -> String {
+    match skew {
+        None => format!("webhook-timestamp {ts:?} is not a Unix time in seconds"),
+        Some(s) => format!(
+            "webhook-timestamp {ts} is {} seconds {} this receiver's clock; the tolerance is {TOLERANCE_SECS} seconds (a replayed request, or a sender clock that is off)",
+            s.abs(),
+            if s > 0 { "behind" } else { "ahead of" }
+        ),
     }
 }
 
@@ -199,6 +214,24 @@ impl Verifier {
         }
     }
 
+    /// What can be refused from the headers alone, before the body is read: a missing signature
+    /// header, and for Standard Webhooks a missing id or a timestamp outside the tolerance.
+    pub fn check_headers(&self, headers: &HeaderMap, now: i64) -> Result<(), SignatureError> {
+        match self.scheme {
+            Scheme::StandardWebhooks => {
+                let family = standard_family(headers);
+                header_text(headers, &format!("{family}-id"))?;
+                let ts_name = format!("{family}-timestamp");
+                let ts = header_text(headers, &ts_name)?;
+                header_text(headers, &format!("{family}-signature"))?;
+                check_timestamp(ts, now)
+            }
+            Scheme::Segment | Scheme::HmacSha256 => {
+                header_text(headers, self.signature_header()).map(|_| ())
+            }
+        }
+    }
+
     /// Checks one request: `now` is the receiver's Unix time in seconds.
     pub fn verify(
         &self,
@@ -243,30 +276,14 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<Verified, SignatureError> {
-        // Svix, the spec's origin, still sends `svix-*`; the same scheme under another name.
-        let family = if headers.contains_key("webhook-signature")
-            || headers.contains_key("webhook-id")
-            || !headers.contains_key("svix-signature")
-        {
-            "webhook"
-        } else {
-            "svix"
-        };
+        let family = standard_family(headers);
         let id_name = format!("{family}-id");
         let ts_name = format!("{family}-timestamp");
         let sig_name = format!("{family}-signature");
         let id = header_text(headers, &id_name)?;
         let ts = header_text(headers, &ts_name)?;
         let sigs = header_text(headers, &sig_name)?;
-        let out_of_tolerance = |skew| SignatureError::OutOfTolerance {
-            timestamp: ts.to_string(),
-            skew,
-        };
-        let t: i64 = ts.trim().parse().map_err(|_| out_of_tolerance(0))?;
-        let skew = now.saturating_sub(t);
-        if skew.abs() > TOLERANCE_SECS {
-            return Err(out_of_tolerance(skew));
-        }
+        check_timestamp(ts, now)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
         mac.update(id.as_bytes());
         mac.update(b".");
@@ -293,6 +310,31 @@ impl Verifier {
             Err(SignatureError::Mismatch(sig_name))
         }
     }
+}
+
+/// Svix, the spec's origin, still sends `svix-*`: the same scheme under another name.
+fn standard_family(headers: &HeaderMap) -> &'static str {
+    if headers.contains_key("webhook-signature")
+        || headers.contains_key("webhook-id")
+        || !headers.contains_key("svix-signature")
+    {
+        "webhook"
+    } else {
+        "svix"
+    }
+}
+
+fn check_timestamp(ts: &str, now: i64) -> Result<(), SignatureError> {
+    let out_of_tolerance = |skew| SignatureError::OutOfTolerance {
+        timestamp: ts.to_string(),
+        skew,
+    };
+    let t: i64 = ts.trim().parse().map_err(|_| out_of_tolerance(None))?;
+    let skew = now.saturating_sub(t);
+    if skew.abs() > TOLERANCE_SECS {
+        return Err(out_of_tolerance(Some(skew)));
+    }
+    Ok(())
 }
 
 fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, SignatureError> {

@@ -111,9 +111,48 @@ pub enum ConnectionsCmd {
         /// Set the public base URL of webhook URLs (shared by all connections).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Delete a connection, its mapping and its request log (records stay).
     Delete { id: String },
+    /// Schema drift: show it, or acknowledge it (the current shape becomes the baseline).
+    #[command(subcommand)]
+    Drift(DriftCmd),
+}
+
+/// Signed webhooks (DESIGN §12) and schema drift (§13).
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Require a signature: none, standard-webhooks, segment or hmac-sha256.
+    #[arg(long, value_name = "SCHEME")]
+    pub verify: Option<String>,
+    /// The signing secret the sender uses (Standard Webhooks: whsec_…); generated when omitted.
+    #[arg(long, value_name = "S", conflicts_with = "rotate_signing_secret")]
+    pub signing_secret: Option<String>,
+    /// Replace the signing secret with a new random one (the old one stops working at once).
+    #[arg(long)]
+    pub rotate_signing_secret: bool,
+    /// The header the signature comes in (hmac-sha256; default X-Hub-Signature-256).
+    #[arg(long, value_name = "H")]
+    pub signature_header: Option<String>,
+    /// How the signature is written (hmac-sha256): hex or base64.
+    #[arg(long, value_name = "ENC")]
+    pub signature_encoding: Option<String>,
+    /// Text before the signature (hmac-sha256; default sha256= with the default header, else none).
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    pub signature_prefix: Option<String>,
+    /// On schema drift: warn (write, and say so) or refuse (answer 422).
+    #[arg(long, value_name = "warn|refuse")]
+    pub on_drift: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriftCmd {
+    /// The drift recorded since the mapping was saved or last acknowledged.
+    Show { id: String },
+    /// Accept the new shape: it becomes the baseline, and the records are cleared.
+    Ack { id: String },
 }
 
 #[derive(Debug, Subcommand)]

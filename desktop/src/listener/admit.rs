@@ -1,6 +1,8 @@
 //! The one guard chain every hook request passes, in DESIGN §6's order: connection (404) →
-//! Authorization (401, compared in constant time) → size (413) → content type (415). It reads the
-//! body as raw bytes only after the connection and the secret are known to be right.
+//! Authorization (401, compared in constant time) → signature (401: its headers and timestamp
+//! first, then the MAC over the raw bytes once they are read) → size (413) → content type (415).
+//! It reads the body as raw bytes only after the connection and the secret are known to be right,
+//! and nothing is parsed before the signature matches.
 
 use super::cache::{ConfigCache, Entry};
 use crate::ids::ConnectionId;
@@ -22,6 +24,8 @@ pub enum Admitted {
         entry: Arc<Entry>,
         body: Bytes,
         content_type: Option<String>,
+        /// The Standard Webhooks message id of a verified request.
+        webhook_id: Option<String>,
     },
 }
 
@@ -85,7 +89,16 @@ pub async fn admit(
     if !authorized(&entry.conn, headers) {
         return Err(IngestError::Unauthorized);
     }
+    let now = chrono::Utc::now().timestamp();
+    // Missing headers and a stale timestamp are refused before the body is read at all.
+    if let Some(v) = &entry.verifier {
+        v.check_headers(headers, now)?;
+    }
     let body = read_body(headers, body, body_limit).await?;
+    let webhook_id = match &entry.verifier {
+        Some(v) => v.verify(headers, &body, now)?.webhook_id,
+        None => None,
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
@@ -94,5 +107,6 @@ pub async fn admit(
         entry,
         body,
         content_type,
+        webhook_id,
     })
 }

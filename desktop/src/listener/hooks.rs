@@ -3,7 +3,7 @@
 use super::admit::{admit, Admitted};
 use super::AppState;
 use crate::ids::RequestId;
-use crate::ingest::{prepare_runnable, Answer, Incoming, IngestError};
+use crate::ingest::{prepare_guarded, Answer, Guard, Incoming, IngestError};
 use crate::store::now;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -82,14 +82,21 @@ pub async fn hook(
         state.body_limit,
     )
     .await;
-    let (entry, body, content_type) = match admitted {
+    let (entry, body, content_type, webhook_id) = match admitted {
         Err(e) => return respond(e.answer(&request_id), head),
         Ok(Admitted::Probe) => return respond(Answer::exists(), head),
         Ok(Admitted::Post {
             entry,
             body,
             content_type,
-        }) => (entry, body, content_type),
+            webhook_id,
+        }) => (entry, body, content_type, webhook_id),
+    };
+    let guard = Guard {
+        webhook_id,
+        check_drift: true,
+        refuse_drift: entry.refuse_drift,
+        shape: None,
     };
     let incoming = Incoming {
         request_id: request_id.clone(),
@@ -104,7 +111,7 @@ pub async fn hook(
     };
     let job = if incoming.body.len() > PARSE_INLINE_MAX {
         match tokio::task::spawn_blocking(move || {
-            prepare_runnable(|| entry.runnable.clone(), incoming)
+            prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
         })
         .await
         {
@@ -112,7 +119,7 @@ pub async fn hook(
             Err(_) => return respond(IngestError::Internal.answer(&request_id), head),
         }
     } else {
-        prepare_runnable(|| entry.runnable.clone(), incoming)
+        prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
     };
     respond(state.writer.submit(job).await, head)
 }

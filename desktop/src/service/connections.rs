@@ -34,6 +34,9 @@ pub struct ConnectionPatch {
     /// Sets the public base URL (a setting shared by every connection's webhook URL).
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Signature and drift settings (DESIGN §12–13).
+    #[serde(flatten)]
+    pub trust: super::trust::TrustPatch,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +60,9 @@ pub struct ConnectionView {
     pub requests: u64,
     pub last_request_at: Option<String>,
     pub last_status: Option<u16>,
+    /// `signature`, `on_drift` and `drift` (DESIGN §12–13).
+    #[serde(flatten)]
+    pub trust: super::trust::TrustView,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,7 +71,7 @@ pub struct Deleted {
     pub deleted: bool,
 }
 
-fn view(
+pub(crate) fn view(
     c: &rusqlite::Connection,
     row: q::ConnectionRow,
     with_mapping: bool,
@@ -73,7 +79,9 @@ fn view(
     let mapping = mappings::get(c, &row.id)?;
     let (requests, last_request_at, last_status) = requests::stats(c, &row.id)?;
     let base = settings::public_base(c)?;
+    let trust = super::trust::trust_view(c, &row.id)?;
     Ok(ConnectionView {
+        trust,
         webhook_url: format!("{base}/hooks/{}", row.id),
         has_mapping: mapping.is_some(),
         mapping: if with_mapping {
@@ -185,6 +193,7 @@ pub fn update(s: &Services, id: &str, patch: ConnectionPatch) -> Result<Connecti
         }
         row.updated_at = now();
         q::update(tx, &row)?;
+        super::trust::apply(tx, &row.id, &patch.trust)?;
         if let Some(u) = &public {
             crate::store::queries::settings::set(tx, "public_base_url", u)?;
         }
