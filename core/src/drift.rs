@@ -278,6 +278,14 @@ fn percent(n: u64, of: u64) -> String {
     }
 }
 
+fn n_rows(n: u64) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
 fn label(key: &str) -> String {
     Path::root().child_key(key).to_string()
 }
@@ -304,8 +312,12 @@ pub fn compare(baseline: &Shape, request: &Shape) -> Vec<Drift> {
         let p = b.filled as f64 / b_rows as f64;
         let unlikely = filled == 0 && (1.0 - p).powf(r_rows as f64) < UNLIKELY;
         if always || unlikely {
-            let expected = format!("filled in {} of {b_rows} rows", percent(b.filled, b_rows));
-            let found = format!("missing or blank in {missing} of {r_rows} rows");
+            let expected = format!(
+                "filled in {} of {}",
+                percent(b.filled, b_rows),
+                n_rows(b_rows)
+            );
+            let found = format!("missing or blank in {missing} of {}", n_rows(r_rows));
             add(
                 &mut out,
                 Drift {
@@ -326,17 +338,22 @@ pub fn compare(baseline: &Shape, request: &Shape) -> Vec<Drift> {
         match baseline.fields.get(key) {
             None => {
                 let field = label(key);
-                add(&mut out, Drift {
-                    kind: DriftKind::FieldAdded,
-                    message: format!(
-                        "`{field}` is new: {} of {r_rows} rows have it, and none of the {b_rows} rows before did",
-                        r.present
-                    ),
-                    field,
-                    rows: r.present,
-                    expected: "absent".into(),
-                    found: format!("in {} of {r_rows} rows", r.present),
-                });
+                add(
+                    &mut out,
+                    Drift {
+                        kind: DriftKind::FieldAdded,
+                        message: format!(
+                            "`{field}` is new: {} of {} {} it, and no row before did",
+                            r.present,
+                            n_rows(r_rows),
+                            if r.present == 1 { "has" } else { "have" }
+                        ),
+                        field,
+                        rows: r.present,
+                        expected: "absent".into(),
+                        found: format!("in {} of {}", r.present, n_rows(r_rows)),
+                    },
+                );
             }
             Some(b) => type_change(&label(key), b, r, &mut out),
         }
@@ -366,12 +383,14 @@ pub fn compare(baseline: &Shape, request: &Shape) -> Vec<Drift> {
             Drift {
                 kind: DriftKind::FieldRemoved,
                 message: format!(
-                "`{field}` is gone from {gone} of {r_rows} rows; all {b_rows} rows before had it"
-            ),
+                    "`{field}` is gone from {gone} of {}; every row before had it ({})",
+                    n_rows(r_rows),
+                    n_rows(b_rows)
+                ),
                 field,
                 rows: gone,
-                expected: format!("in all {b_rows} rows"),
-                found: format!("absent from {gone} of {r_rows} rows"),
+                expected: format!("in every row ({})", n_rows(b_rows)),
+                found: format!("absent from {gone} of {}", n_rows(r_rows)),
             },
         );
     }
@@ -402,7 +421,8 @@ fn type_change(field: &str, b: &FieldStats, r: &FieldStats, out: &mut Found) {
             field: field.to_string(),
             rows,
             message: format!(
-                "`{field}` is a {found} in {rows} rows; before, it was always a {expected}"
+                "`{field}` is a {found} in {}; before, it was always a {expected}",
+                n_rows(rows)
             ),
             expected,
             found,
@@ -526,7 +546,7 @@ mod tests {
             ]
         );
         assert!(
-            d[1].message.contains("all 20 rows before"),
+            d[1].message.contains("every row before had it (20 rows)"),
             "{}",
             d[1].message
         );
