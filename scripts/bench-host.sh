@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-10}
+# BENCH_TRUST=0 skips the runs that price the schema drift check and a signature check (DESIGN §10).
+BENCH_TRUST=${BENCH_TRUST:-1}
 LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
 CARGO=${CARGO:-cargo}
 command -v wrk >/dev/null || { echo "bench-host needs wrk (make setup installs it)"; exit 1; }
@@ -61,6 +63,25 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = os.getenv("AUTH")
 local f = io.open(os.getenv("BODY"), "r"); wrk.body = f:read("*a"); f:close()
+if os.getenv("SIG") and os.getenv("SIG") ~= "" then wrk.headers["X-Hub-Signature-256"] = "sha256=" .. os.getenv("SIG") end
+LUA
+# Single rows from a pool of pre-signed bodies (HMAC-SHA256 cannot be computed in wrk's Lua).
+cat >"$TMP/pool.lua" <<'LUA'
+local bodies, sigs = {}, {}
+for line in io.lines(os.getenv("POOL")) do
+  local s, b = line:match("^(%x+)\t(.*)$")
+  sigs[#sigs + 1] = s; bodies[#bodies + 1] = b
+end
+local n = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function request()
+  n = n + 1
+  local i = ((tid * 7919 + n) % #bodies) + 1
+  local h = {["Content-Type"] = "application/json", ["Authorization"] = os.getenv("AUTH")}
+  if os.getenv("SIGN") == "1" then h["X-Hub-Signature-256"] = "sha256=" .. sigs[i] end
+  return wrk.format("POST", nil, h, bodies[i])
+end
 LUA
 cat >"$TMP/single.lua" <<'LUA'
 local n = 0
@@ -115,6 +136,62 @@ stop
 echo "no-op axum: $NOOP_RPS req/s, p99 $NOOP_P99 ms"
 
 verdict() { if [ "$1" = 1 ]; then echo "within budget"; else echo "**over budget**"; fi; }
+
+# The same batch and single-row runs twice: drift check and signature both off (`serve
+# --no-drift-check`, no signature), then both on (the default drift check, and an HMAC-SHA256
+# signature in GitHub's form checked on every request).
+TRUST_ROWS=""
+if [ "$BENCH_TRUST" = 1 ]; then
+  echo "== drift check and signature: off, then on"
+  sign_on() { # DB: requires hmac-sha256 on the bench connection; sets SECRET
+    SECRET=$("$BIN" --db "$1" connections update "$ID" --verify hmac-sha256 --json |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["signature"]["secret"])')
+  }
+  pool() { # SECRET FILE: 4,096 single-row bodies, each with its hex HMAC-SHA256
+    python3 - "$1" "$2" <<'PY'
+import hashlib, hmac, sys
+secret, out = sys.argv[1].encode(), sys.argv[2]
+with open(out, "w") as f:
+    for i in range(4096):
+        body = '{"rows":[{"id":"p%d","name":"Company %d","plan":"team","seats":%d}]}' % (i, i, i)
+        f.write(hmac.new(secret, body.encode(), hashlib.sha256).hexdigest() + "\t" + body + "\n")
+PY
+  }
+  for mode in off on; do
+    setup_db "$TMP/trust-batch-$mode.db"
+    flags=(); SIG=""
+    if [ "$mode" = off ]; then flags=(--no-drift-check); else
+      sign_on "$TMP/trust-batch-$mode.db"
+      SIG=$(openssl dgst -sha256 -hmac "$SECRET" <"$TMP/batch.json" | sed 's/^.* //')
+    fi
+    start "$BIN" --db "$TMP/trust-batch-$mode.db" serve --listen 127.0.0.1:0 "${flags[@]}"
+    export AUTH SIG BODY="$TMP/batch.json"
+    wrk_run "http://$ADDR/hooks/$ID" "$TMP/batch.lua" 4
+    stop
+    declare "TB_${mode}=$((RPS * 1000))" "TB_BAD_${mode}=$BAD"
+    unset SIG
+
+    setup_db "$TMP/trust-single-$mode.db"
+    SIGN=0; SECRET=unused
+    if [ "$mode" = on ]; then sign_on "$TMP/trust-single-$mode.db"; SIGN=1; fi
+    pool "$SECRET" "$TMP/pool-$mode.tsv"
+    start "$BIN" --db "$TMP/trust-single-$mode.db" serve --listen 127.0.0.1:0 "${flags[@]}"
+    export AUTH SIGN POOL="$TMP/pool-$mode.tsv"
+    wrk_run "http://$ADDR/hooks/$ID" "$TMP/pool.lua" 64
+    stop
+    declare "TS_${mode}=$RPS" "TS_P99_${mode}=$P99" "TS_BAD_${mode}=$BAD"
+    tb="TB_$mode"; ts="TS_$mode"
+    echo "$mode: batches ${!tb} rows/s, single rows ${!ts} req/s"
+  done
+  cost() { awk -v on="$1" -v off="$2" 'BEGIN {printf "%.1f", 100*(off-on)/off}'; }
+  TB_COST=$(cost "$TB_on" "$TB_off"); TS_COST=$(cost "$TS_on" "$TS_off")
+  echo "drift + signature cost: batches ${TB_COST}%, single rows ${TS_COST}%"
+  TRUST_ROWS=$(cat <<MD
+| 1,000-row batches, drift check + HMAC-SHA256 signature on | ${TB_on} rows/s | both off: ${TB_off} rows/s | cost ≤ 5% | ${TB_COST}%: $(verdict "$(awk -v c="$TB_COST" 'BEGIN {print (c <= 5)}')") |
+| single-row requests (64 clients), drift check + signature on | ${TS_on} req/s, p99 ${TS_P99_on} ms | both off: ${TS_off} req/s, p99 ${TS_P99_off} ms | cost ≤ 5% | ${TS_COST}%: $(verdict "$(awk -v c="$TS_COST" 'BEGIN {print (c <= 5)}')") |
+MD
+)
+fi
 BATCH_PCT=$(awk -v a="$BATCH_ROWS" -v b="$RAW_ROWS" 'BEGIN {printf "%.0f", 100*a/b}')
 SECTION=$(cat <<MD
 ## Host
@@ -131,6 +208,7 @@ the same schema (\`desktop/examples/bench_raw_upsert.rs\`), a no-op axum handler
 | 1,000-row batches (4 clients), rows/s committed | ${BATCH_ROWS} (${BATCH_RPS} req/s) | raw upserts ${RAW_ROWS} rows/s | ≥ 50% of raw | ${BATCH_PCT}%: $(verdict "$(awk -v p="$BATCH_PCT" 'BEGIN {print (p >= 50)}')") |
 | single-row requests, 64 clients, group commit | ${SINGLE_RPS} req/s, p99 ${SINGLE_P99} ms | no-op axum ${NOOP_RPS} req/s, p99 ${NOOP_P99} ms | ≥ 5,000 req/s, p99 ≤ 50 ms | $(verdict "$(awk -v r="$SINGLE_RPS" -v p="$SINGLE_P99" 'BEGIN {print (r >= 5000 && p <= 50)}')") |
 | single-row requests, 64 clients, one commit per request | ${ONE_RPS} req/s, p99 ${ONE_P99} ms | — | — | what group commit buys |
+${TRUST_ROWS}
 
 Load average when the run started: ${LOAD_AT_START} (on a shared machine, other work moves absolute rates;
 the baselines of the same run are the comparison).

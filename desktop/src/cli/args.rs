@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// Body limit in bytes.
     #[arg(long, hide = true)]
     pub body_limit: Option<usize>,
+    /// Skip the schema drift check (to measure what it costs; scripts/bench-host.sh).
+    #[arg(long, hide = true)]
+    pub no_drift_check: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

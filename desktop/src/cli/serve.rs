@@ -56,6 +56,7 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
     if let Some(g) = a.max_group {
         config.writer.max_group = g.max(1);
     }
+    config.check_drift = !a.no_drift_check;
     if let Some(b) = a.body_limit {
         config.body_limit = b;
     }
@@ -107,6 +108,7 @@ pub fn app(db: &Path) -> Result<()> {
                 queue: None,
                 max_group: None,
                 body_limit: None,
+                no_drift_check: false,
             },
         )
     }

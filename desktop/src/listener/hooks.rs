@@ -94,7 +94,7 @@ pub async fn hook(
     };
     let guard = Guard {
         webhook_id,
-        check_drift: true,
+        check_drift: state.check_drift,
         refuse_drift: entry.refuse_drift,
         shape: None,
     };

@@ -29,6 +29,9 @@ pub struct ListenConfig {
     pub addr: SocketAddr,
     pub body_limit: usize,
     pub writer: WriterConfig,
+    /// Compare each request with its connection's baseline (DESIGN §13). Off only to measure
+    /// what the check costs.
+    pub check_drift: bool,
 }
 
 impl ListenConfig {
@@ -37,6 +40,7 @@ impl ListenConfig {
             addr,
             body_limit: DEFAULT_BODY_LIMIT,
             writer: WriterConfig::default(),
+            check_drift: true,
         }
     }
 }
@@ -61,6 +65,7 @@ pub(crate) struct AppState {
     cache: Arc<cache::ConfigCache>,
     writer: Writer,
     body_limit: usize,
+    check_drift: bool,
 }
 
 /// A running listener. Dropping it leaves the server running; call `shutdown` to stop it.
@@ -96,12 +101,13 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     hooks::respond(IngestError::Internal.answer(""), false)
 }
 
-pub fn router(services: Arc<Services>, writer: Writer, body_limit: usize) -> Router {
+pub fn router(services: Arc<Services>, writer: Writer, config: &ListenConfig) -> Router {
     let state = AppState {
         services,
         cache: Arc::default(),
         writer,
-        body_limit,
+        body_limit: config.body_limit,
+        check_drift: config.check_drift,
     };
     Router::new()
         .route("/hooks/{id}", any(hooks::hook))
@@ -133,7 +139,7 @@ pub async fn start_with(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let app = router(services, writer, config.body_limit);
+    let app = router(services, writer, &config);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async {

@@ -173,7 +173,11 @@ pub(crate) fn apply(c: &rusqlite::Connection, connection_id: &str, p: &TrustPatc
             s.as_deref()
                 .is_some_and(|s| Verifier::new(scheme, s, None, Encoding::Hex, None).is_ok())
         };
-        if p.rotate_signing_secret || (p.signing_secret.is_none() && !usable(&t.signing_secret)) {
+        // A scheme chosen anew gets a secret of its own form unless one is pasted with it.
+        let switched = before.as_ref().map(|b| b.verify.as_str()) != Some(t.verify.as_str());
+        if p.rotate_signing_secret
+            || (p.signing_secret.is_none() && (switched || !usable(&t.signing_secret)))
+        {
             t.signing_secret = Some(generated(scheme)?);
         }
         Verifier::new(

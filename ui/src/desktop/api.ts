@@ -30,6 +30,49 @@ export interface Connection {
   requests: number;
   last_request_at: string | null;
   last_status: number | null;
+  /** The signature senders must send (DESIGN §12); null when none is required. */
+  signature: Signature | null;
+  on_drift: 'warn' | 'refuse';
+  /** Schema drift not yet acknowledged (DESIGN §13). */
+  drift: DriftRecord[];
+}
+
+export type Scheme = 'standard-webhooks' | 'segment' | 'hmac-sha256';
+
+export interface Signature {
+  scheme: Scheme;
+  secret: string;
+  header: string;
+  encoding?: 'hex' | 'base64';
+  prefix?: string;
+}
+
+export interface DriftRecord {
+  kind: 'mapped_field_blank' | 'field_added' | 'field_removed' | 'type_changed';
+  field: string;
+  first_seen: string;
+  last_seen: string;
+  requests: number;
+  rows: number;
+  example_request_id: string;
+  expected: string;
+  found: string;
+  message: string;
+}
+
+/** What `connections_update` changes; absent fields stay. */
+export interface ConnectionPatch {
+  name?: string;
+  behavior?: Behavior;
+  enabled?: boolean;
+  enforce_auth?: boolean;
+  verify?: Scheme | 'none';
+  signing_secret?: string;
+  rotate_signing_secret?: boolean;
+  signature_header?: string;
+  signature_encoding?: 'hex' | 'base64';
+  signature_prefix?: string;
+  on_drift?: 'warn' | 'refuse';
 }
 
 export interface RowCounts {
@@ -106,10 +149,9 @@ export const api = {
   connectionsCreate: (name: string, kind: Kind) =>
     call<Connection>('connections_create', { name, kind }),
   connectionsShow: (id: string) => call<Connection>('connections_show', { id }),
-  connectionsUpdate: (
-    id: string,
-    patch: { name?: string; behavior?: Behavior; enabled?: boolean; enforce_auth?: boolean },
-  ) => call<Connection>('connections_update', { id, patch }),
+  connectionsUpdate: (id: string, patch: ConnectionPatch) =>
+    call<Connection>('connections_update', { id, patch }),
+  connectionsDriftAck: (id: string) => call<Connection>('connections_drift_ack', { id }),
   connectionsRotate: (id: string) => call<Connection>('connections_rotate', { id }),
   connectionsDelete: (id: string) => call<void>('connections_delete', { id }),
   payloadLatest: (id: string) => call<LatestPayload | null>('payload_latest', { id }),
