@@ -5,40 +5,40 @@
 //
 // Usage (the Makefile does this): xvfb-run -a node tests/desktop/e2e.mjs <path to gui binary>
 
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import assert from "node:assert/strict";
-import { Session, sleep } from "./webdriver.mjs";
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import { Session, sleep } from './webdriver.mjs';
 
-const bin = resolve(process.argv[2] ?? "target/gui/debug/inlet");
-const shots = resolve(process.env.SCREENSHOTS ?? "target/screenshots");
+const bin = resolve(process.argv[2] ?? 'target/gui/debug/inlet');
+const shots = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
 mkdirSync(shots, { recursive: true });
 
 function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
+    s.listen(0, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => res(port));
     });
-    s.on("error", rej);
+    s.on('error', rej);
   });
 }
 
-const home = mkdtempSync(join(tmpdir(), "inlet-e2e-"));
+const home = mkdtempSync(join(tmpdir(), 'inlet-e2e-'));
 const listenPort = await freePort();
 const driverPort = await freePort();
 const nativePort = await freePort(); // WebKitWebDriver's own port: never the shared default
 const env = {
   ...process.env,
   HOME: home,
-  XDG_DATA_HOME: join(home, "data"),
-  XDG_CONFIG_HOME: join(home, "config"),
-  XDG_CACHE_HOME: join(home, "cache"),
-  INLET_DB: join(home, "inlet.db"),
+  XDG_DATA_HOME: join(home, 'data'),
+  XDG_CONFIG_HOME: join(home, 'config'),
+  XDG_CACHE_HOME: join(home, 'cache'),
+  INLET_DB: join(home, 'inlet.db'),
   INLET_LISTEN: `127.0.0.1:${listenPort}`,
 };
 // The app decides WebKit's compositing itself (off); nothing from outside may decide it for it.
@@ -47,35 +47,21 @@ delete env.INLET_WEBKIT_COMPOSITING;
 
 /** The environment of the window's WebKit web process (a child of the app process). */
 function webProcessEnv() {
-  const app = execFileSync("pgrep", ["-f", "-x", `${bin}( .*)?`], {
-    encoding: "utf8",
-  })
-    .trim()
-    .split("\n");
+  const app = execFileSync('pgrep', ['-f', '-x', `${bin}( .*)?`], { encoding: 'utf8' }).trim().split('\n');
   for (const pid of app) {
-    const kids = spawnSync("pgrep", ["-P", pid], { encoding: "utf8" })
-      .stdout.trim()
-      .split("\n")
-      .filter(Boolean);
+    const kids = spawnSync('pgrep', ['-P', pid], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
     for (const kid of kids) {
-      if (
-        readFileSync(`/proc/${kid}/comm`, "utf8").startsWith("WebKitWebProces")
-      ) {
-        return readFileSync(`/proc/${kid}/environ`, "utf8").split("\0");
+      if (readFileSync(`/proc/${kid}/comm`, 'utf8').startsWith('WebKitWebProces')) {
+        return readFileSync(`/proc/${kid}/environ`, 'utf8').split('\0');
       }
     }
   }
   throw new Error(`no WebKit web process under ${bin}`);
 }
-const driver = spawn(
-  "tauri-driver",
-  ["--port", String(driverPort), "--native-port", String(nativePort)],
-  { env, stdio: ["ignore", "inherit", "inherit"] },
-);
+const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 let session;
 const t0 = Date.now();
-const step = (what) =>
-  console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
+const step = (what) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
 const shot = async (name) => {
   await sleep(400); // WebKit's screenshot can lag the DOM by a frame or two
   writeFileSync(join(shots, `${name}.png`), await session.screenshot());
@@ -86,192 +72,137 @@ try {
   await sleep(800);
   const started = Date.now();
   session = await Session.start(`http://127.0.0.1:${driverPort}`, bin);
-  await session.find("[data-test=add-connection]", 20000);
-  console.log(
-    `window ready ${Date.now() - started} ms after the session request`,
-  );
-  assert.ok(
-    webProcessEnv().includes("WEBKIT_DISABLE_COMPOSITING_MODE=1"),
-    "the window runs WebKit without accelerated compositing",
-  );
-  await shot("1-connections-empty");
+  await session.find('[data-test=add-connection]', 20000);
+  console.log(`window ready ${Date.now() - started} ms after the session request`);
+  assert.ok(webProcessEnv().includes('WEBKIT_DISABLE_COMPOSITING_MODE=1'), 'the window runs WebKit without accelerated compositing');
+  await shot('1-connections-empty');
 
-  step("add a connection");
-  await session.click("[data-test=add-connection]");
-  await session.type("[data-test=new-name]", "Hightouch users");
+  step('add a connection');
+  await session.click('[data-test=add-connection]');
+  await session.type('[data-test=new-name]', 'Hightouch users');
   await session.exec(
     `const s = document.querySelector('[data-test=new-kind]'); s.value = 'contacts'; s.dispatchEvent(new Event('change', {bubbles: true}));`,
   );
-  await session.click("[data-test=create]");
+  await session.click('[data-test=create]');
 
   // The settings page shows the URL and the Authorization value to paste into Hightouch.
-  const url = await session.attr("[data-test=webhook-url]", "data-value");
-  const authorization = await session.attr(
-    "[data-test=authorization]",
-    "data-value",
-  );
-  assert.match(
-    url,
-    new RegExp(`^http://127\\.0\\.0\\.1:${listenPort}/hooks/[0-9a-f-]{36}$`),
-  );
+  const url = await session.attr('[data-test=webhook-url]', 'data-value');
+  const authorization = await session.attr('[data-test=authorization]', 'data-value');
+  assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${listenPort}/hooks/[0-9a-f-]{36}$`));
   assert.match(authorization, /^Bearer inl_[A-Za-z0-9_-]{43}$/);
-  await session.find("[data-test=latest-payload-empty]");
-  await shot("2-connection-new");
+  await session.find('[data-test=latest-payload-empty]');
+  await shot('2-connection-new');
 
-  step("post as the sender would");
+  step('post as the sender would');
   // Without the header: refused. With it: accepted but not written (not mapped yet).
-  const row = JSON.parse(
-    readFileSync(
-      new URL("../../ui/src/lib/samples/hightouch-row.json", import.meta.url),
-      "utf8",
-    ),
-  );
+  const row = JSON.parse(readFileSync(new URL('../../ui/src/lib/samples/hightouch-row.json', import.meta.url), 'utf8'));
   const post = (body, auth = authorization) =>
-    fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(auth ? { authorization: auth } : {}),
-      },
-      body: JSON.stringify(body),
-    });
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
   assert.equal((await post(row, null)).status, 401);
   const first = await post(row);
   assert.equal(first.status, 202, await first.text());
 
   // The latest payload appears live, without a reload.
-  await session.waitText("[data-test=latest-payload]", row.email);
-  await shot("3-connection-latest-payload");
+  await session.waitText('[data-test=latest-payload]', row.email);
+  await shot('3-connection-latest-payload');
 
-  step("finish setup");
+  step('finish setup');
   // Finish setup: the mapping screen suggests a mapping and previews it through the WASM core.
-  await session.click("[data-test=finish-setup]");
-  await session.waitText("[data-test=preview-summary]", "1 create");
-  await shot("4-mapping");
-  await session.click("[data-test=check-store]");
-  await session.waitText("[data-test=store-check]", "create");
-  await session.click("[data-test=save-mapping]");
-  await session.waitText("[data-test=enabled-pill]", "Enabled");
-  await shot("5-connection-enabled");
+  await session.click('[data-test=finish-setup]');
+  await session.waitText('[data-test=preview-summary]', '1 create');
+  await shot('4-mapping');
+  await session.click('[data-test=check-store]');
+  await session.waitText('[data-test=store-check]', 'create');
+  await session.click('[data-test=save-mapping]');
+  await session.waitText('[data-test=enabled-pill]', 'Enabled');
+  await shot('5-connection-enabled');
 
-  step("post again");
+  step('post again');
   const second = await post(row);
   const answer = await second.json();
   assert.equal(second.status, 200, JSON.stringify(answer));
   assert.equal(answer.created, 1, JSON.stringify(answer));
 
   // Requests: the log, live.
-  await session.click("[data-test=tab-requests]");
-  await session.waitText("[data-test=requests]", "200");
-  await session.exec(
-    `document.querySelector('[data-test=requests] tbody tr').click()`,
-  );
+  await session.click('[data-test=tab-requests]');
+  await session.waitText('[data-test=requests]', '200');
+  await session.exec(`document.querySelector('[data-test=requests] tbody tr').click()`);
   await session.waitText("[data-test=request-body]", row.email);
   await sleep(300);
-  await shot("6-requests");
+  await shot('6-requests');
 
-  step("data");
-  await session.exec(
-    `[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Data').click()`,
-  );
-  await session.click("[data-test=data-contacts]");
-  await session.waitText("[data-test=records]", row.email);
-  await shot("7-data-contacts");
-  await session.click("[data-test=data-accounts]");
-  await session.waitText("[data-test=records]", row.company_name ?? "");
-  await shot("8-data-accounts");
+  step('data');
+  await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Data').click()`);
+  await session.click('[data-test=data-contacts]');
+  await session.waitText('[data-test=records]', row.email);
+  await shot('7-data-contacts');
+  await session.click('[data-test=data-accounts]');
+  await session.waitText('[data-test=records]', row.company_name ?? '');
+  await shot('8-data-accounts');
 
-  step("signature and schema drift");
-  const nav = (label) =>
-    session.exec(
-      `[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === '${label}').click()`,
-    );
-  const openFirst = () =>
-    session.exec(
-      `document.querySelector('[data-test=connections] tbody tr').click()`,
-    );
-  await nav("Connections");
-  await session.find("[data-test=connections]");
+  step('signature and schema drift');
+  const nav = (label) => session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === '${label}').click()`);
+  const openFirst = () => session.exec(`document.querySelector('[data-test=connections] tbody tr').click()`);
+  await nav('Connections');
+  await session.find('[data-test=connections]');
   await openFirst();
-  await session.find("[data-test=verify]");
+  await session.find('[data-test=verify]');
   await session.exec(
     `const s = document.querySelector('[data-test=verify]'); s.value = 'standard-webhooks'; s.dispatchEvent(new Event('change', {bubbles: true}));`,
   );
-  await session.find("[data-test=signing-secret]");
-  const signingSecret = await session.attr(
-    "[data-test=signing-secret]",
-    "data-value",
-  );
+  await session.find('[data-test=signing-secret]');
+  const signingSecret = await session.attr('[data-test=signing-secret]', 'data-value');
   assert.match(signingSecret, /^whsec_[A-Za-z0-9+/]{43}=$/);
-  await session.exec(
-    `document.querySelector('[data-test=signature]').scrollIntoView({block: 'center'})`,
-  );
-  await shot("10-signature");
+  await session.exec(`document.querySelector('[data-test=signature]').scrollIntoView({block: 'center'})`);
+  await shot('10-signature');
   // Unsigned: refused. Signed by the spec's own library, with a column renamed upstream: written,
   // and flagged as drift.
   assert.equal((await post(row)).status, 401);
-  const { Webhook } = await import(
-    new URL(
-      "../../ui/node_modules/standardwebhooks/dist/index.js",
-      import.meta.url,
-    ).href
-  );
+  const { Webhook } = await import(new URL('../../ui/node_modules/standardwebhooks/dist/index.js', import.meta.url).href);
   const { first_name, ...rest } = row;
   const renamed = JSON.stringify({ ...rest, firstName: first_name });
-  const msgId = "msg_e2e_1";
+  const msgId = 'msg_e2e_1';
   const now = new Date();
   const signed = await fetch(url, {
-    method: "POST",
+    method: 'POST',
     headers: {
-      "content-type": "application/json",
+      'content-type': 'application/json',
       authorization,
-      "webhook-id": msgId,
-      "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-      "webhook-signature": new Webhook(signingSecret).sign(msgId, now, renamed),
+      'webhook-id': msgId,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(signingSecret).sign(msgId, now, renamed),
     },
     body: renamed,
   });
   const signedAnswer = await signed.json();
   assert.equal(signed.status, 200, JSON.stringify(signedAnswer));
-  assert.deepEqual(
-    signedAnswer.warnings.map((w) => w.field),
-    ["firstName", "first_name"],
-  );
-  await session.waitText("[data-test=drift-banner]", "firstName");
+  assert.deepEqual(signedAnswer.warnings.map((w) => w.field), ['firstName', 'first_name']);
+  await session.waitText('[data-test=drift-banner]', 'firstName');
   await session.exec(`window.scrollTo(0, 0)`);
-  await shot("11-drift-banner");
-  await nav("Connections");
-  await session.waitText("[data-test=drift-mark]", "Drift");
-  await shot("12-connections-drift-mark");
+  await shot('11-drift-banner');
+  await nav('Connections');
+  await session.waitText('[data-test=drift-mark]', 'Drift');
+  await shot('12-connections-drift-mark');
   await openFirst();
-  await session.click("[data-test=drift-ack]");
+  await session.click('[data-test=drift-ack]');
   for (let i = 0; ; i++) {
-    if (
-      !(await session.exec(
-        `return !!document.querySelector('[data-test=drift-banner]')`,
-      ))
-    )
-      break;
-    assert.ok(i < 50, "the banner goes once acknowledged");
+    if (!(await session.exec(`return !!document.querySelector('[data-test=drift-banner]')`))) break;
+    assert.ok(i < 50, 'the banner goes once acknowledged');
     await sleep(100);
   }
 
-  await session.exec(
-    `[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Settings').click()`,
-  );
-  await session.find("#listen");
-  await shot("9-settings");
+  await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Settings').click()`);
+  await session.find('#listen');
+  await shot('9-settings');
   console.log(`desktop e2e: passed; screenshots in ${shots}`);
 } catch (e) {
   if (session) {
-    await shot("failure").catch(() => {});
-    const html = await session
-      .exec("return document.documentElement.outerHTML.slice(0, 3000)")
-      .catch(() => "");
+    await shot('failure').catch(() => {});
+    const html = await session.exec('return document.documentElement.outerHTML.slice(0, 3000)').catch(() => '');
     console.error(`page at failure: ${html}`);
   }
   throw e;
 } finally {
   if (session) await session.quit();
-  driver.kill("SIGTERM");
+  driver.kill('SIGTERM');
 }
