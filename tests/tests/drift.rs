@@ -327,6 +327,17 @@ async fn the_cli_shows_drift_in_show_json_and_requests_and_acknowledges_it() {
         inlet_json(&db, &["connections", "drift", "show", &id]),
         json!([])
     );
+    // Acknowledged from another process: the running listener compares with the new baseline at
+    // its very next request.
+    let r = client
+        .post(&url)
+        .header("authorization", &auth)
+        .json(&json!({"user_id": 3, "email": "c@example.com", "firstName": "C", "plan": "pro"}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert!(v.get("warnings").is_none(), "{v}");
     let (ok, _, err) = inlet(&db, &["connections", "update", &id, "--on-drift", "stop"]);
     assert!(!ok && err.contains("use warn or refuse"), "{err}");
 }

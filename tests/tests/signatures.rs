@@ -597,6 +597,15 @@ async fn the_cli_sets_shows_and_rotates_the_signature() {
     assert!(!ok);
     assert!(err.contains("base64"), "{err}");
 
+    // Another scheme chosen without a secret gets one of its own form.
+    let v = inlet_json(&db, &["connections", "update", id, "--verify", "segment"]);
+    let seg = v["signature"]["secret"].as_str().unwrap();
+    assert!(
+        seg != "pasted" && !seg.starts_with("whsec_") && seg.len() == 43,
+        "{v}"
+    );
+    assert_eq!(v["signature"]["header"], "x-signature");
+
     let v = inlet_json(&db, &["connections", "update", id, "--verify", "none"]);
     assert_eq!(v["signature"], Value::Null);
 }

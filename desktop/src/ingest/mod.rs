@@ -6,6 +6,8 @@ pub mod error;
 mod trust;
 pub mod writer;
 
+pub use trust::DriftCache;
+
 pub use error::{Answer, IngestError, RowError};
 
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
@@ -67,6 +69,8 @@ pub struct Guard {
     pub refuse_drift: bool,
     /// The rows' shape, taken where the body is parsed (off the writer).
     pub shape: Option<Shape>,
+    /// The connection's drift state kept between requests.
+    pub drift_cache: Option<DriftCache>,
 }
 
 /// Published after each logged request has been committed.

@@ -8,6 +8,13 @@ use crate::store::queries::drift as q;
 use crate::store::StoreError;
 use inlet_core::drift::{compare, Drift, DriftState, Shape};
 use rusqlite::Connection;
+use std::sync::{Arc, Mutex};
+
+/// A connection's drift state as the listener last read or wrote it, kept with the connection's
+/// cached configuration: a request in steady use then costs no read and no write. It is dropped
+/// with the configuration (a new mapping, an acknowledgement and any connection change bump the
+/// config version), and only the single writer thread uses it.
+pub type DriftCache = Arc<Mutex<Option<DriftState>>>;
 
 /// Deliveries are kept this long: past twice the tolerance a signed request cannot come back.
 const KEEP_DELIVERIES_SECS: i64 = 3 * TOLERANCE_SECS;
@@ -43,9 +50,21 @@ pub struct DriftCheck<'g> {
     connection_id: String,
     at: String,
     state: DriftState,
+    /// Where `state` came from and goes back to when the check ends.
+    cache: Option<&'g DriftCache>,
     shape: &'g Shape,
     found: Vec<Drift>,
     pub refuse: bool,
+}
+
+impl Drop for DriftCheck<'_> {
+    fn drop(&mut self) {
+        if let Some(cache) = self.cache {
+            if let Ok(mut c) = cache.lock() {
+                *c = Some(std::mem::take(&mut self.state));
+            }
+        }
+    }
 }
 
 impl<'g> DriftCheck<'g> {
@@ -61,12 +80,18 @@ impl<'g> DriftCheck<'g> {
         let Some(shape) = g.shape.as_ref().filter(|s| s.rows > 0) else {
             return Ok(None);
         };
-        let state = q::state(c, connection_id)?;
+        let cache = g.drift_cache.as_ref();
+        let cached = cache.and_then(|c| c.lock().ok().and_then(|mut s| s.take()));
+        let state = match cached {
+            Some(s) => s,
+            None => q::state(c, connection_id)?,
+        };
         let found = compare(&state.baseline, shape);
         Ok(Some(DriftCheck {
             connection_id: connection_id.to_string(),
             at: at.to_string(),
             state,
+            cache,
             shape,
             found,
             refuse: g.refuse_drift,

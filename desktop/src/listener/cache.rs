@@ -26,6 +26,8 @@ pub struct Entry {
     pub verifier: Option<Verifier>,
     /// On schema drift, answer 422 instead of warning (DESIGN §13).
     pub refuse_drift: bool,
+    /// The drift state, read on the first request that needs it.
+    pub drift: crate::ingest::DriftCache,
 }
 
 /// The connection's signature check; settings that cannot verify refuse every request rather
@@ -94,6 +96,7 @@ impl ConfigCache {
             runnable,
             verifier,
             refuse_drift,
+            drift: Default::default(),
         });
         if let Ok(mut inner) = self.inner.lock() {
             // Keep it only if it is as new as what the cache holds; an older read is still this

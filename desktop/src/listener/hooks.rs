@@ -97,6 +97,7 @@ pub async fn hook(
         check_drift: state.check_drift,
         refuse_drift: entry.refuse_drift,
         shape: None,
+        drift_cache: Some(entry.drift.clone()),
     };
     let incoming = Incoming {
         request_id: request_id.clone(),

@@ -207,8 +207,11 @@ pub fn acknowledge_drift(s: &Services, connection_id: &str) -> Result<Connection
         let row = load(tx, connection_id)?;
         let mut state = dq::state(tx, &row.id)?;
         state.acknowledge();
-        dq::put_state(tx, &row.id, &state, &now())?;
+        let at = now();
+        dq::put_state(tx, &row.id, &state, &at)?;
         dq::clear_records(tx, &row.id)?;
+        // Receivers keep the drift state with the connection: a new config version drops it.
+        q::touch(tx, &row.id, &at)?;
         view(tx, row, true)
     })
 }

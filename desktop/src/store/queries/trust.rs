@@ -95,3 +95,14 @@ pub fn put(c: &Connection, row: &TrustRow) -> Result<(), StoreError> {
     ))?;
     Ok(())
 }
+
+/// Marks the connection's trust settings as changed (a new config version), so that every
+/// receiver drops what it keeps of the connection at its next request.
+pub fn touch(c: &Connection, connection_id: &str, at: &str) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO connection_trust (connection_id, updated_at) VALUES (?1, ?2)
+         ON CONFLICT (connection_id) DO UPDATE SET updated_at = excluded.updated_at",
+    )?
+    .execute((connection_id, at))?;
+    Ok(())
+}
