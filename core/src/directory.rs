@@ -1,11 +1,13 @@
 //! What the planner may ask of the records that already exist. The store implements this with
-//! indexed SQL; `MemoryDirectory` implements it over a JSON snapshot (tests, preview, playground).
+//! indexed SQL; `MemoryDirectory` implements it over a snapshot (tests, preview, playground, and a
+//! store that fetched a batch's `BatchKeys` in set queries).
 
 use crate::mapping::Kind;
 use crate::normalize::{fold, property_key};
 use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 /// A record a look-up found: its internal id and the keys the planner reasons about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +44,39 @@ pub trait Directory {
     ) -> Result<Vec<Found>, DirectoryError>;
     /// Whether this connection already stored an event with this ID.
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError>;
+}
+
+/// Every key a batch's rows may look up, gathered before planning (`planner::batch_keys`) so that
+/// a store can answer them all in a few set queries and plan from that snapshot
+/// (`MemoryDirectory`) instead of one round trip per row. Sorted sets: a store that locks the keys
+/// takes them in this fixed order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchKeys {
+    /// External IDs of accounts (rows, account links, events' account IDs).
+    pub account_ids: BTreeSet<String>,
+    /// External IDs of contacts (rows, events' contact IDs).
+    pub contact_ids: BTreeSet<String>,
+    /// Account names, folded.
+    pub names: BTreeSet<String>,
+    /// Contact emails, folded.
+    pub emails: BTreeSet<String>,
+    /// Custom matching: the kind, the stored property and the values sought (normalised keys).
+    pub custom: Option<(Kind, String, BTreeSet<String>)>,
+    pub event_ids: BTreeSet<String>,
+    /// Whether rows may create accounts or contacts with these keys (accounts and contacts under
+    /// upsert): what a store must serialise across writers.
+    pub creates: bool,
+}
+
+impl BatchKeys {
+    pub fn is_empty(&self) -> bool {
+        self.account_ids.is_empty()
+            && self.contact_ids.is_empty()
+            && self.names.is_empty()
+            && self.emails.is_empty()
+            && self.custom.as_ref().is_none_or(|c| c.2.is_empty())
+            && self.event_ids.is_empty()
+    }
 }
 
 /// A directory with nothing in it: every row is new.

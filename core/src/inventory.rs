@@ -163,7 +163,44 @@ fn is_rows(v: &Value) -> bool {
     }
 }
 
-/// Paths (top level and one below) holding an array of objects, or a conventionally named object.
+/// Keys under which a row keeps its own data: rows are never looked for inside them.
+const ROW_DATA_NAMES: &[&str] = &["properties", "traits", "context", "fields", "attributes"];
+
+/// How deep below the body rows are looked for (`object.records`, `payload.data.items`).
+const MAX_WRAPPER_DEPTH: usize = 4;
+
+/// Every array of objects in the body reached through objects (not arrays), shallowest first, as
+/// (path, depth, last key).
+fn row_arrays(body: &Value) -> Vec<(Path, usize, String)> {
+    fn walk(
+        map: &Map<String, Value>,
+        at: &Path,
+        depth: usize,
+        out: &mut Vec<(Path, usize, String)>,
+    ) {
+        for (k, v) in map {
+            let p = at.child_key(k);
+            if is_rows(v) {
+                out.push((p.clone(), depth, k.clone()));
+            }
+            if let Value::Object(inner) = v {
+                let row_data = ROW_DATA_NAMES.contains(&k.to_ascii_lowercase().as_str());
+                if depth < MAX_WRAPPER_DEPTH && !row_data {
+                    walk(inner, &p, depth + 1, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Value::Object(top) = body {
+        walk(top, &Path::root(), 1, &mut out);
+    }
+    out.sort_by_key(|(_, depth, _)| *depth);
+    out
+}
+
+/// Paths holding rows, for the wrapper picker: the body, every array of objects at any depth
+/// (through objects), and a conventionally named object at the top level.
 pub fn wrapper_candidates(body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     if matches!(body, Value::Array(_) | Value::Object(_)) {
@@ -171,23 +208,23 @@ pub fn wrapper_candidates(body: &Value) -> Vec<String> {
     }
     let Value::Object(top) = body else { return out };
     for (k, v) in top {
-        let p = Path::root().child_key(k);
-        if is_rows(v) || (v.is_object() && WRAPPER_NAMES.contains(&k.to_ascii_lowercase().as_str()))
+        if v.is_object() && !is_rows(v) && WRAPPER_NAMES.contains(&k.to_ascii_lowercase().as_str())
         {
-            out.push(p.to_string());
+            out.push(Path::root().child_key(k).to_string());
         }
-        if let Value::Object(inner) = v {
-            for (k2, v2) in inner {
-                if is_rows(v2) {
-                    out.push(p.child_key(k2).to_string());
-                }
-            }
+    }
+    for (p, _, _) in row_arrays(body) {
+        let p = p.to_string();
+        if !out.contains(&p) {
+            out.push(p);
         }
     }
     out
 }
 
-/// An array body is the rows; otherwise a conventional key holding rows; otherwise the body.
+/// An array body is the rows; otherwise a conventional key holding rows at the top level, the one
+/// array of objects at the top level, a conventional key holding rows deeper down (Polytomic's
+/// `object.records`), a conventional object enveloped by scalars (Census single); otherwise the body.
 pub fn suggest_wrapper(body: &Value) -> String {
     let Value::Object(top) = body else {
         return String::new();
@@ -210,6 +247,17 @@ pub fn suggest_wrapper(body: &Value) -> String {
     if arrays.len() == 1 {
         return Path::root().child_key(arrays[0]).to_string();
     }
+    let deeper = row_arrays(body);
+    for depth in 2..=MAX_WRAPPER_DEPTH {
+        let found = WRAPPER_NAMES.iter().find_map(|n| {
+            deeper
+                .iter()
+                .find(|(_, d, k)| *d == depth && k.eq_ignore_ascii_case(n))
+        });
+        if let Some((p, _, _)) = found {
+            return p.to_string();
+        }
+    }
     if let Some(k) = named(&|v: &Value| v.is_object()) {
         // Only when the rest looks like an envelope (scalars around one object), e.g. Census single.
         if top.iter().filter(|(_, v)| v.is_object()).count() == 1 {
@@ -219,6 +267,52 @@ pub fn suggest_wrapper(body: &Value) -> String {
     String::new()
 }
 
+/// Objects in which senders keep a row's own fields (Polytomic `fields`, Segment `traits` and
+/// `properties`, RudderStack `context.traits`), in the order a kind prefers them.
+fn holder_names(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Events => &["properties", "fields", "attributes", "record", "values"],
+        Kind::Accounts | Kind::Contacts => &[
+            "fields",
+            "traits",
+            "context.traits",
+            "attributes",
+            "record",
+            "values",
+            "properties",
+        ],
+    }
+}
+
+fn is_scalar_type(t: &str) -> bool {
+    t.split('|')
+        .any(|t| t != "object" && t != "array" && t != "null")
+}
+
+/// The nested object that holds a row's fields, if there is one: a conventionally named object
+/// (`fields`, `traits`, …) present in most rows with fields in it. Only named ones: an object that
+/// merely holds many fields may be another record (`company: {id, name, domain}`), whose `id` must
+/// not become the row's.
+pub fn property_holder(fields: &[Field], scanned: usize, kind: Kind) -> Option<String> {
+    let has_fields = |prefix: &str| {
+        let dotted = format!("{prefix}.");
+        fields
+            .iter()
+            .any(|f| f.path.starts_with(&dotted) && is_scalar_type(&f.field_type))
+    };
+    holder_names(kind).iter().find_map(|n| {
+        fields
+            .iter()
+            .find(|f| {
+                f.path.eq_ignore_ascii_case(n)
+                    && f.field_type.split('|').any(|t| t == "object")
+                    && f.present * 2 > scanned
+                    && has_fields(&f.path)
+            })
+            .map(|f| f.path.clone())
+    })
+}
+
 fn norm(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
@@ -226,9 +320,16 @@ fn norm(s: &str) -> String {
         .collect()
 }
 
-/// The first field whose path (or last key) matches a name in `names`, in the names' order.
-/// Names are compared without case, `_` or `.`; a leading `*` matches any suffix (`*_id`).
-fn pick(fields: &[Field], names: &[&str], scalar: bool, used: &[String]) -> Option<String> {
+/// The first field whose path matches a name in `names`, in the names' order: at the row's top
+/// level first, then inside `holder` (`email` → `fields.email`). Names are compared without case,
+/// `_` or `.`; a leading `*` matches any suffix of a key (`*_id`).
+fn pick(
+    fields: &[Field],
+    names: &[&str],
+    scalar: bool,
+    used: &[String],
+    holder: Option<&str>,
+) -> Option<String> {
     let ok = |f: &&Field| {
         let t = f
             .field_type
@@ -239,21 +340,37 @@ fn pick(fields: &[Field], names: &[&str], scalar: bool, used: &[String]) -> Opti
             && (!scalar || t == "string" || t == "number")
             && !f.path.contains('[')
     };
+    let prefix = holder.map(|h| format!("{h}."));
+    // The path relative to the row's top level, and relative to the holder.
+    let scopes = |f: &Field| -> [Option<String>; 2] {
+        [
+            Some(f.path.clone()),
+            prefix
+                .as_ref()
+                .and_then(|p| f.path.strip_prefix(p.as_str()).map(str::to_string)),
+        ]
+    };
     for n in names {
-        if let Some(suffix) = n.strip_prefix('*') {
-            let sfx = suffix.to_ascii_lowercase();
+        for scope in 0..2 {
+            let rel = |f: &Field| scopes(f)[scope].clone();
+            if let Some(suffix) = n.strip_prefix('*') {
+                let sfx = suffix.to_ascii_lowercase();
+                if let Some(f) = fields.iter().filter(ok).find(|f| {
+                    rel(f)
+                        .is_some_and(|r| !r.contains('.') && r.to_ascii_lowercase().ends_with(&sfx))
+                }) {
+                    return Some(f.path.clone());
+                }
+                continue;
+            }
+            let want = norm(n);
             if let Some(f) = fields
                 .iter()
                 .filter(ok)
-                .find(|f| !f.path.contains('.') && f.path.to_ascii_lowercase().ends_with(&sfx))
+                .find(|f| rel(f).is_some_and(|r| norm(&r) == want))
             {
                 return Some(f.path.clone());
             }
-            continue;
-        }
-        let want = norm(n);
-        if let Some(f) = fields.iter().filter(ok).find(|f| norm(&f.path) == want) {
-            return Some(f.path.clone());
         }
     }
     None
@@ -290,9 +407,10 @@ pub fn suggest_mapping(body: &Value, kind: Kind) -> Mapping {
     let ins = inspect(body, Some(&wrapper_path));
     let f = &ins.fields;
     let operation_path = operation_field(body, f);
+    let holder = property_holder(f, ins.rows.min(MAX_ROWS_SCANNED), kind);
     let mut used: Vec<String> = operation_path.iter().cloned().collect();
     let mut take = |names: &[&str]| {
-        let p = pick(f, names, true, &used);
+        let p = pick(f, names, true, &used, holder.as_deref());
         if let Some(p) = &p {
             used.push(p.clone());
         }
@@ -424,9 +542,9 @@ pub fn suggest_mapping(body: &Value, kind: Kind) -> Mapping {
                 "event_time",
                 "created_at",
                 "createdAt",
+                "originalTimestamp",
                 "time",
                 "sent_at",
-                "originalTimestamp",
             ]);
             let id = take(&[
                 "messageId",
@@ -454,7 +572,13 @@ pub fn suggest_mapping(body: &Value, kind: Kind) -> Mapping {
             });
         }
     }
-    if let Some(op) = &operation_path {
+    if let Some(h) = holder {
+        m.properties = Some(PropertiesSpec {
+            path: h,
+            include: None,
+            exclude: Vec::new(),
+        });
+    } else if let Some(op) = &operation_path {
         if f.iter().any(|x| &x.path == op) {
             m.properties = Some(PropertiesSpec {
                 path: String::new(),
@@ -545,5 +669,99 @@ mod tests {
             (Some("userId"), Some("messageId"), Some("timestamp"))
         );
         assert_eq!(m.wrapper_path, "batch");
+    }
+    #[test]
+    fn rows_are_found_at_any_depth_but_never_inside_a_rows_own_data() {
+        let polytomic = json!({"event": "sync.records", "object": {"id": "s1", "name": "n",
+            "records": [{"hash": "h1", "fields": {"email": "a@x.example"}}]}});
+        assert_eq!(suggest_wrapper(&polytomic), "object.records");
+        assert!(wrapper_candidates(&polytomic).contains(&"object.records".to_string()));
+        assert_eq!(
+            suggest_wrapper(&json!({"type": "batch", "payload": {"data": [{"a": 1}]}})),
+            "payload.data"
+        );
+        // A Segment track whose properties hold a list of products is one row, not the products.
+        let track = json!({"type": "track", "event": "Order Completed", "userId": "u1",
+            "properties": {"items": [{"sku": "a"}], "total": 3}});
+        assert_eq!(suggest_wrapper(&track), "");
+        // A top-level conventional name still wins over a deeper one.
+        assert_eq!(
+            suggest_wrapper(&json!({"rows": [{"a": 1}], "meta": {"data": [{"b": 1}]}})),
+            "rows"
+        );
+    }
+
+    #[test]
+    fn a_polytomic_body_suggests_keys_inside_fields() {
+        let body = json!({"event": "sync.records", "object": {"id": "s1", "name": "n", "records": [
+            {"hash": "h1", "fields": {"user_id": "u1", "email": "a@x.example", "company": "Acme"}},
+            {"hash": "h2", "fields": {"user_id": "u2", "email": "b@x.example", "company": "Acme"}}]}});
+        let m = suggest_mapping(&body, Kind::Contacts);
+        assert_eq!(m.wrapper_path, "object.records");
+        let mo = m.match_on.clone().unwrap();
+        assert_eq!(
+            (mo.id.as_deref(), mo.email.as_deref()),
+            (Some("fields.user_id"), Some("fields.email"))
+        );
+        assert_eq!(
+            m.account.clone().unwrap().name.as_deref(),
+            Some("fields.company")
+        );
+        assert_eq!(m.properties.clone().unwrap().path, "fields");
+        m.validate().unwrap();
+    }
+
+    #[test]
+    fn segment_and_rudderstack_calls_suggest_from_traits_and_properties() {
+        let identify = json!({"type": "identify", "userId": "u1", "messageId": "m1",
+            "context": {"ip": "203.0.113.7", "library": {"name": "analytics.js", "version": "2"}},
+            "traits": {"email": "p@x.example", "name": "Peter", "company": {"id": "o1", "name": "Initech"}}});
+        let m = suggest_mapping(&identify, Kind::Contacts);
+        let mo = m.match_on.clone().unwrap();
+        assert_eq!(
+            (mo.id.as_deref(), mo.email.as_deref()),
+            (Some("userId"), Some("traits.email"))
+        );
+        assert_eq!(
+            m.account,
+            Some(AccountLink {
+                id: Some("traits.company.id".into()),
+                name: Some("traits.company.name".into())
+            })
+        );
+        assert_eq!(m.properties.clone().unwrap().path, "traits");
+
+        let rudder = json!({"type": "identify", "userId": "u1", "anonymousId": "a1",
+            "context": {"traits": {"email": "r@x.example", "company": {"id": "c-A"}}, "locale": "en-US"}});
+        let m = suggest_mapping(&rudder, Kind::Contacts);
+        assert_eq!(
+            m.match_on.clone().unwrap().email.as_deref(),
+            Some("context.traits.email")
+        );
+        assert_eq!(m.properties.clone().unwrap().path, "context.traits");
+
+        let track = json!({"type": "track", "event": "Product Reviewed", "userId": "u1",
+            "messageId": "m2", "originalTimestamp": "2026-11-02T08:10:04.124Z",
+            "sentAt": "2026-11-02T08:10:04.125Z", "properties": {"rating": 3}});
+        let m = suggest_mapping(&track, Kind::Events);
+        let e = m.event.clone().unwrap();
+        assert_eq!(e.timestamp.as_deref(), Some("originalTimestamp"));
+        assert_eq!(e.contact_id.as_deref(), Some("userId"));
+        assert_eq!(m.properties.clone().unwrap().path, "properties");
+    }
+
+    #[test]
+    fn a_holder_in_few_rows_or_an_unnamed_object_is_not_taken() {
+        // A mixed Segment batch: traits in half the rows, properties in the other half.
+        let batch = json!({"batch": [
+            {"type": "identify", "userId": "u1", "traits": {"email": "a@x.example"}},
+            {"type": "track", "userId": "u1", "event": "E", "properties": {"p": 1}}]});
+        assert_eq!(suggest_mapping(&batch, Kind::Events).properties, None);
+        // A nested record is not the row's fields: its id is not the contact's.
+        let row =
+            json!({"email": "a@x.example", "company": {"id": "c1", "name": "A", "domain": "a"}});
+        let m = suggest_mapping(&row, Kind::Contacts);
+        assert_eq!(m.match_on.clone().unwrap().id, None);
+        assert_eq!(m.properties, None);
     }
 }

@@ -16,11 +16,14 @@ pub mod preview;
 mod reader;
 pub mod timestamp;
 
-pub use directory::{Directory, DirectoryError, EmptyDirectory, Found, MemoryDirectory, Snapshot};
+pub use directory::{
+    BatchKeys, Directory, DirectoryError, EmptyDirectory, Found, MemoryDirectory, Snapshot,
+};
 pub use mapping::{Behavior, Compiled, Kind, Mapping, MappingError, OnRemoved};
 pub use path::{Path, PathError};
 pub use payload::{ContentKind, PayloadError};
 pub use plan::{By, Key, Link, Outcome, Plan, RowPlan, Summary, Target, Write};
 pub use planner::{
-    plan, plan_owned, plan_owned_with_limit, plan_with_limit, PlanError, DEFAULT_MAX_ROWS,
+    batch_keys, plan, plan_owned, plan_owned_with_limit, plan_with_limit, PlanError,
+    DEFAULT_MAX_ROWS,
 };

@@ -246,14 +246,25 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
     let c = mapping.compile()?;
     let mut fields = mapped_fields(&c);
     for e in extra {
-        let Ok(p) = Path::parse(e) else { continue };
-        // Properties are taken from `properties.path`; a field elsewhere is not a property.
+        let Ok(mut p) = Path::parse(e) else { continue };
+        // Properties are taken from `properties.path`; a field elsewhere is not a property. A
+        // single key that is not under it is a key of it (the field picker lists them so).
+        if strip_prefix(&p, &c.properties.path).is_none() {
+            match p.segments() {
+                [Segment::Key(k)] if !c.properties.path.is_root() => {
+                    p = c.properties.path.child_key(k)
+                }
+                _ => continue,
+            }
+        }
         let Some(rel) = strip_prefix(&p, &c.properties.path) else {
             continue;
         };
         let Some(Segment::Key(top)) = rel.first() else {
             continue;
         };
+        let top = top.clone();
+        let top = &top;
         if c.properties.exclude.iter().any(|x| x == top) {
             continue;
         }
@@ -340,7 +351,29 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
         out
     };
     let single = build(false);
-    let batch = build(true);
+    // Hightouch has failed loop templates (`| json` per field inside `{% for row in rows %}`) with
+    // "Maximum call stack size exceeded" at large batches; one `rows | json` has no loop to blow.
+    // It sends each row's columns as they are, so it fits only a mapping that reads them so.
+    let as_is = columns_as_they_are(&c, &columns, &notes);
+    let batch = if as_is {
+        let rows = Node::Raw("{{ rows | json }}".to_string());
+        let mut body = if wrapper_segments.is_empty() {
+            rows
+        } else {
+            let mut env = Node::Object(Vec::new());
+            env.insert(wrapper_segments, rows);
+            env
+        };
+        if let (Some(op), false) = (&op, wrapper_segments.is_empty()) {
+            body.insert(op.segments(), op_value.clone());
+        }
+        let mut out = String::new();
+        body.render(0, &mut out);
+        out.push('\n');
+        out
+    } else {
+        build(true)
+    };
 
     if let Some(op) = &c.operation {
         notes.push(format!(
@@ -348,18 +381,59 @@ pub fn template(mapping: &Mapping, extra: &[String]) -> Result<Template, Mapping
         ));
     }
     if c.properties.include.is_none() {
-        notes.push("Every key of a row is stored as a property: add more columns the same way, `\"key\": {{ row.column | json }}`.".to_string());
+        let of = if c.properties.path.is_root() {
+            "a row".to_string()
+        } else {
+            format!("`{}`", c.properties.path)
+        };
+        notes.push(format!("Every key of {of} is stored as a property: add more columns the same way, `\"key\": {{{{ row.column | json }}}}`."));
     }
-    notes.push(
-        "Column names are guessed from the field paths: rename `row.…` to your model's columns."
-            .to_string(),
-    );
+    if as_is {
+        let names: Vec<String> = columns.iter().map(|c| format!("`{}`", c.column)).collect();
+        notes.push(format!(
+            "The batched body is one filter call, `{{{{ rows | json }}}}`: it sends every column of each row as it is, at any batch size (1,000 rows per request and more). Your model's columns must then be named as the mapping reads them ({}).",
+            names.join(", ")
+        ));
+        notes.push(
+            "Column names are guessed from the field paths: rename `row.…` in the one-row body to your model's columns."
+                .to_string(),
+        );
+    } else {
+        notes.push(
+            "The batched body loops over the rows field by field: Hightouch has failed such templates with \"Maximum call stack size exceeded\" at large batches, so set the batch size to 100 rows per request or fewer. A mapping that reads each column as it is, at the top level of a row (no nested paths, no properties path), gets a one-filter batched body that works at any batch size."
+                .to_string(),
+        );
+        notes.push(
+            "Column names are guessed from the field paths: rename `row.…` to your model's columns."
+                .to_string(),
+        );
+    }
     Ok(Template {
         single,
         batch,
         columns,
         notes,
     })
+}
+
+/// Whether `rows | json` yields what the mapping reads: every column is a top-level key of the row
+/// named as the column, properties come from the row itself, the rows sit under plain keys (or are
+/// the body), and an operation, if any, goes on the envelope rather than on each row.
+fn columns_as_they_are(c: &Compiled, columns: &[Column], notes: &[String]) -> bool {
+    let plain = |text: &str| {
+        Path::parse(text).is_ok_and(
+            |p| matches!(p.segments(), [Segment::Key(k)] if *k == text && column_name(&p) == *k),
+        )
+    };
+    let wrapper = c.wrapper.segments();
+    notes.is_empty()
+        && !columns.is_empty()
+        && columns
+            .iter()
+            .all(|col| plain(&col.path) && col.column == col.path)
+        && c.properties.path.is_root()
+        && wrapper.iter().all(|s| matches!(s, Segment::Key(_)))
+        && (c.operation.is_none() || !wrapper.is_empty())
 }
 
 fn strip_prefix<'a>(p: &'a Path, prefix: &Path) -> Option<&'a [Segment]> {
@@ -398,6 +472,10 @@ mod tests {
             out.push_str(rest);
             out
         };
+        if tpl.contains("{{ rows | json }}") {
+            let all = Value::Array(rows.iter().cloned().map(Value::Object).collect());
+            return tpl.replace("{{ rows | json }}", &all.to_string());
+        }
         match (tpl.find("{% for row in rows %}"), tpl.find("{% endfor %}")) {
             (Some(a), Some(b)) => {
                 let inner = &tpl[a + "{% for row in rows %}".len()..b];
@@ -596,5 +674,109 @@ mod tests {
         );
         assert_eq!(column_name(&p("items[0].sku")), "items_0_sku");
         assert_eq!(row_expr("2fa"), "{{ row[\"2fa\"] | json }}");
+    }
+    #[test]
+    fn columns_read_as_they_are_batch_as_one_filter_call_at_any_size() {
+        let m = Mapping::from_json(
+            r#"{"version":1,"kind":"contacts","wrapper_path":"rows","operation_path":"op",
+            "match":{"id":"user_id","email":"email"},"account":{"name":"company_name"}}"#,
+        )
+        .unwrap();
+        let t = template(&m, &["plan".into()]).unwrap();
+        assert_eq!(
+            t.batch,
+            "{\n  \"rows\": {{ rows | json }},\n  \"op\": \"added\"\n}\n"
+        );
+        assert!(!t.batch.contains("{% for"), "{}", t.batch);
+        assert!(
+            t.notes.iter().any(|n| n.contains("any batch size")
+                && n.contains("`user_id`, `email`, `company_name`, `plan`")),
+            "{:?}",
+            t.notes
+        );
+        assert!(
+            !t.notes.iter().any(|n| n.contains("100 rows")),
+            "{:?}",
+            t.notes
+        );
+        let rows: Vec<Map<String, Value>> = (0..1000)
+            .map(|i| {
+                row(json!({"user_id": i, "email": format!("u{i}@x.example"),
+                    "company_name": if i % 2 == 0 { json!("Acme \"A\"") } else { Value::Null },
+                    "plan": "pro", "column_not_in_the_template": i}))
+            })
+            .collect();
+        let body: Value = serde_json::from_str(&render(&t.batch, &rows)).unwrap();
+        let plan = plan_of(&m, &body);
+        assert_eq!(
+            plan["plan"]["summary"]["create"], 1000,
+            "{}",
+            plan["plan"]["summary"]
+        );
+
+        // Rows as the body: one top-level array.
+        let root = Mapping::from_json(
+            r#"{"version":1,"kind":"accounts","match":{"id":"account_id","name":"name"}}"#,
+        )
+        .unwrap();
+        assert_eq!(template(&root, &[]).unwrap().batch, "{{ rows | json }}\n");
+    }
+
+    #[test]
+    fn other_mappings_keep_the_loop_and_say_to_stay_at_100_rows() {
+        let nested = Mapping::from_json(
+            r#"{"version":1,"kind":"contacts","wrapper_path":"data","match":{"email":"traits.email"}}"#,
+        )
+        .unwrap();
+        let renamed =
+            Mapping::from_json(r#"{"version":1,"kind":"contacts","match":{"email":"e-mail"}}"#)
+                .unwrap();
+        let op_on_each_row = Mapping::from_json(
+            r#"{"version":1,"kind":"contacts","operation_path":"op","match":{"email":"email"}}"#,
+        )
+        .unwrap();
+        let traits = Mapping::from_json(
+            r#"{"version":1,"kind":"contacts","match":{"email":"email"},"properties":{"path":"traits"}}"#,
+        )
+        .unwrap();
+        for m in [nested, renamed, op_on_each_row, traits] {
+            let t = template(&m, &[]).unwrap();
+            assert!(t.batch.contains("{% for row in rows %}"), "{}", t.batch);
+            assert!(
+                t.notes
+                    .iter()
+                    .any(|n| n.contains("100 rows per request or fewer")),
+                "{:?}",
+                t.notes
+            );
+        }
+    }
+    #[test]
+    fn keys_of_the_properties_object_are_sent_under_it() {
+        let m = Mapping::from_json(
+            r#"{"version":1,"kind":"contacts","wrapper_path":"object.records","match":{"email":"fields.email"},
+            "properties":{"path":"fields"}}"#,
+        )
+        .unwrap();
+        // The field picker lists the keys of `fields` as they are under it.
+        let t = template(&m, &["email".into(), "plan".into(), "fields.seats".into()]).unwrap();
+        let paths: Vec<_> = t.columns.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["fields.email", "fields.plan", "fields.seats"]);
+        assert!(
+            t.notes
+                .iter()
+                .any(|n| n.starts_with("Every key of `fields`")),
+            "{:?}",
+            t.notes
+        );
+        let rows = [row(
+            json!({"fields_email": "a@x.example", "fields_plan": "pro", "fields_seats": 3}),
+        )];
+        let body: Value = serde_json::from_str(&render(&t.single, &rows)).unwrap();
+        let plan = plan_of(&m, &body);
+        assert_eq!(
+            plan["plan"]["rows"][0]["record"]["properties"],
+            json!({"email": "a@x.example", "plan": "pro", "seats": 3})
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! record created or given an ID by an earlier row is found by a later one (an overlay on the
 //! directory), so a batch never creates the same record twice.
 
-use crate::directory::{Directory, DirectoryError, Found};
+use crate::directory::{BatchKeys, Directory, DirectoryError, Found};
 use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
 use crate::normalize::{fold, json_type, key_value, KeyValue};
 use crate::path::Path;
@@ -202,6 +202,77 @@ pub fn plan_owned_with_limit(
     let slots = rows_mut(&mut body, &m.wrapper, max_rows)?;
     let slots = slots.into_iter().map(|s| s.map(Row::Owned));
     plan_rows(slots, op, m, dir)
+}
+
+/// The keys `plan` may look up for `body`, gathered without a directory: a store fetches them in
+/// a few set queries, then plans from that snapshot. Rows that are not objects and values that
+/// cannot be keys are left out (they are row errors, which look nothing up). A body the planner
+/// refuses gives the same error here.
+pub fn batch_keys(body: &Value, m: &Compiled, max_rows: usize) -> Result<BatchKeys, PlanError> {
+    let slots = rows(body, &m.wrapper, max_rows)?;
+    let mut k = BatchKeys {
+        creates: m.kind != Kind::Events && m.behavior == Behavior::Upsert,
+        ..BatchKeys::default()
+    };
+    let value = |row: &Map<String, Value>, p: &Option<Path>| match p {
+        Some(p) => match key_value(get(row, p)) {
+            KeyValue::Present(s) => Some(s),
+            _ => None,
+        },
+        None => None,
+    };
+    for row in slots.into_iter().flatten() {
+        match &m.keys {
+            Keys::Custom { path, property } => {
+                if let KeyValue::Present(v) = key_value(get(row, path)) {
+                    k.custom
+                        .get_or_insert_with(|| (m.kind, property.clone(), Default::default()))
+                        .2
+                        .insert(v);
+                }
+            }
+            Keys::Standard { id, second } => {
+                let accounts = m.kind == Kind::Accounts;
+                if let Some(v) = value(row, id) {
+                    if accounts {
+                        &mut k.account_ids
+                    } else {
+                        &mut k.contact_ids
+                    }
+                    .insert(v);
+                }
+                if let Some(v) = value(row, second) {
+                    if accounts {
+                        &mut k.names
+                    } else {
+                        &mut k.emails
+                    }
+                    .insert(fold(&v));
+                }
+            }
+            Keys::None => {}
+        }
+        if let Some((id, name)) = &m.account {
+            if let Some(v) = value(row, id) {
+                k.account_ids.insert(v);
+            }
+            if let Some(v) = value(row, name) {
+                k.names.insert(fold(&v));
+            }
+        }
+        if let Some(e) = &m.event {
+            if let Some(v) = value(row, &e.contact_id) {
+                k.contact_ids.insert(v);
+            }
+            if let Some(v) = value(row, &e.account_id) {
+                k.account_ids.insert(v);
+            }
+            if let Some(v) = value(row, &e.id) {
+                k.event_ids.insert(v);
+            }
+        }
+    }
+    Ok(k)
 }
 
 fn envelope_op(body: &Value, m: &Compiled) -> Option<Value> {

@@ -98,11 +98,7 @@ async fn several_hits_are_ambiguous_and_missing_or_wrong_keys_are_row_errors() {
     .await;
     s.services
         .store()
-        .write(|tx| {
-            Ok::<_, inlet_desktop::store::StoreError>(
-                tx.execute("UPDATE accounts SET name = 'Twin', name_fold = 'twin'", [])?,
-            )
-        })
+        .write(|tx| tx.execute_batch("UPDATE accounts SET name = 'Twin', name_fold = 'twin'"))
         .unwrap();
     let r = s.post(&c, &json!([{"name": "TWIN"}, {"id": null, "name": ""}, {"id": {"x": 1}}, {"id": [1]}, {"id": false}])).await;
     assert_eq!(r.status, 422);

@@ -484,7 +484,13 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("{{ row.plan | json }}"));
-        assert!(t["batch"]
+        // Columns read as they are: the batch is one filter call.
+        assert_eq!(t["batch"], "{\n  \"data\": {{ rows | json }}\n}\n");
+        let nested = v(api::liquid_template(
+            r#"{"version":1,"kind":"contacts","wrapper_path":"data","match":{"email":"traits.email"}}"#,
+            None,
+        ));
+        assert!(nested["batch"]
             .as_str()
             .unwrap()
             .contains("{% for row in rows %}"));

@@ -182,8 +182,9 @@ pub struct PreviewArgs {
     /// Plan against the stored records instead of an empty store.
     #[arg(long)]
     pub against_store: bool,
-    /// With --against-store: the connection whose stored event IDs count.
-    #[arg(long, value_name = "ID")]
+    /// With --against-store: plan as this connection's listener would (its kind and behavior, its
+    /// stored event IDs).
+    #[arg(long, value_name = "ID", requires = "against_store")]
     pub connection: Option<String>,
     /// The payload's content type (default: JSON; a .form / .txt file with `a=1&b=2` needs
     /// application/x-www-form-urlencoded).

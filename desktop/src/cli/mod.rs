@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use args::*;
 use inlet_core::{Behavior, Kind};
 use inlet_desktop::service::{
-    self, connections, mappings, records, replay, requests, settings, Services,
+    self, connections, mappings, payloads, records, replay, requests, settings, Services,
 };
 use output::{compact, json, opt, table};
 use std::path::Path;
@@ -120,6 +120,76 @@ fn print_drift(c: &connections::ConnectionView) {
     }
 }
 
+/// `connections show`: the connection and what last arrived on it (DESIGN §14), so that a headless
+/// user sees the payload to map without opening the window.
+fn show_connection(
+    c: &connections::ConnectionView,
+    latest: Option<&payloads::PayloadView>,
+    as_json: bool,
+) -> Result<()> {
+    if as_json {
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            #[serde(flatten)]
+            connection: &'a connections::ConnectionView,
+            latest_payload: Option<&'a payloads::PayloadView>,
+        }
+        return json(&Shown {
+            connection: c,
+            latest_payload: latest,
+        });
+    }
+    print_connection(c, false)?;
+    let Some(p) = latest else {
+        println!("latest payload none yet: post to the webhook URL and it appears here");
+        return Ok(());
+    };
+    println!(
+        "latest payload received {}, status {}, {}, {} bytes (request {})",
+        p.received_at,
+        p.status,
+        p.content_type.as_deref().unwrap_or("no content type"),
+        p.size,
+        p.request_id
+    );
+    if let Some(detail) = p.error.as_ref().and_then(|e| e["detail"].as_str()) {
+        println!("               {detail}");
+    }
+    // JSON is shown pretty (keys in the order they arrived); anything else exactly as received.
+    let text = match &p.json {
+        Some(v) if !p.content_type.as_deref().is_some_and(is_form) => {
+            serde_json::to_string_pretty(v)?
+        }
+        _ => p.body.clone(),
+    };
+    // A terminal is no place for a 10 MiB batch: the start of it, and where the rest is.
+    if text.len() > SHOWN_BODY_BYTES {
+        let mut end = SHOWN_BODY_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        println!("{}", &text[..end]);
+        println!(
+            "… (the first {} KiB shown; `inlet request {}` or `--json` prints all of it)",
+            SHOWN_BODY_BYTES / 1024,
+            p.request_id
+        );
+    } else {
+        println!("{text}");
+    }
+    Ok(())
+}
+
+/// How much of the latest payload `connections show` prints without `--json`.
+const SHOWN_BODY_BYTES: usize = 64 * 1024;
+
+fn is_form(content_type: &str) -> bool {
+    content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+}
+
 fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()> {
     match c {
         ConnectionsCmd::Create {
@@ -170,7 +240,11 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             );
             Ok(())
         }
-        ConnectionsCmd::Show { id } => print_connection(&connections::show(s, &id)?, as_json),
+        ConnectionsCmd::Show { id } => {
+            let c = connections::show(s, &id)?;
+            let latest = payloads::latest(s, &id)?;
+            show_connection(&c, latest.as_ref(), as_json)
+        }
         ConnectionsCmd::Update {
             id,
             name,
@@ -258,18 +332,26 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     let mapping_text = read_file(&p.mapping)?;
     let mapping: serde_json::Value = serde_json::from_str(&mapping_text)
         .with_context(|| format!("{} is not JSON", p.mapping.display()))?;
-    let payload = read_file(&p.payload)?;
-    let input = service::preview::PreviewInput {
-        mapping,
-        payload,
-        content_type: p.content_type,
-        against_store: p.against_store,
-        connection_id: p.connection,
-    };
-    let out = if p.against_store {
-        service::preview::preview(&open(db)?, &input)?
-    } else {
-        service::preview::pure(&input)?
+    // Bytes, as the listener reads a request: a body that is not UTF-8 gets the listener's answer.
+    let payload =
+        std::fs::read(&p.payload).with_context(|| format!("reading {}", p.payload.display()))?;
+    let ct = p.content_type.as_deref();
+    let out = match (&p.connection, p.against_store) {
+        (Some(id), _) => {
+            let s = open(db)?;
+            let conn = connections::show(&s, id)?;
+            let given = mapping.get("behavior").and_then(|b| b.as_str());
+            if conn.kind != Kind::Events && given.is_some_and(|b| b != conn.behavior.as_str()) {
+                eprintln!(
+                    "inlet: note: planned with the connection's behavior ({}); `inlet mapping set` with this file makes it {}",
+                    conn.behavior.as_str(),
+                    given.unwrap_or_default()
+                );
+            }
+            service::preview::as_connection(&s, id, &mapping, &payload, ct)?
+        }
+        (None, true) => service::preview::against_store_body(&open(db)?, &mapping, &payload, ct)?,
+        (None, false) => service::preview::pure_body(&mapping, &payload, ct)?,
     };
     let v = serde_json::to_value(&out)?;
     if as_json {
@@ -322,8 +404,9 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
     let sum = &v["plan"]["summary"];
     println!(
-        "{} rows: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
+        "{} {}: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
         sum["rows"],
+        if sum["rows"] == 1 { "row" } else { "rows" },
         sum["create"],
         sum["update"],
         sum["delete"],

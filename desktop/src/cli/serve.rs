@@ -69,11 +69,16 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
             public_base_url: a.public_url.clone(),
             data_file: None,
         };
-        let s = if patch.listen_address.is_some() || patch.public_base_url.is_some() {
-            settings::set(&services, patch)?
-        } else {
-            settings::get(&services)?
-        };
+        // The store may block (PostgreSQL): off the runtime's threads.
+        let svc = services.clone();
+        let s = tokio::task::spawn_blocking(move || {
+            if patch.listen_address.is_some() || patch.public_base_url.is_some() {
+                settings::set(&svc, patch)
+            } else {
+                settings::get(&svc)
+            }
+        })
+        .await??;
         println!("inlet: listening on http://{addr}");
         println!(
             "inlet: webhook URLs are {}/hooks/<connection id>",

@@ -11,7 +11,7 @@ pub use trust::DriftCache;
 pub use error::{Answer, IngestError, RowError};
 
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
-use crate::store::{apply, ApplyContext, StoreDirectory, StoreError};
+use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
 use axum::body::Bytes;
 use inlet_core::drift::{Drift, Shape};
 use inlet_core::payload::{content_kind, parse_body};
@@ -71,6 +71,17 @@ pub struct Guard {
     pub shape: Option<Shape>,
     /// The connection's drift state kept between requests.
     pub drift_cache: Option<DriftCache>,
+}
+
+/// The advisory lock keys a job's rows need on a shared store (`store::pg::lock_keys`): the keys
+/// its rows may create a record under, and its event IDs.
+pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
+    let Work::Write { body, mapping } = &job.work else {
+        return;
+    };
+    if let Ok(keys) = inlet_core::batch_keys(body, mapping, inlet_core::DEFAULT_MAX_ROWS) {
+        crate::store::pg::batch_lock_keys(&job.incoming.connection_id, &keys, out);
+    }
 }
 
 /// Published after each logged request has been committed.
@@ -214,7 +225,7 @@ struct LogEntry<'a> {
     incoming: &'a Incoming,
 }
 
-fn log(c: &rusqlite::Connection, e: LogEntry) -> Result<(), StoreError> {
+fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
     let i = e.incoming;
     let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
     requests::insert_new(
@@ -241,13 +252,24 @@ fn log(c: &rusqlite::Connection, e: LogEntry) -> Result<(), StoreError> {
 
 /// Plans, writes and logs one request inside the caller's transaction. An `Err` means the store
 /// failed: the caller rolls this request back and answers 503.
-pub fn process(c: &rusqlite::Connection, job: &Job) -> Result<Answer, StoreError> {
+pub fn process(c: Tx, job: &Job) -> Result<Answer, StoreError> {
     process_body(c, &job.incoming, &job.work, job.guard.as_ref(), None)
+}
+
+/// `process` for a request written on its own (a replay): on a shared store it first locks its
+/// keys, as the writer does for a group.
+pub fn process_alone(c: Tx, job: &Job) -> Result<Answer, StoreError> {
+    if let Tx::Postgres(p) = c {
+        let mut keys = Vec::new();
+        lock_keys(job, &mut keys);
+        crate::store::pg::lock_keys(p, &mut keys)?;
+    }
+    process(c, job)
 }
 
 /// `process` that moves the body out of the job into the planner (no copy of each row's
 /// properties); the job keeps everything else. The listener's writer runs each job once.
-pub fn process_owned(c: &rusqlite::Connection, job: &mut Job) -> Result<Answer, StoreError> {
+pub fn process_owned(c: Tx, job: &mut Job) -> Result<Answer, StoreError> {
     let owned = match &mut job.work {
         Work::Write { body, .. } => Some(std::mem::take(body)),
         Work::LogOnly { .. } => None,
@@ -256,7 +278,7 @@ pub fn process_owned(c: &rusqlite::Connection, job: &mut Job) -> Result<Answer, 
 }
 
 fn process_body(
-    c: &rusqlite::Connection,
+    c: Tx,
     i: &Incoming,
     work: &Work,
     guard: Option<&Guard>,
@@ -317,11 +339,7 @@ fn process_body(
             return Ok(err.answer(&i.request_id));
         }
     }
-    let dir = StoreDirectory::new(c, Some(&i.connection_id));
-    let planned = match owned {
-        Some(body) => inlet_core::plan_owned(body, mapping, &dir),
-        None => inlet_core::plan(body, mapping, &dir),
-    };
+    let planned = directory::plan(c, body, owned, mapping, Some(&i.connection_id))?;
     let plan = match planned {
         Ok(p) => p,
         Err(PlanError::Payload(e)) => {

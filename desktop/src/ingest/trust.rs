@@ -5,9 +5,8 @@
 use super::Guard;
 use crate::signature::TOLERANCE_SECS;
 use crate::store::queries::drift as q;
-use crate::store::StoreError;
+use crate::store::{StoreError, Tx};
 use inlet_core::drift::{compare, Drift, DriftState, Shape};
-use rusqlite::Connection;
 use std::sync::{Arc, Mutex};
 
 /// A connection's drift state as the listener last read or wrote it, kept with the connection's
@@ -26,7 +25,7 @@ fn ago(secs: i64) -> String {
 
 /// The request that already wrote this message id, within the tolerance.
 pub fn written_delivery(
-    c: &Connection,
+    c: Tx,
     connection_id: &str,
     webhook_id: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -34,7 +33,7 @@ pub fn written_delivery(
 }
 
 pub fn put_delivery(
-    c: &Connection,
+    c: Tx,
     connection_id: &str,
     webhook_id: &str,
     request_id: &str,
@@ -69,7 +68,7 @@ impl Drop for DriftCheck<'_> {
 
 impl<'g> DriftCheck<'g> {
     pub fn start(
-        c: &Connection,
+        c: Tx,
         connection_id: &str,
         at: &str,
         guard: Option<&'g Guard>,
@@ -113,7 +112,7 @@ impl<'g> DriftCheck<'g> {
     /// Learns from the request (`accepted`: its rows are written) and records its drift.
     pub fn finish(
         &mut self,
-        c: &Connection,
+        c: Tx,
         request_id: &str,
         accepted: bool,
     ) -> Result<&[Drift], StoreError> {

@@ -2,10 +2,15 @@
 //! requests in groups. It drains the queue, runs each request in a savepoint of one transaction (a
 //! request whose store work fails is rolled back alone), commits once, and only then answers every
 //! request of the group. A 2xx therefore means the rows are on disk.
+//!
+//! On PostgreSQL, where other receivers write to the same database, the group first takes
+//! advisory locks on every key its rows may create a record under (sorted, in one statement), so
+//! that two receivers given the same new key run one after the other; a group that meets a
+//! deadlock, a serialization failure or a unique-index race is rolled back and run again.
 
-use super::{process_owned, Activity, Answer, IngestError, Job};
+use super::{process, process_owned, Activity, Answer, IngestError, Job};
 use crate::store::queries::requests;
-use crate::store::{Store, StoreError};
+use crate::store::{pg, GroupConn, Store, StoreError};
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -48,16 +53,14 @@ impl Writer {
         config: WriterConfig,
         activity: broadcast::Sender<Activity>,
     ) -> Result<Writer, StoreError> {
-        let conn = store.connect()?;
-        // Checkpoint less often than every 1,000 pages: request bodies fill the WAL quickly, and
-        // each checkpoint syncs the database file inside a commit.
-        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+        let conn = store.group_conn()?;
         let (tx, rx) = mpsc::channel(config.queue.max(1));
+        let store = store.clone_for_writer()?;
         std::thread::Builder::new()
             .name("inlet-writer".into())
-            .spawn(move || run(conn, rx, config, activity))
+            .spawn(move || run(store, conn, rx, config, activity))
             .map_err(|e| StoreError::Open {
-                path: store.path().display().to_string(),
+                path: "the database".into(),
                 message: format!("writer thread: {e}"),
             })?;
         Ok(Writer { tx })
@@ -95,7 +98,8 @@ fn drain(rx: &mut mpsc::Receiver<Envelope>, group: &mut Vec<Envelope>, max: usiz
 }
 
 fn run(
-    mut conn: rusqlite::Connection,
+    store: Option<Store>,
+    mut conn: GroupConn,
     mut rx: mpsc::Receiver<Envelope>,
     config: WriterConfig,
     activity: broadcast::Sender<Activity>,
@@ -110,7 +114,10 @@ fn run(
             std::thread::sleep(JOIN_WAIT);
             drain(&mut rx, &mut group, config.max_group);
         }
-        let answers = commit_group(&mut conn, &mut group, config.keep_requests);
+        let answers = match &store {
+            Some(store) => commit_shared(store, &mut conn, &mut group, config.keep_requests),
+            None => commit_group(&conn, &mut group, config.keep_requests).unwrap_or_else(|e| e),
+        };
         for (env, (answer, logged)) in group.drain(..).zip(answers) {
             if logged {
                 let i = &env.job.incoming;
@@ -126,44 +133,128 @@ fn run(
     }
 }
 
-/// Runs one transaction-control statement through the statement cache (parsed once per writer).
-fn exec(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
+fn unavailable(g: &[Envelope]) -> Vec<(Answer, bool)> {
+    g.iter()
+        .map(|e| {
+            (
+                IngestError::StoreUnavailable.answer(&e.job.incoming.request_id),
+                false,
+            )
+        })
+        .collect()
+}
+
+/// Attempts at a group on a shared store before its requests are answered 503.
+const ATTEMPTS: usize = 4;
+
+/// A group on PostgreSQL: reconnect if the session was lost, lock the group's keys, run it, and
+/// run it again from the start after a race with another receiver.
+fn commit_shared(
+    store: &Store,
+    conn: &mut GroupConn,
+    group: &mut [Envelope],
+    keep: usize,
+) -> Vec<(Answer, bool)> {
+    let mut keys = Vec::new();
+    for env in group.iter() {
+        super::lock_keys(&env.job, &mut keys);
+    }
+    for attempt in 1..=ATTEMPTS {
+        if let Err(e) = store.revive(conn) {
+            eprintln!("inlet: writer cannot reach the database: {e}");
+            return unavailable(group);
+        }
+        let locked = conn.begin().and_then(|()| match conn.tx() {
+            Some(crate::store::Tx::Postgres(p)) => pg::lock_keys(p, &mut keys),
+            _ => Ok(()),
+        });
+        let result = match locked {
+            Ok(()) => commit_group_in(conn, group, keep, false),
+            Err(e) => Err(Failed::Store(e)),
+        };
+        match result {
+            Ok(answers) => return answers,
+            Err(Failed::Store(e)) if e.is_retryable() && attempt < ATTEMPTS => {
+                conn.rollback();
+                continue;
+            }
+            Err(Failed::Store(e)) => {
+                eprintln!("inlet: writer could not commit a group: {e}");
+                conn.rollback();
+                return unavailable(group);
+            }
+            Err(Failed::Answered(a)) => return a,
+        }
+    }
+    unavailable(group)
+}
+
+enum Failed {
+    /// The whole group failed on the store (retry it, or answer 503).
+    Store(StoreError),
+    /// The group was rolled back and already has its answers.
+    Answered(Vec<(Answer, bool)>),
 }
 
 /// Answers for each job (and whether it was logged), valid only once this returns: after commit.
 fn commit_group(
-    conn: &mut rusqlite::Connection,
+    conn: &GroupConn,
     group: &mut [Envelope],
     keep: usize,
-) -> Vec<(Answer, bool)> {
-    let unavailable = |g: &[Envelope]| {
-        g.iter()
-            .map(|e| {
-                (
-                    IngestError::StoreUnavailable.answer(&e.job.incoming.request_id),
-                    false,
-                )
-            })
-            .collect()
-    };
-    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+) -> Result<Vec<(Answer, bool)>, Vec<(Answer, bool)>> {
+    if let Err(e) = conn.begin() {
         eprintln!("inlet: writer could not start a transaction: {e}");
-        return unavailable(group);
+        return Err(unavailable(group));
     }
+    match commit_group_in(conn, group, keep, true) {
+        Ok(a) => Ok(a),
+        Err(Failed::Answered(a)) => Err(a),
+        Err(Failed::Store(e)) => {
+            eprintln!("inlet: writer commit failed: {e}");
+            conn.rollback();
+            Err(unavailable(group))
+        }
+    }
+}
+
+/// The group inside its begun transaction. `owned` moves each body into its plan (a group that
+/// may run again keeps its bodies).
+fn commit_group_in(
+    conn: &GroupConn,
+    group: &mut [Envelope],
+    keep: usize,
+    owned: bool,
+) -> Result<Vec<(Answer, bool)>, Failed> {
+    let Some(tx) = conn.tx() else {
+        return Err(Failed::Store(StoreError::Unavailable(
+            "not connected".into(),
+        )));
+    };
+    let shared = conn.shared();
     let mut answers = Vec::with_capacity(group.len());
     for env in group.iter_mut() {
-        if let Err(e) = exec(conn, "SAVEPOINT request") {
+        if let Err(e) = conn.exec("SAVEPOINT request") {
+            if shared {
+                return Err(Failed::Store(e));
+            }
             let rid = &env.job.incoming.request_id;
             eprintln!("inlet: writer savepoint failed: {e}");
             answers.push((IngestError::StoreUnavailable.answer(rid), false));
             continue;
         }
-        let result = catch_unwind(AssertUnwindSafe(|| process_owned(conn, &mut env.job)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if owned {
+                process_owned(tx, &mut env.job)
+            } else {
+                process(tx, &env.job)
+            }
+        }));
         let rid = &env.job.incoming.request_id;
         let (answer, ok) = match result {
             Ok(Ok(a)) => (a, true),
+            Ok(Err(e)) if shared && (e.is_retryable() || e.is_unavailable()) => {
+                return Err(Failed::Store(e));
+            }
             Ok(Err(e)) => {
                 eprintln!("inlet: request {rid} not written: {e}");
                 (IngestError::StoreUnavailable.answer(rid), false)
@@ -174,14 +265,15 @@ fn commit_group(
             }
         };
         let end = if ok {
-            exec(conn, "RELEASE request")
+            conn.exec("RELEASE request")
         } else {
-            exec(conn, "ROLLBACK TO request").and_then(|()| exec(conn, "RELEASE request"))
+            conn.exec("ROLLBACK TO request")
+                .and_then(|()| conn.exec("RELEASE request"))
         };
         if let Err(e) = end {
             eprintln!("inlet: writer could not close a savepoint: {e}");
-            let _ = conn.execute_batch("ROLLBACK");
-            return unavailable(group);
+            conn.rollback();
+            return Err(Failed::Answered(unavailable(group)));
         }
         answers.push((answer, ok));
     }
@@ -190,14 +282,13 @@ fn commit_group(
         .map(|e| e.job.incoming.connection_id.as_str())
         .collect();
     for c in touched {
-        if let Err(e) = requests::prune(conn, c, keep) {
+        if let Err(e) = requests::prune(tx, c, keep) {
+            if shared {
+                return Err(Failed::Store(e));
+            }
             eprintln!("inlet: pruning the request log failed: {e}");
         }
     }
-    if let Err(e) = exec(conn, "COMMIT") {
-        eprintln!("inlet: writer commit failed: {e}");
-        let _ = conn.execute_batch("ROLLBACK");
-        return unavailable(group);
-    }
-    answers
+    conn.exec("COMMIT").map_err(Failed::Store)?;
+    Ok(answers)
 }

@@ -71,15 +71,23 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
 }
 
 pub async fn admit(
-    services: &Services,
-    cache: &ConfigCache,
+    services: &Arc<Services>,
+    cache: &Arc<ConfigCache>,
     id: &str,
     method: &Method,
     headers: &HeaderMap,
     body: Body,
     body_limit: usize,
 ) -> Result<Admitted, IngestError> {
-    let entry = lookup(services, cache, id)?;
+    let entry = if services.store().is_postgres() {
+        // The PostgreSQL client blocks: never on a runtime worker.
+        let (s, c, id) = (services.clone(), cache.clone(), id.to_string());
+        tokio::task::spawn_blocking(move || lookup(&s, &c, &id))
+            .await
+            .unwrap_or(Err(IngestError::Internal))?
+    } else {
+        lookup(services, cache, id)?
+    };
     if method == Method::HEAD || method == Method::GET {
         return Ok(Admitted::Probe);
     }

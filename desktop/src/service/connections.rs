@@ -3,8 +3,8 @@
 use super::{settings, Result, ServiceError, Services};
 use crate::ids::ConnectionId;
 use crate::secret::new_authorization;
-use crate::store::now;
 use crate::store::queries::{connections as q, mappings, requests};
+use crate::store::{now, Tx};
 use inlet_core::{Behavior, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -71,11 +71,7 @@ pub struct Deleted {
     pub deleted: bool,
 }
 
-pub(crate) fn view(
-    c: &rusqlite::Connection,
-    row: q::ConnectionRow,
-    with_mapping: bool,
-) -> Result<ConnectionView> {
+pub(crate) fn view(c: Tx, row: q::ConnectionRow, with_mapping: bool) -> Result<ConnectionView> {
     let mapping = mappings::get(c, &row.id)?;
     let (requests, last_request_at, last_status) = requests::stats(c, &row.id)?;
     let base = settings::public_base(c)?;
@@ -117,7 +113,7 @@ fn secret() -> Result<String> {
         .map_err(|e| ServiceError::Invalid(format!("the OS gave no randomness for a secret: {e}")))
 }
 
-pub(crate) fn load(c: &rusqlite::Connection, id: &str) -> Result<q::ConnectionRow> {
+pub(crate) fn load(c: Tx, id: &str) -> Result<q::ConnectionRow> {
     let Some(cid) = ConnectionId::parse(id) else {
         return Err(ServiceError::not_found_connection(id));
     };

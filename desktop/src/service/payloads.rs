@@ -13,6 +13,8 @@ pub struct PayloadView {
     pub received_at: String,
     pub content_type: Option<String>,
     pub status: u16,
+    /// The body's length in bytes, as received.
+    pub size: usize,
     /// The body as text (invalid UTF-8 replaced).
     pub body: String,
     /// The body read as JSON (a form becomes one object), when it could be read.
@@ -36,6 +38,7 @@ pub fn latest(s: &Services, connection_id: &str) -> Result<Option<PayloadView>> 
             received_at: r.received_at,
             content_type: r.content_type,
             status: r.status,
+            size: r.body.len(),
             body: String::from_utf8_lossy(&r.body).into_owned(),
             json,
             error: r.error,

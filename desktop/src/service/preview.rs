@@ -3,7 +3,7 @@
 
 use super::{Result, ServiceError, Services};
 use crate::ids::ConnectionId;
-use crate::store::StoreDirectory;
+use crate::store::directory;
 use inlet_core::preview::{preview_bytes, PreviewOutput};
 use inlet_core::{EmptyDirectory, Mapping};
 use serde::{Deserialize, Serialize};
@@ -28,13 +28,22 @@ pub struct PreviewInput {
 
 /// A preview with no store: every row is new.
 pub fn pure(input: &PreviewInput) -> Result<PreviewOutput> {
-    let mapping = Mapping::from_value(&input.mapping)?;
-    Ok(preview_bytes(
+    pure_body(
+        &input.mapping,
         input.payload.as_bytes(),
         input.content_type.as_deref(),
-        &mapping,
-        &EmptyDirectory,
-    ))
+    )
+}
+
+/// `pure` for a body given as bytes (a file read as the listener reads a request: not UTF-8 is the
+/// listener's own 400, not an I/O error).
+pub fn pure_body(
+    mapping: &Value,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<PreviewOutput> {
+    let mapping = Mapping::from_value(mapping)?;
+    Ok(preview_bytes(body, content_type, &mapping, &EmptyDirectory))
 }
 
 pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
@@ -42,7 +51,51 @@ pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
         return pure(input);
     }
     let mapping = Mapping::from_value(&input.mapping)?;
-    let connection = match &input.connection_id {
+    against_store(
+        s,
+        mapping,
+        input.payload.as_bytes(),
+        input.content_type.as_deref(),
+        input.connection_id.as_deref(),
+        false,
+    )
+}
+
+/// What connection `connection_id`'s listener would do with `body`: planned against the store with
+/// the connection's own kind and behavior, as the listener runs a saved mapping (a mapping of
+/// another kind is refused, as saving it would be). The mapping's `behavior`, if any, is not used:
+/// the connection's is.
+pub fn as_connection(
+    s: &Services,
+    connection_id: &str,
+    mapping: &Value,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<PreviewOutput> {
+    let mapping = Mapping::from_value(mapping)?;
+    against_store(s, mapping, body, content_type, Some(connection_id), true)
+}
+
+/// `preview` against the store, for a body given as bytes, with no connection.
+pub fn against_store_body(
+    s: &Services,
+    mapping: &Value,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<PreviewOutput> {
+    let mapping = Mapping::from_value(mapping)?;
+    against_store(s, mapping, body, content_type, None, false)
+}
+
+fn against_store(
+    s: &Services,
+    mut mapping: Mapping,
+    body: &[u8],
+    content_type: Option<&str>,
+    connection_id: Option<&str>,
+    adopt_connection: bool,
+) -> Result<PreviewOutput> {
+    let connection = match connection_id {
         None => None,
         Some(id) => {
             Some(ConnectionId::parse(id).ok_or_else(|| ServiceError::not_found_connection(id))?)
@@ -50,15 +103,28 @@ pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
     };
     s.store().read(|tx| {
         if let Some(c) = &connection {
-            super::connections::load(tx, c.as_str())?;
+            let conn = super::connections::load(tx, c.as_str())?;
+            if adopt_connection {
+                if mapping.kind != conn.kind {
+                    return Err(ServiceError::Invalid(format!(
+                        "the mapping is for {}, but connection {} takes {}: set \"kind\": \"{}\" in the mapping",
+                        mapping.kind.as_str(),
+                        conn.id,
+                        conn.kind.as_str(),
+                        conn.kind.as_str()
+                    )));
+                }
+                mapping.behavior = Some(conn.behavior);
+            }
         }
-        let dir = StoreDirectory::new(tx, connection.as_ref().map(|c| c.as_str()));
-        Ok(preview_bytes(
-            input.payload.as_bytes(),
-            input.content_type.as_deref(),
+        let dir = directory::for_preview(
+            tx,
+            body,
+            content_type,
             &mapping,
-            &dir,
-        ))
+            connection.as_ref().map(|c| c.as_str()),
+        )?;
+        Ok(preview_bytes(body, content_type, &mapping, dir.as_ref()))
     })
 }
 

@@ -68,7 +68,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
             replay_of: Some(original.id.clone()),
         };
         let job = ingest::prepare(&conn, mapping.as_ref(), incoming);
-        let answer = ingest::process(tx, &job)?;
+        let answer = ingest::process_alone(tx, &job)?;
         requests::prune(tx, &conn.id, requests::DEFAULT_KEEP)?;
         Ok::<_, ServiceError>((answer, job.incoming.received_at))
     })?;

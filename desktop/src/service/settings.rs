@@ -41,7 +41,7 @@ fn trimmed(url: &str) -> String {
 }
 
 /// The base URL webhook URLs start with, read in the caller's transaction.
-pub(crate) fn public_base(c: &rusqlite::Connection) -> Result<String> {
+pub(crate) fn public_base(c: crate::store::Tx) -> Result<String> {
     if let Some(u) = q::get(c, PUBLIC)? {
         return Ok(u);
     }

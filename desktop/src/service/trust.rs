@@ -5,9 +5,9 @@
 use super::connections::{load, view, ConnectionView};
 use super::{Result, ServiceError, Services};
 use crate::signature::{new_secret, Encoding, Scheme, Verifier};
-use crate::store::now;
 use crate::store::queries::drift::{self as dq, DriftRecord};
 use crate::store::queries::trust::{self as q, TrustRow};
+use crate::store::{now, Tx};
 use serde::{Deserialize, Serialize};
 
 /// Changes to the signature and drift settings; absent fields stay.
@@ -75,7 +75,7 @@ fn warn() -> String {
     "warn".into()
 }
 
-pub(crate) fn trust_view(c: &rusqlite::Connection, connection_id: &str) -> Result<TrustView> {
+pub(crate) fn trust_view(c: Tx, connection_id: &str) -> Result<TrustView> {
     let t = q::get(c, connection_id)?;
     let signature = t.as_ref().and_then(|t| {
         let scheme = Scheme::parse(&t.verify)?;
@@ -113,7 +113,7 @@ fn generated(scheme: Scheme) -> Result<String> {
 }
 
 /// Applies a patch inside the caller's transaction; a patch that cannot verify is refused whole.
-pub(crate) fn apply(c: &rusqlite::Connection, connection_id: &str, p: &TrustPatch) -> Result<()> {
+pub(crate) fn apply(c: Tx, connection_id: &str, p: &TrustPatch) -> Result<()> {
     if p.is_empty() {
         return Ok(());
     }

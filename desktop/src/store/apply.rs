@@ -3,7 +3,7 @@
 //! gives it, in order, so later rows of the same plan can refer to it.
 
 use super::queries::{accounts, contacts, event_types, events};
-use super::StoreError;
+use super::{StoreError, Tx};
 use inlet_core::plan::NewAccount;
 use inlet_core::{Kind, Link, Outcome, Plan, Target, Write};
 use serde_json::{Map, Value};
@@ -36,7 +36,7 @@ pub fn merge_properties(stored: &mut Map<String, Value>, patch: &Map<String, Val
 }
 
 struct Applier<'a> {
-    c: &'a rusqlite::Connection,
+    c: Tx<'a>,
     ctx: ApplyContext<'a>,
     new_ids: HashMap<usize, i64>,
     types: HashMap<String, i64>,
@@ -190,11 +190,7 @@ impl Applier<'_> {
 }
 
 /// Writes a plan without row errors. The caller owns the transaction (and rolls it back on error).
-pub fn apply(
-    c: &rusqlite::Connection,
-    plan: &Plan,
-    ctx: ApplyContext,
-) -> Result<Applied, StoreError> {
+pub fn apply(c: Tx, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreError> {
     let mut a = Applier {
         c,
         ctx,
@@ -227,6 +223,8 @@ pub fn apply(
 mod tests {
     use super::*;
     use crate::store::queries::{connections, RecordFilter};
+    #[allow(unused_imports)]
+    use crate::store::Tx;
     use crate::store::{migrations, StoreDirectory};
     use inlet_core::{plan, Mapping};
     use rusqlite::Connection;
@@ -236,7 +234,7 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         migrations::run(&mut c).unwrap();
         c.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        connections::insert(&c, &connections::sample("c1", kind)).unwrap();
+        connections::insert(Tx::Sqlite(&c), &connections::sample("c1", kind)).unwrap();
         c
     }
 
@@ -245,7 +243,7 @@ mod tests {
         let p = plan(&body, &m, &StoreDirectory::new(c, Some("c1"))).unwrap();
         let tx = c.unchecked_transaction().unwrap();
         apply(
-            &tx,
+            Tx::Sqlite(&tx),
             &p,
             ApplyContext {
                 connection_id: "c1",
@@ -288,7 +286,7 @@ mod tests {
             json!({"rows": [{"account_id": "42", "name": "Wayne", "seats": null, "plan": "gold"}]}),
         );
         assert_eq!(again.summary.update, 1);
-        let l = accounts::list(&c, &RecordFilter::default()).unwrap();
+        let l = accounts::list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
         assert_eq!(l.len(), 2);
         let wayne = l
             .iter()
@@ -310,11 +308,13 @@ mod tests {
             json!([{"email": "a@x.example", "org": "o1"}, {"email": "b@x.example", "org": "o1"}]),
         );
         assert_eq!(p.summary.create, 2);
-        let l = contacts::list(&c, &RecordFilter::default()).unwrap();
+        let l = contacts::list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].account, l[1].account);
         assert_eq!(
-            accounts::list(&c, &RecordFilter::default()).unwrap().len(),
+            accounts::list(Tx::Sqlite(&c), &RecordFilter::default())
+                .unwrap()
+                .len(),
             1
         );
     }
@@ -322,13 +322,30 @@ mod tests {
     #[test]
     fn events_link_their_contact_and_its_account_and_skip_duplicates() {
         let c = db(Kind::Events);
-        let a = accounts::insert(&c, Some("org"), Some("Org"), &Map::new(), None, "t").unwrap();
-        contacts::insert(&c, Some("u1"), None, Some(a), &Map::new(), None, "t").unwrap();
+        let a = accounts::insert(
+            Tx::Sqlite(&c),
+            Some("org"),
+            Some("Org"),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
+        contacts::insert(
+            Tx::Sqlite(&c),
+            Some("u1"),
+            None,
+            Some(a),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
         let m = json!({"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "contact_id": "user", "id": "mid", "timestamp": "ts"}});
         let body = json!([{"event": "Signed Up", "user": "u1", "mid": "m1", "ts": "2024-05-01"}]);
         assert_eq!(run(&c, m.clone(), body.clone()).summary.create, 1);
         assert_eq!(run(&c, m, body).summary.duplicate, 1);
-        let e = events::list(&c, &RecordFilter::default()).unwrap();
+        let e = events::list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].account.as_ref().unwrap().id, a);
         assert_eq!(e[0].event_type, "Signed Up");
@@ -352,7 +369,9 @@ mod tests {
         );
         assert_eq!(p.summary.delete, 1);
         assert_eq!(
-            contacts::list(&c, &RecordFilter::default()).unwrap().len(),
+            contacts::list(Tx::Sqlite(&c), &RecordFilter::default())
+                .unwrap()
+                .len(),
             1
         );
     }
@@ -372,7 +391,7 @@ mod tests {
         )
         .unwrap();
         assert!(apply(
-            &c,
+            Tx::Sqlite(&c),
             &p,
             ApplyContext {
                 connection_id: "c1",

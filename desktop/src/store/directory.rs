@@ -1,11 +1,203 @@
-//! `inlet_core::Directory` on SQLite: the planner's only view of stored records, through indexed
-//! look-ups. It reads through whatever connection or transaction it is given, so a plan made inside
-//! the write transaction sees the writes made before it in that transaction.
+//! The planner's only view of stored records. On SQLite, `inlet_core::Directory` through indexed
+//! look-ups in the caller's transaction (in-process, a look-up costs microseconds, so one per key
+//! is the fastest way). On PostgreSQL, where each look-up is a round trip, the batch's keys are
+//! gathered first (`inlet_core::batch_keys`), fetched in a few set queries (`= ANY($1)`), and the
+//! plan is made from that snapshot. Either way a plan made inside the write transaction sees the
+//! writes made before it in that transaction.
 
+use super::pg::PgConn;
 use super::queries::{accounts, contacts, events};
-use super::StoreError;
-use inlet_core::{Directory, DirectoryError, Found, Kind};
+use super::{StoreError, Tx};
+use inlet_core::directory::{SampleAccount, SampleContact};
+use inlet_core::{
+    BatchKeys, Compiled, Directory, DirectoryError, Found, Kind, MemoryDirectory, Plan, PlanError,
+    Snapshot,
+};
 use rusqlite::Connection;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Plans `body` against the store in `tx`: the one way the listener, replay and the preview plan.
+/// `owned` hands the body over (its rows' properties are moved into the plan, not copied). The
+/// outer error is the store's (the request fails with 503), the inner one the payload's.
+pub fn plan(
+    tx: Tx,
+    body: &Value,
+    owned: Option<Value>,
+    m: &Compiled,
+    connection_id: Option<&str>,
+) -> Result<Result<Plan, PlanError>, StoreError> {
+    let planned = match tx {
+        Tx::Sqlite(c) => {
+            let dir = StoreDirectory::new(c, connection_id);
+            match owned {
+                Some(b) => inlet_core::plan_owned(b, m, &dir),
+                None => inlet_core::plan(body, m, &dir),
+            }
+        }
+        Tx::Postgres(p) => {
+            let keys = match inlet_core::batch_keys(
+                owned.as_ref().unwrap_or(body),
+                m,
+                inlet_core::DEFAULT_MAX_ROWS,
+            ) {
+                Ok(k) => k,
+                Err(e) => return Ok(Err(e)),
+            };
+            let dir = MemoryDirectory::new(&snapshot(p, &keys, connection_id)?);
+            match owned {
+                Some(b) => inlet_core::plan_owned(b, m, &dir),
+                None => inlet_core::plan(body, m, &dir),
+            }
+        }
+    };
+    Ok(planned)
+}
+
+/// The directory a preview against the store plans with: the store's look-ups on SQLite; on
+/// PostgreSQL, the snapshot of the keys the payload holds (read once, as a real write would).
+pub fn for_preview<'a>(
+    tx: Tx<'a>,
+    payload: &[u8],
+    content_type: Option<&str>,
+    mapping: &inlet_core::Mapping,
+    connection_id: Option<&'a str>,
+) -> Result<Box<dyn Directory + 'a>, StoreError> {
+    match tx {
+        Tx::Sqlite(c) => Ok(Box::new(StoreDirectory::new(c, connection_id))),
+        Tx::Postgres(p) => {
+            let body = inlet_core::payload::content_kind(content_type)
+                .and_then(|k| inlet_core::payload::parse_body(payload, k))
+                .ok()
+                .flatten();
+            let keys = match (body, mapping.compile()) {
+                (Some(b), Ok(m)) => {
+                    inlet_core::batch_keys(&b, &m, inlet_core::DEFAULT_MAX_ROWS).unwrap_or_default()
+                }
+                _ => BatchKeys::default(),
+            };
+            Ok(Box::new(MemoryDirectory::new(&snapshot(
+                p,
+                &keys,
+                connection_id,
+            )?)))
+        }
+    }
+}
+
+fn texts(set: &std::collections::BTreeSet<String>) -> Vec<&str> {
+    set.iter().map(String::as_str).collect()
+}
+
+/// Every stored record a batch with these keys may find (two per key at most, as the indexed
+/// look-ups return), in at most four queries.
+pub fn snapshot(
+    p: &PgConn,
+    keys: &BatchKeys,
+    connection_id: Option<&str>,
+) -> Result<Snapshot, StoreError> {
+    let mut accounts_by_id: BTreeMap<i64, SampleAccount> = BTreeMap::new();
+    let mut contacts_by_id: BTreeMap<i64, SampleContact> = BTreeMap::new();
+    if !keys.account_ids.is_empty() || !keys.names.is_empty() {
+        let rows = p.query(
+            "SELECT a.id, a.external_id, a.name FROM accounts a WHERE a.id IN (
+                 SELECT x.id FROM unnest($1::text[]) k,
+                     LATERAL (SELECT id FROM accounts WHERE external_id = k ORDER BY id LIMIT 2) x
+                 UNION
+                 SELECT x.id FROM unnest($2::text[]) k,
+                     LATERAL (SELECT id FROM accounts WHERE name_fold = k ORDER BY id LIMIT 2) x)
+             ORDER BY a.id",
+            &[&texts(&keys.account_ids), &texts(&keys.names)],
+        )?;
+        for r in &rows {
+            let id: i64 = r.get(0);
+            accounts_by_id.insert(
+                id,
+                SampleAccount {
+                    id: Some(id.to_string()),
+                    external_id: r.get(1),
+                    name: r.get(2),
+                    properties: Default::default(),
+                },
+            );
+        }
+    }
+    if !keys.contact_ids.is_empty() || !keys.emails.is_empty() {
+        let rows = p.query(
+            "SELECT c.id, c.external_id, c.email, c.account_id FROM contacts c WHERE c.id IN (
+                 SELECT x.id FROM unnest($1::text[]) k,
+                     LATERAL (SELECT id FROM contacts WHERE external_id = k ORDER BY id LIMIT 2) x
+                 UNION
+                 SELECT x.id FROM unnest($2::text[]) k,
+                     LATERAL (SELECT id FROM contacts WHERE email_fold = k ORDER BY id LIMIT 2) x)
+             ORDER BY c.id",
+            &[&texts(&keys.contact_ids), &texts(&keys.emails)],
+        )?;
+        for r in &rows {
+            let id: i64 = r.get(0);
+            contacts_by_id.insert(
+                id,
+                SampleContact {
+                    id: Some(id.to_string()),
+                    external_id: r.get(1),
+                    email: r.get(2),
+                    account: r.get::<_, Option<i64>>(3).map(|a| a.to_string()),
+                    properties: Default::default(),
+                },
+            );
+        }
+    }
+    if let Some((kind, property, values)) = &keys.custom {
+        let (table, label) = match kind {
+            Kind::Accounts => ("accounts", "name"),
+            _ => ("contacts", "email"),
+        };
+        let hits = accounts::pg::by_property_in(p, table, label, property, &texts(values))?;
+        for (f, properties) in hits {
+            let id: i64 =
+                f.id.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("record id {:?}", f.id)))?;
+            if *kind == Kind::Accounts {
+                accounts_by_id.insert(
+                    id,
+                    SampleAccount {
+                        id: Some(f.id),
+                        external_id: f.external_id,
+                        name: f.label,
+                        properties,
+                    },
+                );
+            } else {
+                contacts_by_id.insert(
+                    id,
+                    SampleContact {
+                        id: Some(f.id),
+                        external_id: f.external_id,
+                        email: f.label,
+                        account: f.account,
+                        properties,
+                    },
+                );
+            }
+        }
+    }
+    let event_ids = match connection_id {
+        Some(c) if !keys.event_ids.is_empty() => p
+            .query(
+                "SELECT event_id FROM events WHERE connection_id = $1 AND event_id = ANY($2)",
+                &[&c, &texts(&keys.event_ids)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Snapshot {
+        accounts: accounts_by_id.into_values().collect(),
+        contacts: contacts_by_id.into_values().collect(),
+        event_ids,
+    })
+}
 
 pub struct StoreDirectory<'a> {
     conn: &'a Connection,
@@ -30,17 +222,17 @@ fn lift<T>(r: Result<T, StoreError>) -> Result<T, DirectoryError> {
 impl Directory for StoreDirectory<'_> {
     fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError> {
         lift(match kind {
-            Kind::Accounts => accounts::by_external_id(self.conn, external_id),
-            _ => contacts::by_external_id(self.conn, external_id),
+            Kind::Accounts => accounts::by_external_id(Tx::Sqlite(self.conn), external_id),
+            _ => contacts::by_external_id(Tx::Sqlite(self.conn), external_id),
         })
     }
 
     fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
-        lift(accounts::by_name(self.conn, name))
+        lift(accounts::by_name(Tx::Sqlite(self.conn), name))
     }
 
     fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
-        lift(contacts::by_email(self.conn, email))
+        lift(contacts::by_email(Tx::Sqlite(self.conn), email))
     }
 
     fn by_property(
@@ -50,14 +242,14 @@ impl Directory for StoreDirectory<'_> {
         value: &str,
     ) -> Result<Vec<Found>, DirectoryError> {
         lift(match kind {
-            Kind::Accounts => accounts::by_property(self.conn, property, value),
-            _ => contacts::by_property(self.conn, property, value),
+            Kind::Accounts => accounts::by_property(Tx::Sqlite(self.conn), property, value),
+            _ => contacts::by_property(Tx::Sqlite(self.conn), property, value),
         })
     }
 
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError> {
         match self.connection_id {
-            Some(c) => lift(events::exists(self.conn, c, event_id)),
+            Some(c) => lift(events::exists(Tx::Sqlite(self.conn), c, event_id)),
             None => Ok(false),
         }
     }

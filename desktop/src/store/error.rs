@@ -13,6 +13,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
+    /// The database cannot be reached (down, or the network); the listener answers 503.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -26,8 +31,36 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// A race between writers that running the same work again resolves (PostgreSQL: deadlock,
+    /// serialization failure, a unique index that caught a concurrent insert, a lock timeout).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Postgres(e) => super::pg::is_retryable(e),
+            _ => false,
+        }
+    }
+
+    /// The database is down or unreachable (as opposed to a statement it refused).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Postgres(e) => e.is_closed() || e.code().is_none(),
+            _ => self.is_busy(),
+        }
+    }
+}
+
 impl Serialize for StoreError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
+    }
+}
+
+/// The server's own message and code (the client's `Display` says only "db error").
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
     }
 }

@@ -209,13 +209,91 @@ await test('events from the Segment sample, and the templates and mapping docume
   await byId(p, 'event.type.value').fill('Segment call');
   assert.match(await summary(p), /4 creates/);
   await p.getByRole('radio', { name: 'Batched' }).click();
+  // The mapping reads the columns as they are: the batch is one filter call, at any batch size.
+  assert.equal(
+    (await p.locator('[data-testid=liquid]').innerText()).trim(),
+    '{\n  "batch": {{ rows | json }}\n}',
+  );
+  assert.match(await p.locator('[data-testid=batch-advice]').innerText(), /any batch size/);
+  await p.locator('[data-testid=batch-advice]').scrollIntoViewIfNeeded();
+  await p.screenshot({ path: join(shots, 'liquid-batched-filter.png'), fullPage: false });
+  // A nested path makes it a loop, with the advice to stay at 100 rows per request.
+  await byId(p, 'event.contact_id').fill('context.user');
+  await byId(p, 'event.contact_id').press('Enter');
   assert.match(await p.locator('[data-testid=liquid]').innerText(), /\{% for row in rows %\}/);
+  assert.match(
+    await p.locator('[data-testid=batch-advice]').innerText(),
+    /100 rows per request or fewer/,
+  );
+  await p.locator('[data-testid=batch-advice]').scrollIntoViewIfNeeded();
+  await p.screenshot({ path: join(shots, 'liquid-batched-loop.png'), fullPage: false });
+  await byId(p, 'event.contact_id').fill('userId');
+  await byId(p, 'event.contact_id').press('Enter');
   await p.getByRole('tab', { name: 'Mapping JSON' }).click();
   const doc = JSON.parse(await p.locator('[data-testid=mapping-json]').innerText());
   assert.deepEqual(doc.event.type, { value: 'Segment call' });
   assert.equal(doc.wrapper_path, 'batch');
   await p.screenshot({ path: join(shots, 'events.png'), fullPage: true });
 });
+
+// Polytomic's webhook body (its docs' shape): rows at object.records, each row's fields in `fields`.
+const POLYTOMIC = JSON.stringify({
+  event: 'sync.records',
+  object: {
+    id: '1ea8f90a-b22e-4218-86d5-c3c109e1fbb7',
+    name: 'Webhook HTTP Endpoint sync',
+    records: [
+      {
+        hash: 'b7421c6c57bd49f7',
+        fields: { email: 'nathan@x.example', last_login: '2020-12-02T00:00:00Z' },
+      },
+      {
+        hash: '5e1f0c2a9d8b7a61',
+        fields: { email: 'rosa@x.example', last_login: '2020-12-03T00:00:00Z' },
+      },
+    ],
+  },
+});
+
+await test('a pasted Polytomic body: rows and fields found below the top level', async (p) => {
+  await open(p);
+  await byId(p, 'payload').fill(POLYTOMIC);
+  await p.locator('[data-kind=contacts]').click();
+  assert.equal(await byId(p, 'wrapper_path').inputValue(), 'object.records');
+  assert.equal(await byId(p, 'match.email').inputValue(), 'fields.email');
+  assert.match(await summary(p), /2 rows/);
+  assert.match(await summary(p), /2 creates/);
+  assert.equal(await p.locator('[data-testid=preview-error]').count(), 0);
+  const first = p.locator('[data-testid=preview] tbody tr').first();
+  assert.match(await first.locator('.key').innerText(), /email = nathan@x\.example/);
+  assert.match(await first.locator('.props').innerText(), /last_login/);
+  // After an edit, "Suggest from the payload" maps the email again.
+  await byId(p, 'match.email').locator('..').locator('.clear').click();
+  assert.match(await p.locator('[data-testid=preview-error]').innerText(), /incomplete/);
+  await p.getByRole('button', { name: 'Suggest from the payload' }).click();
+  assert.equal(await byId(p, 'match.email').inputValue(), 'fields.email');
+  assert.match(await summary(p), /2 creates/);
+});
+
+await test('the sender samples: Polytomic, Segment and RudderStack calls preview without errors', async (p) => {
+  await open(p);
+  for (const [id, kind, rows] of [
+    ['polytomic', 'contacts', /2 creates/],
+    ['segment-identify', 'contacts', /1 create/],
+    ['segment-track', 'events', /1 create/],
+    ['rudderstack-identify', 'contacts', /1 create/],
+    ['rudderstack-track', 'events', /1 create/],
+  ]) {
+    await p.locator(`[data-sample=${id}]`).click();
+    assert.equal(await p.locator(`[data-kind=${kind}]`).getAttribute('aria-checked'), 'true', id);
+    assert.match(await summary(p), rows, id);
+    assert.doesNotMatch(await summary(p), /error/, id);
+  }
+  await p.locator('[data-sample=rudderstack-identify]').click();
+  assert.equal(await byId(p, 'match.email').inputValue(), 'context.traits.email');
+  await p.locator('[data-sample=polytomic]').click();
+  assert.equal(await byId(p, 'wrapper_path').inputValue(), 'object.records');
+  await p.screenshot({ path: join(shots, 'playground-polytomic.png'), fullPage: true });
 
 await test('a second payload shows the drift the listener would flag', async (p) => {
   await open(p);

@@ -1,6 +1,6 @@
 pub use super::RecordFilter;
 use super::{contains, properties_from};
-use crate::store::StoreError;
+use crate::store::{StoreError, Tx};
 use inlet_core::normalize::{fold, property_key};
 use inlet_core::Found;
 use rusqlite::Connection;
@@ -36,7 +36,11 @@ fn collect(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn by_external_id(c: &Connection, external_id: &str) -> Result<Vec<Found>, StoreError> {
+pub fn by_external_id(tx: Tx, external_id: &str) -> Result<Vec<Found>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::by_external_id(p, external_id),
+    };
     collect(
         &mut c.prepare_cached(
             "SELECT id, external_id, name FROM accounts WHERE external_id = ?1 LIMIT 2",
@@ -45,7 +49,11 @@ pub fn by_external_id(c: &Connection, external_id: &str) -> Result<Vec<Found>, S
     )
 }
 
-pub fn by_name(c: &Connection, name: &str) -> Result<Vec<Found>, StoreError> {
+pub fn by_name(tx: Tx, name: &str) -> Result<Vec<Found>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::by_name(p, name),
+    };
     collect(
         &mut c.prepare_cached(
             "SELECT id, external_id, name FROM accounts WHERE name_fold = ?1 LIMIT 2",
@@ -88,18 +96,26 @@ pub(crate) fn by_property_in(
     Ok(out)
 }
 
-pub fn by_property(c: &Connection, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+pub fn by_property(tx: Tx, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::by_property(p, property, value),
+    };
     by_property_in(c, "accounts", "name", property, value)
 }
 
 pub fn insert(
-    c: &Connection,
+    tx: Tx,
     external_id: Option<&str>,
     name: Option<&str>,
     properties: &Map<String, Value>,
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<i64, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::insert(p, external_id, name, properties, connection_id, now),
+    };
     c.prepare_cached(
         "INSERT INTO accounts (external_id, name, name_fold, properties, connection_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -109,7 +125,11 @@ pub fn insert(
 }
 
 /// The stored properties and last writer of an account, for an update to merge into.
-pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
+pub fn for_update(tx: Tx, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::for_update(p, id),
+    };
     super::for_update(
         c,
         "SELECT properties, connection_id FROM accounts WHERE id = ?1",
@@ -120,7 +140,7 @@ pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, S
 /// Sets the merged properties and only the other fields given, so that an update which changes
 /// no key leaves the indexes alone.
 pub fn update(
-    c: &Connection,
+    tx: Tx,
     id: i64,
     external_id: Option<&str>,
     name: Option<&str>,
@@ -128,6 +148,12 @@ pub fn update(
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => {
+            return pg::update(p, id, external_id, name, properties, connection_id, now)
+        }
+    };
     let mut sql = String::from("UPDATE accounts SET properties = ?2, updated_at = ?3");
     if external_id.is_some() {
         sql.push_str(", external_id = ?4");
@@ -155,13 +181,21 @@ pub fn update(
     )
 }
 
-pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
+pub fn delete(tx: Tx, id: i64) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::delete(p, id),
+    };
     c.prepare_cached("DELETE FROM accounts WHERE id = ?1")?
         .execute([id])?;
     Ok(())
 }
 
-pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> {
+pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::list(p, f),
+    };
     let sql = format!(
         "SELECT id, external_id, name, properties, connection_id, created_at, updated_at FROM accounts
          WHERE (?1 IS NULL OR connection_id = ?1)
@@ -189,15 +223,202 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<AccountRecord>, Stor
     super::with_properties(rows, |rec, p| rec.properties = p)
 }
 
-pub fn count(c: &Connection) -> Result<u64, StoreError> {
+pub fn count(tx: Tx) -> Result<u64, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::count(p),
+    };
     Ok(c.prepare_cached("SELECT count(*) FROM accounts")?
         .query_row([], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// The same statements on PostgreSQL.
+pub(crate) mod pg {
+    use super::{AccountRecord, RecordFilter};
+    use crate::store::pg::PgConn;
+    use crate::store::queries::{pg_contains, properties_from};
+    use crate::store::StoreError;
+    use inlet_core::normalize::{fold, property_key};
+    use inlet_core::Found;
+    use serde_json::{Map, Value};
+
+    fn found(r: &postgres::Row) -> Found {
+        Found {
+            id: r.get::<_, i64>(0).to_string(),
+            external_id: r.get(1),
+            label: r.get(2),
+            account: None,
+        }
+    }
+
+    pub fn by_external_id(p: &PgConn, external_id: &str) -> Result<Vec<Found>, StoreError> {
+        let rows = p.query(
+            "SELECT id, external_id, name FROM accounts WHERE external_id = $1 ORDER BY id LIMIT 2",
+            &[&external_id],
+        )?;
+        Ok(rows.iter().map(found).collect())
+    }
+
+    pub fn by_name(p: &PgConn, name: &str) -> Result<Vec<Found>, StoreError> {
+        let rows = p.query(
+            "SELECT id, external_id, name FROM accounts WHERE name_fold = $1 ORDER BY id LIMIT 2",
+            &[&fold(name)],
+        )?;
+        Ok(rows.iter().map(found).collect())
+    }
+
+    /// Candidates whose property `property` may equal one of `values` (text trimmed, or the same
+    /// number), each with its properties, for the core's normalisation to decide. `label` and
+    /// `table` are literals of this crate, never input.
+    pub(crate) fn by_property_in(
+        p: &PgConn,
+        table: &str,
+        label: &str,
+        property: &str,
+        values: &[&str],
+    ) -> Result<Vec<(Found, Map<String, Value>)>, StoreError> {
+        let account = if table == "contacts" {
+            "account_id"
+        } else {
+            "NULL::int8"
+        };
+        let sql = format!(
+            "SELECT id, external_id, {label}, {account}, properties FROM {table} t
+             WHERE (t.properties::jsonb -> $1) IS NOT NULL
+               AND (btrim(t.properties::jsonb ->> $1) = ANY($2)
+                    OR (jsonb_typeof(t.properties::jsonb -> $1) = 'number'
+                        AND (t.properties::jsonb ->> $1)::numeric = ANY(
+                            SELECT v::numeric FROM unnest($2::text[]) v
+                            WHERE v ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$')))
+             ORDER BY id"
+        );
+        let rows = p.query(&sql, &[&property, &values])?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let props = properties_from(&r.get::<_, String>(4))?;
+            if props
+                .get(property)
+                .and_then(property_key)
+                .is_some_and(|k| values.contains(&k.as_str()))
+            {
+                let f = Found {
+                    id: r.get::<_, i64>(0).to_string(),
+                    external_id: r.get(1),
+                    label: r.get(2),
+                    account: r.get::<_, Option<i64>>(3).map(|a| a.to_string()),
+                };
+                out.push((f, props));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn by_property(p: &PgConn, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+        let hits = by_property_in(p, "accounts", "name", property, &[value])?;
+        Ok(hits.into_iter().take(2).map(|(f, _)| f).collect())
+    }
+
+    pub fn insert(
+        p: &PgConn,
+        external_id: Option<&str>,
+        name: Option<&str>,
+        properties: &Map<String, Value>,
+        connection_id: Option<&str>,
+        now: &str,
+    ) -> Result<i64, StoreError> {
+        let row = p.query_one(
+            "INSERT INTO accounts (external_id, name, name_fold, properties, connection_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            &[&external_id, &name, &name.map(fold), &super::super::json_text(properties), &connection_id, &now],
+        )?;
+        Ok(row.get(0))
+    }
+
+    /// Locks the row until commit: a writer on another receiver that updates the same record
+    /// merges into this one's result, never into the value both read.
+    pub fn for_update(p: &PgConn, id: i64) -> Result<Option<super::super::ForUpdate>, StoreError> {
+        let row = p.query_opt(
+            "SELECT properties, connection_id FROM accounts WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )?;
+        row.map(|r| Ok((properties_from(&r.get::<_, String>(0))?, r.get(1))))
+            .transpose()
+    }
+
+    pub fn update(
+        p: &PgConn,
+        id: i64,
+        external_id: Option<&str>,
+        name: Option<&str>,
+        properties: &Map<String, Value>,
+        connection_id: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        // One statement for every combination: a field given as NULL keeps its stored value.
+        p.execute(
+            "UPDATE accounts SET properties = $2, updated_at = $3,
+                 external_id = coalesce($4, external_id),
+                 name = coalesce($5, name), name_fold = coalesce($6, name_fold),
+                 connection_id = coalesce($7, connection_id)
+             WHERE id = $1",
+            &[
+                &id,
+                &super::super::json_text(properties),
+                &now,
+                &external_id,
+                &name,
+                &name.map(fold),
+                &connection_id,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete(p: &PgConn, id: i64) -> Result<(), StoreError> {
+        p.execute("DELETE FROM accounts WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    pub fn list(p: &PgConn, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> {
+        let sql = format!(
+            "SELECT id, external_id, name, properties, connection_id, created_at, updated_at FROM accounts
+             WHERE ($1::text IS NULL OR connection_id = $1)
+               AND ($2::text IS NULL OR {} OR {} OR {})
+             ORDER BY id DESC LIMIT $3",
+            pg_contains("external_id", 2),
+            pg_contains("name", 2),
+            pg_contains("properties", 2)
+        );
+        let rows = p.query(&sql, &[&f.connection, &f.search, &f.limit()])?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccountRecord {
+                    id: r.get(0),
+                    external_id: r.get(1),
+                    name: r.get(2),
+                    properties: properties_from(&r.get::<_, String>(3))?,
+                    connection_id: r.get(4),
+                    created_at: r.get(5),
+                    updated_at: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    pub fn count(p: &PgConn) -> Result<u64, StoreError> {
+        Ok(p.query_one("SELECT count(*) FROM accounts", &[])?
+            .get::<_, i64>(0) as u64)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::migrations;
+    #[allow(unused_imports)]
+    use crate::store::Tx;
+    #[allow(unused_imports)]
+    use rusqlite::Connection;
     use serde_json::json;
 
     fn db() -> Connection {
@@ -214,7 +435,7 @@ mod tests {
     fn accounts_are_found_by_external_id_and_by_name_without_case() {
         let c = db();
         let id = insert(
-            &c,
+            Tx::Sqlite(&c),
             Some("42"),
             Some("Wayne Enterprises"),
             &Map::new(),
@@ -222,28 +443,39 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(by_external_id(&c, "42").unwrap()[0].id, id.to_string());
         assert_eq!(
-            by_name(&c, "  wayne ENTERPRISES ").unwrap()[0]
+            by_external_id(Tx::Sqlite(&c), "42").unwrap()[0].id,
+            id.to_string()
+        );
+        assert_eq!(
+            by_name(Tx::Sqlite(&c), "  wayne ENTERPRISES ").unwrap()[0]
                 .label
                 .as_deref(),
             Some("Wayne Enterprises")
         );
-        assert!(by_external_id(&c, "43").unwrap().is_empty());
+        assert!(by_external_id(Tx::Sqlite(&c), "43").unwrap().is_empty());
     }
 
     #[test]
     fn accented_names_fold_like_the_core_does() {
         let c = db();
-        insert(&c, None, Some("ÉCOLE Ünïon"), &Map::new(), None, "t").unwrap();
-        assert_eq!(by_name(&c, "école ünïon").unwrap().len(), 1);
+        insert(
+            Tx::Sqlite(&c),
+            None,
+            Some("ÉCOLE Ünïon"),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
+        assert_eq!(by_name(Tx::Sqlite(&c), "école ünïon").unwrap().len(), 1);
     }
 
     #[test]
     fn custom_matching_normalises_numbers_and_trims_strings_but_ignores_booleans() {
         let c = db();
         insert(
-            &c,
+            Tx::Sqlite(&c),
             None,
             Some("a"),
             &props(json!({"domain": " wayne.example ", "n": 42.0, "b": true})),
@@ -252,7 +484,7 @@ mod tests {
         )
         .unwrap();
         insert(
-            &c,
+            Tx::Sqlite(&c),
             None,
             Some("b"),
             &props(json!({"domain": "stark.example", "n": "43"})),
@@ -260,24 +492,35 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(by_property(&c, "domain", "wayne.example").unwrap().len(), 1);
         assert_eq!(
-            by_property(&c, "n", "42").unwrap()[0].label.as_deref(),
+            by_property(Tx::Sqlite(&c), "domain", "wayne.example")
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            by_property(Tx::Sqlite(&c), "n", "42").unwrap()[0]
+                .label
+                .as_deref(),
             Some("a")
         );
         assert_eq!(
-            by_property(&c, "n", "43").unwrap()[0].label.as_deref(),
+            by_property(Tx::Sqlite(&c), "n", "43").unwrap()[0]
+                .label
+                .as_deref(),
             Some("b")
         );
-        assert!(by_property(&c, "b", "1").unwrap().is_empty());
-        assert!(by_property(&c, "missing", "x").unwrap().is_empty());
+        assert!(by_property(Tx::Sqlite(&c), "b", "1").unwrap().is_empty());
+        assert!(by_property(Tx::Sqlite(&c), "missing", "x")
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
     fn property_names_with_dots_and_quotes_are_taken_literally() {
         let c = db();
         insert(
-            &c,
+            Tx::Sqlite(&c),
             None,
             Some("a"),
             &props(json!({"a.b\"c": "v", "a": {"b\"c": "w"}})),
@@ -285,16 +528,26 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(by_property(&c, "a.b\"c", "v").unwrap().len(), 1);
-        assert!(by_property(&c, "a.b\"c", "w").unwrap().is_empty());
+        assert_eq!(by_property(Tx::Sqlite(&c), "a.b\"c", "v").unwrap().len(), 1);
+        assert!(by_property(Tx::Sqlite(&c), "a.b\"c", "w")
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
     fn an_update_keeps_fields_it_does_not_set() {
         let c = db();
-        let id = insert(&c, Some("1"), Some("Old"), &Map::new(), None, "t").unwrap();
+        let id = insert(
+            Tx::Sqlite(&c),
+            Some("1"),
+            Some("Old"),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
         update(
-            &c,
+            Tx::Sqlite(&c),
             id,
             None,
             Some("New"),
@@ -303,23 +556,23 @@ mod tests {
             "t2",
         )
         .unwrap();
-        let l = list(&c, &RecordFilter::default()).unwrap();
+        let l = list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
         assert_eq!(
             (l[0].external_id.as_deref(), l[0].name.as_deref()),
             (Some("1"), Some("New"))
         );
         assert_eq!(
-            for_update(&c, id).unwrap().unwrap().0,
+            for_update(Tx::Sqlite(&c), id).unwrap().unwrap().0,
             props(json!({"x": 1}))
         );
-        assert_eq!(by_name(&c, "new").unwrap().len(), 1);
+        assert_eq!(by_name(Tx::Sqlite(&c), "new").unwrap().len(), 1);
     }
 
     #[test]
     fn a_search_matches_ids_names_and_property_text() {
         let c = db();
         insert(
-            &c,
+            Tx::Sqlite(&c),
             Some("acme-1"),
             Some("Acme"),
             &props(json!({"plan": "gold"})),
@@ -327,10 +580,18 @@ mod tests {
             "t",
         )
         .unwrap();
-        insert(&c, Some("x-2"), Some("Other"), &Map::new(), None, "t").unwrap();
+        insert(
+            Tx::Sqlite(&c),
+            Some("x-2"),
+            Some("Other"),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
         let s = |q: &str| {
             list(
-                &c,
+                Tx::Sqlite(&c),
                 &RecordFilter {
                     search: Some(q.into()),
                     ..Default::default()

@@ -1,8 +1,8 @@
 use super::{contains, RecordFilter};
-use crate::store::StoreError;
+use crate::store::{StoreError, Tx};
 use inlet_core::normalize::fold;
 use inlet_core::Found;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -43,14 +43,22 @@ fn collect(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn by_external_id(c: &Connection, external_id: &str) -> Result<Vec<Found>, StoreError> {
+pub fn by_external_id(tx: Tx, external_id: &str) -> Result<Vec<Found>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::by_external_id(p, external_id),
+    };
     collect(
         &mut c.prepare_cached("SELECT id, external_id, email, account_id FROM contacts WHERE external_id = ?1 LIMIT 2")?,
         [external_id],
     )
 }
 
-pub fn by_email(c: &Connection, email: &str) -> Result<Vec<Found>, StoreError> {
+pub fn by_email(tx: Tx, email: &str) -> Result<Vec<Found>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::by_email(p, email),
+    };
     collect(
         &mut c.prepare_cached(
             "SELECT id, external_id, email, account_id FROM contacts WHERE email_fold = ?1 LIMIT 2",
@@ -59,7 +67,11 @@ pub fn by_email(c: &Connection, email: &str) -> Result<Vec<Found>, StoreError> {
     )
 }
 
-pub fn by_property(c: &Connection, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+pub fn by_property(tx: Tx, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::by_property(p, property, value),
+    };
     let mut hits = super::accounts::by_property_in(c, "contacts", "email", property, value)?;
     for h in &mut hits {
         h.account = c
@@ -73,7 +85,7 @@ pub fn by_property(c: &Connection, property: &str, value: &str) -> Result<Vec<Fo
 }
 
 pub fn insert(
-    c: &Connection,
+    tx: Tx,
     external_id: Option<&str>,
     email: Option<&str>,
     account_id: Option<i64>,
@@ -81,6 +93,20 @@ pub fn insert(
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<i64, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => {
+            return pg::insert(
+                p,
+                external_id,
+                email,
+                account_id,
+                properties,
+                connection_id,
+                now,
+            )
+        }
+    };
     c.prepare_cached(
         "INSERT INTO contacts (external_id, email, email_fold, account_id, properties, connection_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -90,7 +116,11 @@ pub fn insert(
 }
 
 /// The stored properties and last writer of a contact, for an update to merge into.
-pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
+pub fn for_update(tx: Tx, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::for_update(p, id),
+    };
     super::for_update(
         c,
         "SELECT properties, connection_id FROM contacts WHERE id = ?1",
@@ -101,7 +131,7 @@ pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::ForUpdate>, S
 /// Sets the merged properties and only the other fields given (see `accounts::update`).
 #[allow(clippy::too_many_arguments)]
 pub fn update(
-    c: &Connection,
+    tx: Tx,
     id: i64,
     external_id: Option<&str>,
     email: Option<&str>,
@@ -110,6 +140,21 @@ pub fn update(
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => {
+            return pg::update(
+                p,
+                id,
+                external_id,
+                email,
+                account_id,
+                properties,
+                connection_id,
+                now,
+            )
+        }
+    };
     let mut sql = String::from("UPDATE contacts SET properties = ?2, updated_at = ?3");
     if external_id.is_some() {
         sql.push_str(", external_id = ?4");
@@ -141,13 +186,21 @@ pub fn update(
     )
 }
 
-pub fn delete(c: &Connection, id: i64) -> Result<(), StoreError> {
+pub fn delete(tx: Tx, id: i64) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::delete(p, id),
+    };
     c.prepare_cached("DELETE FROM contacts WHERE id = ?1")?
         .execute([id])?;
     Ok(())
 }
 
-pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> {
+pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::list(p, f),
+    };
     let sql = format!(
         "SELECT c.id, c.external_id, c.email, c.properties, c.connection_id, c.created_at, c.updated_at,
                 a.id, a.external_id, a.name
@@ -187,17 +240,161 @@ pub fn list(c: &Connection, f: &RecordFilter) -> Result<Vec<ContactRecord>, Stor
     super::with_properties(rows, |rec, p| rec.properties = p)
 }
 
+/// The same statements on PostgreSQL.
+pub(crate) mod pg {
+    use super::{AccountRef, ContactRecord, RecordFilter};
+    use crate::store::pg::PgConn;
+    use crate::store::queries::{pg_contains, properties_from};
+    use crate::store::StoreError;
+    use inlet_core::normalize::fold;
+    use inlet_core::Found;
+    use serde_json::{Map, Value};
+
+    fn found(r: &postgres::Row) -> Found {
+        Found {
+            id: r.get::<_, i64>(0).to_string(),
+            external_id: r.get(1),
+            label: r.get(2),
+            account: r.get::<_, Option<i64>>(3).map(|a| a.to_string()),
+        }
+    }
+
+    pub fn by_external_id(p: &PgConn, external_id: &str) -> Result<Vec<Found>, StoreError> {
+        let rows = p.query(
+            "SELECT id, external_id, email, account_id FROM contacts WHERE external_id = $1 ORDER BY id LIMIT 2",
+            &[&external_id],
+        )?;
+        Ok(rows.iter().map(found).collect())
+    }
+
+    pub fn by_email(p: &PgConn, email: &str) -> Result<Vec<Found>, StoreError> {
+        let rows = p.query(
+            "SELECT id, external_id, email, account_id FROM contacts WHERE email_fold = $1 ORDER BY id LIMIT 2",
+            &[&fold(email)],
+        )?;
+        Ok(rows.iter().map(found).collect())
+    }
+
+    pub fn by_property(p: &PgConn, property: &str, value: &str) -> Result<Vec<Found>, StoreError> {
+        let hits =
+            super::super::accounts::pg::by_property_in(p, "contacts", "email", property, &[value])?;
+        Ok(hits.into_iter().take(2).map(|(f, _)| f).collect())
+    }
+
+    pub fn insert(
+        p: &PgConn,
+        external_id: Option<&str>,
+        email: Option<&str>,
+        account_id: Option<i64>,
+        properties: &Map<String, Value>,
+        connection_id: Option<&str>,
+        now: &str,
+    ) -> Result<i64, StoreError> {
+        let row = p.query_one(
+            "INSERT INTO contacts (external_id, email, email_fold, account_id, properties, connection_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            &[&external_id, &email, &email.map(fold), &account_id, &super::super::json_text(properties), &connection_id, &now],
+        )?;
+        Ok(row.get(0))
+    }
+
+    /// Locks the row until commit (see `accounts::pg::for_update`).
+    pub fn for_update(p: &PgConn, id: i64) -> Result<Option<super::super::ForUpdate>, StoreError> {
+        let row = p.query_opt(
+            "SELECT properties, connection_id FROM contacts WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )?;
+        row.map(|r| Ok((properties_from(&r.get::<_, String>(0))?, r.get(1))))
+            .transpose()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn update(
+        p: &PgConn,
+        id: i64,
+        external_id: Option<&str>,
+        email: Option<&str>,
+        account_id: Option<i64>,
+        properties: &Map<String, Value>,
+        connection_id: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        p.execute(
+            "UPDATE contacts SET properties = $2, updated_at = $3,
+                 external_id = coalesce($4, external_id),
+                 email = coalesce($5, email), email_fold = coalesce($6, email_fold),
+                 account_id = coalesce($7, account_id),
+                 connection_id = coalesce($8, connection_id)
+             WHERE id = $1",
+            &[
+                &id,
+                &super::super::json_text(properties),
+                &now,
+                &external_id,
+                &email,
+                &email.map(fold),
+                &account_id,
+                &connection_id,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete(p: &PgConn, id: i64) -> Result<(), StoreError> {
+        p.execute("DELETE FROM contacts WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    pub fn list(p: &PgConn, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> {
+        let sql = format!(
+            "SELECT c.id, c.external_id, c.email, c.properties, c.connection_id, c.created_at, c.updated_at,
+                    a.id, a.external_id, a.name
+             FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
+             WHERE ($1::text IS NULL OR c.connection_id = $1)
+               AND ($2::text IS NULL OR {} OR {} OR {} OR {})
+             ORDER BY c.id DESC LIMIT $3",
+            pg_contains("c.external_id", 2),
+            pg_contains("c.email", 2),
+            pg_contains("c.properties", 2),
+            pg_contains("a.name", 2)
+        );
+        let rows = p.query(&sql, &[&f.connection, &f.search, &f.limit()])?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContactRecord {
+                    id: r.get(0),
+                    external_id: r.get(1),
+                    email: r.get(2),
+                    account: r.get::<_, Option<i64>>(7).map(|id| AccountRef {
+                        id,
+                        external_id: r.get(8),
+                        name: r.get(9),
+                    }),
+                    properties: properties_from(&r.get::<_, String>(3))?,
+                    connection_id: r.get(4),
+                    created_at: r.get(5),
+                    updated_at: r.get(6),
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::Tx;
     use crate::store::{migrations, queries::accounts};
+    #[allow(unused_imports)]
+    use rusqlite::Connection;
 
     #[test]
     fn contacts_carry_their_account_in_look_ups_and_lists() {
         let mut c = Connection::open_in_memory().unwrap();
         migrations::run(&mut c).unwrap();
         let a = accounts::insert(
-            &c,
+            Tx::Sqlite(&c),
             Some("org_1"),
             Some("Kernel Org"),
             &Map::new(),
@@ -206,7 +403,7 @@ mod tests {
         )
         .unwrap();
         insert(
-            &c,
+            Tx::Sqlite(&c),
             Some("u_9"),
             Some("Linus@Kernel.example"),
             Some(a),
@@ -215,11 +412,11 @@ mod tests {
             "t",
         )
         .unwrap();
-        let hit = &by_email(&c, "linus@kernel.EXAMPLE").unwrap()[0];
+        let hit = &by_email(Tx::Sqlite(&c), "linus@kernel.EXAMPLE").unwrap()[0];
         assert_eq!(hit.account.as_deref(), Some(a.to_string().as_str()));
-        assert_eq!(by_external_id(&c, "u_9").unwrap().len(), 1);
+        assert_eq!(by_external_id(Tx::Sqlite(&c), "u_9").unwrap().len(), 1);
         let l = list(
-            &c,
+            Tx::Sqlite(&c),
             &RecordFilter {
                 search: Some("kernel org".into()),
                 ..Default::default()
@@ -237,9 +434,22 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         migrations::run(&mut c).unwrap();
         c.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        let a = accounts::insert(&c, Some("org_1"), None, &Map::new(), None, "t").unwrap();
-        insert(&c, Some("u_9"), None, Some(a), &Map::new(), None, "t").unwrap();
-        accounts::delete(&c, a).unwrap();
-        assert_eq!(by_external_id(&c, "u_9").unwrap()[0].account, None);
+        let a =
+            accounts::insert(Tx::Sqlite(&c), Some("org_1"), None, &Map::new(), None, "t").unwrap();
+        insert(
+            Tx::Sqlite(&c),
+            Some("u_9"),
+            None,
+            Some(a),
+            &Map::new(),
+            None,
+            "t",
+        )
+        .unwrap();
+        accounts::delete(Tx::Sqlite(&c), a).unwrap();
+        assert_eq!(
+            by_external_id(Tx::Sqlite(&c), "u_9").unwrap()[0].account,
+            None
+        );
     }
 }

@@ -1,5 +1,4 @@
-use crate::store::StoreError;
-use rusqlite::Connection;
+use crate::store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,7 +9,11 @@ pub struct EventTypeRecord {
 }
 
 /// The id of the event type with this name, created when new.
-pub fn ensure(c: &Connection, name: &str, now: &str) -> Result<i64, StoreError> {
+pub fn ensure(tx: Tx, name: &str, now: &str) -> Result<i64, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::ensure(p, name, now),
+    };
     Ok(c.prepare_cached(
         "INSERT INTO event_types (name, created_at) VALUES (?1, ?2)
          ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
@@ -18,7 +21,11 @@ pub fn ensure(c: &Connection, name: &str, now: &str) -> Result<i64, StoreError> 
     .query_row((name, now), |r| r.get(0))?)
 }
 
-pub fn list(c: &Connection) -> Result<Vec<EventTypeRecord>, StoreError> {
+pub fn list(tx: Tx) -> Result<Vec<EventTypeRecord>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::list(p),
+    };
     let mut st = c.prepare_cached(
         "SELECT t.id, t.name, (SELECT count(*) FROM events e WHERE e.event_type_id = t.id) FROM event_types t ORDER BY t.name",
     )?;
@@ -32,17 +39,51 @@ pub fn list(c: &Connection) -> Result<Vec<EventTypeRecord>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+pub(crate) mod pg {
+    use super::EventTypeRecord;
+    use crate::store::pg::PgConn;
+    use crate::store::StoreError;
+
+    pub fn ensure(p: &PgConn, name: &str, now: &str) -> Result<i64, StoreError> {
+        Ok(p.query_one(
+            "INSERT INTO event_types (name, created_at) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+            &[&name, &now],
+        )?
+        .get(0))
+    }
+
+    pub fn list(p: &PgConn) -> Result<Vec<EventTypeRecord>, StoreError> {
+        let rows = p.query(
+            "SELECT t.id, t.name, (SELECT count(*) FROM events e WHERE e.event_type_id = t.id) FROM event_types t ORDER BY t.name COLLATE \"C\"",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| EventTypeRecord {
+                id: r.get(0),
+                name: r.get(1),
+                events: r.get::<_, i64>(2) as u64,
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::Tx;
+    #[allow(unused_imports)]
+    use rusqlite::Connection;
 
     #[test]
     fn an_event_type_is_created_once_and_then_reused() {
         let mut c = Connection::open_in_memory().unwrap();
         crate::store::migrations::run(&mut c).unwrap();
-        let a = ensure(&c, "Signed Up", "t").unwrap();
-        assert_eq!(ensure(&c, "Signed Up", "t").unwrap(), a);
-        assert_ne!(ensure(&c, "Churned", "t").unwrap(), a);
-        assert_eq!(list(&c).unwrap().len(), 2);
+        let a = ensure(Tx::Sqlite(&c), "Signed Up", "t").unwrap();
+        assert_eq!(ensure(Tx::Sqlite(&c), "Signed Up", "t").unwrap(), a);
+        assert_ne!(ensure(Tx::Sqlite(&c), "Churned", "t").unwrap(), a);
+        assert_eq!(list(Tx::Sqlite(&c)).unwrap().len(), 2);
     }
 }

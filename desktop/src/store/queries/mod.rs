@@ -1,4 +1,6 @@
-//! One module per table: every statement is here, parameterised, and nowhere else.
+//! One module per table: every statement is here, parameterised, and nowhere else. Each function
+//! takes a `Tx` and has one arm per store: the SQLite statement inline, the PostgreSQL one in the
+//! module's `pg` submodule (same name, same arguments, same answer).
 
 pub mod accounts;
 pub mod config_version;
@@ -87,6 +89,11 @@ pub(crate) fn contains(col: &str, n: usize) -> String {
     CONTAINS
         .replace("{col}", col)
         .replace("{n}", &n.to_string())
+}
+
+/// `contains` on PostgreSQL (`strpos` has no wildcards either).
+pub(crate) fn pg_contains(col: &str, n: usize) -> String {
+    format!("strpos(lower(coalesce({col}, '')), lower(${n})) > 0")
 }
 
 /// Which records a list shows.

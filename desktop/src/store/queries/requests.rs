@@ -1,5 +1,5 @@
-use crate::store::StoreError;
-use rusqlite::{Connection, OptionalExtension, Row};
+use crate::store::{StoreError, Tx};
+use rusqlite::{OptionalExtension, Row};
 use serde_json::Value;
 
 /// Requests kept per connection unless told otherwise (DESIGN §2).
@@ -80,11 +80,15 @@ pub struct NewRequest<'a> {
     pub replay_of: Option<&'a str>,
 }
 
-pub fn insert(c: &Connection, row: &RequestRow) -> Result<i64, StoreError> {
+pub fn insert(tx: Tx, row: &RequestRow) -> Result<i64, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::insert(p, row),
+    };
     let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
     let (error, outcomes, summary) = (text(&row.error), text(&row.outcomes), text(&row.summary));
     insert_new(
-        c,
+        Tx::Sqlite(c),
         &NewRequest {
             id: &row.id,
             connection_id: &row.connection_id,
@@ -104,7 +108,11 @@ pub fn insert(c: &Connection, row: &RequestRow) -> Result<i64, StoreError> {
     )
 }
 
-pub fn insert_new(c: &Connection, row: &NewRequest) -> Result<i64, StoreError> {
+pub fn insert_new(tx: Tx, row: &NewRequest) -> Result<i64, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::insert_new(p, row),
+    };
     c.prepare_cached(
         "INSERT INTO requests (id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
          status, error, outcomes, summary, replay_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -129,7 +137,11 @@ pub fn insert_new(c: &Connection, row: &NewRequest) -> Result<i64, StoreError> {
 }
 
 /// Keeps the newest `keep` requests of a connection, and always its latest payload.
-pub fn prune(c: &Connection, connection_id: &str, keep: usize) -> Result<usize, StoreError> {
+pub fn prune(tx: Tx, connection_id: &str, keep: usize) -> Result<usize, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::prune(p, connection_id, keep),
+    };
     let keep = keep.max(1) as i64;
     Ok(c.prepare_cached(
         "DELETE FROM requests WHERE connection_id = ?1
@@ -140,10 +152,11 @@ pub fn prune(c: &Connection, connection_id: &str, keep: usize) -> Result<usize, 
 }
 
 /// The newest request whose body can serve as the latest payload.
-pub fn latest_payload(
-    c: &Connection,
-    connection_id: &str,
-) -> Result<Option<RequestRow>, StoreError> {
+pub fn latest_payload(tx: Tx, connection_id: &str) -> Result<Option<RequestRow>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::latest_payload(p, connection_id),
+    };
     Ok(c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM requests WHERE connection_id = ?1 AND has_payload = 1 ORDER BY seq DESC LIMIT 1"
     ))?
@@ -153,10 +166,14 @@ pub fn latest_payload(
 
 /// Newest first, without bodies; the second value is each body's size in bytes.
 pub fn list(
-    c: &Connection,
+    tx: Tx,
     connection_id: &str,
     limit: usize,
 ) -> Result<Vec<(RequestRow, usize)>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::list(p, connection_id, limit),
+    };
     let mut st = c.prepare_cached(&format!(
         "SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT ?2"
     ))?;
@@ -166,7 +183,11 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn get(c: &Connection, id: &str) -> Result<Option<RequestRow>, StoreError> {
+pub fn get(tx: Tx, id: &str) -> Result<Option<RequestRow>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::get(p, id),
+    };
     Ok(
         c.prepare_cached(&format!("SELECT {COLUMNS} FROM requests WHERE id = ?1"))?
             .query_row([id], from_row)
@@ -176,10 +197,14 @@ pub fn get(c: &Connection, id: &str) -> Result<Option<RequestRow>, StoreError> {
 
 /// Payload requests received at or after `since` (RFC 3339 UTC), oldest first; replays excluded.
 pub fn payloads_since(
-    c: &Connection,
+    tx: Tx,
     connection_id: &str,
     since: &str,
 ) -> Result<Vec<RequestRow>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::payloads_since(p, connection_id, since),
+    };
     let mut st = c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM requests WHERE connection_id = ?1 AND has_payload = 1 AND received_at >= ?2
          AND replay_of IS NULL ORDER BY seq"
@@ -190,9 +215,13 @@ pub fn payloads_since(
 
 /// Ids of this connection's requests that a later replay wrote (a replay logged with 200).
 pub fn written_by_replay(
-    c: &Connection,
+    tx: Tx,
     connection_id: &str,
 ) -> Result<std::collections::HashSet<String>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::written_by_replay(p, connection_id),
+    };
     let mut st = c.prepare_cached(
         "SELECT DISTINCT replay_of FROM requests WHERE connection_id = ?1 AND replay_of IS NOT NULL AND status = 200",
     )?;
@@ -202,9 +231,13 @@ pub fn written_by_replay(
 
 /// `(count, newest received_at)` of a connection's log.
 pub fn stats(
-    c: &Connection,
+    tx: Tx,
     connection_id: &str,
 ) -> Result<(u64, Option<String>, Option<u16>), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::stats(p, connection_id),
+    };
     let (n, last): (i64, Option<String>) = c
         .prepare_cached("SELECT count(*), max(received_at) FROM requests WHERE connection_id = ?1")?
         .query_row([connection_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -215,6 +248,170 @@ pub fn stats(
         .query_row([connection_id], |r| r.get(0))
         .optional()?;
     Ok((n as u64, last, status))
+}
+
+/// The same statements on PostgreSQL.
+pub(crate) mod pg {
+    use super::{NewRequest, RequestRow};
+    use crate::store::pg::PgConn;
+    use crate::store::StoreError;
+    use serde_json::Value;
+
+    const COLUMNS: &str = "seq, id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
+        status, error, outcomes, summary, replay_of";
+    const LIST_COLUMNS: &str = "seq, id, connection_id, received_at, method, content_type, headers, query, ''::bytea, has_payload,
+        status, error, outcomes, summary, replay_of, length(body)::int8";
+
+    fn json_col(r: &postgres::Row, i: usize) -> Option<Value> {
+        r.get::<_, Option<String>>(i)
+            .and_then(|t| serde_json::from_str(&t).ok())
+    }
+
+    fn from_row(r: &postgres::Row) -> RequestRow {
+        RequestRow {
+            seq: r.get(0),
+            id: r.get(1),
+            connection_id: r.get(2),
+            received_at: r.get(3),
+            method: r.get(4),
+            content_type: r.get(5),
+            headers: json_col(r, 6).unwrap_or(Value::Null),
+            query: r.get(7),
+            body: r.get(8),
+            has_payload: r.get(9),
+            status: r.get::<_, i32>(10) as u16,
+            error: json_col(r, 11),
+            outcomes: json_col(r, 12),
+            summary: json_col(r, 13),
+            replay_of: r.get(14),
+        }
+    }
+
+    pub fn insert(p: &PgConn, row: &RequestRow) -> Result<i64, StoreError> {
+        let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+        let (error, outcomes, summary) =
+            (text(&row.error), text(&row.outcomes), text(&row.summary));
+        insert_new(
+            p,
+            &NewRequest {
+                id: &row.id,
+                connection_id: &row.connection_id,
+                received_at: &row.received_at,
+                method: &row.method,
+                content_type: row.content_type.as_deref(),
+                headers: &row.headers.to_string(),
+                query: row.query.as_deref(),
+                body: &row.body,
+                has_payload: row.has_payload,
+                status: row.status,
+                error: error.as_deref(),
+                outcomes: outcomes.as_deref(),
+                summary: summary.as_deref(),
+                replay_of: row.replay_of.as_deref(),
+            },
+        )
+    }
+
+    pub fn insert_new(p: &PgConn, row: &NewRequest) -> Result<i64, StoreError> {
+        Ok(p.query_one(
+            "INSERT INTO requests (id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
+             status, error, outcomes, summary, replay_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             RETURNING seq",
+            &[&row.id, &row.connection_id, &row.received_at, &row.method, &row.content_type, &row.headers, &row.query,
+              &row.body, &row.has_payload, &i32::from(row.status), &row.error, &row.outcomes, &row.summary, &row.replay_of],
+        )?
+        .get(0))
+    }
+
+    pub fn prune(p: &PgConn, connection_id: &str, keep: usize) -> Result<usize, StoreError> {
+        let keep = keep.max(1) as i64;
+        Ok(p.execute(
+            "DELETE FROM requests WHERE connection_id = $1
+               AND seq < (SELECT seq FROM requests WHERE connection_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2::int8 - 1)
+               AND seq <> coalesce((SELECT max(seq) FROM requests WHERE connection_id = $1 AND has_payload), -1)",
+            &[&connection_id, &keep],
+        )? as usize)
+    }
+
+    pub fn latest_payload(
+        p: &PgConn,
+        connection_id: &str,
+    ) -> Result<Option<RequestRow>, StoreError> {
+        Ok(p
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM requests WHERE connection_id = $1 AND has_payload ORDER BY seq DESC LIMIT 1"),
+                &[&connection_id],
+            )?
+            .as_ref()
+            .map(from_row))
+    }
+
+    pub fn list(
+        p: &PgConn,
+        connection_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(RequestRow, usize)>, StoreError> {
+        let rows = p.query(
+            &format!("SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = $1 ORDER BY seq DESC LIMIT $2"),
+            &[&connection_id, &(limit as i64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (from_row(r), r.get::<_, i64>(15) as usize))
+            .collect())
+    }
+
+    pub fn get(p: &PgConn, id: &str) -> Result<Option<RequestRow>, StoreError> {
+        Ok(p.query_opt(
+            &format!("SELECT {COLUMNS} FROM requests WHERE id = $1"),
+            &[&id],
+        )?
+        .as_ref()
+        .map(from_row))
+    }
+
+    pub fn payloads_since(
+        p: &PgConn,
+        connection_id: &str,
+        since: &str,
+    ) -> Result<Vec<RequestRow>, StoreError> {
+        let rows = p.query(
+            &format!(
+                "SELECT {COLUMNS} FROM requests WHERE connection_id = $1 AND has_payload
+                 AND received_at COLLATE \"C\" >= $2 AND replay_of IS NULL ORDER BY seq"
+            ),
+            &[&connection_id, &since],
+        )?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+
+    pub fn written_by_replay(
+        p: &PgConn,
+        connection_id: &str,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows = p.query(
+            "SELECT DISTINCT replay_of FROM requests WHERE connection_id = $1 AND replay_of IS NOT NULL AND status = 200",
+            &[&connection_id],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    pub fn stats(
+        p: &PgConn,
+        connection_id: &str,
+    ) -> Result<(u64, Option<String>, Option<u16>), StoreError> {
+        let r = p.query_one(
+            "SELECT count(*), max(received_at COLLATE \"C\"),
+                    (SELECT status FROM requests WHERE connection_id = $1 ORDER BY seq DESC LIMIT 1)
+             FROM requests WHERE connection_id = $1",
+            &[&connection_id],
+        )?;
+        Ok((
+            r.get::<_, i64>(0) as u64,
+            r.get(1),
+            r.get::<_, Option<i32>>(2).map(|s| s as u16),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -245,47 +442,61 @@ pub(crate) fn sample(id: &str, connection_id: &str, has_payload: bool) -> Reques
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::Tx;
     use crate::store::{migrations, queries::connections};
+    #[allow(unused_imports)]
+    use rusqlite::Connection;
 
     fn db() -> Connection {
         let mut c = Connection::open_in_memory().unwrap();
         migrations::run(&mut c).unwrap();
-        connections::insert(&c, &connections::sample("c1", inlet_core::Kind::Accounts)).unwrap();
+        connections::insert(
+            Tx::Sqlite(&c),
+            &connections::sample("c1", inlet_core::Kind::Accounts),
+        )
+        .unwrap();
         c
     }
 
     #[test]
     fn pruning_keeps_the_newest_requests_and_the_latest_payload() {
         let c = db();
-        insert(&c, &sample("payload", "c1", true)).unwrap();
+        insert(Tx::Sqlite(&c), &sample("payload", "c1", true)).unwrap();
         for i in 0..5 {
-            insert(&c, &sample(&format!("test{i}"), "c1", false)).unwrap();
+            insert(Tx::Sqlite(&c), &sample(&format!("test{i}"), "c1", false)).unwrap();
         }
-        assert_eq!(prune(&c, "c1", 3).unwrap(), 2);
-        let ids: Vec<String> = list(&c, "c1", 10)
+        assert_eq!(prune(Tx::Sqlite(&c), "c1", 3).unwrap(), 2);
+        let ids: Vec<String> = list(Tx::Sqlite(&c), "c1", 10)
             .unwrap()
             .into_iter()
             .map(|(r, _)| r.id)
             .collect();
         assert_eq!(ids, ["test4", "test3", "test2", "payload"]);
-        assert_eq!(latest_payload(&c, "c1").unwrap().unwrap().id, "payload");
-        assert_eq!(get(&c, "payload").unwrap().unwrap().body, b"{\"a\":1}");
+        assert_eq!(
+            latest_payload(Tx::Sqlite(&c), "c1").unwrap().unwrap().id,
+            "payload"
+        );
+        assert_eq!(
+            get(Tx::Sqlite(&c), "payload").unwrap().unwrap().body,
+            b"{\"a\":1}"
+        );
     }
 
     #[test]
     fn pruning_a_short_log_removes_nothing() {
         let c = db();
-        insert(&c, &sample("a", "c1", true)).unwrap();
-        assert_eq!(prune(&c, "c1", 1000).unwrap(), 0);
-        assert_eq!(stats(&c, "c1").unwrap().0, 1);
+        insert(Tx::Sqlite(&c), &sample("a", "c1", true)).unwrap();
+        assert_eq!(prune(Tx::Sqlite(&c), "c1", 1000).unwrap(), 0);
+        assert_eq!(stats(Tx::Sqlite(&c), "c1").unwrap().0, 1);
     }
 
     #[test]
     fn lists_are_newest_first_and_carry_the_body_size() {
         let c = db();
-        insert(&c, &sample("old", "c1", true)).unwrap();
-        insert(&c, &sample("new", "c1", false)).unwrap();
-        let l = list(&c, "c1", 10).unwrap();
+        insert(Tx::Sqlite(&c), &sample("old", "c1", true)).unwrap();
+        insert(Tx::Sqlite(&c), &sample("new", "c1", false)).unwrap();
+        let l = list(Tx::Sqlite(&c), "c1", 10).unwrap();
         assert_eq!(l[0].0.id, "new");
         assert_eq!(l[1].1, 7);
         assert!(l[1].0.body.is_empty());

@@ -1,8 +1,8 @@
 //! `connection_trust`: a connection's signature settings and what it does on drift. A connection
 //! without a row verifies nothing and warns on drift.
 
-use crate::store::StoreError;
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::{StoreError, Tx};
+use rusqlite::OptionalExtension;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct TrustRow {
@@ -51,12 +51,17 @@ impl TrustRow {
     }
 }
 
-pub fn get(c: &Connection, connection_id: &str) -> Result<Option<TrustRow>, StoreError> {
-    Ok(c.prepare_cached(
-        "SELECT connection_id, verify, signing_secret, signature_header, signature_encoding,
-                    signature_prefix, on_drift, updated_at
-             FROM connection_trust WHERE connection_id = ?1",
-    )?
+const COLUMNS: &str = "connection_id, verify, signing_secret, signature_header, signature_encoding,
+    signature_prefix, on_drift, updated_at";
+
+pub fn get(tx: Tx, connection_id: &str) -> Result<Option<TrustRow>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::get(p, connection_id),
+    };
+    Ok(c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM connection_trust WHERE connection_id = ?1"
+    ))?
     .query_row([connection_id], |r| {
         Ok(TrustRow {
             connection_id: r.get(0)?,
@@ -72,18 +77,28 @@ pub fn get(c: &Connection, connection_id: &str) -> Result<Option<TrustRow>, Stor
     .optional()?)
 }
 
-pub fn put(c: &Connection, row: &TrustRow) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "INSERT INTO connection_trust (connection_id, verify, signing_secret, signature_header,
-                signature_encoding, signature_prefix, on_drift, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (connection_id) DO UPDATE SET verify = excluded.verify,
-                signing_secret = excluded.signing_secret, signature_header = excluded.signature_header,
-                signature_encoding = excluded.signature_encoding,
-                signature_prefix = excluded.signature_prefix, on_drift = excluded.on_drift,
-                updated_at = excluded.updated_at",
-    )?
-    .execute((
+const PUT: &str =
+    "INSERT INTO connection_trust (connection_id, verify, signing_secret, signature_header,
+        signature_encoding, signature_prefix, on_drift, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (connection_id) DO UPDATE SET verify = excluded.verify,
+        signing_secret = excluded.signing_secret, signature_header = excluded.signature_header,
+        signature_encoding = excluded.signature_encoding,
+        signature_prefix = excluded.signature_prefix, on_drift = excluded.on_drift,
+        updated_at = excluded.updated_at";
+
+/// Marks the settings as changed (a new config version), so that every receiver drops what it
+/// keeps of the connection at its next request.
+const TOUCH: &str = "INSERT INTO connection_trust (connection_id, updated_at) VALUES ($1, $2)
+     ON CONFLICT (connection_id) DO UPDATE SET updated_at = excluded.updated_at";
+
+pub fn put(tx: Tx, row: &TrustRow) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::put(p, row),
+    };
+    // SQLite reads `$N` as numbered parameters too: one text for both stores.
+    c.prepare_cached(PUT)?.execute((
         &row.connection_id,
         &row.verify,
         &row.signing_secret,
@@ -96,13 +111,56 @@ pub fn put(c: &Connection, row: &TrustRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Marks the connection's trust settings as changed (a new config version), so that every
-/// receiver drops what it keeps of the connection at its next request.
-pub fn touch(c: &Connection, connection_id: &str, at: &str) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "INSERT INTO connection_trust (connection_id, updated_at) VALUES (?1, ?2)
-         ON CONFLICT (connection_id) DO UPDATE SET updated_at = excluded.updated_at",
-    )?
-    .execute((connection_id, at))?;
+pub fn touch(tx: Tx, connection_id: &str, at: &str) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::touch(p, connection_id, at),
+    };
+    c.prepare_cached(TOUCH)?.execute((connection_id, at))?;
     Ok(())
+}
+
+pub(crate) mod pg {
+    use super::{TrustRow, COLUMNS, PUT, TOUCH};
+    use crate::store::pg::PgConn;
+    use crate::store::StoreError;
+
+    pub fn get(p: &PgConn, connection_id: &str) -> Result<Option<TrustRow>, StoreError> {
+        Ok(p.query_opt(
+            &format!("SELECT {COLUMNS} FROM connection_trust WHERE connection_id = $1"),
+            &[&connection_id],
+        )?
+        .map(|r| TrustRow {
+            connection_id: r.get(0),
+            verify: r.get(1),
+            signing_secret: r.get(2),
+            signature_header: r.get(3),
+            signature_encoding: r.get(4),
+            signature_prefix: r.get(5),
+            on_drift: r.get(6),
+            updated_at: r.get(7),
+        }))
+    }
+
+    pub fn put(p: &PgConn, row: &TrustRow) -> Result<(), StoreError> {
+        p.execute(
+            PUT,
+            &[
+                &row.connection_id,
+                &row.verify,
+                &row.signing_secret,
+                &row.signature_header,
+                &row.signature_encoding,
+                &row.signature_prefix,
+                &row.on_drift,
+                &row.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn touch(p: &PgConn, connection_id: &str, at: &str) -> Result<(), StoreError> {
+        p.execute(TOUCH, &[&connection_id, &at])?;
+        Ok(())
+    }
 }

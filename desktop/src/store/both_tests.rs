@@ -1,0 +1,471 @@
+//! One test body, two stores: each test runs on a fresh SQLite file and, when
+//! `INLET_TEST_POSTGRES_URL` names a PostgreSQL server (a superuser on a throwaway cluster), on a
+//! fresh database of its own there. Without the variable the PostgreSQL half is skipped with a
+//! printed notice.
+
+use super::{Store, Tx};
+use crate::ingest::writer::{Writer, WriterConfig};
+use crate::ingest::{self, Incoming};
+use crate::service::{self, Services};
+use crate::store::queries::RecordFilter;
+use crate::store::queries::{accounts, config_version, connections, events, mappings, requests};
+use inlet_core::Kind;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A database for one test, dropped (file removed, database dropped) at the end.
+pub struct TestDb {
+    pub db: PathBuf,
+    pub name: &'static str,
+    cleanup: Option<Box<dyn FnOnce()>>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(f) = self.cleanup.take() {
+            f();
+        }
+    }
+}
+
+impl TestDb {
+    pub fn open(&self) -> Store {
+        Store::open(&self.db).unwrap()
+    }
+}
+
+fn sqlite_db() -> TestDb {
+    let dir = std::env::temp_dir().join(format!("inlet-both-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cleanup_dir = dir.clone();
+    TestDb {
+        db: dir.join("inlet.db"),
+        name: "sqlite",
+        cleanup: Some(Box::new(move || {
+            let _ = std::fs::remove_dir_all(cleanup_dir);
+        })),
+    }
+}
+
+/// A fresh database on the test server: `CREATE DATABASE` through the given URL, then the same
+/// URL with that database's name.
+fn postgres_db(url: &str) -> TestDb {
+    let name = format!("inlet_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let host_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[host_end..].find('/') {
+        Some(i) => &base[..host_end + i],
+        None => base,
+    };
+    let admin_url = url.to_string();
+    TestDb {
+        db: PathBuf::from(format!("{base}/{name}{query}")),
+        name: "postgres",
+        cleanup: Some(Box::new(move || {
+            if let Ok(mut c) = postgres::Client::connect(&admin_url, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })),
+    }
+}
+
+/// Runs `body` once per store.
+pub fn each_store(body: impl Fn(&TestDb)) {
+    body(&sqlite_db());
+    match std::env::var("INLET_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => body(&postgres_db(&url)),
+        _ => eprintln!("note: INLET_TEST_POSTGRES_URL is not set; skipping the PostgreSQL store"),
+    }
+}
+
+fn incoming(connection_id: &str, body: &str) -> Incoming {
+    Incoming {
+        request_id: crate::ids::RequestId::generate().into_string(),
+        connection_id: connection_id.into(),
+        received_at: crate::store::now(),
+        method: "POST".into(),
+        content_type: Some("application/json".into()),
+        headers: json!({}),
+        query: None,
+        body: body.as_bytes().to_vec().into(),
+        replay_of: None,
+    }
+}
+
+/// A connection of `kind` with `mapping`, enabled.
+fn connection(s: &Services, kind: Kind, mapping: serde_json::Value) -> String {
+    let c = service::connections::create(
+        s,
+        service::connections::NewConnection {
+            name: "feed".into(),
+            kind,
+            behavior: None,
+        },
+    )
+    .unwrap();
+    service::mappings::set(
+        s,
+        &c.id,
+        service::mappings::SetMapping {
+            document: mapping,
+            no_enable: false,
+        },
+    )
+    .unwrap();
+    c.id
+}
+
+fn post(store: &Store, connection_id: &str, body: &str) -> ingest::Answer {
+    store
+        .write(|tx| {
+            let conn = connections::get(tx, connection_id)?.unwrap();
+            let mapping = mappings::get(tx, connection_id)?;
+            let job = ingest::prepare(&conn, mapping.as_ref(), incoming(connection_id, body));
+            ingest::process_alone(tx, &job)
+        })
+        .unwrap()
+}
+
+#[test]
+fn connections_mappings_settings_and_the_config_version_behave_alike() {
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let v0 = s.store().config_version().unwrap();
+        let id = connection(
+            &s,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        );
+        let v1 = s.store().config_version().unwrap();
+        assert!(v1 > v0, "{}: {v0} -> {v1}", db.name);
+        let shown = service::connections::show(&s, &id).unwrap();
+        assert!(shown.enabled && shown.has_mapping, "{}", db.name);
+        assert!(shown.authorization.starts_with("Bearer inl_"));
+        let rotated = service::connections::rotate_auth(&s, &id).unwrap();
+        assert_ne!(rotated.authorization, shown.authorization);
+        assert!(s.store().config_version().unwrap() > v1, "{}", db.name);
+        let patch = service::settings::SettingsPatch {
+            public_base_url: Some("https://in.example".into()),
+            ..Default::default()
+        };
+        service::settings::set(&s, patch).unwrap();
+        let listed = service::connections::list(&s).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            listed[0].webhook_url,
+            format!("https://in.example/hooks/{id}")
+        );
+        // A second handle (another receiver) sees the change and the same version.
+        let other = db.open();
+        assert_eq!(
+            other.config_version().unwrap(),
+            s.store().config_version().unwrap(),
+            "{}",
+            db.name
+        );
+        assert!(service::connections::delete(&s, &id).unwrap().deleted);
+        assert!(service::connections::list(&s).unwrap().is_empty());
+    });
+}
+
+#[test]
+fn batches_create_then_update_and_the_log_keeps_its_bound() {
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let id = connection(
+            &s,
+            Kind::Contacts,
+            json!({"version": 1, "kind": "contacts", "wrapper_path": "rows", "match": {"id": "id", "email": "email"},
+                   "account": {"id": "org", "name": "company"}}),
+        );
+        let a = post(
+            s.store(),
+            &id,
+            r#"{"rows": [{"id": "u1", "email": "Ada@X.example", "org": "o1", "company": "Acme"},
+                         {"id": "u2", "email": "bob@x.example", "company": "ACME "},
+                         {"email": "ada@x.EXAMPLE", "plan": "gold"}]}"#,
+        );
+        assert_eq!(a.status, 200, "{}: {}", db.name, a.body);
+        assert_eq!(
+            (a.body["created"].as_u64(), a.body["updated"].as_u64()),
+            (Some(2), Some(1)),
+            "{}",
+            db.name
+        );
+        let b = post(
+            s.store(),
+            &id,
+            r#"{"rows": [{"id": "u2", "email": "bob@x.example", "seats": null, "n": 3}]}"#,
+        );
+        assert_eq!(b.body["updated"], 1, "{}", db.name);
+        let contacts = service::records::contacts(&s, &RecordFilter::default()).unwrap();
+        assert_eq!(contacts.len(), 2, "{}", db.name);
+        assert!(contacts
+            .iter()
+            .all(|c| c.account.as_ref().and_then(|a| a.name.as_deref()) == Some("Acme")));
+        let ada = contacts
+            .iter()
+            .find(|c| c.external_id.as_deref() == Some("u1"))
+            .unwrap();
+        assert_eq!(ada.properties["plan"], "gold", "{}", db.name);
+        let found = service::records::contacts(
+            &s,
+            &RecordFilter {
+                search: Some("BOB@".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1, "{}", db.name);
+        let bad = post(s.store(), &id, r#"{"rows": [{"id": true}]}"#);
+        assert_eq!(bad.status, 422, "{}", db.name);
+        s.store()
+            .write(|tx| {
+                for i in 0..5 {
+                    requests::insert(tx, &requests::sample(&format!("t{i}"), &id, false))?;
+                }
+                requests::prune(tx, &id, 3)
+            })
+            .unwrap();
+        let log = service::requests::list(&s, &id, None).unwrap();
+        let ids: Vec<_> = log.iter().map(|r| r.status).collect();
+        assert_eq!(
+            ids.len(),
+            4,
+            "{}: the 3 newest and the latest payload ({ids:?})",
+            db.name
+        );
+        let latest = s
+            .store()
+            .read(|tx| requests::latest_payload(tx, &id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.status, 422, "{}", db.name);
+    });
+}
+
+#[test]
+fn events_are_unique_per_connection_and_preview_reads_the_store() {
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let accounts_conn = connection(
+            &s,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        );
+        post(
+            s.store(),
+            &accounts_conn,
+            r#"[{"id": "o1", "name": "Org"}]"#,
+        );
+        let m = json!({"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "account_id": "org", "id": "mid"}});
+        let id = connection(&s, Kind::Events, m.clone());
+        let body = r#"[{"event": "Paid", "org": "o1", "mid": "m1"}, {"event": "Paid", "org": "o1", "mid": "m1"}]"#;
+        let a = post(s.store(), &id, body);
+        assert_eq!(
+            (a.body["created"].as_u64(), a.body["duplicates"].as_u64()),
+            (Some(1), Some(1)),
+            "{}: {}",
+            db.name,
+            a.body
+        );
+        let again = post(s.store(), &id, body);
+        assert_eq!(again.body["duplicates"], 2, "{}", db.name);
+        let unknown = post(s.store(), &id, r#"[{"event": "Paid", "org": "nope"}]"#);
+        assert_eq!(unknown.status, 422, "{}", db.name);
+        let ev = s
+            .store()
+            .read(|tx| events::list(tx, &RecordFilter::default()))
+            .unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            ev[0].account.as_ref().map(|a| a.external_id.as_deref()),
+            Some(Some("o1"))
+        );
+        let types = service::records::event_types(&s).unwrap();
+        assert_eq!((types.len(), types[0].events), (1, 1), "{}", db.name);
+        let p = service::preview::preview(
+            &s,
+            &service::preview::PreviewInput {
+                mapping: m,
+                payload: r#"[{"event": "Paid", "org": "o1", "mid": "m1"}, {"event": "Paid", "org": "o1", "mid": "m2"}]"#.into(),
+                content_type: Some("application/json".into()),
+                against_store: true,
+                connection_id: Some(id.clone()),
+            },
+        )
+        .unwrap();
+        let v = serde_json::to_value(&p).unwrap();
+        assert!(v.to_string().contains("duplicate"), "{}: {v}", db.name);
+        // Custom matching reads stored properties the same way.
+        let custom = connection(
+            &s,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"custom": {"path": "n", "property": "n"}}}),
+        );
+        post(s.store(), &accounts_conn, r#"[{"id": "o2", "n": 42.0}]"#);
+        let c = post(s.store(), &custom, r#"[{"n": "42", "tier": 1}, {"n": 7}]"#);
+        assert_eq!(
+            (c.body["updated"].as_u64(), c.body["skipped"].as_u64()),
+            (Some(1), Some(1)),
+            "{}: {}",
+            db.name,
+            c.body
+        );
+    });
+}
+
+/// Two receivers' writers on one database, each given every key at the same moment.
+#[test]
+fn two_writers_racing_on_the_same_new_keys_create_one_record_each() {
+    each_store(|db| {
+        let first = Arc::new(Services::with_store(db.open()));
+        let second = Arc::new(Services::with_store(db.open()));
+        let accounts_id = connection(
+            &first,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id", "name": "name"}}),
+        );
+        let events_id = connection(
+            &first,
+            Kind::Events,
+            json!({"version": 1, "kind": "events", "event": {"type": {"value": "Seen"}, "account_id": "org", "id": "mid"}}),
+        );
+        post(
+            first.store(),
+            &accounts_id,
+            r#"[{"id": "base", "name": "Base"}]"#,
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let writers: Vec<Writer> = [&first, &second]
+            .iter()
+            .map(|s| {
+                Writer::spawn(s.store(), WriterConfig::default(), s.activity_sender()).unwrap()
+            })
+            .collect();
+        let job = |s: &Services, cid: &str, body: String| {
+            s.store()
+                .read(|tx| {
+                    let conn = connections::get(tx, cid)?.unwrap();
+                    let m = mappings::get(tx, cid)?;
+                    Ok::<_, super::StoreError>(ingest::prepare(
+                        &conn,
+                        m.as_ref(),
+                        incoming(cid, &body),
+                    ))
+                })
+                .unwrap()
+        };
+        let keys = 40;
+        let rounds = 12;
+        let mut pending = Vec::new();
+        for round in 0..rounds {
+            for (w, (writer, s)) in writers.iter().zip([&first, &second]).enumerate() {
+                // New keys every round, the same ones to both writers at once: half the rows name
+                // the account by ID, half by name only; the orders differ per writer.
+                let rows: Vec<_> = (0..keys)
+                    .map(|k| if w % 2 == 0 { k } else { keys - 1 - k })
+                    .map(|k| {
+                        if k % 2 == 0 {
+                            json!({"id": format!("r{round}k{k}"), "name": format!("Name {round} {k}")})
+                        } else {
+                            json!({"name": format!("NAME {round} {k} ")})
+                        }
+                    })
+                    .collect();
+                pending.push((
+                    writer.clone(),
+                    job(s, &accounts_id, json!(rows).to_string()),
+                ));
+                let evs: Vec<_> = (0..keys)
+                    .map(|k| json!({"org": "base", "mid": format!("r{round}m{k}")}))
+                    .collect();
+                pending.push((writer.clone(), job(s, &events_id, json!(evs).to_string())));
+            }
+        }
+        // Every job is ready before the first is submitted, so the two writers run side by side.
+        let pending: Vec<_> = pending
+            .into_iter()
+            .map(|(w, j)| rt.spawn(async move { w.submit(j).await }))
+            .collect();
+        for p in pending {
+            let a = rt.block_on(p).unwrap();
+            assert_eq!(a.status, 200, "{}: {}", db.name, a.body);
+        }
+        let all = first
+            .store()
+            .read(|tx| {
+                accounts::list(
+                    tx,
+                    &RecordFilter {
+                        limit: Some(1000),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            all.len(),
+            keys * rounds + 1,
+            "{}: one account per key",
+            db.name
+        );
+        let ev = first
+            .store()
+            .read(|tx| {
+                events::list(
+                    tx,
+                    &RecordFilter {
+                        limit: Some(1000),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            ev.len(),
+            keys * rounds,
+            "{}: one event per event ID",
+            db.name
+        );
+        drop(writers);
+        rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    });
+}
+
+#[test]
+fn a_transaction_reads_its_own_writes_on_both_stores() {
+    each_store(|db| {
+        let store = db.open();
+        let n = store
+            .write(|tx| {
+                connections::insert(tx, &connections::sample("c1", Kind::Accounts))?;
+                accounts::insert(
+                    tx,
+                    Some("1"),
+                    Some("A"),
+                    &Default::default(),
+                    Some("c1"),
+                    "t",
+                )?;
+                let v = config_version::get(tx)?;
+                assert!(v > 0);
+                accounts::count(tx)
+            })
+            .unwrap();
+        assert_eq!(n, 1, "{}", db.name);
+        let _ = Tx::Sqlite;
+    });
+}

@@ -1,0 +1,326 @@
+//! The PostgreSQL store (DESIGN §11): the same tables as the SQLite file, reached through the
+//! blocking `postgres` client on the threads that already run SQLite work (the writer thread,
+//! blocking tasks, the CLI). Every statement is prepared once per connection and kept.
+//!
+//! Connections have a connect timeout, TCP keepalives and a server-side statement timeout, so a
+//! database that is down or unreachable fails a request within seconds (503), and a broken
+//! connection is dropped and replaced on the next use: no restart is needed when it comes back.
+
+use super::StoreError;
+use postgres::types::ToSql;
+use postgres::{Client, Config, Row, Statement};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How long connecting may take before the store answers "unavailable".
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Statements running longer than this are cancelled by the server.
+pub const STATEMENT_TIMEOUT_MS: u64 = 5_000;
+/// Lock waits (advisory and row locks) give up sooner than a sender's timeout.
+pub const LOCK_TIMEOUT_MS: u64 = 4_000;
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, tail) = match rest.split_once('@') {
+        Some((a, t)) if !a.contains('/') => (a, t),
+        _ => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{tail}"),
+        None => format!("{scheme}://{auth}@{tail}"),
+    }
+}
+
+/// One session, with its prepared statements.
+pub struct PgConn {
+    client: RefCell<Client>,
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl std::fmt::Debug for PgConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConn").finish_non_exhaustive()
+    }
+}
+
+impl PgConn {
+    fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.borrow_mut().prepare(sql)?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    pub fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query(&st, params)?)
+    }
+
+    pub fn query_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query_opt(&st, params)?)
+    }
+
+    pub fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query_one(&st, params)?)
+    }
+
+    pub fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.borrow_mut().execute(&st, params)?)
+    }
+
+    /// Statements without parameters (transaction control, migrations), in one round trip.
+    pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+}
+
+/// Opens sessions to one database and lends them out.
+pub struct PgStore {
+    config: Config,
+    shown: String,
+    idle: Mutex<Vec<PgConn>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("db", &self.shown).finish()
+    }
+}
+
+fn tls() -> Result<postgres_native_tls::MakeTlsConnector, String> {
+    native_tls::TlsConnector::builder()
+        .build()
+        .map(postgres_native_tls::MakeTlsConnector::new)
+        .map_err(|e| format!("TLS setup failed: {e}"))
+}
+
+impl PgStore {
+    /// Connects to `url` and brings the schema up to date.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        let shown = redact(url);
+        let mut config: Config = url.parse().map_err(|e| StoreError::Open {
+            path: shown.clone(),
+            message: format!("not a valid PostgreSQL URL: {e}"),
+        })?;
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .tcp_user_timeout(Duration::from_secs(10))
+            .options(&format!(
+                "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout=60000"
+            ))
+            .application_name("inlet");
+        let store = PgStore {
+            config,
+            shown,
+            idle: Mutex::new(Vec::new()),
+        };
+        let conn = store.connect()?;
+        super::pg_migrations::run(&conn).map_err(|e| match e {
+            StoreError::Postgres(p) => StoreError::Migration {
+                version: "(lock)".into(),
+                message: p.to_string(),
+            },
+            other => other,
+        })?;
+        store.give_back(conn);
+        Ok(store)
+    }
+
+    /// The same database with a pool of its own.
+    pub fn fork(&self) -> PgStore {
+        PgStore {
+            config: self.config.clone(),
+            shown: self.shown.clone(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// A new session of its own (the listener's writer keeps one).
+    pub fn connect(&self) -> Result<PgConn, StoreError> {
+        let tls = tls().map_err(|message| StoreError::Open {
+            path: self.shown.clone(),
+            message,
+        })?;
+        let client = self
+            .config
+            .connect(tls)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.shown)))?;
+        Ok(PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        })
+    }
+
+    fn take(&self) -> Result<PgConn, StoreError> {
+        loop {
+            let pooled = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
+            match pooled {
+                Some(c) if c.is_closed() => continue,
+                Some(c) => return Ok(c),
+                None => return self.connect(),
+            }
+        }
+    }
+
+    fn give_back(&self, conn: PgConn) {
+        if conn.is_closed() {
+            return;
+        }
+        if let Ok(mut v) = self.idle.lock() {
+            if v.len() < 8 {
+                v.push(conn);
+            }
+        }
+    }
+
+    /// Runs `f` in a transaction that begins with `begin`, committed when `f` succeeds.
+    pub fn run<T, E>(&self, begin: &str, f: impl FnOnce(&PgConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let conn = self.take()?;
+        let result = (|| {
+            conn.batch(begin)?;
+            match f(&conn) {
+                Ok(out) => {
+                    conn.batch("COMMIT")?;
+                    Ok(out)
+                }
+                Err(e) => {
+                    let _ = conn.batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })();
+        self.give_back(conn);
+        result
+    }
+
+    /// One statement outside an explicit transaction.
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&PgConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.take()?;
+        let result = f(&conn);
+        self.give_back(conn);
+        result
+    }
+}
+
+/// A fixed 64-bit hash (FNV-1a) of a lock key: the same in every process and version, unlike the
+/// standard library's seeded hasher.
+pub fn lock_key(parts: &[&str]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h as i64
+}
+
+/// The lock keys of a batch: every key under which its rows may create an account or a contact,
+/// and its event IDs (unique per connection). Updates need none: they lock the row they merge into.
+pub fn batch_lock_keys(connection_id: &str, keys: &inlet_core::BatchKeys, out: &mut Vec<i64>) {
+    if keys.creates {
+        out.extend(keys.account_ids.iter().map(|v| lock_key(&["a", "id", v])));
+        out.extend(keys.names.iter().map(|v| lock_key(&["a", "name", v])));
+        out.extend(keys.contact_ids.iter().map(|v| lock_key(&["c", "id", v])));
+        out.extend(keys.emails.iter().map(|v| lock_key(&["c", "email", v])));
+    }
+    out.extend(
+        keys.event_ids
+            .iter()
+            .map(|v| lock_key(&["e", connection_id, v])),
+    );
+}
+
+/// Takes transaction-scoped advisory locks on `keys` in ascending order, in one statement. Two
+/// writers whose batches share a key run one after the other; the second's look-ups (READ
+/// COMMITTED, after the lock) see what the first committed.
+pub fn lock_keys(conn: &PgConn, keys: &mut Vec<i64>) -> Result<(), StoreError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    conn.query_one(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest($1::int8[]) WITH ORDINALITY AS u(k, i) ORDER BY i) s",
+        &[keys],
+    )?;
+    Ok(())
+}
+
+/// SQLSTATEs after which the whole group is run again: serialization failure, deadlock, a unique
+/// index that caught a race, and a lock wait that timed out.
+pub fn is_retryable(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::UNIQUE_VIOLATION
+            || *c == SqlState::LOCK_NOT_AVAILABLE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_told_from_paths_and_passwords_are_hidden() {
+        assert!(is_url("postgres://u@h/db") && is_url("postgresql://h/db"));
+        assert!(!is_url("/var/lib/inlet.db") && !is_url("postgres.db"));
+        assert_eq!(
+            redact("postgres://inlet:s3cret@db.example:5432/inlet?sslmode=require"),
+            "postgres://inlet:***@db.example:5432/inlet?sslmode=require"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn lock_keys_are_stable_and_distinguish_their_parts() {
+        assert_eq!(lock_key(&["a", "id", "42"]), lock_key(&["a", "id", "42"]));
+        assert_ne!(lock_key(&["a", "id", "42"]), lock_key(&["a", "id4", "2"]));
+        assert_ne!(lock_key(&["a", "id", "42"]), lock_key(&["c", "id", "42"]));
+    }
+}
