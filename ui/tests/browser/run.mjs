@@ -294,6 +294,7 @@ await test('the sender samples: Polytomic, Segment and RudderStack calls preview
   await p.locator('[data-sample=polytomic]').click();
   assert.equal(await byId(p, 'wrapper_path').inputValue(), 'object.records');
   await p.screenshot({ path: join(shots, 'playground-polytomic.png'), fullPage: true });
+});
 
 await test('a second payload shows the drift the listener would flag', async (p) => {
   await open(p);
