@@ -12,6 +12,8 @@ APT_PACKAGES=(
 )
 WASM_BINDGEN_VERSION=0.2.130
 TAURI_DRIVER_VERSION=2.1.0
+# The tunnel program the tunnel tests run for real (a relay on loopback and its client).
+BORE_VERSION=0.6.0
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -35,6 +37,11 @@ fi
 if ! { command -v tauri-driver >/dev/null && cargo install --list | grep -q "^tauri-driver v${TAURI_DRIVER_VERSION}:"; }; then
   echo "setup: installing tauri-driver ${TAURI_DRIVER_VERSION}"
   cargo install tauri-driver --version "=${TAURI_DRIVER_VERSION}" --locked --force
+fi
+
+if ! bore --version 2>/dev/null | grep -q " ${BORE_VERSION}\$"; then
+  echo "setup: installing bore-cli ${BORE_VERSION}"
+  cargo install bore-cli --version "=${BORE_VERSION}" --locked --force
 fi
 
 if [ -f ui/package.json ]; then

@@ -12,5 +12,6 @@ pub mod secret;
 pub mod service;
 pub mod signature;
 pub mod store;
+pub mod tunnel;
 
 pub use service::{ServiceError, Services};

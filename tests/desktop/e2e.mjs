@@ -1,14 +1,17 @@
 // The real Inlet window under Xvfb, driven through tauri-driver: a new user's first run.
 // Create a connection, post what Hightouch would post to the URL and with the Authorization
 // value the window shows, watch the payload appear live, finish setup, save, post again, and
-// find the records under Data. Screenshots of every screen go to $SCREENSHOTS.
+// find the records under Data. Then what strangers post shows as text and runs nothing, and a
+// real bore tunnel (to a `bore server` relay this test runs) gives the public URL, which the
+// Copy button copies and "check from outside" reaches. Screenshots of every screen go to
+// $SCREENSHOTS.
 //
 // Usage (the Makefile does this): xvfb-run -a node tests/desktop/e2e.mjs <path to gui binary>
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { createServer, connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { Session, sleep } from './webdriver.mjs';
@@ -58,6 +61,30 @@ function webProcessEnv() {
   }
   throw new Error(`no WebKit web process under ${bin}`);
 }
+// The bore relay: on this machine's own network address when it has one, so that the tunnel's
+// URL is not a loopback one (as a relay elsewhere would not be).
+const relayHost =
+  Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
+const portOpen = (port, host) =>
+  new Promise((res) => {
+    const c = connect({ port, host }, () => {
+      c.destroy();
+      res(true);
+    });
+    c.on('error', () => res(false));
+  });
+for (let i = 0; (await portOpen(7835, relayHost)) || (await portOpen(7835, '127.0.0.1')); i++) {
+  if (i > 150) throw new Error("bore's control port 7835 stays taken");
+  await sleep(200); // another relay (the black-box tunnel test) is finishing
+}
+const relay = spawn('bore', ['server', '--bind-addr', relayHost, '--min-port', '43000', '--max-port', '43999'], {
+  stdio: 'ignore',
+});
+relay.on('error', (e) => {
+  throw new Error(`bore is not installed (scripts/setup.sh installs it): ${e.message}`);
+});
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 let session;
 const t0 = Date.now();
@@ -91,6 +118,9 @@ try {
   assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${listenPort}/hooks/[0-9a-f-]{36}$`));
   assert.match(authorization, /^Bearer inl_[A-Za-z0-9_-]{43}$/);
   await session.find('[data-test=latest-payload-empty]');
+  // A loopback URL: the page says that a cloud sender cannot reach it, and what to do.
+  const warning = await session.waitText('[data-test=loopback-warning]', 'only this computer');
+  assert.match(warning, /Settings → Public URL/);
   await shot('2-connection-new');
 
   step('post as the sender would');
@@ -131,6 +161,51 @@ try {
   await sleep(300);
   await shot('6-requests');
 
+  step('what strangers post shows as text and runs nothing');
+  // The window runs without the global Tauri object and under a strict CSP: a script element
+  // that gets into the page does not run.
+  assert.equal(await session.exec('return typeof window.__TAURI__'), 'undefined');
+  const inline = await session.exec(
+    `const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.append(s); return window.__inline ?? null`,
+  );
+  assert.equal(inline, null, 'an inline script runs despite the Content-Security-Policy');
+  const hostile = {
+    ...row,
+    id: 'u_hostile',
+    email: 'mallory@example.com',
+    first_name: '<script>window.__xss = "script"</script>',
+    last_name: '<img src=x onerror="window.__xss = \'img\'">',
+    website: 'javascript:window.__xss="link"',
+    bio: '<a href="javascript:window.__xss=\'a\'">click</a><svg onload="window.__xss=\'svg\'"></svg>',
+  };
+  const evil = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization,
+      'x-note': '<img src=x onerror="window.__xss=\'header\'">',
+      referer: 'javascript:window.__xss="referer"',
+    },
+    body: JSON.stringify(hostile),
+  });
+  assert.equal(evil.status, 200, await evil.text());
+  for (let i = 0; (await session.exec(`return document.querySelectorAll('[data-test=requests] tbody tr').length`)) < 3; i++) {
+    if (i > 60) throw new Error('the hostile request never appeared in the log');
+    await sleep(150);
+  }
+  await session.exec(`document.querySelector('[data-test=requests] tbody tr').click()`);
+  const shownBody = await session.waitText('[data-test=request-body]', 'mallory@example.com');
+  assert.ok(shownBody.includes('<script>window.__xss = \\"script\\"</script>'), shownBody);
+  assert.ok(shownBody.includes('<img src=x onerror=') && shownBody.includes('javascript:window.__xss'), shownBody);
+  const detail = await session.text('.card.detail');
+  assert.ok(detail.includes(`x-note: <img src=x onerror="window.__xss='header'">`), detail);
+  await sleep(300);
+  await shot('6b-requests-hostile');
+  const ran = await session.exec(
+    `return { xss: window.__xss ?? null, imgs: document.querySelectorAll('main img, main svg[onload]').length, js: document.querySelectorAll('a[href^="javascript:"]').length }`,
+  );
+  assert.deepEqual(ran, { xss: null, imgs: 0, js: 0 }, 'hostile bytes became markup');
+
   step('data');
   await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Data').click()`);
   await session.click('[data-test=data-contacts]');
@@ -140,8 +215,14 @@ try {
   await session.waitText('[data-test=records]', row.company_name ?? '');
   await shot('8-data-accounts');
 
+  // The hostile row's properties show as text in the data browser too.
+  await session.click('[data-test=data-contacts]');
+  await session.waitText('[data-test=records]', 'mallory@example.com');
+  assert.equal(await session.exec('return window.__xss ?? null'), null);
+
+  const nav = (name) =>
+    session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === '${name}').click()`);
   step('signature and schema drift');
-  const nav = (label) => session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === '${label}').click()`);
   const openFirst = () => session.exec(`document.querySelector('[data-test=connections] tbody tr').click()`);
   await nav('Connections');
   await session.find('[data-test=connections]');
@@ -154,7 +235,7 @@ try {
   const signingSecret = await session.attr('[data-test=signing-secret]', 'data-value');
   assert.match(signingSecret, /^whsec_[A-Za-z0-9+/]{43}=$/);
   await session.exec(`document.querySelector('[data-test=signature]').scrollIntoView({block: 'center'})`);
-  await shot('10-signature');
+  await shot('8a-signature');
   // Unsigned: refused. Signed by the spec's own library, with a column renamed upstream: written,
   // and flagged as drift.
   assert.equal((await post(row)).status, 401);
@@ -179,21 +260,105 @@ try {
   assert.deepEqual(signedAnswer.warnings.map((w) => w.field), ['firstName', 'first_name']);
   await session.waitText('[data-test=drift-banner]', 'firstName');
   await session.exec(`window.scrollTo(0, 0)`);
-  await shot('11-drift-banner');
+  await shot('8b-drift-banner');
   await nav('Connections');
   await session.waitText('[data-test=drift-mark]', 'Drift');
-  await shot('12-connections-drift-mark');
+  await shot('8c-connections-drift-mark');
   await openFirst();
   await session.click('[data-test=drift-ack]');
-  for (let i = 0; ; i++) {
-    if (!(await session.exec(`return !!document.querySelector('[data-test=drift-banner]')`))) break;
-    assert.ok(i < 50, 'the banner goes once acknowledged');
+  const bannerGone = async () => {
+    for (let i = 0; ; i++) {
+      if (!(await session.exec(`return !!document.querySelector('[data-test=drift-banner]')`))) break;
+      assert.ok(i < 50, 'the banner goes once acknowledged');
+      await sleep(100);
+    }
+  };
+  await bannerGone();
+  // Back to no signature for the steps below.
+  await session.exec(
+    `const s = document.querySelector('[data-test=verify]'); s.value = 'none'; s.dispatchEvent(new Event('change', {bubbles: true}));`,
+  );
+  for (let i = 0; await session.exec(`return !!document.querySelector('[data-test=signing-secret]')`); i++) {
+    assert.ok(i < 50, 'the signature row goes back to None');
     await sleep(100);
   }
 
-  await session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === 'Settings').click()`);
+  await nav('Settings');
   await session.find('#listen');
   await shot('9-settings');
+
+  step('start a bore tunnel');
+  await session.click('[data-test=mode-tunnel]');
+  await session.find('[data-test=tunnel-program]');
+  await session.exec(
+    `const s = document.querySelector('[data-test=tunnel-program]'); s.value = 'bore'; s.dispatchEvent(new Event('change', {bubbles: true}));`,
+  );
+  await session.type('[data-test=bore-relay]', relayHost);
+  await session.click('[data-test=tunnel-start]');
+  await session.waitText('[data-test=tunnel-state]', 'Up', 30000);
+  const publicBase = await session.attr('[data-test=tunnel-url]', 'data-value');
+  assert.match(publicBase, new RegExp(`^http://${relayHost.replace(/\./g, '\\.')}:43\\d{3}$`));
+  await shot('10-settings-tunnel-up');
+
+  step('the connection page uses the tunnel URL');
+  await nav('Connections');
+  await session.find('[data-test=connections] tbody tr');
+  await session.exec(`document.querySelector('[data-test=connections] tbody tr').click()`);
+  const end = Date.now() + 10000;
+  let publicUrl = '';
+  while (!publicUrl.startsWith(publicBase) && Date.now() < end) {
+    publicUrl = (await session.attr('[data-test=webhook-url]', 'data-value')) ?? '';
+    await sleep(150);
+  }
+  assert.equal(publicUrl, `${publicBase}${new URL(url).pathname}`);
+  // The Copy button copies exactly that: paste it into a field of the page.
+  await session.click('[data-test=webhook-url-copy]');
+  await session.exec(
+    `const t = document.createElement('textarea'); t.id = 'paste-here'; document.querySelector('main').append(t); t.focus();`,
+  );
+  const pasteEl = await session.find('#paste-here');
+  await session.cmd('POST', `/element/${pasteEl}/value`, { text: '\uE009v\uE009' });
+  const pasted = await session.exec(`const t = document.getElementById('paste-here'); const v = t.value; t.remove(); return v`);
+  assert.equal(pasted, publicUrl, 'the Copy button copies the public webhook URL');
+  // A row through the tunnel lands.
+  const through = await fetch(publicUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ ...row, id: 'u_tunnel', email: 'tunnel@example.com' }),
+  });
+  assert.equal(through.status, 200, await through.text());
+  step('check from outside');
+  await session.click('[data-test=check-outside]');
+  const checked = await session.waitText('[data-test=check-result]', 'came back to this listener', 20000);
+  assert.match(checked, /✓ came back to this listener \(127\.0\.0\.1:\d+\) in \d+ ms/);
+  await shot('11-connection-tunnel-check');
+
+  step('a public connection without authorization is flagged');
+  await session.exec(
+    `[...document.querySelectorAll('.switch input[type=checkbox]')].find(i => i.closest('.row').textContent.includes('Enforce authorization')).click()`,
+  );
+  await session.waitText('[data-test=unprotected-flag]', 'Open to anyone');
+  await shot('12-connection-open-to-anyone');
+  await nav('Connections');
+  await session.waitText('[data-test=open-flag]', 'Open to anyone');
+  await shot('13-connections-flagged');
+
+  step('the tunnel ends with the window and starts again with it');
+  const boreBefore = spawnSync('pgrep', ['-f', `bore local ${listenPort} --local-host`], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(boreBefore, 'the bore client runs while the window does');
+  await session.quit();
+  session = null;
+  const boreClient = () => spawnSync('pgrep', ['-f', `bore local ${listenPort} --local-host`], { encoding: 'utf8' }).stdout.trim();
+  for (let i = 0; boreClient(); i++) {
+    if (i > 50) throw new Error(`the bore client outlived the window: pid ${boreClient()}`);
+    await sleep(100);
+  }
+  session = await Session.start(`http://127.0.0.1:${driverPort}`, bin);
+  await session.find('[data-test=add-connection]', 20000);
+  await nav('Settings');
+  await session.waitText('[data-test=tunnel-state]', 'Up', 30000);
+  assert.match(await session.attr('[data-test=tunnel-url]', 'data-value'), /^http:\/\/.+:43\d{3}$/);
+  assert.ok(boreClient(), 'the window started its bore client again');
   console.log(`desktop e2e: passed; screenshots in ${shots}`);
 } catch (e) {
   if (session) {
@@ -205,4 +370,5 @@ try {
 } finally {
   if (session) await session.quit();
   driver.kill('SIGTERM');
+  relay.kill('SIGTERM');
 }

@@ -49,12 +49,17 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (default: the saved listen address, 127.0.0.1:8750). Saved when given.
+    /// Address to listen on for this run (default: the saved listen address, 127.0.0.1:8750;
+    /// `inlet settings --listen` changes that).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// The public base URL senders use (e.g. a tunnel). Saved when given.
+    /// The public base URL senders use (e.g. your own reverse proxy). Saved when given.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// Start a tunnel for this listener and use its public URL for webhook URLs while it runs:
+    /// cloudflared, ngrok, or bore[=HOST] (HOST: the bore relay, default bore.pub). See docs/tunnel.md.
+    #[arg(long, value_name = "PROGRAM")]
+    pub tunnel: Option<inlet_desktop::tunnel::TunnelSpec>,
     /// Requests waiting for the writer before answering 429.
     #[arg(long, hide = true)]
     pub queue: Option<usize>,
@@ -122,6 +127,8 @@ pub enum ConnectionsCmd {
     /// Schema drift: show it, or acknowledge it (the current shape becomes the baseline).
     #[command(subcommand)]
     Drift(DriftCmd),
+    /// Check from outside: a HEAD to the public webhook URL must come back to a running listener.
+    Check { id: String },
 }
 
 /// Signed webhooks (DESIGN §12) and schema drift (§13).

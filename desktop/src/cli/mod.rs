@@ -89,6 +89,15 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
     }
     println!("on drift       {}", c.trust.on_drift);
     print_drift(c);
+    if let Some(t) = &c.tunnel {
+        println!("tunnel         {}", tunnel_line(t));
+    }
+    for w in [&c.loopback_warning, &c.unprotected_warning]
+        .into_iter()
+        .flatten()
+    {
+        println!("warning        {w}");
+    }
     if let Some(m) = &c.mapping {
         println!("{}", serde_json::to_string_pretty(m)?);
     }
@@ -180,6 +189,45 @@ fn show_connection(
     Ok(())
 }
 
+fn tunnel_line(t: &inlet_desktop::tunnel::TunnelState) -> String {
+    use inlet_desktop::tunnel::Status;
+    match t.status {
+        Status::Starting => format!("{} starting", t.tunnel),
+        Status::Up => format!("{} up at {}", t.tunnel, t.url.as_deref().unwrap_or("?")),
+        Status::Down => format!(
+            "{} down: {}",
+            t.tunnel,
+            t.error.as_deref().unwrap_or("stopped")
+        ),
+    }
+}
+
+/// `connections check ID`: HEAD the public webhook URL; it must come back to a running listener.
+fn check_cmd(s: &Services, id: &str, as_json: bool) -> Result<()> {
+    let c = connections::show(s, id)?;
+    let live = settings::listeners(s)?;
+    if live.is_empty() {
+        bail!(
+            "no listener is running for this data file: start one (`inlet serve` or the app) first"
+        );
+    }
+    let expected = inlet_desktop::tunnel::expected_listeners(&live);
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(inlet_desktop::tunnel::check(&c.webhook_url, &expected));
+    if as_json {
+        json(&report)?;
+    } else {
+        println!("HEAD {}", report.url);
+        println!("{}", report.message);
+    }
+    if !report.ok {
+        bail!("check from outside failed: {}", report.message);
+    }
+    Ok(())
+}
+
 /// How much of the latest payload `connections show` prints without `--json`.
 const SHOWN_BODY_BYTES: usize = 64 * 1024;
 
@@ -223,6 +271,7 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
                         c.enabled.to_string(),
                         c.requests.to_string(),
                         opt(&c.last_request_at),
+                        if c.unprotected { "OPEN TO ANYONE" } else { "" }.into(),
                     ]
                 })
                 .collect();
@@ -235,9 +284,22 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
                     "ENABLED",
                     "REQUESTS",
                     "LAST REQUEST",
+                    "",
                 ],
                 rows,
             );
+            if let Some(c) = l.first() {
+                println!(
+                    "webhook URLs: {}",
+                    c.webhook_url.rsplit_once("/hooks/").map_or("", |(b, _)| b)
+                );
+                if let Some(w) = &c.loopback_warning {
+                    println!("warning: {w}");
+                }
+            }
+            if l.iter().any(|c| c.unprotected) {
+                println!("warning: connections marked OPEN TO ANYONE neither enforce authorization nor check a signature, and their webhook URL is public");
+            }
             Ok(())
         }
         ConnectionsCmd::Show { id } => {
@@ -293,6 +355,7 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             );
             Ok(())
         }
+        ConnectionsCmd::Check { id } => check_cmd(s, &id, as_json),
         ConnectionsCmd::Delete { id } => {
             let d = connections::delete(s, &id)?;
             if as_json {
@@ -654,6 +717,15 @@ fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
             " (follows the listen address)"
         }
     );
+    if let Some(t) = &v.tunnel {
+        println!("tunnel           {}", tunnel_line(t));
+    }
+    for l in &v.listeners {
+        println!(
+            "running          {} (pid {}) on {}",
+            l.process, l.pid, l.listen
+        );
+    }
     println!("data file        {}", v.data_file);
     if let Some(c) = &v.configured_data_file {
         println!("next start opens {c}");

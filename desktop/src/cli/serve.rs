@@ -4,7 +4,9 @@ use super::args::ServeArgs;
 use anyhow::{Context, Result};
 use inlet_desktop::listener::{self, ListenConfig};
 use inlet_desktop::service::settings;
+use inlet_desktop::tunnel::{self, Recorder, Status, Supervisor, TunnelSpec, TunnelState};
 use inlet_desktop::Services;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -64,32 +66,83 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
     rt.block_on(async move {
         let handle = listener::start_with(services.clone(), config).await?;
         let addr = handle.local_addr;
-        let patch = settings::SettingsPatch {
-            listen_address: a.listen.as_ref().map(|_| addr.to_string()),
-            public_base_url: a.public_url.clone(),
-            data_file: None,
-        };
+        // `--listen` is for this run: the saved address (the app's) changes only through
+        // `inlet settings --listen`; the record tells other processes where this one is.
+        let recorder = Recorder::start(services.clone(), "serve", Some(addr)).await;
         // The store may block (PostgreSQL): off the runtime's threads.
         let svc = services.clone();
-        let s = tokio::task::spawn_blocking(move || {
-            if patch.listen_address.is_some() || patch.public_base_url.is_some() {
-                settings::set(&svc, patch)
-            } else {
-                settings::get(&svc)
-            }
+        let public_url = a.public_url.clone();
+        let s = tokio::task::spawn_blocking(move || match public_url {
+            Some(u) => settings::set(
+                &svc,
+                settings::SettingsPatch {
+                    public_base_url: Some(u),
+                    ..Default::default()
+                },
+            ),
+            None => settings::get(&svc),
         })
         .await??;
         println!("inlet: listening on http://{addr}");
-        println!(
-            "inlet: webhook URLs are {}/hooks/<connection id>",
-            s.public_base_url
-        );
+        let recorder = Arc::new(recorder);
+        let tunnel = match &a.tunnel {
+            Some(spec) => Some(start_tunnel(spec, addr, recorder.clone())?),
+            None => {
+                println!(
+                    "inlet: webhook URLs are {}/hooks/<connection id>",
+                    s.public_base_url
+                );
+                None
+            }
+        };
         println!("inlet: data file {}", services.db_path().display());
         stop_signal().await;
         println!("inlet: stopping");
+        if let Some(t) = tunnel {
+            t.stop().await;
+        }
+        if let Ok(r) = Arc::try_unwrap(recorder) {
+            r.forget().await;
+        }
         handle.shutdown().await;
         Ok(())
     })
+}
+
+/// Starts the tunnel and says on stdout what it does: starting, up (with the URL and a check
+/// from outside), down (with the program's last words) and starting again.
+fn start_tunnel(
+    spec: &TunnelSpec,
+    addr: SocketAddr,
+    recorder: Arc<Recorder>,
+) -> Result<Supervisor> {
+    let nonce = tunnel::instance_nonce().to_string();
+    let me = format!("this listener ({addr})");
+    let on_change: tunnel::supervisor::OnChange = Arc::new(move |t: &TunnelState| {
+        recorder.tunnel(Some(t.clone()));
+        match (t.status, &t.url) {
+            (Status::Starting, _) => println!("inlet: tunnel {} starting", t.tunnel),
+            (Status::Up, Some(url)) => {
+                println!("inlet: tunnel up: {url}");
+                println!("inlet: webhook URLs are {url}/hooks/<connection id>");
+                let (url, expected) = (url.clone(), vec![(nonce.clone(), me.clone())]);
+                tokio::spawn(async move {
+                    let r = tunnel::check(&format!("{url}/hooks/check"), &expected).await;
+                    if r.reached {
+                        println!("inlet: check from outside ok: the tunnel reaches this listener ({} ms)", r.elapsed_ms);
+                    } else {
+                        println!("inlet: check from outside failed: {}", r.message);
+                    }
+                });
+            }
+            (Status::Up, None) => {}
+            (Status::Down, _) => println!(
+                "inlet: tunnel down: {}",
+                t.error.as_deref().unwrap_or("stopped")
+            ),
+        }
+    });
+    Ok(Supervisor::start(spec, addr.port(), on_change)?)
 }
 
 /// `inlet` alone: the desktop app when built with it, else the headless listener.
@@ -110,6 +163,7 @@ pub fn app(db: &Path) -> Result<()> {
             ServeArgs {
                 listen: None,
                 public_url: None,
+                tunnel: None,
                 queue: None,
                 max_group: None,
                 body_limit: None,

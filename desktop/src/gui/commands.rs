@@ -6,6 +6,7 @@ use crate::service::{
     self, connections, mappings, payloads, preview, records, replay, requests, settings, Services,
 };
 use crate::store::queries::RecordFilter;
+use crate::tunnel::{self, TunnelSpec, TunnelState};
 use inlet_core::Kind;
 use serde::Serialize;
 use serde_json::Value;
@@ -213,17 +214,61 @@ pub struct ShellSettings {
     settings: settings::Settings,
     listening_on: Option<String>,
     listen_error: Option<String>,
+    /// The tunnel this window runs (`settings.tunnel` may be another process's).
+    window_tunnel: Option<TunnelState>,
+}
+
+async fn shell_settings(shell: &State<'_, Arc<Shell>>, s: settings::Settings) -> ShellSettings {
+    let (listening_on, listen_error) = shell.listening_on().await;
+    ShellSettings {
+        settings: s,
+        listening_on,
+        listen_error,
+        window_tunnel: shell.tunnel_state().await,
+    }
 }
 
 #[tauri::command]
 pub async fn settings_get(shell: State<'_, Arc<Shell>>) -> Reply<ShellSettings> {
     let s = run(&shell, settings::get).await?;
-    let (listening_on, listen_error) = shell.listening_on().await;
-    Ok(ShellSettings {
-        settings: s,
-        listening_on,
-        listen_error,
+    Ok(shell_settings(&shell, s).await)
+}
+
+/// The three tunnel programs, where each is installed (or how to install it).
+#[tauri::command]
+pub async fn tunnel_programs() -> Reply<Vec<tunnel::Installed>> {
+    Ok(tunnel::installed())
+}
+
+/// Starts a tunnel (`cloudflared`, `ngrok` or `bore=HOST`) for this window's listener; the
+/// window starts it again at its next launch until it is stopped.
+#[tauri::command]
+pub async fn tunnel_start(shell: State<'_, Arc<Shell>>, tunnel: String) -> Reply<TunnelState> {
+    let spec: TunnelSpec = tunnel.parse()?;
+    let state = shell.start_tunnel(spec.clone()).await?;
+    let text = spec.to_string();
+    run(&shell, move |s| settings::set_window_tunnel(s, Some(&text))).await?;
+    Ok(state)
+}
+
+#[tauri::command]
+pub async fn tunnel_stop(shell: State<'_, Arc<Shell>>) -> Reply<()> {
+    shell.stop_tunnel().await;
+    run(&shell, |s| settings::set_window_tunnel(s, None)).await
+}
+
+/// Check from outside: a HEAD to the connection's public webhook URL must come back to a
+/// running listener (this window's, or an `inlet serve` on the same data file).
+#[tauri::command]
+pub async fn connections_check(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+) -> Reply<tunnel::CheckReport> {
+    let (c, live) = run(&shell, move |s| {
+        Ok((connections::show(s, &id)?, settings::listeners(s)?))
     })
+    .await?;
+    Ok(tunnel::check(&c.webhook_url, &tunnel::expected_listeners(&live)).await)
 }
 
 /// Saves the settings; a new listen address moves this window's listener at once.
@@ -238,12 +283,11 @@ pub async fn settings_set(
     if moved && now.as_deref() != Some(s.listen_address.as_str()) {
         if let Ok(addr) = s.listen_address.parse() {
             shell.listen(addr).await;
+            // The tunnel forwards to a port: it follows the listener to its new one.
+            if let Some(spec) = shell.tunnel_spec().await {
+                shell.start_tunnel(spec).await?;
+            }
         }
     }
-    let (listening_on, listen_error) = shell.listening_on().await;
-    Ok(ShellSettings {
-        settings: s,
-        listening_on,
-        listen_error,
-    })
+    Ok(shell_settings(&shell, s).await)
 }

@@ -6,12 +6,15 @@ mod commands;
 
 use crate::listener::{self, Handle, ListenConfig};
 use crate::service::{settings, Services};
+use crate::tunnel::{supervisor::OnChange, Recorder, Supervisor, TunnelSpec, TunnelState};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tauri::{Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Mutex;
 
 pub const ACTIVITY_EVENT: &str = "inlet://activity";
+/// A tunnel's state changed (starting, up with its URL, down with its error).
+pub const TUNNEL_EVENT: &str = "inlet://tunnel";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuiError {
@@ -25,6 +28,11 @@ pub struct Shell {
     /// Limits and queue sizes for the listener; its address changes with the settings.
     config: ListenConfig,
     listener: Mutex<Listening>,
+    /// The tunnel this window runs, and what it runs.
+    tunnel: Mutex<Option<(TunnelSpec, Supervisor)>>,
+    /// This window's listener record (where it listens, its tunnel) for other processes.
+    recorder: Mutex<Option<Arc<Recorder>>>,
+    app: std::sync::OnceLock<AppHandle>,
 }
 
 #[derive(Default)]
@@ -51,12 +59,84 @@ impl Shell {
         {
             Ok(h) => {
                 eprintln!("inlet: listening on http://{}", h.local_addr());
+                let mut r = self.recorder.lock().await;
+                match &*r {
+                    Some(r) => r.listen(h.local_addr()),
+                    None => {
+                        let rec =
+                            Recorder::start(self.services.clone(), "window", Some(h.local_addr()))
+                                .await;
+                        *r = Some(Arc::new(rec));
+                    }
+                }
                 l.handle = Some(h);
                 l.error = None;
             }
             Err(e) => {
                 eprintln!("inlet: {e}");
                 l.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Starts `spec` for this window's listener, in place of the tunnel running now.
+    pub(crate) async fn start_tunnel(&self, spec: TunnelSpec) -> Result<TunnelState, String> {
+        let port = {
+            let l = self.listener.lock().await;
+            l.handle
+                .as_ref()
+                .map(|h| h.local_addr().port())
+                .ok_or("the listener is not running (see Listen address), so there is nothing to tunnel to")?
+        };
+        let mut t = self.tunnel.lock().await;
+        if let Some((_, old)) = t.take() {
+            old.stop().await;
+        }
+        let recorder = self.recorder.lock().await.clone();
+        let app = self.app.get().cloned();
+        let on_change: OnChange = Arc::new(move |st: &TunnelState| {
+            if let Some(r) = &recorder {
+                r.tunnel(Some(st.clone()));
+            }
+            if let Some(a) = &app {
+                let _ = a.emit(TUNNEL_EVENT, st);
+            }
+        });
+        let sup = Supervisor::start(&spec, port, on_change).map_err(|e| e.to_string())?;
+        let state = sup.state();
+        *t = Some((spec, sup));
+        Ok(state)
+    }
+
+    /// Stops this window's tunnel; webhook URLs go back to the public URL set, or the listener.
+    pub(crate) async fn stop_tunnel(&self) {
+        if let Some((_, sup)) = self.tunnel.lock().await.take() {
+            sup.stop().await;
+        }
+        if let Some(r) = &*self.recorder.lock().await {
+            r.tunnel(None);
+        }
+        if let Some(a) = self.app.get() {
+            let _ = a.emit(TUNNEL_EVENT, serde_json::Value::Null);
+        }
+    }
+
+    pub(crate) async fn tunnel_spec(&self) -> Option<TunnelSpec> {
+        self.tunnel.lock().await.as_ref().map(|(t, _)| t.clone())
+    }
+
+    pub(crate) async fn tunnel_state(&self) -> Option<TunnelState> {
+        self.tunnel.lock().await.as_ref().map(|(_, s)| s.state())
+    }
+
+    /// The window closes: the tunnel program ends with it, and the listener record goes.
+    async fn shutdown(&self) {
+        if let Some((_, sup)) = self.tunnel.lock().await.take() {
+            sup.stop().await;
+        }
+        if let Some(r) = self.recorder.lock().await.take() {
+            if let Ok(r) = Arc::try_unwrap(r) {
+                r.forget().await;
             }
         }
     }
@@ -70,8 +150,8 @@ impl Shell {
     }
 }
 
-/// The environment variable that overrides the stored listen address for this run (and is
-/// remembered, as `inlet serve --listen` is).
+/// The environment variable that overrides the stored listen address for this run only (as
+/// `inlet serve --listen` does; the saved address changes only in Settings).
 pub const LISTEN_ENV: &str = "INLET_LISTEN";
 
 /// When set, the app prints `inlet: window ready` once the page has loaded (benchmarks).
@@ -102,6 +182,9 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
         services: services.clone(),
         config,
         listener: Mutex::new(Listening::default()),
+        tunnel: Mutex::new(None),
+        recorder: Mutex::new(None),
+        app: std::sync::OnceLock::new(),
     });
     let app = tauri::Builder::default()
         .manage(shell.clone())
@@ -122,6 +205,10 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             commands::records_list,
             commands::settings_get,
             commands::settings_set,
+            commands::tunnel_programs,
+            commands::tunnel_start,
+            commands::tunnel_stop,
+            commands::connections_check,
         ])
         .on_page_load(|_, payload| {
             // For `make bench` (window start-up time): the page has loaded and is drawn.
@@ -134,21 +221,16 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
         .setup(move |app| {
             let handle = app.handle().clone();
             let shell = app.state::<Arc<Shell>>().inner().clone();
+            let _ = shell.app.set(handle.clone());
             tauri::async_runtime::spawn(async move {
-                let addr = match listen {
-                    Some(a) => {
-                        let patch = settings::SettingsPatch {
-                            listen_address: Some(a.to_string()),
-                            ..Default::default()
-                        };
-                        if let Err(e) = settings::set(&shell.services, patch) {
-                            eprintln!("inlet: {e}");
-                        }
-                        a
+                shell.listen(listen.unwrap_or(default_addr)).await;
+                // The tunnel chosen in Settings starts again with the window.
+                let saved = settings::window_tunnel(&shell.services).ok().flatten();
+                if let Some(spec) = saved.and_then(|t| t.parse::<TunnelSpec>().ok()) {
+                    if let Err(e) = shell.start_tunnel(spec).await {
+                        eprintln!("inlet: tunnel: {e}");
                     }
-                    None => default_addr,
-                };
-                shell.listen(addr).await;
+                }
             });
             // Forward what the listener (and replays) log to the window: the screens reload live.
             let mut feed = services.subscribe();
@@ -169,6 +251,10 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             Ok(())
         })
         .build(tauri::generate_context!())?;
-    app.run(|_, _| {});
+    app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            tauri::async_runtime::block_on(shell.shutdown());
+        }
+    });
     Ok(())
 }

@@ -113,7 +113,18 @@ pub fn router(services: Arc<Services>, writer: Writer, config: &ListenConfig) ->
         .route("/hooks/{id}", any(hooks::hook))
         .fallback(hooks::not_found)
         .with_state(state)
+        .layer(axum::middleware::map_response(instance_header))
         .layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// Every answer names this process (see `tunnel::INSTANCE_HEADER`): "check from outside" tells
+/// this listener from any other server that answers the public URL.
+async fn instance_header(mut res: axum::response::Response) -> axum::response::Response {
+    res.headers_mut().insert(
+        crate::tunnel::INSTANCE_HEADER,
+        axum::http::HeaderValue::from_static(crate::tunnel::instance_nonce()),
+    );
+    res
 }
 
 /// Starts the listener on `addr` with the default limits.

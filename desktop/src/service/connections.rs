@@ -63,6 +63,30 @@ pub struct ConnectionView {
     /// `signature`, `on_drift` and `drift` (DESIGN §12–13).
     #[serde(flatten)]
     pub trust: super::trust::TrustView,
+    /// True while the webhook URL reaches only this machine; `loopback_warning` says what to do.
+    #[serde(default)]
+    pub loopback_only: bool,
+    #[serde(default)]
+    pub loopback_warning: Option<String>,
+    /// True when the webhook URL is reachable from outside and the connection neither enforces
+    /// its Authorization header nor checks a signature: anyone who learns the URL can post.
+    #[serde(default)]
+    pub unprotected: bool,
+    #[serde(default)]
+    pub unprotected_warning: Option<String>,
+    /// The tunnel the webhook URL goes through (its state), while one runs.
+    #[serde(default)]
+    pub tunnel: Option<crate::tunnel::TunnelState>,
+}
+
+pub const LOOPBACK_WARNING: &str = "This webhook URL reaches only this computer: Hightouch, Census and other cloud senders cannot reach it. Start a tunnel in Settings → Public URL (headless: inlet serve --tunnel cloudflared, ngrok or bore=HOST), or set your own public URL (inlet settings --public-url https://…). See docs/tunnel.md.";
+
+pub const UNPROTECTED_WARNING: &str = "Anyone on the internet who learns this URL can post to it: this connection does not enforce its Authorization header and checks no signature. Turn on Enforce authorization header (inlet connections update ID --enforce-auth true).";
+
+/// Whether the connection verifies a sender's signature (DESIGN §12): then it is protected
+/// without the header.
+fn checks_signature(trust: &super::trust::TrustView) -> bool {
+    trust.signature.is_some()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,11 +98,18 @@ pub struct Deleted {
 pub(crate) fn view(c: Tx, row: q::ConnectionRow, with_mapping: bool) -> Result<ConnectionView> {
     let mapping = mappings::get(c, &row.id)?;
     let (requests, last_request_at, last_status) = requests::stats(c, &row.id)?;
-    let base = settings::public_base(c)?;
+    let reach = settings::reach(c)?;
+    let loopback_only = crate::tunnel::is_loopback_url(&reach.base);
     let trust = super::trust::trust_view(c, &row.id)?;
+    let unprotected = !loopback_only && !row.enforce_auth && !checks_signature(&trust);
     Ok(ConnectionView {
         trust,
-        webhook_url: format!("{base}/hooks/{}", row.id),
+        webhook_url: format!("{}/hooks/{}", reach.base, row.id),
+        loopback_only,
+        loopback_warning: loopback_only.then(|| LOOPBACK_WARNING.to_string()),
+        unprotected,
+        unprotected_warning: unprotected.then(|| UNPROTECTED_WARNING.to_string()),
+        tunnel: reach.tunnel,
         has_mapping: mapping.is_some(),
         mapping: if with_mapping {
             mapping.and_then(|m| serde_json::from_str(&m.document).ok())
@@ -277,6 +308,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.webhook_url, format!("https://t.example/hooks/{}", c.id));
+        assert!(!p.loopback_only && p.loopback_warning.is_none());
+    }
+
+    #[test]
+    fn a_loopback_url_is_warned_about_and_a_public_one_without_auth_is_flagged() {
+        let s = temp_services();
+        let c = create(&s, new(Kind::Accounts)).unwrap();
+        assert!(c.loopback_only && c.loopback_warning.as_deref().unwrap().contains("tunnel"));
+        let open = |enforce: bool| ConnectionPatch {
+            enforce_auth: Some(enforce),
+            ..Default::default()
+        };
+        // Off on loopback: only this machine can post, no flag.
+        assert!(!update(&s, &c.id, open(false)).unwrap().unprotected);
+        let public = ConnectionPatch {
+            public_url: Some("https://t.example".into()),
+            ..Default::default()
+        };
+        let u = update(&s, &c.id, public).unwrap();
+        assert!(u.unprotected && u.unprotected_warning.is_some());
+        assert!(!update(&s, &c.id, open(true)).unwrap().unprotected);
     }
 
     #[test]

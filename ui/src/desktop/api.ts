@@ -35,6 +35,13 @@ export interface Connection {
   on_drift: 'warn' | 'refuse';
   /** Schema drift not yet acknowledged (DESIGN §13). */
   drift: DriftRecord[];
+  /** True while the webhook URL reaches only this computer; the warning says what to do. */
+  loopback_only: boolean;
+  loopback_warning: string | null;
+  /** Public URL, and neither the Authorization header enforced nor a signature checked. */
+  unprotected: boolean;
+  unprotected_warning: string | null;
+  tunnel: TunnelState | null;
 }
 
 export type Scheme = 'standard-webhooks' | 'segment' | 'hmac-sha256';
@@ -73,6 +80,42 @@ export interface ConnectionPatch {
   signature_encoding?: 'hex' | 'base64';
   signature_prefix?: string;
   on_drift?: 'warn' | 'refuse';
+}
+
+export type TunnelProgram = 'cloudflared' | 'ngrok' | 'bore';
+
+export interface TunnelState {
+  tunnel: string;
+  program: TunnelProgram;
+  status: 'starting' | 'up' | 'down';
+  url: string | null;
+  error: string | null;
+  restarts: number;
+  pid: number | null;
+  since: string;
+}
+
+export interface InstalledProgram {
+  program: TunnelProgram;
+  path: string | null;
+  install: { debian: string; macos: string; cost: string };
+}
+
+export interface CheckReport {
+  url: string;
+  ok: boolean;
+  reached: boolean;
+  status: number | null;
+  elapsed_ms: number;
+  message: string;
+}
+
+export interface ListenerRecord {
+  pid: number;
+  listen: string;
+  process: string;
+  started_at: string;
+  tunnel: TunnelState | null;
 }
 
 export interface RowCounts {
@@ -115,6 +158,12 @@ export interface Settings {
   /** Where this app's listener is bound right now (null: not running, see listen_error). */
   listening_on: string | null;
   listen_error: string | null;
+  /** Every running listener (this window's, each `inlet serve`'s). */
+  listeners: ListenerRecord[];
+  /** The tunnel webhook URLs go through (maybe another process's). */
+  tunnel: TunnelState | null;
+  /** The tunnel this window runs. */
+  window_tunnel: TunnelState | null;
 }
 
 export type RecordRow = Record<string, unknown>;
@@ -125,23 +174,39 @@ export interface ActivityEvent {
   status: number;
 }
 
-interface TauriGlobal {
-  core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
-  event: { listen<T>(event: string, cb: (e: { payload: T }) => void): Promise<() => void> };
+// Tauri's IPC as the window injects it (the app runs without `withGlobalTauri`, so no
+// `window.__TAURI__` for a script that got into the page; these two calls are what
+// @tauri-apps/api's `invoke` and `listen` do).
+interface TauriInternals {
+  invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  transformCallback(cb: (e: unknown) => void, once?: boolean): number;
 }
 
-function tauri(): TauriGlobal {
-  const t = (window as unknown as { __TAURI__?: TauriGlobal }).__TAURI__;
+function tauri(): TauriInternals {
+  const t = (window as unknown as { __TAURI_INTERNALS__?: TauriInternals }).__TAURI_INTERNALS__;
   if (!t) throw new Error('Inlet desktop API is not available (open this page in the Inlet app)');
   return t;
 }
 
 async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
   try {
-    return await tauri().core.invoke<T>(cmd, args);
+    return await tauri().invoke<T>(cmd, args);
   } catch (e) {
     throw new Error(typeof e === 'string' ? e : e instanceof Error ? e.message : JSON.stringify(e));
   }
+}
+
+async function listen<T>(event: string, cb: (payload: T) => void): Promise<() => void> {
+  const t = tauri();
+  const handler = t.transformCallback((e) => cb((e as { payload: T }).payload));
+  const eventId = await t.invoke<number>('plugin:event|listen', {
+    event,
+    target: { kind: 'Any' },
+    handler,
+  });
+  return () => {
+    void t.invoke('plugin:event|unlisten', { event, eventId }).catch(() => {});
+  };
 }
 
 export const api = {
@@ -167,8 +232,21 @@ export const api = {
   settingsGet: () => call<Settings>('settings_get'),
   settingsSet: (patch: { listen_address?: string; public_base_url?: string }) =>
     call<Settings>('settings_set', { patch }),
-  onActivity: (cb: (e: ActivityEvent) => void) =>
-    tauri().event.listen<ActivityEvent>('inlet://activity', (e) => cb(e.payload)),
+  tunnelPrograms: () => call<InstalledProgram[]>('tunnel_programs'),
+  tunnelStart: (tunnel: string) => call<TunnelState>('tunnel_start', { tunnel }),
+  tunnelStop: () => call<void>('tunnel_stop'),
+  connectionsCheck: (id: string) => call<CheckReport>('connections_check', { id }),
+  /** A request was logged, or a tunnel changed (which moves every webhook URL): screens reload. */
+  onActivity: async (cb: (e: ActivityEvent | null) => void) => {
+    const a = await listen<ActivityEvent>('inlet://activity', cb);
+    const t = await listen<TunnelState | null>('inlet://tunnel', () => cb(null));
+    return () => {
+      a();
+      t();
+    };
+  },
+  onTunnel: (cb: (t: TunnelState | null) => void) =>
+    listen<TunnelState | null>('inlet://tunnel', cb),
 };
 
 export function ago(iso: string | null): string {
