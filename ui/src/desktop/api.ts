@@ -126,6 +126,10 @@ export interface RowCounts {
   skipped: number;
   duplicates: number;
   errors: number;
+  /** Schema drift this request showed, one sentence per kind and field. */
+  drift?: string[];
+  /** A Standard Webhooks redelivery: the request that wrote the message first. */
+  redelivery_of?: string;
 }
 
 export interface RequestSummary {
