@@ -7,6 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-10}
+# The cost of the schema drift check and a signature check (DESIGN §10): the batch and single-row
+# runs with both off and with both on, alternated BENCH_TRUST_ROUNDS times (best of each kept).
+# BENCH_TRUST=1 (default) runs them after the rest, BENCH_TRUST=only runs nothing else (and updates
+# only their section of BENCHMARKS.md), BENCH_TRUST=0 skips them.
+BENCH_TRUST=${BENCH_TRUST:-1}
+BENCH_TRUST_ROUNDS=${BENCH_TRUST_ROUNDS:-2}
+case "$BENCH_TRUST" in 0 | 1 | only) ;; *) echo "BENCH_TRUST is 0, 1 or only"; exit 1 ;; esac
 LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
 CARGO=${CARGO:-cargo}
 command -v wrk >/dev/null || { echo "bench-host needs wrk (make setup installs it)"; exit 1; }
@@ -61,6 +68,25 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = os.getenv("AUTH")
 local f = io.open(os.getenv("BODY"), "r"); wrk.body = f:read("*a"); f:close()
+if os.getenv("SIG") and os.getenv("SIG") ~= "" then wrk.headers["X-Hub-Signature-256"] = "sha256=" .. os.getenv("SIG") end
+LUA
+# Single rows from a pool of pre-signed bodies (HMAC-SHA256 cannot be computed in wrk's Lua).
+cat >"$TMP/pool.lua" <<'LUA'
+local bodies, sigs = {}, {}
+for line in io.lines(os.getenv("POOL")) do
+  local s, b = line:match("^(%x+)\t(.*)$")
+  sigs[#sigs + 1] = s; bodies[#bodies + 1] = b
+end
+local n = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function request()
+  n = n + 1
+  local i = ((tid * 7919 + n) % #bodies) + 1
+  local h = {["Content-Type"] = "application/json", ["Authorization"] = os.getenv("AUTH")}
+  if os.getenv("SIGN") == "1" then h["X-Hub-Signature-256"] = "sha256=" .. sigs[i] end
+  return wrk.format("POST", nil, h, bodies[i])
+end
 LUA
 cat >"$TMP/single.lua" <<'LUA'
 local n = 0
@@ -83,6 +109,9 @@ wrk_run() {
   BAD=${BAD:-0}
 }
 
+verdict() { if [ "$1" = 1 ]; then echo "within budget"; else echo "**over budget**"; fi; }
+
+if [ "$BENCH_TRUST" != only ]; then
 echo "== 1,000-row batches"
 setup_db "$TMP/batch.db"
 start "$BIN" --db "$TMP/batch.db" serve --listen 127.0.0.1:0
@@ -113,10 +142,98 @@ export AUTH=none; wrk_run "http://$ADDR/hooks/x" "$TMP/single.lua" 64
 NOOP_RPS=$RPS; NOOP_P99=$P99
 stop
 echo "no-op axum: $NOOP_RPS req/s, p99 $NOOP_P99 ms"
+fi
 
-verdict() { if [ "$1" = 1 ]; then echo "within budget"; else echo "**over budget**"; fi; }
+# The same batch and single-row runs with the drift check and signature both off (`serve
+# --no-drift-check`, no signature) and both on (the default drift check, and an HMAC-SHA256
+# signature in GitHub's form checked on every request), alternated so that a change in the
+# machine's load falls on both; the best rate of each is kept.
+TRUST_SECTION=""
+if [ "$BENCH_TRUST" != 0 ]; then
+  echo "== drift check and signature: off and on, $BENCH_TRUST_ROUNDS rounds"
+  sign_on() { # DB: requires hmac-sha256 on the bench connection; sets SECRET
+    SECRET=$("$BIN" --db "$1" connections update "$ID" --verify hmac-sha256 --json |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["signature"]["secret"])')
+  }
+  pool() { # SECRET FILE: 4,096 single-row bodies, each with its hex HMAC-SHA256
+    python3 - "$1" "$2" <<'PY'
+import hashlib, hmac, sys
+secret, out = sys.argv[1].encode(), sys.argv[2]
+with open(out, "w") as f:
+    for i in range(4096):
+        body = '{"rows":[{"id":"p%d","name":"Company %d","plan":"team","seats":%d}]}' % (i, i, i)
+        f.write(hmac.new(secret, body.encode(), hashlib.sha256).hexdigest() + "\t" + body + "\n")
+PY
+  }
+  TB_off=0 TB_on=0 TS_off=0 TS_on=0 TS_P99_off="" TS_P99_on="" TRUST_BAD=0
+  for round in $(seq "$BENCH_TRUST_ROUNDS"); do
+    for mode in off on; do
+      db="$TMP/trust-batch-$mode-$round.db"
+      setup_db "$db"
+      flags=(); SIG=""
+      if [ "$mode" = off ]; then flags=(--no-drift-check); else
+        sign_on "$db"
+        SIG=$(openssl dgst -sha256 -hmac "$SECRET" <"$TMP/batch.json" | sed 's/^.* //')
+      fi
+      start "$BIN" --db "$db" serve --listen 127.0.0.1:0 "${flags[@]}"
+      export AUTH SIG BODY="$TMP/batch.json"
+      wrk_run "http://$ADDR/hooks/$ID" "$TMP/batch.lua" 4
+      stop
+      rm -f "$db"*
+      TRUST_BAD=$((TRUST_BAD + BAD))
+      BATCH_MODE=$((RPS * 1000))
+      tb="TB_$mode"
+      [ "$BATCH_MODE" -gt "${!tb}" ] && declare "TB_${mode}=$BATCH_MODE"
+      unset SIG
+
+      db="$TMP/trust-single-$mode-$round.db"
+      setup_db "$db"
+      SIGN=0; SECRET=unused
+      if [ "$mode" = on ]; then sign_on "$db"; SIGN=1; fi
+      pool "$SECRET" "$TMP/pool.tsv"
+      start "$BIN" --db "$db" serve --listen 127.0.0.1:0 "${flags[@]}"
+      export AUTH SIGN POOL="$TMP/pool.tsv"
+      wrk_run "http://$ADDR/hooks/$ID" "$TMP/pool.lua" 64
+      stop
+      rm -f "$db"*
+      TRUST_BAD=$((TRUST_BAD + BAD))
+      ts="TS_$mode"
+      [ "$RPS" -gt "${!ts}" ] && declare "TS_${mode}=$RPS" "TS_P99_${mode}=$P99"
+      echo "round $round, $mode: batches $BATCH_MODE rows/s, single rows $RPS req/s (p99 $P99 ms)"
+    done
+  done
+  cost() { awk -v on="$1" -v off="$2" 'BEGIN {printf "%.1f", 100*(off-on)/off}'; }
+  TB_COST=$(cost "$TB_on" "$TB_off"); TS_COST=$(cost "$TS_on" "$TS_off")
+  echo "drift + signature cost: batches ${TB_COST}%, single rows ${TS_COST}% (non-2xx: $TRUST_BAD)"
+  # A refused signature would make the "on" runs measure 401s: such a run counts for nothing.
+  trust_verdict() {
+    if [ "$TRUST_BAD" != 0 ]; then echo "**not valid: $TRUST_BAD non-2xx answers**"; else
+      verdict "$(awk -v c="$1" 'BEGIN {print (c <= 5)}')"
+    fi
+  }
+  TRUST_SECTION=$(cat <<MD
+## Host: drift detection and signatures
+
+Measured by \`BENCH_TRUST=only make bench-host\` (or as part of \`make bench-host\`) on $(date -u +%Y-%m-%d),
+$(nproc) cores, release build, loopback, \`wrk -t2\` for ${SECS} s per run. The same runs with the
+schema drift check (DESIGN §13) and a signature check (§12: HMAC-SHA256 in GitHub's form, verified on
+every request) both on, and both off (\`serve --no-drift-check\`, no signature), alternated
+${BENCH_TRUST_ROUNDS} times; the best rate of each is kept. Rows as in "Host"; single rows are 4,096
+pre-signed bodies sent in turn by 64 clients.
+
+| measure | drift + signature on | both off (baseline) | budget | |
+|---|---|---|---|---|
+| 1,000-row batches (4 clients), rows/s committed | ${TB_on} | ${TB_off} | cost ≤ 5% | ${TB_COST}%: $(trust_verdict "$TB_COST") |
+| single-row requests (64 clients), req/s | ${TS_on}, p99 ${TS_P99_on} ms | ${TS_off}, p99 ${TS_P99_off} ms | cost ≤ 5% | ${TS_COST}%: $(trust_verdict "$TS_COST") |
+
+Load average when the run started: ${LOAD_AT_START}. Non-2xx answers during these runs: ${TRUST_BAD}.
+MD
+)
+fi
+HOST_SECTION=""
+if [ "$BENCH_TRUST" != only ]; then
 BATCH_PCT=$(awk -v a="$BATCH_ROWS" -v b="$RAW_ROWS" 'BEGIN {printf "%.0f", 100*a/b}')
-SECTION=$(cat <<MD
+HOST_SECTION=$(cat <<MD
 ## Host
 
 Measured by \`make bench-host\` (\`scripts/bench-host.sh\`) on $(date -u +%Y-%m-%d), $(nproc) cores, release build,
@@ -138,18 +255,24 @@ the baselines of the same run are the comparison).
 Non-2xx answers during the runs: batches ${BATCH_BAD}, group commit ${SINGLE_BAD}, one commit per request ${ONE_BAD}.
 MD
 )
+fi
 touch BENCHMARKS.md
-SECTION="$SECTION" python3 - <<'PY'
+# put_section TITLE TEXT: replaces the section of that title (or appends it).
+put_section() {
+  TITLE="$1" SECTION="$2" python3 - <<'PY'
 import os, re
 text = open("BENCHMARKS.md").read()
 section = os.environ["SECTION"].rstrip() + "\n"
 if not text.strip():
     text = "# Benchmarks\n\n"
-pattern = re.compile(r"^## Host\n.*?(?=^## |\Z)", re.S | re.M)
+pattern = re.compile(r"^## " + re.escape(os.environ["TITLE"]) + r"\n.*?(?=^## |\Z)", re.S | re.M)
 if pattern.search(text):
     text = pattern.sub(lambda m: section + "\n", text, count=1)
 else:
     text = text.rstrip() + "\n\n" + section
 open("BENCHMARKS.md", "w").write(text.rstrip() + "\n")
 PY
-echo "BENCHMARKS.md: ## Host updated"
+  echo "BENCHMARKS.md: ## $1 updated"
+}
+if [ -n "$HOST_SECTION" ]; then put_section "Host" "$HOST_SECTION"; fi
+if [ -n "$TRUST_SECTION" ]; then put_section "Host: drift detection and signatures" "$TRUST_SECTION"; fi

@@ -2,6 +2,7 @@
 //! the WebAssembly preview all run this code, so a preview cannot disagree with a real write.
 
 pub mod directory;
+pub mod drift;
 pub mod inventory;
 mod json;
 pub mod liquid;

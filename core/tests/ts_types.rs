@@ -4,6 +4,7 @@
 //! `INLET_BLESS=1` writes the new file in place.
 #![cfg(feature = "ts")]
 
+use inlet_core::drift::{Drift, DriftKind};
 use inlet_core::inventory::{Field, Inspection};
 use inlet_core::liquid::{Column, Template};
 use inlet_core::mapping::{
@@ -51,6 +52,9 @@ fn generated() -> String {
         decl::<Inspection>(&cfg),
         decl::<Column>(&cfg),
         decl::<Template>(&cfg),
+        // Schema drift (docs/design.md §13), for the playground's comparison.
+        decl::<DriftKind>(&cfg),
+        decl::<Drift>(&cfg),
     ];
     format!(
         "// Generated from the Rust types of inlet-core by `cargo test -p inlet-core --features ts \

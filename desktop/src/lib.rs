@@ -10,6 +10,7 @@ pub mod listener;
 pub mod paths;
 pub mod secret;
 pub mod service;
+pub mod signature;
 pub mod store;
 pub mod tunnel;
 

@@ -30,7 +30,7 @@ pub mod api {
     use inlet_core::mapping::{Kind, Mapping, OnRemoved};
     use inlet_core::preview::{preview_bytes, PreviewOutput};
     use inlet_core::Path;
-    use inlet_core::{liquid, EmptyDirectory};
+    use inlet_core::{drift, liquid, EmptyDirectory};
     use serde_json::{json, Map, Value};
 
     fn text(v: &Value) -> String {
@@ -322,6 +322,43 @@ pub mod api {
             ))),
         }
     }
+
+    /// What the listener would flag as drift (DESIGN §13) if `before` were the rows accepted so
+    /// far and `now` the next request: `{"ok": true, "baseline_rows", "rows", "drift": […]}`.
+    pub fn drift(before: &str, now: &str, mapping: &str) -> String {
+        let m = match parse_mapping(mapping) {
+            Ok(m) => m,
+            Err(e) => return text(&e),
+        };
+        let compiled = match m.compile() {
+            Ok(c) => c,
+            Err(e) => {
+                return text(&output(PreviewOutput::failed(
+                    "invalid_mapping",
+                    400,
+                    e.to_string(),
+                    Some(e.field),
+                )))
+            }
+        };
+        let before = match parse_json("first payload", "invalid_json", before) {
+            Ok(b) => b,
+            Err(e) => return text(&e),
+        };
+        let now = match parse_json("second payload", "invalid_json", now) {
+            Ok(b) => b,
+            Err(e) => return text(&e),
+        };
+        let baseline = drift::Shape::of_body(&before, &compiled);
+        let request = drift::Shape::of_body(&now, &compiled);
+        let found = drift::compare(&baseline, &request);
+        text(&json!({
+            "ok": true,
+            "baseline_rows": baseline.rows,
+            "rows": request.rows,
+            "drift": found,
+        }))
+    }
 }
 
 #[wasm_bindgen]
@@ -374,6 +411,11 @@ pub fn clean_mapping(mapping: &str) -> String {
 #[wasm_bindgen]
 pub fn read_path(value: &str, path: &str) -> String {
     call(|| api::read_path(value, path))
+}
+
+#[wasm_bindgen]
+pub fn drift(before: &str, now: &str, mapping: &str) -> String {
+    call(|| api::drift(before, now, mapping))
 }
 
 /// The version of the core this module was built from.
@@ -600,5 +642,46 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("{% for row in rows %}"));
+    }
+
+    #[test]
+    fn drift_compares_a_second_payload_with_the_first() {
+        let mapping = r#"{"version":1,"kind":"contacts","wrapper_path":"data","match":{"id":"user_id","email":"email"}}"#;
+        let before = r#"{"data":[{"user_id":1,"email":"a@b.c","first_name":"Ann"},{"user_id":2,"email":"d@e.f","first_name":"Bo"}]}"#;
+        let now = r#"{"data":[{"user_id":"3","email":"","firstName":"Cy"}]}"#;
+        let out = v(api::drift(before, now, mapping));
+        assert_eq!(out["ok"], true);
+        assert_eq!(
+            (out["baseline_rows"].as_u64(), out["rows"].as_u64()),
+            (Some(2), Some(1))
+        );
+        let kinds: Vec<(&str, &str)> = out["drift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["kind"].as_str().unwrap(), d["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("mapped_field_blank", "email"),
+                ("field_added", "firstName"),
+                ("field_removed", "first_name"),
+                ("type_changed", "user_id")
+            ]
+        );
+        assert_eq!(v(api::drift(before, before, mapping))["drift"], json!([]));
+        assert_eq!(
+            v(api::drift(before, "{", mapping))["error"]["code"],
+            "invalid_json"
+        );
+        assert_eq!(
+            v(api::drift(
+                before,
+                now,
+                r#"{"version":1,"kind":"contacts"}"#
+            ))["error"]["code"],
+            "invalid_mapping"
+        );
     }
 }

@@ -86,6 +86,9 @@ pub struct ServeArgs {
     /// [default: 67108864 (64 MiB)].
     #[arg(long, value_name = "BYTES")]
     pub max_body_in_flight: Option<usize>,
+    /// Skip the schema drift check (to measure what it costs; scripts/bench-host.sh).
+    #[arg(long, hide = true)]
+    pub no_drift_check: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,6 +105,8 @@ pub enum BehaviorArg {
 }
 
 #[derive(Debug, Subcommand)]
+// One command is parsed per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ConnectionsCmd {
     /// Create a connection (disabled until a mapping is set; authorization enforced).
     Create {
@@ -142,11 +147,50 @@ pub enum ConnectionsCmd {
         /// Keep bodies up to this total size, newest first (default 1GiB; 500MB, 2GiB…; 0: no limit).
         #[arg(long, value_name = "SIZE", value_parser = size_arg)]
         keep_bytes: Option<u64>,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Delete a connection, its mapping and its request log (records stay).
     Delete { id: String },
+    /// Schema drift: show it, or acknowledge it (the current shape becomes the baseline).
+    #[command(subcommand)]
+    Drift(DriftCmd),
     /// Check from outside: a HEAD to the public webhook URL must come back to a running listener.
     Check { id: String },
+}
+
+/// Signed webhooks (DESIGN §12) and schema drift (§13).
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Require a signature: none, standard-webhooks, segment or hmac-sha256.
+    #[arg(long, value_name = "SCHEME")]
+    pub verify: Option<String>,
+    /// The signing secret the sender uses (Standard Webhooks: whsec_…); generated when omitted.
+    #[arg(long, value_name = "S", conflicts_with = "rotate_signing_secret")]
+    pub signing_secret: Option<String>,
+    /// Replace the signing secret with a new random one (the old one stops working at once).
+    #[arg(long)]
+    pub rotate_signing_secret: bool,
+    /// The header the signature comes in (hmac-sha256; default X-Hub-Signature-256).
+    #[arg(long, value_name = "H")]
+    pub signature_header: Option<String>,
+    /// How the signature is written (hmac-sha256): hex or base64.
+    #[arg(long, value_name = "ENC")]
+    pub signature_encoding: Option<String>,
+    /// Text before the signature (hmac-sha256; default sha256= with the default header, else none).
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    pub signature_prefix: Option<String>,
+    /// On schema drift: warn (write, and say so) or refuse (answer 422).
+    #[arg(long, value_name = "warn|refuse")]
+    pub on_drift: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriftCmd {
+    /// The drift recorded since the mapping was saved or last acknowledged.
+    Show { id: String },
+    /// Accept the new shape: it becomes the baseline, and the records are cleared.
+    Ack { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -90,6 +90,18 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
                 "bodies up to {n} bytes in all"
             ))
     );
+    match &c.trust.signature {
+        None => println!("signature      none"),
+        Some(sig) => {
+            println!("signature      {} (header {})", sig.scheme, sig.header);
+            if let (Some(enc), Some(pre)) = (&sig.encoding, &sig.prefix) {
+                println!("               {enc}, prefix {pre:?}");
+            }
+            println!("signing secret {}", sig.secret);
+        }
+    }
+    println!("on drift       {}", c.trust.on_drift);
+    print_drift(c);
     if let Some(t) = &c.tunnel {
         println!("tunnel         {}", tunnel_line(t));
     }
@@ -103,6 +115,31 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
         println!("{}", serde_json::to_string_pretty(m)?);
     }
     Ok(())
+}
+
+fn print_drift(c: &connections::ConnectionView) {
+    if c.trust.drift.is_empty() {
+        println!("drift          none");
+        return;
+    }
+    println!(
+        "drift          {} (acknowledge: inlet connections drift ack {})",
+        c.trust.drift.len(),
+        c.id
+    );
+    for d in &c.trust.drift {
+        println!(
+            "  {} {}: {} — {} request(s), {} row(s), {} → {}, e.g. request {}",
+            d.kind,
+            d.field,
+            d.message,
+            d.requests,
+            d.rows,
+            d.first_seen,
+            d.last_seen,
+            d.example_request_id
+        );
+    }
 }
 
 /// `connections show`: the connection and what last arrived on it (DESIGN §14), so that a headless
@@ -294,6 +331,7 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             keep_requests,
             keep_days,
             keep_bytes,
+            trust,
         } => {
             let patch = connections::ConnectionPatch {
                 name,
@@ -307,8 +345,36 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
                     keep_days,
                     keep_bytes,
                 },
+                trust: service::trust::TrustPatch {
+                    verify: trust.verify,
+                    signing_secret: trust.signing_secret,
+                    rotate_signing_secret: trust.rotate_signing_secret,
+                    signature_header: trust.signature_header,
+                    signature_encoding: trust.signature_encoding,
+                    signature_prefix: trust.signature_prefix,
+                    on_drift: trust.on_drift,
+                },
             };
             print_connection(&connections::update(s, &id, patch)?, as_json)
+        }
+        ConnectionsCmd::Drift(DriftCmd::Show { id }) => {
+            let c = connections::show(s, &id)?;
+            if as_json {
+                return json(&c.trust.drift);
+            }
+            print_drift(&c);
+            Ok(())
+        }
+        ConnectionsCmd::Drift(DriftCmd::Ack { id }) => {
+            let c = service::trust::acknowledge_drift(s, &id)?;
+            if as_json {
+                return json(&c);
+            }
+            println!(
+                "drift acknowledged; the current shape of connection {} is its baseline",
+                c.id
+            );
+            Ok(())
         }
         ConnectionsCmd::Check { id } => check_cmd(s, &id, as_json),
         ConnectionsCmd::Delete { id } => {
@@ -766,6 +832,10 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         .map(|q| {
             let outcome = match (&q.summary, &q.error) {
                 (_, Some(e)) => e["detail"].as_str().unwrap_or("").to_string(),
+                (Some(s), None) if s.get("redelivery_of").is_some() => format!(
+                    "redelivery of {}: nothing written again",
+                    s["redelivery_of"].as_str().unwrap_or("")
+                ),
                 (Some(s), None) => format!(
                     "{} rows: {} created, {} updated, {} deleted, {} skipped, {} duplicates",
                     s["rows"],
@@ -777,6 +847,19 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
                 ),
                 (None, None) => "connection test".into(),
             };
+            // Schema drift (DESIGN §13): one more line under the request, whatever its status.
+            let drift = q
+                .summary
+                .as_ref()
+                .and_then(|s| s.get("drift"))
+                .and_then(|d| d.as_array())
+                .filter(|d| !d.is_empty())
+                .map(|d| {
+                    let lines: Vec<&str> = d.iter().filter_map(|m| m.as_str()).collect();
+                    format!("\n  drift: {}", lines.join("\n  drift: "))
+                })
+                .unwrap_or_default();
+            let outcome = outcome + &drift;
             vec![
                 q.id.clone(),
                 q.received_at.clone(),

@@ -61,6 +61,7 @@ pub fn serve(db: &Path, a: ServeArgs) -> Result<()> {
     if let Some(g) = a.max_group {
         config.writer.max_group = g.max(1);
     }
+    config.check_drift = !a.no_drift_check;
     if let Some(b) = a.body_limit {
         config.body_limit = b;
     }
@@ -193,6 +194,7 @@ pub fn app(db: &Path) -> Result<()> {
                 body_timeout: None,
                 max_connections: None,
                 max_body_in_flight: None,
+                no_drift_check: false,
             },
         )
     }

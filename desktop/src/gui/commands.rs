@@ -69,6 +69,15 @@ pub async fn connections_update(
     run(&shell, move |s| connections::update(s, &id, patch)).await
 }
 
+/// Schema drift seen: the current shape becomes the baseline (DESIGN §13).
+#[tauri::command]
+pub async fn connections_drift_ack(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+) -> Reply<connections::ConnectionView> {
+    run(&shell, move |s| service::trust::acknowledge_drift(s, &id)).await
+}
+
 #[tauri::command]
 pub async fn connections_rotate(
     shell: State<'_, Arc<Shell>>,

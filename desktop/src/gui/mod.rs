@@ -194,6 +194,7 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             commands::connections_show,
             commands::connections_update,
             commands::connections_rotate,
+            commands::connections_drift_ack,
             commands::connections_delete,
             commands::payload_latest,
             commands::mapping_save,

@@ -2,6 +2,8 @@
 //! `detail` a sender can act on, and the JSON body (DESIGN §6). Store internals never reach a body:
 //! a store failure says "unavailable" and the details go to the log.
 
+use crate::signature::SignatureError;
+use inlet_core::drift::Drift;
 use inlet_core::{PayloadError, Plan};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -18,6 +20,8 @@ pub enum IngestError {
     MethodNotAllowed,
     #[error("the Authorization header is missing or wrong")]
     Unauthorized,
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     #[error("the body is larger than {limit} bytes")]
     BodyTooLarge { limit: usize },
     #[error("the body could not be read: {0}")]
@@ -26,6 +30,8 @@ pub enum IngestError {
     BodyTimeout { secs: u64 },
     #[error(transparent)]
     Payload(#[from] PayloadError),
+    #[error("the rows' shape changed since the mapping was saved ({}); nothing was written: fix the sender, or acknowledge the new shape in Inlet", drift_summary(.0))]
+    Drift(Vec<Drift>),
     #[error("{count} of the rows have errors; nothing was written")]
     RowErrors { count: usize, rows: Vec<RowError> },
     #[error("too many requests are waiting to be written; retry later")]
@@ -34,6 +40,13 @@ pub enum IngestError {
     StoreUnavailable,
     #[error("something went wrong inside Inlet; the request was not written")]
     Internal,
+}
+
+fn drift_summary(d: &[Drift]) -> String {
+    d.iter()
+        .map(|d| d.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One row's error as a 422 lists it.
@@ -50,6 +63,8 @@ impl IngestError {
             IngestError::NotFound => 404,
             IngestError::MethodNotAllowed => 405,
             IngestError::Unauthorized => 401,
+            IngestError::Signature(_) => 401,
+            IngestError::Drift(_) => 422,
             IngestError::BodyTooLarge { .. } => 413,
             IngestError::BodyUnreadable(_) => 400,
             IngestError::BodyTimeout { .. } => 408,
@@ -66,6 +81,8 @@ impl IngestError {
             IngestError::NotFound => "not_found",
             IngestError::MethodNotAllowed => "method_not_allowed",
             IngestError::Unauthorized => "unauthorized",
+            IngestError::Signature(e) => e.code(),
+            IngestError::Drift(_) => "schema_drift",
             IngestError::BodyTooLarge { .. } => "body_too_large",
             IngestError::BodyUnreadable(_) => "body_unreadable",
             IngestError::BodyTimeout { .. } => "body_timeout",
@@ -98,9 +115,13 @@ impl IngestError {
     }
 
     pub fn answer(&self, request_id: &str) -> Answer {
+        let mut body = json!({"ok": false, "request_id": request_id, "error": self.problem(), "rows": self.rows()});
+        if let IngestError::Drift(d) = self {
+            body["drift"] = json!(d);
+        }
         Answer {
             status: self.status(),
-            body: json!({"ok": false, "request_id": request_id, "error": self.problem(), "rows": self.rows()}),
+            body,
             retry_after: self.retry_after(),
         }
     }
@@ -162,6 +183,18 @@ impl Answer {
         Answer {
             status: 202,
             body: json!({"ok": true, "request_id": request_id, "written": false, "reason": reason}),
+            retry_after: None,
+        }
+    }
+
+    /// A Standard Webhooks message written before: answered as accepted, nothing written again.
+    pub fn redelivered(request_id: &str, original: &str) -> Answer {
+        Answer {
+            status: 200,
+            body: json!({
+                "ok": true, "request_id": request_id, "redelivery_of": original, "rows": 0, "created": 0,
+                "updated": 0, "deleted": 0, "skipped": 0, "duplicates": 0,
+            }),
             retry_after: None,
         }
     }

@@ -3,13 +3,17 @@
 //! real write. `process` runs inside the caller's transaction; nothing here commits.
 
 pub mod error;
+mod trust;
 pub mod writer;
+
+pub use trust::DriftCache;
 
 pub use error::{Answer, IngestError, RowError};
 
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
 use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
 use axum::body::Bytes;
+use inlet_core::drift::{Drift, Shape};
 use inlet_core::payload::{content_kind, parse_body};
 use inlet_core::{Compiled, Mapping, Outcome, Plan, PlanError};
 use serde::{Deserialize, Serialize};
@@ -52,6 +56,24 @@ pub enum Work {
 pub struct Job {
     pub incoming: Incoming,
     pub work: Work,
+    /// The listener's checks beyond the mapping (DESIGN §12–13); replays have none.
+    pub guard: Option<Guard>,
+}
+
+/// What a request brings to the signature and drift checks made at write time.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    /// The Standard Webhooks message id of a verified request: one already written is answered
+    /// again without writing twice.
+    pub webhook_id: Option<String>,
+    /// Compare the rows with the connection's baseline.
+    pub check_drift: bool,
+    /// Answer 422 on drift instead of warning.
+    pub refuse_drift: bool,
+    /// The rows' shape, taken where the body is parsed (off the writer).
+    pub shape: Option<Shape>,
+    /// The connection's drift state kept between requests.
+    pub drift_cache: Option<DriftCache>,
 }
 
 /// The advisory lock keys a job's rows need on a shared store (`store::pg::lock_keys`): the keys
@@ -114,6 +136,16 @@ pub fn prepare_runnable(
     runnable: impl FnOnce() -> Result<Arc<Compiled>, String>,
     incoming: Incoming,
 ) -> Job {
+    prepare_guarded(runnable, incoming, None)
+}
+
+/// `prepare_runnable` for the listener: with its checks, and the rows' shape taken here when
+/// drift is to be checked.
+pub fn prepare_guarded(
+    runnable: impl FnOnce() -> Result<Arc<Compiled>, String>,
+    incoming: Incoming,
+    mut guard: Option<Guard>,
+) -> Job {
     let rid = &incoming.request_id;
     let parsed =
         content_kind(incoming.content_type.as_deref()).and_then(|k| parse_body(&incoming.body, k));
@@ -140,7 +172,16 @@ pub fn prepare_runnable(
             },
         },
     };
-    Job { incoming, work }
+    if let (Some(g), Work::Write { body, mapping }) = (guard.as_mut(), &work) {
+        if g.check_drift {
+            g.shape = Some(Shape::of_body(body, mapping));
+        }
+    }
+    Job {
+        incoming,
+        work,
+        guard,
+    }
 }
 
 /// Per-row outcomes as logged: action, reason or error, path, warnings, and the record written.
@@ -215,7 +256,7 @@ fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
 /// Plans, writes and logs one request inside the caller's transaction. An `Err` means the store
 /// failed: the caller rolls this request back and answers 503.
 pub fn process(c: Tx, job: &Job) -> Result<Answer, StoreError> {
-    process_body(c, &job.incoming, &job.work, None)
+    process_body(c, &job.incoming, &job.work, job.guard.as_ref(), None)
 }
 
 /// `process` for a request written on its own (a replay): on a shared store it first locks its
@@ -236,13 +277,14 @@ pub fn process_owned(c: Tx, job: &mut Job) -> Result<Answer, StoreError> {
         Work::Write { body, .. } => Some(std::mem::take(body)),
         Work::LogOnly { .. } => None,
     };
-    process_body(c, &job.incoming, &job.work, owned)
+    process_body(c, &job.incoming, &job.work, job.guard.as_ref(), owned)
 }
 
 fn process_body(
     c: Tx,
     i: &Incoming,
     work: &Work,
+    guard: Option<&Guard>,
     owned: Option<Value>,
 ) -> Result<Answer, StoreError> {
     let (body, mapping) = match work {
@@ -264,6 +306,42 @@ fn process_body(
         }
         Work::Write { body, mapping } => (body, mapping),
     };
+    let webhook_id = guard.and_then(|g| g.webhook_id.as_deref());
+    if let Some(wid) = webhook_id {
+        if let Some(original) = trust::written_delivery(c, &i.connection_id, wid)? {
+            log(
+                c,
+                LogEntry {
+                    status: 200,
+                    has_payload: false,
+                    error: None,
+                    outcomes: None,
+                    summary: Some(json!({"redelivery_of": original})),
+                    incoming: i,
+                },
+            )?;
+            return Ok(Answer::redelivered(&i.request_id, &original));
+        }
+    }
+    let mut drift = trust::DriftCheck::start(c, &i.connection_id, &i.received_at, guard)?;
+    if let Some(d) = drift.as_mut() {
+        if d.refuse && d.found() {
+            d.finish(c, &i.request_id, false)?;
+            let err = IngestError::Drift(d.drift().to_vec());
+            log(
+                c,
+                LogEntry {
+                    status: err.status(),
+                    has_payload: true,
+                    error: Some(err.problem()),
+                    outcomes: None,
+                    summary: Some(json!({"drift": d.messages()})),
+                    incoming: i,
+                },
+            )?;
+            return Ok(err.answer(&i.request_id));
+        }
+    }
     let planned = directory::plan(c, body, owned, mapping, Some(&i.connection_id))?;
     let plan = match planned {
         Ok(p) => p,
@@ -285,17 +363,21 @@ fn process_body(
         Err(PlanError::Directory(e)) => return Err(StoreError::Corrupt(e.0)),
     };
     if plan.has_errors() {
+        let drifted = match drift.as_mut() {
+            Some(d) => d.finish(c, &i.request_id, false)?,
+            None => &[],
+        };
         let err = IngestError::from_plan(&plan);
         let entry = LogEntry {
             status: 422,
             has_payload: true,
             error: Some(err.problem()),
             outcomes: Some(outcomes_json(&plan, None)),
-            summary: Some(summary_json(&plan)),
+            summary: Some(with_drift(summary_json(&plan), drifted)),
             incoming: i,
         };
         log(c, entry)?;
-        return Ok(err.answer(&i.request_id));
+        return Ok(with_drift_answer(err.answer(&i.request_id), drifted));
     }
     let ctx = ApplyContext {
         connection_id: &i.connection_id,
@@ -304,14 +386,43 @@ fn process_body(
         request_id: Some(&i.request_id),
     };
     let applied = apply(c, &plan, ctx)?;
+    let drifted = match drift.as_mut() {
+        Some(d) => d.finish(c, &i.request_id, true)?,
+        None => &[],
+    };
+    if let Some(wid) = webhook_id {
+        trust::put_delivery(c, &i.connection_id, wid, &i.request_id, &i.received_at)?;
+    }
     let entry = LogEntry {
         status: 200,
         has_payload: true,
         error: None,
         outcomes: Some(outcomes_json(&plan, Some(&applied.record_ids))),
-        summary: Some(summary_json(&plan)),
+        summary: Some(with_drift(summary_json(&plan), drifted)),
         incoming: i,
     };
     log(c, entry)?;
-    Ok(Answer::written(&i.request_id, &plan))
+    Ok(with_drift_answer(
+        Answer::written(&i.request_id, &plan),
+        drifted,
+    ))
+}
+
+/// The logged summary with the request's drift, one sentence per kind and field.
+fn with_drift(mut summary: Value, drift: &[Drift]) -> Value {
+    if !drift.is_empty() {
+        summary["drift"] = json!(drift.iter().map(|d| &d.message).collect::<Vec<_>>());
+    }
+    summary
+}
+
+/// The answer with the drift as warnings a sender's log shows (DESIGN §13).
+fn with_drift_answer(mut answer: Answer, drift: &[Drift]) -> Answer {
+    if !drift.is_empty() {
+        answer.body["warnings"] = json!(drift
+            .iter()
+            .map(|d| json!({"code": "schema_drift", "kind": d.kind, "field": d.field, "detail": d.message}))
+            .collect::<Vec<_>>());
+    }
+    answer
 }

@@ -1,7 +1,9 @@
 //! The one guard chain every hook request passes, in DESIGN §6's order: connection (404) →
-//! Authorization (401, compared in constant time) → size (413) → content type (415). It reads the
-//! body as raw bytes only after the connection and the secret are known to be right, and only once
-//! it fits under the bytes-in-flight budget.
+//! Authorization (401, compared in constant time) → signature (401: its headers and timestamp
+//! first, then the MAC over the raw bytes once they are read) → size (413) → content type (415).
+//! It reads the body as raw bytes only after the connection and the secret are known to be right,
+//! and only once it fits under the bytes-in-flight budget; nothing is parsed before the signature
+//! matches.
 
 use super::cache::{ConfigCache, Entry};
 use crate::ids::ConnectionId;
@@ -60,6 +62,8 @@ pub enum Admitted {
         content_type: Option<String>,
         /// Held until the request is answered.
         budget: OwnedSemaphorePermit,
+        /// The Standard Webhooks message id of a verified request.
+        webhook_id: Option<String>,
     },
 }
 
@@ -156,6 +160,11 @@ pub async fn admit(
     if !authorized(&entry.conn, headers) {
         return Err(IngestError::Unauthorized);
     }
+    let now = chrono::Utc::now().timestamp();
+    // Missing headers and a stale timestamp are refused before the body is read at all.
+    if let Some(v) = &entry.verifier {
+        v.check_headers(headers, now)?;
+    }
     let limit = gate.body_limit;
     let declared = declared_length(headers);
     if declared.is_some_and(|n| n > limit as u64) {
@@ -175,6 +184,10 @@ pub async fn admit(
     if unused > 0 {
         drop(budget.split(unused));
     }
+    let webhook_id = match &entry.verifier {
+        Some(v) => v.verify(headers, &body, now)?.webhook_id,
+        None => None,
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
@@ -184,5 +197,6 @@ pub async fn admit(
         body,
         content_type,
         budget,
+        webhook_id,
     })
 }

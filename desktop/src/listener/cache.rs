@@ -5,7 +5,11 @@
 //! (DESIGN §6).
 
 use crate::ingest::runnable;
-use crate::store::queries::{config_version, connections, connections::ConnectionRow, mappings};
+use crate::signature::Verifier;
+use crate::store::queries::trust::TrustRow;
+use crate::store::queries::{
+    config_version, connections, connections::ConnectionRow, mappings, trust,
+};
 use crate::store::{Store, StoreError};
 use inlet_core::Compiled;
 use std::collections::HashMap;
@@ -18,6 +22,30 @@ pub struct Entry {
     /// The compiled mapping, or why the connection writes nothing (disabled, no mapping, a mapping
     /// that cannot run).
     pub runnable: Result<Arc<Compiled>, String>,
+    /// The signature the connection requires (DESIGN §12), if any.
+    pub verifier: Option<Verifier>,
+    /// On schema drift, answer 422 instead of warning (DESIGN §13).
+    pub refuse_drift: bool,
+    /// The drift state, read on the first request that needs it.
+    pub drift: crate::ingest::DriftCache,
+}
+
+/// The connection's signature check; settings that cannot verify refuse every request rather
+/// than let them through unchecked (they are validated when saved, so this means a damaged row).
+fn verifier(t: &TrustRow) -> Result<Option<Verifier>, StoreError> {
+    let Some(scheme) = crate::signature::Scheme::parse(&t.verify) else {
+        return Ok(None);
+    };
+    let encoding = crate::signature::Encoding::parse(&t.signature_encoding).unwrap_or_default();
+    Verifier::new(
+        scheme,
+        t.signing_secret.as_deref().unwrap_or(""),
+        t.signature_header.as_deref(),
+        encoding,
+        t.signature_prefix.as_deref(),
+    )
+    .map(Some)
+    .map_err(|e| StoreError::Corrupt(format!("signature settings of {}: {e}", t.connection_id)))
 }
 
 #[derive(Default)]
@@ -52,13 +80,24 @@ impl ConfigCache {
                 return Ok::<_, StoreError>((version, None));
             };
             let mapping = mappings::get(tx, &conn.id)?;
-            Ok((version, Some((conn, mapping))))
+            let trust = trust::get(tx, &conn.id)?;
+            Ok((version, Some((conn, mapping, trust))))
         })?;
-        let (version, Some((conn, mapping))) = found else {
+        let (version, Some((conn, mapping, trust))) = found else {
             return Ok(None);
         };
         let runnable = runnable(&conn, mapping.as_ref());
-        let entry = Arc::new(Entry { conn, runnable });
+        let (verifier, refuse_drift) = match &trust {
+            Some(t) => (verifier(t)?, t.on_drift == "refuse"),
+            None => (None, false),
+        };
+        let entry = Arc::new(Entry {
+            conn,
+            runnable,
+            verifier,
+            refuse_drift,
+            drift: Default::default(),
+        });
         if let Ok(mut inner) = self.inner.lock() {
             // Keep it only if it is as new as what the cache holds; an older read is still this
             // request's answer (it is at least as new as the version this request started with).

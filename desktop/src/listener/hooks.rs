@@ -3,7 +3,7 @@
 use super::admit::{admit, Admitted, Gate};
 use super::AppState;
 use crate::ids::RequestId;
-use crate::ingest::{prepare_runnable, Answer, Incoming, IngestError};
+use crate::ingest::{prepare_guarded, Answer, Guard, Incoming, IngestError};
 use crate::store::now;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -85,7 +85,7 @@ pub async fn hook(
         body_timeout: state.body_timeout,
     };
     let admitted = admit(gate, &id, &method, &headers, body).await;
-    let (entry, body, content_type, _budget) = match admitted {
+    let (entry, body, content_type, _budget, webhook_id) = match admitted {
         Err(e) => return respond(e.answer(&request_id), head),
         Ok(Admitted::Probe) => return respond(Answer::exists(), head),
         Ok(Admitted::Post {
@@ -93,7 +93,15 @@ pub async fn hook(
             body,
             content_type,
             budget,
-        }) => (entry, body, content_type, budget),
+            webhook_id,
+        }) => (entry, body, content_type, budget, webhook_id),
+    };
+    let guard = Guard {
+        webhook_id,
+        check_drift: state.check_drift,
+        refuse_drift: entry.refuse_drift,
+        shape: None,
+        drift_cache: Some(entry.drift.clone()),
     };
     let incoming = Incoming {
         request_id: request_id.clone(),
@@ -109,7 +117,7 @@ pub async fn hook(
     };
     let job = if incoming.body.len() > PARSE_INLINE_MAX {
         match tokio::task::spawn_blocking(move || {
-            prepare_runnable(|| entry.runnable.clone(), incoming)
+            prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
         })
         .await
         {
@@ -117,7 +125,7 @@ pub async fn hook(
             Err(_) => return respond(IngestError::Internal.answer(&request_id), head),
         }
     } else {
-        prepare_runnable(|| entry.runnable.clone(), incoming)
+        prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
     };
     respond(state.writer.submit(job).await, head)
 }

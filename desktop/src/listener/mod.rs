@@ -60,6 +60,9 @@ pub struct ListenConfig {
     pub body_limit: usize,
     pub writer: WriterConfig,
     pub limits: Limits,
+    /// Compare each request with its connection's baseline (DESIGN §13). Off only to measure
+    /// what the check costs.
+    pub check_drift: bool,
 }
 
 impl ListenConfig {
@@ -69,6 +72,7 @@ impl ListenConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             writer: WriterConfig::default(),
             limits: Limits::default(),
+            check_drift: true,
         }
     }
 }
@@ -95,6 +99,7 @@ pub(crate) struct AppState {
     body_limit: usize,
     budget: Arc<admit::BodyBudget>,
     body_timeout: Duration,
+    check_drift: bool,
 }
 
 /// A running listener. Dropping it leaves the server running; call `shutdown` to stop it.
@@ -130,12 +135,9 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     hooks::respond(IngestError::Internal.answer(""), false)
 }
 
-pub fn router(
-    services: Arc<Services>,
-    writer: Writer,
-    body_limit: usize,
-    limits: &Limits,
-) -> Router {
+pub fn router(services: Arc<Services>, writer: Writer, config: &ListenConfig) -> Router {
+    let limits = &config.limits;
+    let body_limit = config.body_limit;
     let state = AppState {
         services,
         cache: Arc::default(),
@@ -147,6 +149,7 @@ pub fn router(
             limits.body_wait,
         )),
         body_timeout: limits.body_timeout,
+        check_drift: config.check_drift,
     };
     Router::new()
         .route("/hooks/{id}", any(hooks::hook))
@@ -187,7 +190,7 @@ pub async fn start_with(
         message: e.to_string(),
     })?;
     raise_open_files_limit();
-    let app = router(services, writer, config.body_limit, &config.limits);
+    let app = router(services, writer, &config);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, app, config.limits, rx));
     Ok(Handle {

@@ -37,6 +37,9 @@ pub struct ConnectionPatch {
     /// What the request log keeps (DESIGN §14).
     #[serde(default, flatten)]
     pub retention: super::requests::RetentionPatch,
+    /// Signature and drift settings (DESIGN §12–13).
+    #[serde(flatten)]
+    pub trust: super::trust::TrustPatch,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +63,9 @@ pub struct ConnectionView {
     pub requests: u64,
     pub last_request_at: Option<String>,
     pub last_status: Option<u16>,
+    /// `signature`, `on_drift` and `drift` (DESIGN §12–13).
+    #[serde(flatten)]
+    pub trust: super::trust::TrustView,
     /// True while the webhook URL reaches only this machine; `loopback_warning` says what to do.
     #[serde(default)]
     pub loopback_only: bool,
@@ -82,10 +88,10 @@ pub const LOOPBACK_WARNING: &str = "This webhook URL reaches only this computer:
 
 pub const UNPROTECTED_WARNING: &str = "Anyone on the internet who learns this URL can post to it: this connection does not enforce its Authorization header and checks no signature. Turn on Enforce authorization header (inlet connections update ID --enforce-auth true).";
 
-/// Whether the connection verifies a sender's signature. Signed webhooks (DESIGN §12) are not
-/// built yet; when they are, a connection that checks one is protected without the header.
-fn checks_signature(_row: &q::ConnectionRow) -> bool {
-    false
+/// Whether the connection verifies a sender's signature (DESIGN §12): then it is protected
+/// without the header.
+fn checks_signature(trust: &super::trust::TrustView) -> bool {
+    trust.signature.is_some()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,13 +100,15 @@ pub struct Deleted {
     pub deleted: bool,
 }
 
-fn view(c: Tx, row: q::ConnectionRow, with_mapping: bool) -> Result<ConnectionView> {
+pub(crate) fn view(c: Tx, row: q::ConnectionRow, with_mapping: bool) -> Result<ConnectionView> {
     let mapping = mappings::get(c, &row.id)?;
     let (requests, last_request_at, last_status) = requests::stats(c, &row.id)?;
     let reach = settings::reach(c)?;
     let loopback_only = crate::tunnel::is_loopback_url(&reach.base);
-    let unprotected = !loopback_only && !row.enforce_auth && !checks_signature(&row);
+    let trust = super::trust::trust_view(c, &row.id)?;
+    let unprotected = !loopback_only && !row.enforce_auth && !checks_signature(&trust);
     Ok(ConnectionView {
+        trust,
         webhook_url: format!("{}/hooks/{}", reach.base, row.id),
         loopback_only,
         loopback_warning: loopback_only.then(|| LOOPBACK_WARNING.to_string()),
@@ -219,6 +227,7 @@ pub fn update(s: &Services, id: &str, patch: ConnectionPatch) -> Result<Connecti
         row.updated_at = now();
         q::update(tx, &row)?;
         super::requests::set_retention(tx, &row.id, &patch.retention)?;
+        super::trust::apply(tx, &row.id, &patch.trust)?;
         if let Some(u) = &public {
             crate::store::queries::settings::set(tx, "public_base_url", u)?;
         }

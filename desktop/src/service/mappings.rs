@@ -51,6 +51,8 @@ pub fn set(s: &Services, connection_id: &str, input: SetMapping) -> Result<Mappi
         conn.updated_at = now();
         cq::update(tx, &conn)?;
         q::set(tx, &conn.id, &input.document.to_string())?;
+        // The baseline is the rows accepted since this mapping was saved (DESIGN §13).
+        crate::store::queries::drift::reset(tx, &conn.id)?;
         let saved = q::get(tx, &conn.id)?.ok_or_else(|| ServiceError::NotFound("the mapping was not saved".into()))?;
         Ok(MappingView {
             connection_id: conn.id,

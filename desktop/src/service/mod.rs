@@ -13,6 +13,7 @@ pub mod records;
 pub mod replay;
 pub mod requests;
 pub mod settings;
+pub mod trust;
 
 use crate::ingest::Activity;
 use crate::store::{Store, StoreError};

@@ -858,3 +858,118 @@ fn the_request_log_is_searched_paged_and_kept_as_each_connection_says() {
         assert_eq!(kept[0].size, big.len(), "{}", db.name);
     });
 }
+
+/// A request as the listener hands it to the writer: with its drift check and, when signed by
+/// Standard Webhooks, its message id.
+fn post_guarded(
+    store: &Store,
+    connection_id: &str,
+    body: &str,
+    webhook_id: Option<&str>,
+) -> ingest::Answer {
+    store
+        .write(|tx| {
+            let conn = connections::get(tx, connection_id)?.unwrap();
+            let mapping = mappings::get(tx, connection_id)?;
+            let runnable = ingest::runnable(&conn, mapping.as_ref());
+            let guard = ingest::Guard {
+                webhook_id: webhook_id.map(str::to_string),
+                check_drift: true,
+                ..Default::default()
+            };
+            let job =
+                ingest::prepare_guarded(|| runnable, incoming(connection_id, body), Some(guard));
+            ingest::process_alone(tx, &job)
+        })
+        .unwrap()
+}
+
+#[test]
+fn signature_settings_drift_and_redeliveries_behave_alike() {
+    use service::trust::{acknowledge_drift, TrustPatch};
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let id = connection(
+            &s,
+            Kind::Events,
+            json!({"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "account_id": "account"}}),
+        );
+        let accounts = connection(
+            &s,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        );
+        assert_eq!(post(s.store(), &accounts, r#"{"id": "a1"}"#).status, 200);
+
+        let v0 = s.store().config_version().unwrap();
+        let patch = |t: TrustPatch| service::connections::ConnectionPatch {
+            trust: t,
+            ..Default::default()
+        };
+        let shown = service::connections::update(
+            &s,
+            &id,
+            patch(TrustPatch {
+                verify: Some("standard-webhooks".into()),
+                on_drift: Some("warn".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+        let sig = shown.trust.signature.expect("a signature");
+        assert!(sig.secret.starts_with("whsec_"), "{}", db.name);
+        assert!(s.store().config_version().unwrap() > v0, "{}", db.name);
+
+        // Redelivery: the same message id is written once.
+        let body = r#"{"event": "Signed Up", "account": "a1", "plan": "pro"}"#;
+        let first = post_guarded(s.store(), &id, body, Some("msg_1"));
+        assert_eq!(first.status, 200, "{}: {}", db.name, first.body);
+        let again = post_guarded(s.store(), &id, body, Some("msg_1"));
+        assert_eq!(
+            again.body["redelivery_of"], first.body["request_id"],
+            "{}",
+            db.name
+        );
+        let events = |s: &Services| {
+            service::records::events(
+                s,
+                &RecordFilter {
+                    limit: Some(100),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .len()
+        };
+        assert_eq!(events(&s), 1, "{}", db.name);
+
+        // Drift: `plan` renamed; counted per request, cleared by acknowledging.
+        let renamed = r#"{"event": "Signed Up", "account": "a1", "tier": "pro"}"#;
+        for _ in 0..2 {
+            let r = post_guarded(s.store(), &id, renamed, None);
+            assert_eq!(r.status, 200, "{}: {}", db.name, r.body);
+            assert_eq!(
+                r.body["warnings"].as_array().map(Vec::len),
+                Some(2),
+                "{}",
+                db.name
+            );
+        }
+        let drift = service::connections::show(&s, &id).unwrap().trust.drift;
+        let got: Vec<(&str, &str, u64)> = drift
+            .iter()
+            .map(|d| (d.kind.as_str(), d.field.as_str(), d.requests))
+            .collect();
+        assert_eq!(
+            got,
+            [("field_added", "tier", 2), ("field_removed", "plan", 2)],
+            "{}",
+            db.name
+        );
+        let v1 = s.store().config_version().unwrap();
+        assert!(acknowledge_drift(&s, &id).unwrap().trust.drift.is_empty());
+        assert!(s.store().config_version().unwrap() > v1, "{}", db.name);
+        let r = post_guarded(s.store(), &id, renamed, None);
+        assert!(r.body.get("warnings").is_none(), "{}: {}", db.name, r.body);
+    });
+}

@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/20261129_0001_config_version.sql"),
     ),
     (
+        "20261201_0001_signatures_drift",
+        include_str!("migrations/20261201_0001_signatures_drift.sql"),
+    ),
+    (
         "20261201_0002_record_requests",
         include_str!("migrations/20261201_0002_record_requests.sql"),
     ),

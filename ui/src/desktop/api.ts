@@ -30,6 +30,11 @@ export interface Connection {
   requests: number;
   last_request_at: string | null;
   last_status: number | null;
+  /** The signature senders must send (DESIGN §12); null when none is required. */
+  signature: Signature | null;
+  on_drift: 'warn' | 'refuse';
+  /** Schema drift not yet acknowledged (DESIGN §13). */
+  drift: DriftRecord[];
   /** True while the webhook URL reaches only this computer; the warning says what to do. */
   loopback_only: boolean;
   loopback_warning: string | null;
@@ -45,6 +50,47 @@ export interface Retention {
   keep_requests: number | null;
   keep_days: number | null;
   keep_bytes: number | null;
+}
+
+export type Scheme = 'standard-webhooks' | 'segment' | 'hmac-sha256';
+
+export interface Signature {
+  scheme: Scheme;
+  secret: string;
+  header: string;
+  encoding?: 'hex' | 'base64';
+  prefix?: string;
+}
+
+export interface DriftRecord {
+  kind: 'mapped_field_blank' | 'field_added' | 'field_removed' | 'type_changed';
+  field: string;
+  first_seen: string;
+  last_seen: string;
+  requests: number;
+  rows: number;
+  example_request_id: string;
+  expected: string;
+  found: string;
+  message: string;
+}
+
+/** What `connections_update` changes; absent fields stay. */
+export interface ConnectionPatch {
+  name?: string;
+  behavior?: Behavior;
+  enabled?: boolean;
+  enforce_auth?: boolean;
+  verify?: Scheme | 'none';
+  signing_secret?: string;
+  rotate_signing_secret?: boolean;
+  signature_header?: string;
+  signature_encoding?: 'hex' | 'base64';
+  signature_prefix?: string;
+  on_drift?: 'warn' | 'refuse';
+  keep_requests?: number;
+  keep_days?: number;
+  keep_bytes?: number;
 }
 
 export type TunnelProgram = 'cloudflared' | 'ngrok' | 'bore';
@@ -91,6 +137,10 @@ export interface RowCounts {
   skipped: number;
   duplicates: number;
   errors: number;
+  /** Schema drift this request showed, one sentence per kind and field. */
+  drift?: string[];
+  /** A Standard Webhooks redelivery: the request that wrote the message first. */
+  redelivery_of?: string;
 }
 
 export interface RequestSummary {
@@ -253,18 +303,9 @@ export const api = {
   connectionsCreate: (name: string, kind: Kind) =>
     call<Connection>('connections_create', { name, kind }),
   connectionsShow: (id: string) => call<Connection>('connections_show', { id }),
-  connectionsUpdate: (
-    id: string,
-    patch: {
-      name?: string;
-      behavior?: Behavior;
-      enabled?: boolean;
-      enforce_auth?: boolean;
-      keep_requests?: number;
-      keep_days?: number;
-      keep_bytes?: number;
-    },
-  ) => call<Connection>('connections_update', { id, patch }),
+  connectionsUpdate: (id: string, patch: ConnectionPatch) =>
+    call<Connection>('connections_update', { id, patch }),
+  connectionsDriftAck: (id: string) => call<Connection>('connections_drift_ack', { id }),
   connectionsRotate: (id: string) => call<Connection>('connections_rotate', { id }),
   connectionsDelete: (id: string) => call<void>('connections_delete', { id }),
   payloadLatest: (id: string) => call<LatestPayload | null>('payload_latest', { id }),

@@ -2,6 +2,7 @@
 // Used by the playground and the desktop configurator alike: no state besides the module itself.
 import init, * as wasm from '../wasm-pkg/inlet_wasm.js';
 import type {
+  Drift,
   Inspection,
   Kind,
   Mapping,
@@ -33,6 +34,14 @@ export type LiquidTemplate = Template & { ok: true };
 
 export type PreviewResult = PreviewOutput | Failed;
 
+/** What the playground's drift comparison answers. */
+export interface DriftResult {
+  ok: true;
+  baseline_rows: number;
+  rows: number;
+  drift: Drift[];
+}
+
 export interface Core {
   version: string;
   inspect(payload: string, wrapperPath?: string): Inspected | Failed;
@@ -46,6 +55,8 @@ export interface Core {
   runCase(caseJson: string): unknown;
   suggestMapping(payload: string, kind: Kind): { ok: true; mapping: Mapping } | Failed;
   liquidTemplate(mapping: Mapping | string, extraFields?: string[]): LiquidTemplate | Failed;
+  /** What the listener would flag if `before` were the rows accepted so far and `now` the next request. */
+  drift(before: string, now: string, mapping: Mapping | string): DriftResult | Failed;
 }
 
 const text = (m: Mapping | string) => (typeof m === 'string' ? m : JSON.stringify(m));
@@ -64,6 +75,7 @@ const core: Core = {
   suggestMapping: (payload, kind) => JSON.parse(wasm.suggest_mapping(payload, kind)),
   liquidTemplate: (m, extra) =>
     JSON.parse(wasm.liquid_template(text(m), extra ? JSON.stringify(extra) : null)),
+  drift: (before, now, m) => JSON.parse(wasm.drift(before, now, text(m))),
 };
 
 /**

@@ -161,3 +161,33 @@ batch: string, columns: Array<Column>,
  * Things the user should know when pasting the template (operation values, extra columns).
  */
 notes: Array<string>, };
+
+/**
+ * The three kinds of drift of DESIGN §13 (the second in its two directions).
+ */
+export type DriftKind = "mapped_field_blank" | "field_added" | "field_removed" | "type_changed";
+
+/**
+ * One difference between a request and the baseline.
+ */
+export type Drift = { kind: DriftKind, 
+/**
+ * The field, in path syntax (`first_name`, `traits.email`, `["first.name"]`).
+ */
+field: string, 
+/**
+ * Rows of this request that show it.
+ */
+rows: number, 
+/**
+ * What the baseline had, in words (`filled in 100% of 40 rows`, `number`).
+ */
+expected: string, 
+/**
+ * What this request has (`blank in 3 of 3 rows`, `string`).
+ */
+found: string, 
+/**
+ * One sentence a sender or a user can act on.
+ */
+message: string, };

@@ -296,6 +296,47 @@ await test('the sender samples: Polytomic, Segment and RudderStack calls preview
   await p.screenshot({ path: join(shots, 'playground-polytomic.png'), fullPage: true });
 });
 
+await test('a second payload shows the drift the listener would flag', async (p) => {
+  await open(p);
+  await p.locator('[data-sample=hightouch-batch]').click();
+  assert.equal(await byId(p, 'match.id').inputValue(), 'account_id');
+  await p.locator('#h-drift').click();
+  await p.locator('[data-testid=drift-copy]').click();
+  assert.match(await p.locator('[data-testid=drift-summary]').innerText(), /No drift/);
+
+  // The sender's warehouse renamed `domain`, blanked the mapped `name`, and sends IDs as strings.
+  const now = JSON.parse(await byId(p, 'payload').inputValue());
+  now.rows = now.rows.map((r) => {
+    const { domain, ...rest } = r;
+    return { ...rest, account_id: String(r.account_id), name: '', website: domain };
+  });
+  await byId(p, 'drift-now').fill(JSON.stringify(now, null, 2));
+  assert.match(
+    await p.locator('[data-testid=drift-summary]').innerText(),
+    /4 changes would be flagged \(3 rows against 3\)/,
+  );
+  const items = await p
+    .locator('[data-testid=drift-list] li')
+    .evaluateAll((li) => li.map((l) => `${l.dataset.kind} ${l.dataset.field}`));
+  assert.deepEqual(items, [
+    'mapped_field_blank name',
+    'field_added website',
+    'field_removed domain',
+    'type_changed account_id',
+  ]);
+  assert.match(
+    await p.locator('[data-testid=drift-list] li[data-kind=type_changed]').innerText(),
+    /string in 3 rows; before, it was always a number/,
+  );
+  await p.locator('#h-drift').scrollIntoViewIfNeeded();
+  await p.screenshot({ path: join(shots, 'drift.png'), fullPage: true });
+
+  // A body that is not JSON says so in the second editor, not in the first.
+  await byId(p, 'drift-now').fill('{"rows": [');
+  await p.locator('[data-testid=drift-now-error]').waitFor();
+  assert.equal(await p.locator('[data-testid=payload-error]').count(), 0);
+});
+
 await browser.close();
 server.close();
 if (errors.length) {

@@ -6,11 +6,13 @@ pub mod accounts;
 pub mod config_version;
 pub mod connections;
 pub mod contacts;
+pub mod drift;
 pub mod event_types;
 pub mod events;
 pub mod mappings;
 pub mod requests;
 pub mod settings;
+pub mod trust;
 
 use super::StoreError;
 use serde::{Deserialize, Serialize};
