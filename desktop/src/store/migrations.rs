@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129_0001_config_version",
         include_str!("migrations/20261129_0001_config_version.sql"),
     ),
+    (
+        "20261201_0001_lookup_indexes",
+        include_str!("migrations/20261201_0001_lookup_indexes.sql"),
+    ),
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

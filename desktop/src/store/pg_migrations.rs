@@ -16,6 +16,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129_0001_config_version",
         include_str!("pg_migrations/20261129_0001_config_version.sql"),
     ),
+    (
+        "20261201_0001_lookup_indexes",
+        include_str!("pg_migrations/20261201_0001_lookup_indexes.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("inlet-migrate").
