@@ -158,7 +158,7 @@ pub fn forget_listener(s: &Services, pid: u32) -> Result<()> {
 
 /// The running listeners (for "check from outside" in another process).
 pub fn listeners(s: &Services) -> Result<Vec<ListenerRecord>> {
-    s.store().read(|tx| live_listeners(tx))
+    s.store().read(live_listeners)
 }
 
 /// The tunnel the window starts at launch (None: none).

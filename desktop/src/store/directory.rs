@@ -91,7 +91,7 @@ fn texts(set: &std::collections::BTreeSet<String>) -> Vec<&str> {
 
 /// Every stored record a batch with these keys may find (two per key at most, as the indexed
 /// look-ups return), in at most four queries. Each look-up is an index scan on (key, id) (see
-/// pg_migrations/20261201_0001_lookup_indexes.sql); the records are kept by id (a BTreeMap), so
+/// pg_migrations/20261201_0020_lookup_indexes.sql); the records are kept by id (a BTreeMap), so
 /// the queries need no ORDER BY.
 pub fn snapshot(
     p: &PgConn,

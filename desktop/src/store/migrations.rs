@@ -15,8 +15,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/20261129_0001_config_version.sql"),
     ),
     (
-        "20261201_0001_lookup_indexes",
-        include_str!("migrations/20261201_0001_lookup_indexes.sql"),
+        "20261201_0020_lookup_indexes",
+        include_str!("migrations/20261201_0020_lookup_indexes.sql"),
     ),
 ];
 
