@@ -8,7 +8,7 @@ APT_PACKAGES=(
   # Tauri 2
   libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config
   # tests, screenshots, benchmarks
-  xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq wrk curl
+  xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq wrk curl sqlite3 xdotool
   # the PostgreSQL store's tests and benchmarks (a private cluster: scripts/pg-cluster.sh)
   postgresql
 )

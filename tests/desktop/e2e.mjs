@@ -15,6 +15,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { Session, sleep } from './webdriver.mjs';
+import { logSteps } from './log.mjs';
 
 const bin = resolve(process.argv[2] ?? 'target/gui/debug/inlet');
 const shots = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
@@ -219,9 +220,11 @@ try {
   await session.click('[data-test=data-contacts]');
   await session.waitText('[data-test=records]', 'mallory@example.com');
   assert.equal(await session.exec('return window.__xss ?? null'), null);
+  await (await import('./data.mjs')).dataPages({ session, shot, step, bin, env, listenPort });
 
   const nav = (name) =>
     session.exec(`[...document.querySelectorAll('nav button')].find(b => b.textContent.trim() === '${name}').click()`);
+  await logSteps({ session, shot, step, nav, firstName: 'Hightouch users' });
   await nav('Settings');
   await session.find('#listen');
   await shot('9-settings');

@@ -33,8 +33,10 @@ pub enum Command {
     Mapping(MappingCmd),
     /// Dry run: what a payload would do under a mapping (the same code as a real write).
     Preview(PreviewArgs),
-    /// List stored records.
+    /// List stored records, or show one with its links (`inlet records accounts ID`).
     Records(RecordsArgs),
+    /// Write a records view (filters and search applied) as CSV or NDJSON, streamed.
+    Export(ExportArgs),
     /// A connection's request log, newest first.
     Requests(RequestsArgs),
     /// One logged request in full: headers, body and per-row outcomes.
@@ -131,6 +133,15 @@ pub enum ConnectionsCmd {
         /// Set the public base URL of webhook URLs (shared by all connections).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// Keep the last N requests in the log (default 1000; 0: no limit on the count).
+        #[arg(long, value_name = "N")]
+        keep_requests: Option<u64>,
+        /// Keep requests of the last N days only (default: no age limit; 0 goes back to that).
+        #[arg(long, value_name = "N")]
+        keep_days: Option<u64>,
+        /// Keep bodies up to this total size, newest first (default 1GiB; 500MB, 2GiB…; 0: no limit).
+        #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+        keep_bytes: Option<u64>,
     },
     /// Delete a connection, its mapping and its request log (records stay).
     Delete { id: String },
@@ -183,21 +194,85 @@ pub enum RecordKindArg {
 pub struct RecordsArgs {
     #[arg(value_enum)]
     pub kind: RecordKindArg,
-    #[arg(long, value_name = "ID")]
-    pub connection: Option<String>,
+    /// Show this record (its internal id) with its links instead of a list.
+    #[arg(value_name = "ID")]
+    pub id: Option<i64>,
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub limit: usize,
-    /// Only records whose ID, name/email, account or properties contain this text.
+    /// Start after this cursor (the `next page` a previous page printed).
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// Which records a list or an export holds.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    #[arg(long, value_name = "ID")]
+    pub connection: Option<String>,
+    /// Only records whose ID, name/email, account or properties contain this text (any case).
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
+    /// Events of this type only.
+    #[arg(long = "type", value_name = "T")]
+    pub event_type: Option<String>,
+    /// Contacts or events of this account (internal id).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i64>,
+    /// Events of this contact (internal id).
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<i64>,
+    /// Records that this request wrote last.
+    #[arg(long, value_name = "RID")]
+    pub request: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormatArg {
+    Csv,
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(value_enum)]
+    pub kind: RecordKindArg,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormatArg,
+    /// The file to write (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct RequestsArgs {
     /// The connection id.
     pub id: String,
+    /// Requests on this page.
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: usize,
+    /// Only requests whose body (or error) contains this text, without case.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only this status (202) or class (2xx, 4xx, 5xx).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Only requests received at or after T (RFC 3339, or a date: midnight UTC).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only requests received at or before T.
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// The next page: requests older than RID (the last one shown).
+    #[arg(long, value_name = "RID")]
+    pub before: Option<String>,
+}
+
+fn size_arg(s: &str) -> Result<u64, String> {
+    inlet_desktop::service::requests::parse_size(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

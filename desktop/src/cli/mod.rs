@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use args::*;
 use inlet_core::{Behavior, Kind};
 use inlet_desktop::service::{
-    self, connections, mappings, payloads, records, replay, requests, settings, Services,
+    self, connections, export, mappings, payloads, records, replay, requests, settings, Services,
 };
 use output::{compact, json, opt, table};
 use std::path::Path;
@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mapping(m) => mapping_cmd(&open(&db)?, m, as_json),
         Command::Preview(p) => preview_cmd(&db, p, as_json),
         Command::Records(r) => records_cmd(&open(&db)?, r, as_json),
+        Command::Export(e) => export_cmd(&open(&db)?, e, as_json),
         Command::Requests(r) => requests_cmd(&open(&db)?, r, as_json),
         Command::Request { id } => request_cmd(&open(&db)?, &id, as_json),
         Command::Replay(r) => replay_cmd(&open(&db)?, r, as_json),
@@ -76,6 +77,18 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
         c.requests,
         opt(&c.last_request_at),
         opt(&c.last_status)
+    );
+    let r = &c.retention;
+    println!(
+        "log keeps      {}, {}, {}; always the latest payload",
+        r.keep_requests
+            .map_or("every request".into(), |n| format!("the last {n} requests")),
+        r.keep_days
+            .map_or("of any age".into(), |n| format!("of the last {n} days")),
+        r.keep_bytes
+            .map_or("bodies of any total size".into(), |n| format!(
+                "bodies up to {n} bytes in all"
+            ))
     );
     if let Some(t) = &c.tunnel {
         println!("tunnel         {}", tunnel_line(t));
@@ -278,6 +291,9 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             enforce_auth,
             rotate_auth,
             public_url,
+            keep_requests,
+            keep_days,
+            keep_bytes,
         } => {
             let patch = connections::ConnectionPatch {
                 name,
@@ -286,6 +302,11 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
                 enforce_auth,
                 rotate_auth,
                 public_url,
+                retention: requests::RetentionPatch {
+                    keep_requests,
+                    keep_days,
+                    keep_bytes,
+                },
             };
             print_connection(&connections::update(s, &id, patch)?, as_json)
         }
@@ -417,103 +438,329 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-fn records_cmd(s: &Services, r: RecordsArgs, as_json: bool) -> Result<()> {
-    let f = records::RecordFilter {
-        connection: r.connection,
-        search: r.search,
-        limit: Some(r.limit),
-    };
-    match r.kind {
+fn view_filter(v: ViewArgs) -> records::RecordFilter {
+    records::RecordFilter {
+        connection: v.connection,
+        search: v.search,
+        event_type: v.event_type,
+        account: v.account,
+        contact: v.contact,
+        request: v.request,
+        ..Default::default()
+    }
+}
+
+fn account_label(a: &records::AccountRef) -> String {
+    a.name
+        .clone()
+        .or(a.external_id.clone())
+        .unwrap_or(a.id.to_string())
+}
+
+fn print_accounts(l: &[records::AccountRecord]) {
+    let rows = l
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.to_string(),
+                opt(&a.external_id),
+                opt(&a.name),
+                compact(&a.properties),
+            ]
+        })
+        .collect();
+    table(&["ID", "EXTERNAL ID", "NAME", "PROPERTIES"], rows);
+}
+
+fn print_contacts(l: &[records::ContactRecord]) {
+    let rows = l
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                opt(&c.external_id),
+                opt(&c.email),
+                opt(&c.account.as_ref().map(account_label)),
+                compact(&c.properties),
+            ]
+        })
+        .collect();
+    table(
+        &["ID", "EXTERNAL ID", "EMAIL", "ACCOUNT", "PROPERTIES"],
+        rows,
+    );
+}
+
+fn print_events(l: &[records::EventRecord]) {
+    let rows = l
+        .iter()
+        .map(|e| {
+            let contact = e.contact.as_ref().map(|c| {
+                c.external_id
+                    .clone()
+                    .or(c.email.clone())
+                    .unwrap_or(c.id.to_string())
+            });
+            vec![
+                e.id.to_string(),
+                e.event_type.clone(),
+                e.timestamp.clone(),
+                opt(&contact),
+                opt(&e.account.as_ref().map(account_label)),
+                compact(&e.properties),
+            ]
+        })
+        .collect();
+    table(
+        &["ID", "TYPE", "TIME", "CONTACT", "ACCOUNT", "PROPERTIES"],
+        rows,
+    );
+}
+
+/// Where the next page starts: on stdout with the table, on stderr beside `--json`.
+fn print_next(next: &Option<String>, as_json: bool) {
+    if let Some(n) = next {
+        if as_json {
+            eprintln!("next page: --after {n}");
+        } else {
+            println!("next page: --after {n}");
+        }
+    }
+}
+
+/// A record's fields, then its properties one per line (nested values as JSON).
+fn print_fields(
+    title: &str,
+    fields: &[(&str, String)],
+    props: &serde_json::Map<String, serde_json::Value>,
+) {
+    println!("{title}");
+    let w = fields
+        .iter()
+        .map(|(k, _)| k.len())
+        .chain(props.keys().map(|k| k.chars().count()))
+        .max()
+        .unwrap_or(0);
+    for (k, v) in fields {
+        println!("  {k:<w$}  {v}");
+    }
+    if !props.is_empty() {
+        println!("properties");
+        for (k, v) in props {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            println!("  {k:<w$}  {v}");
+        }
+    }
+}
+
+fn written_by(request: &Option<String>, connection: &Option<String>) -> String {
+    match (request, connection) {
+        (Some(r), Some(c)) => format!("request {r} (connection {c})"),
+        (Some(r), None) => format!("request {r}"),
+        (None, Some(c)) => format!("connection {c}"),
+        (None, None) => "-".into(),
+    }
+}
+
+fn print_more(what: &str, next: &Option<String>, flag: &str) {
+    if let Some(n) = next {
+        println!("more {what}: inlet records {what} {flag} --after {n}");
+    }
+}
+
+fn record_cmd(s: &Services, kind: RecordKindArg, id: i64, as_json: bool) -> Result<()> {
+    match kind {
         RecordKindArg::Accounts => {
-            let l = records::accounts(s, &f)?;
+            let p = records::account_page(s, id)?;
             if as_json {
-                return json(&l);
+                return json(&p);
             }
-            let rows = l
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.id.to_string(),
-                        opt(&a.external_id),
-                        opt(&a.name),
-                        compact(&a.properties),
-                    ]
-                })
-                .collect();
-            table(&["ID", "EXTERNAL ID", "NAME", "PROPERTIES"], rows);
+            let a = &p.account;
+            print_fields(
+                &format!("account {}", a.id),
+                &[
+                    ("external id", opt(&a.external_id)),
+                    ("name", opt(&a.name)),
+                    ("written by", written_by(&a.request_id, &a.connection_id)),
+                    ("created", a.created_at.clone()),
+                    ("updated", a.updated_at.clone()),
+                ],
+                &a.properties,
+            );
+            println!("\ncontacts");
+            print_contacts(&p.contacts.records);
+            print_more("contacts", &p.contacts.next, &format!("--account {id}"));
+            println!("\nevents (newest first)");
+            print_events(&p.events.records);
+            print_more("events", &p.events.next, &format!("--account {id}"));
         }
         RecordKindArg::Contacts => {
-            let l = records::contacts(s, &f)?;
+            let p = records::contact_page(s, id)?;
             if as_json {
-                return json(&l);
+                return json(&p);
             }
-            let rows = l
-                .iter()
-                .map(|c| {
-                    let account = c.account.as_ref().map(|a| {
-                        a.name
-                            .clone()
-                            .or(a.external_id.clone())
-                            .unwrap_or(a.id.to_string())
-                    });
-                    vec![
-                        c.id.to_string(),
-                        opt(&c.external_id),
-                        opt(&c.email),
-                        opt(&account),
-                        compact(&c.properties),
-                    ]
-                })
-                .collect();
-            table(
-                &["ID", "EXTERNAL ID", "EMAIL", "ACCOUNT", "PROPERTIES"],
-                rows,
+            let c = &p.contact;
+            let account = p.account.as_ref().map(|a| {
+                format!(
+                    "{} (id {})",
+                    a.name.clone().or(a.external_id.clone()).unwrap_or_default(),
+                    a.id
+                )
+            });
+            print_fields(
+                &format!("contact {}", c.id),
+                &[
+                    ("external id", opt(&c.external_id)),
+                    ("email", opt(&c.email)),
+                    ("account", opt(&account)),
+                    ("written by", written_by(&c.request_id, &c.connection_id)),
+                    ("created", c.created_at.clone()),
+                    ("updated", c.updated_at.clone()),
+                ],
+                &c.properties,
             );
+            println!("\nevents (newest first)");
+            print_events(&p.events.records);
+            print_more("events", &p.events.next, &format!("--contact {id}"));
         }
         RecordKindArg::Events => {
-            let l = records::events(s, &f)?;
+            let e = records::event(s, id)?;
             if as_json {
-                return json(&l);
+                return json(&e);
             }
-            let rows = l
-                .iter()
-                .map(|e| {
-                    let contact = e.contact.as_ref().map(|c| {
-                        c.external_id
-                            .clone()
-                            .or(c.email.clone())
-                            .unwrap_or(c.id.to_string())
-                    });
-                    let account = e.account.as_ref().map(|a| {
-                        a.name
-                            .clone()
-                            .or(a.external_id.clone())
-                            .unwrap_or(a.id.to_string())
-                    });
-                    vec![
-                        e.id.to_string(),
-                        e.event_type.clone(),
-                        e.timestamp.clone(),
-                        opt(&contact),
-                        opt(&account),
-                        compact(&e.properties),
-                    ]
-                })
-                .collect();
-            table(
-                &["ID", "TYPE", "TIME", "CONTACT", "ACCOUNT", "PROPERTIES"],
-                rows,
+            print_fields(
+                &format!("event {}", e.id),
+                &[
+                    ("type", e.event_type.clone()),
+                    ("time", e.timestamp.clone()),
+                    ("event id", opt(&e.event_id)),
+                    (
+                        "contact",
+                        opt(&e.contact.as_ref().map(|c| {
+                            format!(
+                                "{} (id {})",
+                                c.email
+                                    .clone()
+                                    .or(c.external_id.clone())
+                                    .unwrap_or_default(),
+                                c.id
+                            )
+                        })),
+                    ),
+                    (
+                        "account",
+                        opt(&e
+                            .account
+                            .as_ref()
+                            .map(|a| format!("{} (id {})", account_label(a), a.id))),
+                    ),
+                    ("written by", written_by(&e.request_id, &e.connection_id)),
+                    ("received", e.received_at.clone()),
+                ],
+                &e.properties,
             );
         }
     }
     Ok(())
 }
 
-fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
-    let l = requests::list(s, &r.id, Some(r.limit))?;
-    if as_json {
-        return json(&l);
+fn records_cmd(s: &Services, r: RecordsArgs, as_json: bool) -> Result<()> {
+    if let Some(id) = r.id {
+        return record_cmd(s, r.kind, id, as_json);
     }
+    let f = records::RecordFilter {
+        limit: Some(r.limit),
+        after: r.after,
+        ..view_filter(r.view)
+    };
+    match r.kind {
+        RecordKindArg::Accounts => {
+            let p = records::accounts_page(s, &f)?;
+            if as_json {
+                json(&p.records)?;
+            } else {
+                print_accounts(&p.records);
+            }
+            print_next(&p.next, as_json);
+        }
+        RecordKindArg::Contacts => {
+            let p = records::contacts_page(s, &f)?;
+            if as_json {
+                json(&p.records)?;
+            } else {
+                print_contacts(&p.records);
+            }
+            print_next(&p.next, as_json);
+        }
+        RecordKindArg::Events => {
+            let p = records::events_page(s, &f)?;
+            if as_json {
+                json(&p.records)?;
+            } else {
+                print_events(&p.records);
+            }
+            print_next(&p.next, as_json);
+        }
+    }
+    Ok(())
+}
+
+fn export_cmd(s: &Services, e: ExportArgs, as_json: bool) -> Result<()> {
+    let kind = match e.kind {
+        RecordKindArg::Accounts => Kind::Accounts,
+        RecordKindArg::Contacts => Kind::Contacts,
+        RecordKindArg::Events => Kind::Events,
+    };
+    let format = match e.format {
+        ExportFormatArg::Csv => export::Format::Csv,
+        ExportFormatArg::Ndjson => export::Format::Ndjson,
+    };
+    let f = view_filter(e.view);
+    match &e.output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let done = export::export(s, kind, &f, format, &mut file)?;
+            file.sync_all()
+                .with_context(|| format!("writing {}", path.display()))?;
+            if as_json {
+                json(&done)?;
+            } else {
+                eprintln!(
+                    "wrote {} {} to {}",
+                    done.rows,
+                    kind.as_str(),
+                    path.display()
+                );
+            }
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            export::export(s, kind, &f, format, &mut lock)?;
+        }
+    }
+    Ok(())
+}
+
+fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
+    let query = requests::RequestQuery {
+        search: r.search,
+        status: r.status,
+        since: r.since,
+        until: r.until,
+        limit: Some(r.limit),
+        before: r.before,
+    };
+    let page = requests::search(s, &r.id, &query)?;
+    if as_json {
+        // The stable shape is the list; the next page starts after its last id (--before).
+        return json(&page.requests);
+    }
+    let l = &page.requests;
     let rows = l
         .iter()
         .map(|q| {
@@ -540,6 +787,12 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         })
         .collect();
     table(&["REQUEST", "RECEIVED", "STATUS", "BYTES", "OUTCOME"], rows);
+    if l.is_empty() {
+        println!("no requests match");
+    }
+    if let Some(next) = &page.next_before {
+        println!("older requests match: add --before {next}");
+    }
     Ok(())
 }
 
@@ -574,38 +827,76 @@ fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
     if as_json {
         return json(&report);
     }
-    let rows = report
-        .replayed
-        .iter()
-        .map(|i| {
-            let what = match i.response.get("error") {
-                Some(e) => e["detail"].as_str().unwrap_or("").to_string(),
-                None if i.status == 202 => i.response["reason"].as_str().unwrap_or("").to_string(),
-                None => format!(
-                    "{} rows: {} created, {} updated, {} skipped, {} duplicates",
-                    i.response["rows"],
-                    i.response["created"],
-                    i.response["updated"],
-                    i.response["skipped"],
-                    i.response["duplicates"]
-                ),
+    for i in &report.replayed {
+        println!(
+            "request {} (received {}): {} → {}{}",
+            i.request_id,
+            i.received_at,
+            answer_text(&i.before),
+            answer_text(&i.after),
+            if i.changed { "" } else { "  (unchanged)" }
+        );
+        const SHOWN: usize = 20;
+        for row in i.rows.iter().take(SHOWN) {
+            let side = |a: &Option<String>, d: &Option<String>| match (a, d) {
+                (None, _) => "-".to_string(),
+                (Some(a), None) => a.clone(),
+                (Some(a), Some(d)) => format!("{a} ({d})"),
             };
-            vec![
-                i.request_id.clone(),
-                i.replay_id.clone(),
-                i.status.to_string(),
-                what,
-            ]
-        })
-        .collect();
-    table(&["REQUEST", "REPLAY", "STATUS", "OUTCOME"], rows);
+            println!(
+                "  row {:<4} {} → {}",
+                row.index,
+                side(&row.before, &row.before_detail),
+                side(&row.after, &row.after_detail)
+            );
+        }
+        if i.rows.len() > SHOWN {
+            println!(
+                "  … and {} more rows (--json lists every row)",
+                i.rows.len() - SHOWN
+            );
+        }
+        println!("  logged as {}", i.replay_id);
+    }
     println!(
-        "{} replayed: {} written, {} not written",
+        "{} replayed: {} written, {} not written, {} changed",
         report.replayed.len(),
         report.written,
-        report.not_written
+        report.not_written,
+        report.changed
     );
     Ok(())
+}
+
+/// `200 (2 rows: 1 created, 1 updated)`, `202 not written: the connection is disabled…`.
+fn answer_text(a: &replay::LoggedAnswer) -> String {
+    if let Some(e) = &a.error {
+        return format!("{} {}", a.status, e["detail"].as_str().unwrap_or(""));
+    }
+    let Some(s) = &a.summary else {
+        return format!("{} connection test", a.status);
+    };
+    let mut parts = Vec::new();
+    for (k, label) in [
+        ("created", "created"),
+        ("updated", "updated"),
+        ("deleted", "deleted"),
+        ("skipped", "skipped"),
+        ("duplicates", "duplicates"),
+        ("errors", "errors"),
+    ] {
+        if let Some(n) = s[k].as_u64().filter(|n| *n > 0) {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    let rows = s["rows"].as_u64().unwrap_or(0);
+    let what = if parts.is_empty() {
+        "nothing".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let noun = if rows == 1 { "row" } else { "rows" };
+    format!("{} ({rows} {noun}: {what})", a.status)
 }
 
 fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {

@@ -148,6 +148,16 @@ pub async fn requests_list(
     run(&shell, move |s| requests::list(s, &id, limit)).await
 }
 
+/// A page of the log matching a search (text, status or class, time range), older than `before`.
+#[tauri::command]
+pub async fn requests_search(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    query: requests::RequestQuery,
+) -> Reply<requests::RequestPage> {
+    run(&shell, move |s| requests::search(s, &id, &query)).await
+}
+
 #[tauri::command]
 pub async fn requests_show(
     shell: State<'_, Arc<Shell>>,
@@ -156,12 +166,14 @@ pub async fn requests_show(
     run(&shell, move |s| requests::show(s, &request_id)).await
 }
 
-/// Replays one logged request, or (without `request_id`) every one not yet written.
+/// Replays one logged request, or (without `request_id`) every one not yet written, and with
+/// `include_written` those written too.
 #[tauri::command]
 pub async fn requests_replay(
     shell: State<'_, Arc<Shell>>,
     id: String,
     request_id: Option<String>,
+    include_written: Option<bool>,
 ) -> Reply<replay::ReplayReport> {
     let input = match request_id {
         Some(r) => replay::ReplayInput {
@@ -170,6 +182,7 @@ pub async fn requests_replay(
         },
         None => replay::ReplayInput {
             all_since: Some("1970-01-01".into()),
+            include_written: include_written.unwrap_or(false),
             ..Default::default()
         },
     };
@@ -184,9 +197,9 @@ pub async fn records_list(
     limit: Option<usize>,
 ) -> Reply<Value> {
     let filter = RecordFilter {
-        connection: None,
         search,
         limit,
+        ..Default::default()
     };
     run(&shell, move |s| {
         let v = match kind {
@@ -281,4 +294,133 @@ pub async fn settings_set(
         }
     }
     Ok(shell_settings(&shell, s).await)
+}
+
+/// One page of the Data screen's list: `{records, next}`.
+#[tauri::command]
+pub async fn records_page(
+    shell: State<'_, Arc<Shell>>,
+    kind: Kind,
+    filter: RecordFilter,
+) -> Reply<Value> {
+    run(&shell, move |s| {
+        let v = match kind {
+            Kind::Accounts => serde_json::to_value(records::accounts_page(s, &filter)?),
+            Kind::Contacts => serde_json::to_value(records::contacts_page(s, &filter)?),
+            Kind::Events => serde_json::to_value(records::events_page(s, &filter)?),
+        };
+        v.map_err(|e| service::ServiceError::Invalid(e.to_string()))
+    })
+    .await
+}
+
+/// A record page: an account with its contacts and events, a contact with its account and
+/// events, an event.
+#[tauri::command]
+pub async fn records_record(shell: State<'_, Arc<Shell>>, kind: Kind, id: i64) -> Reply<Value> {
+    run(&shell, move |s| {
+        let v = match kind {
+            Kind::Accounts => serde_json::to_value(records::account_page(s, id)?),
+            Kind::Contacts => serde_json::to_value(records::contact_page(s, id)?),
+            Kind::Events => serde_json::to_value(records::event(s, id)?),
+        };
+        v.map_err(|e| service::ServiceError::Invalid(e.to_string()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn records_types(shell: State<'_, Arc<Shell>>) -> Reply<Vec<records::EventTypeRecord>> {
+    run(&shell, records::event_types).await
+}
+
+#[derive(Serialize)]
+pub struct ExportDone {
+    path: String,
+    rows: u64,
+}
+
+/// Export of the view: the system save dialog asks where, then the rows stream to that file.
+/// `None` when the dialog is cancelled.
+#[tauri::command]
+pub async fn records_export(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+    kind: Kind,
+    filter: RecordFilter,
+    format: service::export::Format,
+) -> Reply<Option<ExportDone>> {
+    let name = format!(
+        "inlet-{}-{}.{}",
+        kind.as_str(),
+        chrono::Utc::now().format("%Y-%m-%d"),
+        format.extension()
+    );
+    let Some(path) = save_dialog(&app, name).await? else {
+        return Ok(None);
+    };
+    run(&shell, move |s| {
+        let file_error = |e: std::io::Error| service::ServiceError::File {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut file = std::fs::File::create(&path).map_err(file_error)?;
+        let done = service::export::export(s, kind, &filter, format, &mut file)?;
+        file.sync_all().map_err(file_error)?;
+        Ok(Some(ExportDone {
+            path: path.display().to_string(),
+            rows: done.rows,
+        }))
+    })
+    .await
+}
+
+/// GTK's save dialog over the window (on the main thread, as GTK requires); the chosen path.
+#[cfg(target_os = "linux")]
+async fn save_dialog(
+    app: &tauri::AppHandle,
+    suggested: String,
+) -> Reply<Option<std::path::PathBuf>> {
+    use tauri::Manager;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let window = app.get_webview_window("main");
+    app.run_on_main_thread(move || {
+        use gtk::prelude::*;
+        let parent = window.and_then(|w| w.gtk_window().ok());
+        let d = gtk::FileChooserDialog::with_buttons(
+            Some("Export"),
+            parent.as_ref(),
+            gtk::FileChooserAction::Save,
+            &[
+                ("_Cancel", gtk::ResponseType::Cancel),
+                ("_Save", gtk::ResponseType::Accept),
+            ],
+        );
+        d.set_do_overwrite_confirmation(true);
+        d.set_current_name(&suggested);
+        d.set_default_response(gtk::ResponseType::Accept);
+        let tx = std::cell::RefCell::new(Some(tx));
+        d.connect_response(move |d, r| {
+            let path = (r == gtk::ResponseType::Accept)
+                .then(|| d.filename())
+                .flatten();
+            if let Some(tx) = tx.borrow_mut().take() {
+                let _ = tx.send(path);
+            }
+            // SAFETY: the dialog is ours alone and nothing uses it after its answer.
+            unsafe { d.destroy() };
+        });
+        d.show();
+    })
+    .map_err(|e| format!("cannot open the save dialog: {e}"))?;
+    rx.await
+        .map_err(|_| "the save dialog closed without an answer".to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+async fn save_dialog(
+    _app: &tauri::AppHandle,
+    _suggested: String,
+) -> Reply<Option<std::path::PathBuf>> {
+    Err("export from the window needs the Linux build; use `inlet export`".into())
 }

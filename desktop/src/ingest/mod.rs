@@ -30,6 +30,9 @@ pub struct Incoming {
     pub body: Bytes,
     /// Set when this is a replay of a logged request.
     pub replay_of: Option<String>,
+    /// When the rows happened, if not at `received_at` (a replay: the original's time of receipt);
+    /// events without a timestamp take it.
+    pub event_time: Option<String>,
 }
 
 /// What to do with an admitted request.
@@ -297,6 +300,7 @@ fn process_body(
     let ctx = ApplyContext {
         connection_id: &i.connection_id,
         received_at: &i.received_at,
+        event_time: i.event_time.as_deref(),
         request_id: Some(&i.request_id),
     };
     let applied = apply(c, &plan, ctx)?;

@@ -105,6 +105,7 @@ pub async fn hook(
         query: uri.query().map(str::to_string),
         body,
         replay_of: None,
+        event_time: None,
     };
     let job = if incoming.body.len() > PARSE_INLINE_MAX {
         match tokio::task::spawn_blocking(move || {

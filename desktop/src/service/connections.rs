@@ -34,6 +34,9 @@ pub struct ConnectionPatch {
     /// Sets the public base URL (a setting shared by every connection's webhook URL).
     #[serde(default)]
     pub public_url: Option<String>,
+    /// What the request log keeps (DESIGN §14).
+    #[serde(default, flatten)]
+    pub retention: super::requests::RetentionPatch,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +74,8 @@ pub struct ConnectionView {
     /// The tunnel the webhook URL goes through (its state), while one runs.
     #[serde(default)]
     pub tunnel: Option<crate::tunnel::TunnelState>,
+    /// What the request log keeps (`null`: no limit on that measure).
+    pub retention: super::requests::RetentionView,
 }
 
 pub const LOOPBACK_WARNING: &str = "This webhook URL reaches only this computer: Hightouch, Census and other cloud senders cannot reach it. Start a tunnel in Settings → Public URL (headless: inlet serve --tunnel cloudflared, ngrok or bore=HOST), or set your own public URL (inlet settings --public-url https://…). See docs/tunnel.md.";
@@ -102,6 +107,7 @@ fn view(c: Tx, row: q::ConnectionRow, with_mapping: bool) -> Result<ConnectionVi
         unprotected,
         unprotected_warning: unprotected.then(|| UNPROTECTED_WARNING.to_string()),
         tunnel: reach.tunnel,
+        retention: super::requests::retention_view(c, &row.id)?,
         has_mapping: mapping.is_some(),
         mapping: if with_mapping {
             mapping.and_then(|m| serde_json::from_str(&m.document).ok())
@@ -212,6 +218,7 @@ pub fn update(s: &Services, id: &str, patch: ConnectionPatch) -> Result<Connecti
         }
         row.updated_at = now();
         q::update(tx, &row)?;
+        super::requests::set_retention(tx, &row.id, &patch.retention)?;
         if let Some(u) = &public {
             crate::store::queries::settings::set(tx, "public_base_url", u)?;
         }

@@ -5,6 +5,7 @@
 //! blocking thread.
 
 pub mod connections;
+pub mod export;
 pub mod mappings;
 pub mod payloads;
 pub mod preview;

@@ -1,6 +1,7 @@
 //! Replay (DESIGN §8): logged payloads run again through the connection's current mapping, each in
 //! its own transaction, through exactly the code the listener's writer runs. Each replay is logged
-//! as a new request pointing at the original.
+//! as a new request pointing at the original, and the report says what changed: the answer, and
+//! per row the action before → after.
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
@@ -10,6 +11,7 @@ use crate::store::now;
 use crate::store::queries::{mappings, requests};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplayInput {
@@ -25,16 +27,46 @@ pub struct ReplayInput {
     pub include_written: bool,
 }
 
+/// An answer as the log keeps it: the status, the row counts when planned, the error when not written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedAnswer {
+    pub status: u16,
+    /// `{"rows", "created", "updated", "deleted", "skipped", "duplicates", "errors"}`.
+    pub summary: Option<Value>,
+    /// `{"code", "detail"}`.
+    pub error: Option<Value>,
+}
+
+/// One row's action before and after (`None`: the row was not planned, e.g. under a 202).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowChange {
+    pub index: u64,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// The skip reason, error or duplicate event ID, before and after.
+    pub before_detail: Option<String>,
+    pub after_detail: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplayItem {
     /// The logged request that was replayed.
     pub request_id: String,
     /// The replay's own entry in the log.
     pub replay_id: String,
+    /// When the original request arrived (events without a timestamp take this time).
+    pub received_at: String,
     pub status: u16,
     pub written: bool,
     /// What the webhook would have answered.
     pub response: Value,
+    /// The original's answer, as logged, and the replay's.
+    pub before: LoggedAnswer,
+    pub after: LoggedAnswer,
+    /// Per row, the action before → after.
+    pub rows: Vec<RowChange>,
+    /// Whether the status or any row's action differs.
+    pub changed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +75,8 @@ pub struct ReplayReport {
     pub replayed: Vec<ReplayItem>,
     pub written: usize,
     pub not_written: usize,
+    /// Replays whose answer or row actions differ from the original's.
+    pub changed: usize,
 }
 
 fn since_text(t: &str) -> Result<String> {
@@ -51,11 +85,65 @@ fn since_text(t: &str) -> Result<String> {
     Ok(dt.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
+fn logged(r: &requests::RequestRow) -> LoggedAnswer {
+    LoggedAnswer {
+        status: r.status,
+        summary: r.summary.clone(),
+        error: r.error.clone(),
+    }
+}
+
+/// `index → (action, detail)` of logged outcomes.
+fn actions(outcomes: &Option<Value>) -> BTreeMap<u64, (String, Option<String>)> {
+    let mut out = BTreeMap::new();
+    for o in outcomes
+        .as_ref()
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(i), Some(a)) = (o["index"].as_u64(), o["action"].as_str()) else {
+            continue;
+        };
+        let detail = ["error", "reason", "event_id"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str))
+            .map(str::to_string);
+        out.insert(i, (a.to_string(), detail));
+    }
+    out
+}
+
+fn row_changes(before: &Option<Value>, after: &Option<Value>) -> Vec<RowChange> {
+    let (mut b, mut a) = (actions(before), actions(after));
+    let indexes: std::collections::BTreeSet<u64> = b.keys().chain(a.keys()).copied().collect();
+    indexes
+        .into_iter()
+        .map(|i| {
+            let (before, before_detail) = b.remove(&i).unzip();
+            let (after, after_detail) = a.remove(&i).unzip();
+            RowChange {
+                index: i,
+                before,
+                after,
+                before_detail: before_detail.flatten(),
+                after_detail: after_detail.flatten(),
+            }
+        })
+        .collect()
+}
+
 fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayItem> {
     let replay_id = RequestId::generate().into_string();
-    let answer = s.store().write(|tx| {
+    let done = s.store().write(|tx| {
         let conn = load(tx, &original.connection_id)?;
         let mapping = mappings::get(tx, &conn.id)?;
+        // A replay of a replay happened when the first request arrived.
+        let first_received = match &original.replay_of {
+            Some(first) => requests::get(tx, first)?
+                .map_or_else(|| original.received_at.clone(), |f| f.received_at),
+            None => original.received_at.clone(),
+        };
         let incoming = Incoming {
             request_id: replay_id.clone(),
             connection_id: conn.id.clone(),
@@ -66,25 +154,45 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
             query: original.query.clone(),
             body: original.body.clone().into(),
             replay_of: Some(original.id.clone()),
+            event_time: Some(first_received),
         };
         let job = ingest::prepare(&conn, mapping.as_ref(), incoming);
         let answer = ingest::process_alone(tx, &job)?;
+        let entry = requests::get(tx, &replay_id)?;
         requests::prune(tx, &conn.id, requests::DEFAULT_KEEP)?;
-        Ok::<_, ServiceError>((answer, job.incoming.received_at))
+        Ok::<_, ServiceError>((answer, job.incoming.received_at, entry))
     })?;
-    let (answer, received_at) = answer;
+    let (answer, received_at, entry) = done;
     s.publish(Activity {
         connection_id: original.connection_id.clone(),
         request_id: replay_id.clone(),
         status: answer.status,
         received_at,
     });
+    let after = match &entry {
+        Some(e) => logged(e),
+        None => LoggedAnswer {
+            status: answer.status,
+            summary: None,
+            error: answer.body.get("error").cloned(),
+        },
+    };
+    let rows = row_changes(
+        &original.outcomes,
+        &entry.as_ref().and_then(|e| e.outcomes.clone()),
+    );
+    let changed = original.status != answer.status || rows.iter().any(|r| r.before != r.after);
     Ok(ReplayItem {
         request_id: original.id.clone(),
         replay_id,
+        received_at: original.received_at.clone(),
         status: answer.status,
         written: answer.status == 200 && answer.body.get("connection_test").is_none(),
         response: answer.body,
+        before: logged(original),
+        after,
+        rows,
+        changed,
     })
 }
 
@@ -133,6 +241,7 @@ pub fn replay(s: &Services, connection_id: &str, input: &ReplayInput) -> Result<
         connection_id,
         not_written: replayed.len() - written,
         written,
+        changed: replayed.iter().filter(|r| r.changed).count(),
         replayed,
     })
 }
@@ -159,6 +268,7 @@ mod tests {
                     query: None,
                     body: body.as_bytes().to_vec().into(),
                     replay_of: None,
+                    event_time: None,
                 };
                 Ok::<_, ServiceError>(ingest::process(
                     tx,

@@ -14,8 +14,11 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyContext<'a> {
     pub connection_id: &'a str,
-    /// RFC 3339 UTC: events without a timestamp take it.
+    /// RFC 3339 UTC: when the rows were received (and written).
     pub received_at: &'a str,
+    /// The time events without a timestamp take when it is not `received_at`: a replay's
+    /// events happened when the original request arrived.
+    pub event_time: Option<&'a str>,
     pub request_id: Option<&'a str>,
 }
 
@@ -66,10 +69,20 @@ impl Applier<'_> {
             Some(self.ctx.connection_id),
             self.ctx.received_at,
         )?;
+        self.link_request(Kind::Accounts, id)?;
         if let Target::New(n) = target {
             self.new_ids.insert(*n, id);
         }
         Ok(id)
+    }
+
+    /// Records the request that wrote the record last (events carry it from their insert).
+    fn link_request(&self, kind: Kind, id: i64) -> Result<(), StoreError> {
+        match (kind, self.ctx.request_id) {
+            (Kind::Accounts, Some(r)) => accounts::set_request(self.c, id, r),
+            (Kind::Contacts, Some(r)) => contacts::set_request(self.c, id, r),
+            _ => Ok(()),
+        }
     }
 
     fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
@@ -127,7 +140,10 @@ impl Applier<'_> {
                         event_type_id: type_id,
                         account_id,
                         contact_id,
-                        timestamp: w.timestamp.as_deref().unwrap_or(now),
+                        timestamp: w
+                            .timestamp
+                            .as_deref()
+                            .unwrap_or(self.ctx.event_time.unwrap_or(now)),
                         event_id: w.event_id.as_deref(),
                         properties: &w.properties,
                         received_at: now,
@@ -136,6 +152,7 @@ impl Applier<'_> {
                 )?
             }
         };
+        self.link_request(kind, id)?;
         self.new_ids.insert(new, id);
         Ok(id)
     }
@@ -177,6 +194,7 @@ impl Applier<'_> {
             }
             Kind::Events => return Err(StoreError::Corrupt("events are never updated".into())),
         }
+        self.link_request(kind, id)?;
         Ok(id)
     }
 
@@ -252,6 +270,7 @@ mod tests {
             ApplyContext {
                 connection_id: "c1",
                 received_at: "2026-01-01T00:00:00.000Z",
+                event_time: None,
                 request_id: Some("r"),
             },
         )
@@ -400,6 +419,7 @@ mod tests {
             ApplyContext {
                 connection_id: "c1",
                 received_at: "t",
+                event_time: None,
                 request_id: None
             }
         )

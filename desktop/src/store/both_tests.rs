@@ -97,6 +97,7 @@ fn incoming(connection_id: &str, body: &str) -> Incoming {
         query: None,
         body: body.as_bytes().to_vec().into(),
         replay_of: None,
+        event_time: None,
     }
 }
 
@@ -613,4 +614,247 @@ fn a_database_that_cannot_be_reached_is_unavailable_within_seconds() {
         message.contains("unavailable") && !message.contains("secret"),
         "{message}"
     );
+}
+
+#[test]
+fn records_page_by_key_search_folds_unicode_and_export_streams_on_both_stores() {
+    use crate::service::{export, records};
+    use crate::store::queries::{contacts, event_types};
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let props = |v: serde_json::Value| v.as_object().unwrap().clone();
+        s.store()
+            .write(|tx| {
+                connections::insert(tx, &connections::sample("c1", Kind::Accounts))?;
+                for i in 0..25 {
+                    accounts::insert(
+                        tx,
+                        Some(&format!("a{i}")),
+                        Some(&format!("Acme {i}")),
+                        &props(json!({"n": i})),
+                        Some("c1"),
+                        "t",
+                    )?;
+                }
+                let a = accounts::insert(tx, None, Some("émile"), &props(json!({})), None, "t")?;
+                accounts::set_request(tx, a, "r1")?;
+                let c =
+                    contacts::insert(tx, Some("u1"), None, Some(a), &props(json!({})), None, "t")?;
+                let t = event_types::ensure(tx, "Paid", "t")?;
+                for (i, ts) in ["2024-01-02", "2024-01-01", "2024-01-02", "2024-01-03"]
+                    .iter()
+                    .enumerate()
+                {
+                    events::insert(
+                        tx,
+                        &events::NewEvent {
+                            connection_id: "c1",
+                            event_type_id: t,
+                            account_id: Some(a),
+                            contact_id: Some(c),
+                            timestamp: ts,
+                            event_id: Some(&format!("m{i}")),
+                            properties: &props(json!({"i": i})),
+                            received_at: "t",
+                            request_id: None,
+                        },
+                    )?;
+                }
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .unwrap();
+        let mut f = RecordFilter {
+            limit: Some(10),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let p = records::accounts_page(&s, &f).unwrap();
+            seen.extend(p.records.iter().map(|a| a.id));
+            match p.next {
+                Some(n) => f.after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 26, "{}", db.name);
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "{}", db.name);
+
+        let mut f = RecordFilter {
+            limit: Some(3),
+            ..Default::default()
+        };
+        let first = records::events_page(&s, &f).unwrap();
+        f.after = first.next.clone();
+        let second = records::events_page(&s, &f).unwrap();
+        let order: Vec<(String, i64)> = first
+            .records
+            .iter()
+            .chain(&second.records)
+            .map(|e| (e.timestamp.clone(), e.properties["i"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("2024-01-03".to_string(), 3),
+                ("2024-01-02".to_string(), 2),
+                ("2024-01-02".to_string(), 0),
+                ("2024-01-01".to_string(), 1)
+            ],
+            "{}: newest first, ties by id, across pages",
+            db.name
+        );
+        assert!(second.next.is_none(), "{}", db.name);
+
+        let found = records::accounts(
+            &s,
+            &RecordFilter {
+                search: Some("ÉMILE".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1, "{}: Unicode case folding", db.name);
+        assert_eq!(found[0].request_id.as_deref(), Some("r1"), "{}", db.name);
+        let page = records::account_page(&s, found[0].id).unwrap();
+        assert_eq!(page.contacts.records.len(), 1, "{}", db.name);
+        assert_eq!(page.events.records.len(), 4, "{}", db.name);
+
+        let mut out = Vec::new();
+        let done = export::export(
+            &s,
+            Kind::Events,
+            &RecordFilter::default(),
+            export::Format::Csv,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(done.rows, 4, "{}", db.name);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with(",request_id,properties.i"),
+            "{}: {text}",
+            db.name
+        );
+        assert_eq!(text.lines().count(), 5, "{}", db.name);
+    });
+}
+
+#[test]
+fn the_request_log_is_searched_paged_and_kept_as_each_connection_says() {
+    use service::requests::{search, RequestQuery, RetentionPatch};
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let id = connection(
+            &s,
+            Kind::Accounts,
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        );
+        for i in 0..12 {
+            post(
+                s.store(),
+                &id,
+                &format!(r#"{{"id": {i}, "name": "Acme {i}"}}"#),
+            );
+        }
+        post(s.store(), &id, r#"{"id": true}"#);
+        post(s.store(), &id, "");
+        let q = |f: fn(&mut RequestQuery)| {
+            let mut q = RequestQuery::default();
+            f(&mut q);
+            search(&s, &id, &q).unwrap()
+        };
+        let found = q(|q| q.search = Some("ACME 7".into()));
+        assert_eq!(found.requests.len(), 1, "{}", db.name);
+        let failed = q(|q| q.status = Some("4xx".into()));
+        assert_eq!(
+            failed.requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [422],
+            "{}",
+            db.name
+        );
+        assert_eq!(q(|q| q.status = Some("2xx".into())).requests.len(), 13);
+        // Pages of 5 reach every request exactly once, newest first.
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = search(
+                &s,
+                &id,
+                &RequestQuery {
+                    limit: Some(5),
+                    before: before.clone(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            seen.extend(page.requests.iter().map(|r| r.id.clone()));
+            match page.next_before {
+                Some(n) => before = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 14, "{}", db.name);
+        let all = q(|q| q.limit = Some(100));
+        assert_eq!(
+            seen,
+            all.requests
+                .iter()
+                .map(|r| r.id.clone())
+                .collect::<Vec<_>>()
+        );
+        let future = q(|q| q.since = Some("2999-01-01".into()));
+        assert!(future.requests.is_empty(), "{}", db.name);
+        assert_eq!(
+            q(|q| q.until = Some("2999-01-01".into())).requests.len(),
+            14
+        );
+
+        // Retention: the last 4 requests; the latest payload (the 422's body) is among them.
+        let patch = service::connections::ConnectionPatch {
+            retention: RetentionPatch {
+                keep_requests: Some(4),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let v = service::connections::update(&s, &id, patch).unwrap();
+        assert_eq!(v.retention.keep_requests, Some(4), "{}", db.name);
+        assert_eq!(q(|q| q.limit = Some(100)).requests.len(), 4, "{}", db.name);
+        // Bodies up to 60 bytes in all, pruned after each request as the writer does: the two
+        // newest 27-byte bodies stay.
+        let patch = service::connections::ConnectionPatch {
+            retention: RetentionPatch {
+                keep_requests: Some(0),
+                keep_bytes: Some(60),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        service::connections::update(&s, &id, patch).unwrap();
+        let post_pruned = |body: &str| {
+            post(s.store(), &id, body);
+            s.store()
+                .write(|tx| requests::prune(tx, &id, requests::DEFAULT_KEEP))
+                .unwrap();
+        };
+        for i in 0..3 {
+            post_pruned(&format!(r#"{{"id": {i}, "name": "Globex"}}"#));
+        }
+        let kept = q(|q| q.limit = Some(100)).requests;
+        assert_eq!(
+            kept.iter().map(|r| r.size).collect::<Vec<_>>(),
+            [27, 27],
+            "{}",
+            db.name
+        );
+        // A body over the limit on its own is still kept while it is the latest payload.
+        let big = format!(r#"{{"id": 99, "name": "{}"}}"#, "x".repeat(60));
+        post_pruned(&big);
+        let kept = q(|q| q.limit = Some(100)).requests;
+        assert_eq!(kept.len(), 1, "{}: {kept:?}", db.name);
+        assert_eq!(kept[0].size, big.len(), "{}", db.name);
+    });
 }

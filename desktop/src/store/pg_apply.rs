@@ -215,10 +215,9 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                             type_name: w.event_type.clone().unwrap_or_else(|| "event".into()),
                             account_id,
                             contact_id,
-                            timestamp: w
-                                .timestamp
-                                .clone()
-                                .unwrap_or_else(|| ctx.received_at.into()),
+                            timestamp: w.timestamp.clone().unwrap_or_else(|| {
+                                ctx.event_time.unwrap_or(ctx.received_at).into()
+                            }),
                             event_id: w.event_id.clone(),
                             properties: json_text(&w.properties),
                         });

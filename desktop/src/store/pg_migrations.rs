@@ -17,6 +17,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("pg_migrations/20261129_0001_config_version.sql"),
     ),
     (
+        "20261201_0002_record_requests",
+        include_str!("pg_migrations/20261201_0002_record_requests.sql"),
+    ),
+    (
+        "20261201_0010_request_log",
+        include_str!("pg_migrations/20261201_0010_request_log.sql"),
+    ),
+    (
         "20261201_0020_lookup_indexes",
         include_str!("pg_migrations/20261201_0020_lookup_indexes.sql"),
     ),

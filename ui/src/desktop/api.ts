@@ -37,6 +37,14 @@ export interface Connection {
   unprotected: boolean;
   unprotected_warning: string | null;
   tunnel: TunnelState | null;
+  /** What the request log keeps (null: no limit on that measure). */
+  retention: Retention;
+}
+
+export interface Retention {
+  keep_requests: number | null;
+  keep_days: number | null;
+  keep_bytes: number | null;
 }
 
 export type TunnelProgram = 'cloudflared' | 'ngrok' | 'bore';
@@ -106,6 +114,58 @@ export interface RequestDetail extends RequestSummary {
   outcomes: unknown;
 }
 
+/** A search of the request log; every part is optional. */
+export interface RequestQuery {
+  search?: string;
+  /** A status (202) or a class (2xx, 4xx). */
+  status?: string;
+  /** RFC 3339. */
+  since?: string;
+  until?: string;
+  limit?: number;
+  /** The next page: requests older than this request id. */
+  before?: string;
+}
+
+export interface RequestPage {
+  requests: RequestSummary[];
+  next_before: string | null;
+}
+
+export interface LoggedAnswer {
+  status: number;
+  summary: RowCounts | null;
+  error: { code: string; detail: string } | null;
+}
+
+export interface RowChange {
+  index: number;
+  before: string | null;
+  after: string | null;
+  before_detail: string | null;
+  after_detail: string | null;
+}
+
+export interface ReplayItem {
+  request_id: string;
+  replay_id: string;
+  received_at: string;
+  status: number;
+  written: boolean;
+  before: LoggedAnswer;
+  after: LoggedAnswer;
+  rows: RowChange[];
+  changed: boolean;
+}
+
+export interface ReplayReport {
+  connection_id: string;
+  replayed: ReplayItem[];
+  written: number;
+  not_written: number;
+  changed: number;
+}
+
 export interface Settings {
   listen_address: string;
   public_base_url: string;
@@ -124,6 +184,28 @@ export interface Settings {
 }
 
 export type RecordRow = Record<string, unknown>;
+
+/** Which records the Data screen shows; `after` is the `next` cursor of the previous page. */
+export interface RecordFilter {
+  search?: string;
+  type?: string;
+  request?: string;
+  account?: number;
+  contact?: number;
+  after?: string;
+  limit?: number;
+}
+
+export interface RecordPage {
+  records: RecordRow[];
+  next: string | null;
+}
+
+export interface EventType {
+  id: number;
+  name: string;
+  events: number;
+}
 
 export interface ActivityEvent {
   connection_id: string;
@@ -173,7 +255,15 @@ export const api = {
   connectionsShow: (id: string) => call<Connection>('connections_show', { id }),
   connectionsUpdate: (
     id: string,
-    patch: { name?: string; behavior?: Behavior; enabled?: boolean; enforce_auth?: boolean },
+    patch: {
+      name?: string;
+      behavior?: Behavior;
+      enabled?: boolean;
+      enforce_auth?: boolean;
+      keep_requests?: number;
+      keep_days?: number;
+      keep_bytes?: number;
+    },
   ) => call<Connection>('connections_update', { id, patch }),
   connectionsRotate: (id: string) => call<Connection>('connections_rotate', { id }),
   connectionsDelete: (id: string) => call<void>('connections_delete', { id }),
@@ -183,10 +273,19 @@ export const api = {
     call<unknown>('mapping_check', { id, mapping, payload, contentType }),
   requestsList: (id: string, limit = 100) => call<RequestSummary[]>('requests_list', { id, limit }),
   requestsShow: (requestId: string) => call<RequestDetail>('requests_show', { requestId }),
-  requestsReplay: (id: string, requestId: string | null) =>
-    call<unknown>('requests_replay', { id, requestId }),
+  requestsSearch: (id: string, query: RequestQuery) =>
+    call<RequestPage>('requests_search', { id, query }),
+  requestsReplay: (id: string, requestId: string | null, includeWritten = false) =>
+    call<ReplayReport>('requests_replay', { id, requestId, includeWritten }),
   recordsList: (kind: Kind, search: string, limit = 200) =>
     call<RecordRow[]>('records_list', { kind, search, limit }),
+  recordsPage: (kind: Kind, filter: RecordFilter) =>
+    call<RecordPage>('records_page', { kind, filter }),
+  recordsRecord: (kind: Kind, id: number) =>
+    call<Record<string, unknown>>('records_record', { kind, id }),
+  recordsTypes: () => call<EventType[]>('records_types'),
+  recordsExport: (kind: Kind, filter: RecordFilter, format: 'csv' | 'ndjson') =>
+    call<{ path: string; rows: number } | null>('records_export', { kind, filter, format }),
   settingsGet: () => call<Settings>('settings_get'),
   settingsSet: (patch: { listen_address?: string; public_base_url?: string }) =>
     call<Settings>('settings_set', { patch }),

@@ -1,5 +1,5 @@
 pub use super::RecordFilter;
-use super::{contains, properties_from};
+use super::{listed, properties_from, Listed, Where};
 use crate::store::{StoreError, Tx};
 use inlet_core::normalize::{fold, property_key};
 use inlet_core::Found;
@@ -15,8 +15,46 @@ pub struct AccountRecord {
     pub name: Option<String>,
     pub properties: Map<String, Value>,
     pub connection_id: Option<String>,
+    /// The request that last wrote it (none when written by hand or before requests were linked).
+    pub request_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Listed for AccountRecord {
+    fn cursor(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn haystack(&self) -> String {
+        super::folded(
+            &[self.external_id.as_deref(), self.name.as_deref()],
+            &self.properties,
+        )
+    }
+}
+
+/// The filter as SQL conditions, `mark` numbering the parameters.
+fn filter_where<P>(
+    f: &RecordFilter,
+    mark: char,
+    text: impl Fn(String) -> P,
+    int: impl Fn(i64) -> P,
+) -> Result<Where<P>, StoreError> {
+    let mut w = Where::new();
+    if let Some(v) = &f.connection {
+        w.add("connection_id = {0}", mark, vec![text(v.clone())]);
+    }
+    if let Some(v) = &f.request {
+        w.add("request_id = {0}", mark, vec![text(v.clone())]);
+    }
+    if let Some(v) = f.id {
+        w.add("id = {0}", mark, vec![int(v)]);
+    }
+    if let Some((_, id)) = f.store_cursor()? {
+        w.add("id < {0}", mark, vec![int(id)]);
+    }
+    Ok(w)
 }
 
 fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
@@ -191,22 +229,35 @@ pub fn delete(tx: Tx, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Newest first, from the filter's cursor, searched in Rust (`queries::scan`).
 pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> {
+    listed(f, |f, n| chunk(tx, f, n))
+}
+
+/// Every record of the filter (the search applied), newest first, one chunk in memory at a time.
+pub fn each(
+    tx: Tx,
+    f: &RecordFilter,
+    visit: impl FnMut(AccountRecord) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    super::scan(f, 1000, |f, n| chunk(tx, f, n), visit)
+}
+
+fn chunk(tx: Tx, f: &RecordFilter, n: i64) -> Result<Vec<AccountRecord>, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::list(p, f),
+        Tx::Postgres(p) => return pg::chunk(p, f, n),
     };
+    let mut w = filter_where::<Box<dyn rusqlite::ToSql>>(f, '?', |s| Box::new(s), |i| Box::new(i))?;
     let sql = format!(
-        "SELECT id, external_id, name, properties, connection_id, created_at, updated_at FROM accounts
-         WHERE (?1 IS NULL OR connection_id = ?1)
-           AND (?2 IS NULL OR {} OR {} OR {})
-         ORDER BY id DESC LIMIT ?3",
-        contains("external_id", 2),
-        contains("name", 2),
-        contains("properties", 2)
+        "SELECT id, external_id, name, properties, connection_id, created_at, updated_at, request_id
+         FROM accounts {} ORDER BY id DESC LIMIT {}",
+        w.sql(),
+        w.next('?')
     );
+    w.params.push(Box::new(n));
     let mut st = c.prepare_cached(&sql)?;
-    let rows = st.query_map((&f.connection, &f.search, f.limit()), |r| {
+    let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
         Ok((
             AccountRecord {
                 id: r.get(0)?,
@@ -214,6 +265,7 @@ pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> 
                 name: r.get(2)?,
                 properties: Map::new(),
                 connection_id: r.get(4)?,
+                request_id: r.get(7)?,
                 created_at: r.get(5)?,
                 updated_at: r.get(6)?,
             },
@@ -221,6 +273,17 @@ pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> 
         ))
     })?;
     super::with_properties(rows, |rec, p| rec.properties = p)
+}
+
+/// Links the account to the request that wrote it last.
+pub fn set_request(tx: Tx, id: i64, request_id: &str) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::set_request(p, id, request_id),
+    };
+    c.prepare_cached("UPDATE accounts SET request_id = ?2 WHERE id = ?1")?
+        .execute((id, request_id))?;
+    Ok(())
 }
 
 pub fn count(tx: Tx) -> Result<u64, StoreError> {
@@ -236,7 +299,7 @@ pub fn count(tx: Tx) -> Result<u64, StoreError> {
 pub(crate) mod pg {
     use super::{AccountRecord, RecordFilter};
     use crate::store::pg::PgConn;
-    use crate::store::queries::{pg_contains, properties_from};
+    use crate::store::queries::properties_from;
     use crate::store::StoreError;
     use inlet_core::normalize::{fold, property_key};
     use inlet_core::Found;
@@ -382,17 +445,19 @@ pub(crate) mod pg {
         Ok(())
     }
 
-    pub fn list(p: &PgConn, f: &RecordFilter) -> Result<Vec<AccountRecord>, StoreError> {
+    pub fn chunk(p: &PgConn, f: &RecordFilter, n: i64) -> Result<Vec<AccountRecord>, StoreError> {
+        type P = Box<dyn postgres::types::ToSql + Sync>;
+        let mut w = super::filter_where::<P>(f, '$', |s| Box::new(s), |i| Box::new(i))?;
         let sql = format!(
-            "SELECT id, external_id, name, properties, connection_id, created_at, updated_at FROM accounts
-             WHERE ($1::text IS NULL OR connection_id = $1)
-               AND ($2::text IS NULL OR {} OR {} OR {})
-             ORDER BY id DESC LIMIT $3",
-            pg_contains("external_id", 2),
-            pg_contains("name", 2),
-            pg_contains("properties", 2)
+            "SELECT id, external_id, name, properties, connection_id, created_at, updated_at, request_id
+             FROM accounts {} ORDER BY id DESC LIMIT {}",
+            w.sql(),
+            w.next('$')
         );
-        let rows = p.query(&sql, &[&f.connection, &f.search, &f.limit()])?;
+        w.params.push(Box::new(n));
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            w.params.iter().map(|b| b.as_ref()).collect();
+        let rows = p.query(&sql, &params)?;
         rows.iter()
             .map(|r| {
                 Ok(AccountRecord {
@@ -401,11 +466,20 @@ pub(crate) mod pg {
                     name: r.get(2),
                     properties: properties_from(&r.get::<_, String>(3))?,
                     connection_id: r.get(4),
+                    request_id: r.get(7),
                     created_at: r.get(5),
                     updated_at: r.get(6),
                 })
             })
             .collect()
+    }
+
+    pub fn set_request(p: &PgConn, id: i64, request_id: &str) -> Result<(), StoreError> {
+        p.execute(
+            "UPDATE accounts SET request_id = $2 WHERE id = $1",
+            &[&id, &request_id],
+        )?;
+        Ok(())
     }
 
     pub fn count(p: &PgConn) -> Result<u64, StoreError> {

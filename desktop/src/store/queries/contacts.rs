@@ -1,4 +1,4 @@
-use super::{contains, RecordFilter};
+use super::{Listed, RecordFilter, Where};
 use crate::store::{StoreError, Tx};
 use inlet_core::normalize::fold;
 use inlet_core::Found;
@@ -22,8 +22,54 @@ pub struct ContactRecord {
     pub account: Option<AccountRef>,
     pub properties: Map<String, Value>,
     pub connection_id: Option<String>,
+    /// The request that last wrote it.
+    pub request_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Listed for ContactRecord {
+    fn cursor(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn haystack(&self) -> String {
+        let a = self.account.as_ref();
+        super::folded(
+            &[
+                self.external_id.as_deref(),
+                self.email.as_deref(),
+                a.and_then(|a| a.name.as_deref()),
+                a.and_then(|a| a.external_id.as_deref()),
+            ],
+            &self.properties,
+        )
+    }
+}
+
+fn filter_where<P>(
+    f: &RecordFilter,
+    mark: char,
+    text: impl Fn(String) -> P,
+    int: impl Fn(i64) -> P,
+) -> Result<Where<P>, StoreError> {
+    let mut w = Where::new();
+    if let Some(v) = &f.connection {
+        w.add("c.connection_id = {0}", mark, vec![text(v.clone())]);
+    }
+    if let Some(v) = &f.request {
+        w.add("c.request_id = {0}", mark, vec![text(v.clone())]);
+    }
+    if let Some(v) = f.account {
+        w.add("c.account_id = {0}", mark, vec![int(v)]);
+    }
+    if let Some(v) = f.id {
+        w.add("c.id = {0}", mark, vec![int(v)]);
+    }
+    if let Some((_, id)) = f.store_cursor()? {
+        w.add("c.id < {0}", mark, vec![int(id)]);
+    }
+    Ok(w)
 }
 
 fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
@@ -196,25 +242,37 @@ pub fn delete(tx: Tx, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Newest first, from the filter's cursor, searched in Rust (`queries::scan`).
 pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> {
+    super::listed(f, |f, n| chunk(tx, f, n))
+}
+
+/// Every record of the filter (the search applied), newest first, one chunk in memory at a time.
+pub fn each(
+    tx: Tx,
+    f: &RecordFilter,
+    visit: impl FnMut(ContactRecord) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    super::scan(f, 1000, |f, n| chunk(tx, f, n), visit)
+}
+
+fn chunk(tx: Tx, f: &RecordFilter, n: i64) -> Result<Vec<ContactRecord>, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::list(p, f),
+        Tx::Postgres(p) => return pg::chunk(p, f, n),
     };
+    let mut w = filter_where::<Box<dyn rusqlite::ToSql>>(f, '?', |s| Box::new(s), |i| Box::new(i))?;
     let sql = format!(
         "SELECT c.id, c.external_id, c.email, c.properties, c.connection_id, c.created_at, c.updated_at,
-                a.id, a.external_id, a.name
+                a.id, a.external_id, a.name, c.request_id
          FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
-         WHERE (?1 IS NULL OR c.connection_id = ?1)
-           AND (?2 IS NULL OR {} OR {} OR {} OR {})
-         ORDER BY c.id DESC LIMIT ?3",
-        contains("c.external_id", 2),
-        contains("c.email", 2),
-        contains("c.properties", 2),
-        contains("a.name", 2)
+         {} ORDER BY c.id DESC LIMIT {}",
+        w.sql(),
+        w.next('?')
     );
+    w.params.push(Box::new(n));
     let mut st = c.prepare_cached(&sql)?;
-    let rows = st.query_map((&f.connection, &f.search, f.limit()), |r| {
+    let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
         let account = match r.get::<_, Option<i64>>(7)? {
             Some(id) => Some(AccountRef {
                 id,
@@ -231,6 +289,7 @@ pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> 
                 account,
                 properties: Map::new(),
                 connection_id: r.get(4)?,
+                request_id: r.get(10)?,
                 created_at: r.get(5)?,
                 updated_at: r.get(6)?,
             },
@@ -240,11 +299,22 @@ pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> 
     super::with_properties(rows, |rec, p| rec.properties = p)
 }
 
+/// Links the contact to the request that wrote it last.
+pub fn set_request(tx: Tx, id: i64, request_id: &str) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::set_request(p, id, request_id),
+    };
+    c.prepare_cached("UPDATE contacts SET request_id = ?2 WHERE id = ?1")?
+        .execute((id, request_id))?;
+    Ok(())
+}
+
 /// The same statements on PostgreSQL.
 pub(crate) mod pg {
     use super::{AccountRef, ContactRecord, RecordFilter};
     use crate::store::pg::PgConn;
-    use crate::store::queries::{pg_contains, properties_from};
+    use crate::store::queries::properties_from;
     use crate::store::StoreError;
     use inlet_core::normalize::fold;
     use inlet_core::Found;
@@ -345,20 +415,21 @@ pub(crate) mod pg {
         Ok(())
     }
 
-    pub fn list(p: &PgConn, f: &RecordFilter) -> Result<Vec<ContactRecord>, StoreError> {
+    pub fn chunk(p: &PgConn, f: &RecordFilter, n: i64) -> Result<Vec<ContactRecord>, StoreError> {
+        type P = Box<dyn postgres::types::ToSql + Sync>;
+        let mut w = super::filter_where::<P>(f, '$', |s| Box::new(s), |i| Box::new(i))?;
         let sql = format!(
             "SELECT c.id, c.external_id, c.email, c.properties, c.connection_id, c.created_at, c.updated_at,
-                    a.id, a.external_id, a.name
+                    a.id, a.external_id, a.name, c.request_id
              FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
-             WHERE ($1::text IS NULL OR c.connection_id = $1)
-               AND ($2::text IS NULL OR {} OR {} OR {} OR {})
-             ORDER BY c.id DESC LIMIT $3",
-            pg_contains("c.external_id", 2),
-            pg_contains("c.email", 2),
-            pg_contains("c.properties", 2),
-            pg_contains("a.name", 2)
+             {} ORDER BY c.id DESC LIMIT {}",
+            w.sql(),
+            w.next('$')
         );
-        let rows = p.query(&sql, &[&f.connection, &f.search, &f.limit()])?;
+        w.params.push(Box::new(n));
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            w.params.iter().map(|b| b.as_ref()).collect();
+        let rows = p.query(&sql, &params)?;
         rows.iter()
             .map(|r| {
                 Ok(ContactRecord {
@@ -372,11 +443,20 @@ pub(crate) mod pg {
                     }),
                     properties: properties_from(&r.get::<_, String>(3))?,
                     connection_id: r.get(4),
+                    request_id: r.get(10),
                     created_at: r.get(5),
                     updated_at: r.get(6),
                 })
             })
             .collect()
+    }
+
+    pub fn set_request(p: &PgConn, id: i64, request_id: &str) -> Result<(), StoreError> {
+        p.execute(
+            "UPDATE contacts SET request_id = $2 WHERE id = $1",
+            &[&id, &request_id],
+        )?;
+        Ok(())
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{contacts::AccountRef, contains, RecordFilter};
+use super::{contacts::AccountRef, listed, Listed, RecordFilter, Where};
 use crate::store::{StoreError, Tx};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,75 @@ pub struct EventRecord {
     pub received_at: String,
     pub connection_id: Option<String>,
     pub request_id: Option<String>,
+}
+
+impl Listed for EventRecord {
+    fn cursor(&self) -> String {
+        format!("{}~{}", self.timestamp, self.id)
+    }
+
+    fn haystack(&self) -> String {
+        let c = self.contact.as_ref();
+        let a = self.account.as_ref();
+        super::folded(
+            &[
+                Some(self.event_type.as_str()),
+                self.event_id.as_deref(),
+                c.and_then(|c| c.email.as_deref()),
+                c.and_then(|c| c.external_id.as_deref()),
+                a.and_then(|a| a.name.as_deref()),
+                a.and_then(|a| a.external_id.as_deref()),
+            ],
+            &self.properties,
+        )
+    }
+}
+
+/// `ts` is the timestamp column as each store orders it (PostgreSQL in byte order, as SQLite).
+fn filter_where<P>(
+    f: &RecordFilter,
+    mark: char,
+    ts: &str,
+    text: impl Fn(String) -> P,
+    int: impl Fn(i64) -> P,
+) -> Result<Where<P>, StoreError> {
+    let mut w = Where::new();
+    if let Some(v) = &f.connection {
+        w.add("e.connection_id = {0}", mark, vec![text(v.clone())]);
+    }
+    if let Some(v) = &f.event_type {
+        w.add(
+            "e.event_type_id = (SELECT id FROM event_types WHERE name = {0})",
+            mark,
+            vec![text(v.clone())],
+        );
+    }
+    if let Some(v) = &f.request {
+        w.add("e.request_id = {0}", mark, vec![text(v.clone())]);
+    }
+    if let Some(v) = f.account {
+        w.add("e.account_id = {0}", mark, vec![int(v)]);
+    }
+    if let Some(v) = f.contact {
+        w.add("e.contact_id = {0}", mark, vec![int(v)]);
+    }
+    if let Some(v) = f.id {
+        w.add("e.id = {0}", mark, vec![int(v)]);
+    }
+    match f.store_cursor()? {
+        Some((Some(t), id)) => w.add(
+            &format!("({ts}, e.id) < ({{0}}, {{1}})"),
+            mark,
+            vec![text(t), int(id)],
+        ),
+        Some((None, _)) => {
+            return Err(StoreError::Corrupt(
+                "an events cursor has a time and an id".into(),
+            ))
+        }
+        None => {}
+    }
+    Ok(w)
 }
 
 /// The row to insert for one event.
@@ -76,28 +145,44 @@ pub fn insert(tx: Tx, e: &NewEvent) -> Result<i64, StoreError> {
     Ok(c.last_insert_rowid())
 }
 
+/// Newest first (by timestamp, then id), from the filter's cursor, searched in Rust.
 pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<EventRecord>, StoreError> {
+    listed(f, |f, n| chunk(tx, f, n))
+}
+
+/// Every event of the filter (the search applied), newest first, one chunk in memory at a time.
+pub fn each(
+    tx: Tx,
+    f: &RecordFilter,
+    visit: impl FnMut(EventRecord) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    super::scan(f, 1000, |f, n| chunk(tx, f, n), visit)
+}
+
+fn chunk(tx: Tx, f: &RecordFilter, n: i64) -> Result<Vec<EventRecord>, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::list(p, f),
+        Tx::Postgres(p) => return pg::chunk(p, f, n),
     };
+    let mut w = filter_where::<Box<dyn rusqlite::ToSql>>(
+        f,
+        '?',
+        "e.timestamp",
+        |s| Box::new(s),
+        |i| Box::new(i),
+    )?;
     let sql = format!(
         "SELECT e.id, t.name, e.timestamp, e.event_id, e.properties, e.received_at, e.connection_id, e.request_id,
                 c.id, c.external_id, c.email, a.id, a.external_id, a.name
          FROM events e JOIN event_types t ON t.id = e.event_type_id
          LEFT JOIN contacts c ON c.id = e.contact_id LEFT JOIN accounts a ON a.id = e.account_id
-         WHERE (?1 IS NULL OR e.connection_id = ?1)
-           AND (?2 IS NULL OR {} OR {} OR {} OR {} OR {} OR {})
-         ORDER BY e.timestamp DESC, e.id DESC LIMIT ?3",
-        contains("t.name", 2),
-        contains("e.event_id", 2),
-        contains("e.properties", 2),
-        contains("c.email", 2),
-        contains("c.external_id", 2),
-        contains("a.name", 2)
+         {} ORDER BY e.timestamp DESC, e.id DESC LIMIT {}",
+        w.sql(),
+        w.next('?')
     );
+    w.params.push(Box::new(n));
     let mut st = c.prepare_cached(&sql)?;
-    let rows = st.query_map((&f.connection, &f.search, f.limit()), |r| {
+    let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
         let contact = match r.get::<_, Option<i64>>(8)? {
             Some(id) => Some(ContactRef {
                 id,
@@ -137,7 +222,7 @@ pub fn list(tx: Tx, f: &RecordFilter) -> Result<Vec<EventRecord>, StoreError> {
 pub(crate) mod pg {
     use super::{AccountRef, ContactRef, EventRecord, NewEvent, RecordFilter};
     use crate::store::pg::PgConn;
-    use crate::store::queries::{pg_contains, properties_from};
+    use crate::store::queries::properties_from;
     use crate::store::StoreError;
 
     pub fn exists(p: &PgConn, connection_id: &str, event_id: &str) -> Result<bool, StoreError> {
@@ -158,23 +243,28 @@ pub(crate) mod pg {
         .get(0))
     }
 
-    pub fn list(p: &PgConn, f: &RecordFilter) -> Result<Vec<EventRecord>, StoreError> {
+    pub fn chunk(p: &PgConn, f: &RecordFilter, n: i64) -> Result<Vec<EventRecord>, StoreError> {
+        type P = Box<dyn postgres::types::ToSql + Sync>;
+        let mut w = super::filter_where::<P>(
+            f,
+            '$',
+            "e.timestamp COLLATE \"C\"",
+            |s| Box::new(s),
+            |i| Box::new(i),
+        )?;
         let sql = format!(
             "SELECT e.id, t.name, e.timestamp, e.event_id, e.properties, e.received_at, e.connection_id, e.request_id,
                     c.id, c.external_id, c.email, a.id, a.external_id, a.name
              FROM events e JOIN event_types t ON t.id = e.event_type_id
              LEFT JOIN contacts c ON c.id = e.contact_id LEFT JOIN accounts a ON a.id = e.account_id
-             WHERE ($1::text IS NULL OR e.connection_id = $1)
-               AND ($2::text IS NULL OR {} OR {} OR {} OR {} OR {} OR {})
-             ORDER BY e.timestamp COLLATE \"C\" DESC, e.id DESC LIMIT $3",
-            pg_contains("t.name", 2),
-            pg_contains("e.event_id", 2),
-            pg_contains("e.properties", 2),
-            pg_contains("c.email", 2),
-            pg_contains("c.external_id", 2),
-            pg_contains("a.name", 2)
+             {} ORDER BY e.timestamp COLLATE \"C\" DESC, e.id DESC LIMIT {}",
+            w.sql(),
+            w.next('$')
         );
-        let rows = p.query(&sql, &[&f.connection, &f.search, &f.limit()])?;
+        w.params.push(Box::new(n));
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            w.params.iter().map(|b| b.as_ref()).collect();
+        let rows = p.query(&sql, &params)?;
         rows.iter()
             .map(|r| {
                 Ok(EventRecord {

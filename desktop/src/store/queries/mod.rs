@@ -80,21 +80,8 @@ pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
-/// `col LIKE` without LIKE's wildcards: a case-insensitive substring test on a parameter.
-pub(crate) const CONTAINS: &str = "instr(lower(coalesce({col}, '')), lower(?{n})) > 0";
-
-pub(crate) fn contains(col: &str, n: usize) -> String {
-    CONTAINS
-        .replace("{col}", col)
-        .replace("{n}", &n.to_string())
-}
-
-/// `contains` on PostgreSQL (`strpos` has no wildcards either).
-pub(crate) fn pg_contains(col: &str, n: usize) -> String {
-    format!("strpos(lower(coalesce({col}, '')), lower(${n})) > 0")
-}
-
-/// Which records a list shows.
+/// Which records a list shows. `after` is the cursor of the last record of the previous page
+/// (`records` returns it as `next`): pages are read by key, never by offset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordFilter {
     #[serde(default)]
@@ -103,10 +90,166 @@ pub struct RecordFilter {
     pub search: Option<String>,
     #[serde(default)]
     pub limit: Option<usize>,
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Events of this type only.
+    #[serde(default, rename = "type")]
+    pub event_type: Option<String>,
+    /// Records that this request wrote last.
+    #[serde(default)]
+    pub request: Option<String>,
+    /// Contacts and events of this account.
+    #[serde(default)]
+    pub account: Option<i64>,
+    /// Events of this contact.
+    #[serde(default)]
+    pub contact: Option<i64>,
+    /// The one record with this internal id.
+    #[serde(default)]
+    pub id: Option<i64>,
 }
 
 impl RecordFilter {
     pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(100).min(100_000) as i64
+    }
+
+    /// The cursor as `(timestamp, id)`: accounts and contacts page by id alone (`"123"`), events
+    /// by time then id (`"2024-01-01T00:00:00Z~123"`).
+    pub fn cursor(&self) -> Result<Option<(Option<String>, i64)>, String> {
+        let Some(a) = self.after.as_deref() else {
+            return Ok(None);
+        };
+        let bad = || format!("{a:?} is not a page cursor (use the `next` value of a page)");
+        let (ts, id) = match a.rsplit_once('~') {
+            Some((ts, id)) => (Some(ts.to_string()), id),
+            None => (None, a),
+        };
+        let id = id.parse::<i64>().map_err(|_| bad())?;
+        Ok(Some((ts, id)))
+    }
+
+    fn store_cursor(&self) -> Result<Option<(Option<String>, i64)>, StoreError> {
+        self.cursor().map_err(StoreError::Corrupt)
+    }
+}
+
+/// A listed record: where the next page starts after it, and the text a search looks in.
+pub trait Listed {
+    fn cursor(&self) -> String;
+    /// Every field a search matches, each folded (`fold`) and separated by a newline.
+    fn haystack(&self) -> String;
+}
+
+/// The searchable text of a record: each part folded the way matching folds names and emails
+/// (Unicode lower case), so that "ÉMILE" finds "émile" on either store.
+pub(crate) fn folded(parts: &[Option<&str>], properties: &Map<String, Value>) -> String {
+    let mut s = String::new();
+    for p in parts.iter().flatten() {
+        s.push_str(&inlet_core::normalize::fold(p));
+        s.push('\n');
+    }
+    if !properties.is_empty() {
+        s.push_str(&json_text(properties).to_lowercase());
+    }
+    s
+}
+
+/// Calls `visit` with each record of the filter in list order, from its cursor on, until `visit`
+/// answers false or the records end. `chunk` reads one page by key from a cursor (without the
+/// search); the search is applied here, in Rust, so that both stores fold case alike. Memory holds
+/// one chunk at a time.
+pub(crate) fn scan<R: Listed>(
+    f: &RecordFilter,
+    chunk_size: i64,
+    mut chunk: impl FnMut(&RecordFilter, i64) -> Result<Vec<R>, StoreError>,
+    mut visit: impl FnMut(R) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let needle = f
+        .search
+        .as_deref()
+        .map(inlet_core::normalize::fold)
+        .filter(|s| !s.is_empty());
+    let mut page = f.clone();
+    loop {
+        let rows = chunk(&page, chunk_size)?;
+        let n = rows.len() as i64;
+        let mut last = None;
+        for r in rows {
+            last = Some(r.cursor());
+            if let Some(q) = &needle {
+                if !r.haystack().contains(q.as_str()) {
+                    continue;
+                }
+            }
+            if !visit(r)? {
+                return Ok(());
+            }
+        }
+        match last {
+            Some(c) if n == chunk_size => page.after = Some(c),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The first `f.limit()` records of `scan`.
+pub(crate) fn listed<R: Listed>(
+    f: &RecordFilter,
+    chunk: impl FnMut(&RecordFilter, i64) -> Result<Vec<R>, StoreError>,
+) -> Result<Vec<R>, StoreError> {
+    let limit = f.limit().max(0) as usize;
+    let mut out = Vec::new();
+    if limit == 0 {
+        return Ok(out);
+    }
+    let size = if f.search.is_some() {
+        1000
+    } else {
+        f.limit().max(1)
+    };
+    scan(f, size, chunk, |r| {
+        out.push(r);
+        Ok(out.len() < limit)
+    })?;
+    Ok(out)
+}
+
+/// A WHERE clause built from fixed fragments, each with its parameter: the SQL text depends on
+/// which filters are given (so that SQLite can choose the index for each), never on their values.
+pub(crate) struct Where<P> {
+    pub clauses: Vec<String>,
+    pub params: Vec<P>,
+}
+
+impl<P> Where<P> {
+    pub fn new() -> Self {
+        Where {
+            clauses: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds `fragment` with `{0}`, `{1}`… standing for the given parameters, in order (`?N` on
+    /// SQLite, `$N` on PostgreSQL, chosen by `mark`).
+    pub fn add(&mut self, fragment: &str, mark: char, ps: Vec<P>) {
+        let mut sql = fragment.to_string();
+        for (i, p) in ps.into_iter().enumerate() {
+            self.params.push(p);
+            sql = sql.replace(&format!("{{{i}}}"), &format!("{mark}{}", self.params.len()));
+        }
+        self.clauses.push(sql);
+    }
+
+    pub fn next(&self, mark: char) -> String {
+        format!("{mark}{}", self.params.len() + 1)
+    }
+
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
     }
 }

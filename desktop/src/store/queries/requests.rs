@@ -115,7 +115,7 @@ pub fn insert_new(tx: Tx, row: &NewRequest) -> Result<i64, StoreError> {
     };
     c.prepare_cached(
         "INSERT INTO requests (id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
-         status, error, outcomes, summary, replay_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         status, error, outcomes, summary, replay_of, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(rusqlite::params![
         row.id,
@@ -132,23 +132,210 @@ pub fn insert_new(tx: Tx, row: &NewRequest) -> Result<i64, StoreError> {
         row.outcomes,
         row.summary,
         row.replay_of,
+        row.body.len() as i64,
     ])?;
     Ok(c.last_insert_rowid())
 }
 
-/// Keeps the newest `keep` requests of a connection, and always its latest payload.
-pub fn prune(tx: Tx, connection_id: &str, keep: usize) -> Result<usize, StoreError> {
+/// Total size of kept bodies per connection unless told otherwise (DESIGN §14).
+pub const DEFAULT_KEEP_BYTES: u64 = 1 << 30;
+
+/// What a connection keeps, as stored: `None` is the default, `Some(0)` no limit on that measure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    pub keep_requests: Option<u64>,
+    pub keep_days: Option<u64>,
+    pub keep_bytes: Option<u64>,
+}
+
+/// The limits a prune applies: `None` is no limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Limits {
+    keep: Option<i64>,
+    /// RFC 3339 UTC: requests received before it go.
+    cutoff: Option<String>,
+    bytes: Option<i64>,
+}
+
+impl Retention {
+    /// `default_keep` stands for an unset request count (the listener's own default).
+    fn limits(&self, default_keep: usize) -> Limits {
+        let given = |v: Option<u64>, default: Option<u64>| match v {
+            None => default,
+            Some(0) => None,
+            Some(n) => Some(n),
+        };
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        Limits {
+            keep: given(self.keep_requests, Some(default_keep.max(1) as u64)).map(as_i64),
+            cutoff: given(self.keep_days, None).map(|d| {
+                let days = chrono::Duration::days(as_i64(d.min(1_000_000)));
+                (chrono::Utc::now() - days).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            }),
+            bytes: given(self.keep_bytes, Some(DEFAULT_KEEP_BYTES)).map(as_i64),
+        }
+    }
+}
+
+pub fn retention(tx: Tx, connection_id: &str) -> Result<Retention, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::prune(p, connection_id, keep),
+        Tx::Postgres(p) => return pg::retention(p, connection_id),
     };
-    let keep = keep.max(1) as i64;
-    Ok(c.prepare_cached(
-        "DELETE FROM requests WHERE connection_id = ?1
-           AND seq < (SELECT seq FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2 - 1)
-           AND seq <> coalesce((SELECT max(seq) FROM requests WHERE connection_id = ?1 AND has_payload = 1), -1)",
+    let row: Option<(Option<i64>, Option<i64>, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT keep_requests, keep_days, keep_bytes FROM request_retention WHERE connection_id = ?1",
+        )?
+        .query_row([connection_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(retention_from(row))
+}
+
+fn retention_from(row: Option<(Option<i64>, Option<i64>, Option<i64>)>) -> Retention {
+    let u = |v: Option<i64>| v.map(|n| n.max(0) as u64);
+    row.map_or_else(Retention::default, |(n, d, b)| Retention {
+        keep_requests: u(n),
+        keep_days: u(d),
+        keep_bytes: u(b),
+    })
+}
+
+pub fn set_retention(
+    tx: Tx,
+    connection_id: &str,
+    r: &Retention,
+    updated_at: &str,
+) -> Result<(), StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::set_retention(p, connection_id, r, updated_at),
+    };
+    let i = |v: Option<u64>| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    c.prepare_cached(
+        "INSERT INTO request_retention (connection_id, keep_requests, keep_days, keep_bytes, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (connection_id) DO UPDATE SET keep_requests = excluded.keep_requests,
+           keep_days = excluded.keep_days, keep_bytes = excluded.keep_bytes, updated_at = excluded.updated_at",
     )?
-    .execute((connection_id, keep))?)
+    .execute((
+        connection_id,
+        i(r.keep_requests),
+        i(r.keep_days),
+        i(r.keep_bytes),
+        updated_at,
+    ))?;
+    Ok(())
+}
+
+/// Applies the connection's retention (DESIGN §14): the newest N requests (`default_keep` unless
+/// the connection sets its own), those of the last N days, and the newest bodies up to a total
+/// size; the latest payload is always kept. Returns how many requests went.
+pub fn prune(tx: Tx, connection_id: &str, default_keep: usize) -> Result<usize, StoreError> {
+    let limits = retention(tx, connection_id)?.limits(default_keep);
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::prune(p, connection_id, &limits),
+    };
+    const LATEST: &str = "coalesce((SELECT max(seq) FROM requests WHERE connection_id = ?1 AND has_payload = 1), -1)";
+    let mut gone = 0;
+    if let Some(keep) = limits.keep {
+        gone += c
+            .prepare_cached(&format!(
+                "DELETE FROM requests WHERE connection_id = ?1
+                   AND seq < (SELECT seq FROM requests WHERE connection_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2 - 1)
+                   AND seq <> {LATEST}"
+            ))?
+            .execute((connection_id, keep))?;
+    }
+    if let Some(cutoff) = &limits.cutoff {
+        gone += c
+            .prepare_cached(&format!(
+                "DELETE FROM requests WHERE connection_id = ?1 AND received_at < ?2 AND seq <> {LATEST}"
+            ))?
+            .execute((connection_id, cutoff))?;
+    }
+    if let Some(bytes) = limits.bytes {
+        gone += c
+            .prepare_cached(&format!(
+                "DELETE FROM requests WHERE connection_id = ?1 AND seq <> {LATEST} AND seq IN (
+                   SELECT seq FROM (SELECT seq, sum(size) OVER (ORDER BY seq DESC) AS kept
+                                    FROM requests WHERE connection_id = ?1)
+                   WHERE kept > ?2)"
+            ))?
+            .execute((connection_id, bytes))?;
+    }
+    Ok(gone)
+}
+
+/// Which requests of a connection a search finds; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Search<'a> {
+    /// Text in the body or the error (without case, ASCII letters).
+    pub text: Option<&'a str>,
+    /// Inclusive status range.
+    pub status: Option<(u16, u16)>,
+    /// RFC 3339 UTC, inclusive.
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    /// Only requests older than this one (its `seq`): the next page.
+    pub before_seq: Option<i64>,
+    pub limit: usize,
+}
+
+impl Search<'_> {
+    fn status_range(&self) -> (i64, i64) {
+        self.status
+            .map_or((0, 999), |(a, b)| (i64::from(a), i64::from(b)))
+    }
+}
+
+/// Newest first, without bodies, with each body's size in bytes.
+pub fn search(
+    tx: Tx,
+    connection_id: &str,
+    q: &Search,
+) -> Result<Vec<(RequestRow, usize)>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::search(p, connection_id, q),
+    };
+    let (lo, hi) = q.status_range();
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = ?1
+           AND seq < coalesce(?2, 9223372036854775807)
+           AND received_at >= coalesce(?3, '') AND received_at <= coalesce(?4, '~')
+           AND status BETWEEN ?5 AND ?6
+           AND (?7 IS NULL OR instr(lower(CAST(body AS TEXT)), lower(?7)) > 0
+                OR instr(lower(coalesce(error, '')), lower(?7)) > 0)
+         ORDER BY seq DESC LIMIT ?8"
+    ))?;
+    let rows = st.query_map(
+        rusqlite::params![
+            connection_id,
+            q.before_seq,
+            q.since,
+            q.until,
+            lo,
+            hi,
+            q.text,
+            q.limit as i64
+        ],
+        |r| Ok((from_row(r)?, r.get::<_, i64>(15)? as usize)),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The `seq` of one of a connection's requests (where a page starts).
+pub fn seq_of(tx: Tx, connection_id: &str, id: &str) -> Result<Option<i64>, StoreError> {
+    let c = match tx {
+        Tx::Sqlite(c) => c,
+        Tx::Postgres(p) => return pg::seq_of(p, connection_id, id),
+    };
+    Ok(
+        c.prepare_cached("SELECT seq FROM requests WHERE connection_id = ?1 AND id = ?2")?
+            .query_row([connection_id, id], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 /// The newest request whose body can serve as the latest payload.
@@ -315,22 +502,114 @@ pub(crate) mod pg {
     pub fn insert_new(p: &PgConn, row: &NewRequest) -> Result<i64, StoreError> {
         Ok(p.query_one(
             "INSERT INTO requests (id, connection_id, received_at, method, content_type, headers, query, body, has_payload,
-             status, error, outcomes, summary, replay_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             status, error, outcomes, summary, replay_of, size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              RETURNING seq",
             &[&row.id, &row.connection_id, &row.received_at, &row.method, &row.content_type, &row.headers, &row.query,
-              &row.body, &row.has_payload, &i32::from(row.status), &row.error, &row.outcomes, &row.summary, &row.replay_of],
+              &row.body, &row.has_payload, &i32::from(row.status), &row.error, &row.outcomes, &row.summary, &row.replay_of,
+              &(row.body.len() as i64)],
         )?
         .get(0))
     }
 
-    pub fn prune(p: &PgConn, connection_id: &str, keep: usize) -> Result<usize, StoreError> {
-        let keep = keep.max(1) as i64;
-        Ok(p.execute(
-            "DELETE FROM requests WHERE connection_id = $1
-               AND seq < (SELECT seq FROM requests WHERE connection_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2::int8 - 1)
-               AND seq <> coalesce((SELECT max(seq) FROM requests WHERE connection_id = $1 AND has_payload), -1)",
-            &[&connection_id, &keep],
-        )? as usize)
+    const LATEST: &str =
+        "coalesce((SELECT max(seq) FROM requests WHERE connection_id = $1 AND has_payload), -1)";
+
+    pub(super) fn prune(
+        p: &PgConn,
+        connection_id: &str,
+        limits: &super::Limits,
+    ) -> Result<usize, StoreError> {
+        let mut gone = 0;
+        if let Some(keep) = limits.keep {
+            gone += p.execute(
+                &format!("DELETE FROM requests WHERE connection_id = $1
+                   AND seq < (SELECT seq FROM requests WHERE connection_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2::int8 - 1)
+                   AND seq <> {LATEST}"),
+                &[&connection_id, &keep],
+            )? as usize;
+        }
+        if let Some(cutoff) = &limits.cutoff {
+            gone += p.execute(
+                &format!("DELETE FROM requests WHERE connection_id = $1 AND received_at COLLATE \"C\" < $2 AND seq <> {LATEST}"),
+                &[&connection_id, cutoff],
+            )? as usize;
+        }
+        if let Some(bytes) = limits.bytes {
+            gone += p.execute(
+                &format!(
+                    "DELETE FROM requests WHERE connection_id = $1 AND seq <> {LATEST} AND seq IN (
+                   SELECT seq FROM (SELECT seq, sum(size) OVER (ORDER BY seq DESC) AS kept
+                                    FROM requests WHERE connection_id = $1) k
+                   WHERE kept > $2::int8)"
+                ),
+                &[&connection_id, &bytes],
+            )? as usize;
+        }
+        Ok(gone)
+    }
+
+    pub fn retention(p: &PgConn, connection_id: &str) -> Result<super::Retention, StoreError> {
+        let row = p.query_opt(
+            "SELECT keep_requests, keep_days, keep_bytes FROM request_retention WHERE connection_id = $1",
+            &[&connection_id],
+        )?;
+        Ok(super::retention_from(
+            row.map(|r| (r.get(0), r.get(1), r.get(2))),
+        ))
+    }
+
+    pub fn set_retention(
+        p: &PgConn,
+        connection_id: &str,
+        r: &super::Retention,
+        updated_at: &str,
+    ) -> Result<(), StoreError> {
+        let i = |v: Option<u64>| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        p.execute(
+            "INSERT INTO request_retention (connection_id, keep_requests, keep_days, keep_bytes, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (connection_id) DO UPDATE SET keep_requests = excluded.keep_requests,
+               keep_days = excluded.keep_days, keep_bytes = excluded.keep_bytes, updated_at = excluded.updated_at",
+            &[&connection_id, &i(r.keep_requests), &i(r.keep_days), &i(r.keep_bytes), &updated_at],
+        )?;
+        Ok(())
+    }
+
+    pub fn search(
+        p: &PgConn,
+        connection_id: &str,
+        q: &super::Search,
+    ) -> Result<Vec<(RequestRow, usize)>, StoreError> {
+        let (lo, hi) = q.status_range();
+        let (lo, hi) = (lo as i32, hi as i32);
+        // `escape` spells bytes that are not ASCII the same way in the body and in the text
+        // searched for, so a body that is not UTF-8 is still searched and letters fold as on SQLite.
+        let rows = p.query(
+            &format!(
+                "SELECT {LIST_COLUMNS} FROM requests WHERE connection_id = $1
+                   AND seq < coalesce($2::int8, 9223372036854775807)
+                   AND received_at COLLATE \"C\" >= coalesce($3::text, '')
+                   AND received_at COLLATE \"C\" <= coalesce($4::text, '~')
+                   AND status BETWEEN $5::int4 AND $6::int4
+                   AND ($7::text IS NULL
+                        OR strpos(lower(encode(body, 'escape')), lower(encode(convert_to($7::text, 'UTF8'), 'escape'))) > 0
+                        OR strpos(lower(coalesce(error, '')), lower($7::text)) > 0)
+                 ORDER BY seq DESC LIMIT $8"
+            ),
+            &[&connection_id, &q.before_seq, &q.since, &q.until, &lo, &hi, &q.text, &(q.limit as i64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (from_row(r), r.get::<_, i64>(15) as usize))
+            .collect())
+    }
+
+    pub fn seq_of(p: &PgConn, connection_id: &str, id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(p.query_opt(
+            "SELECT seq FROM requests WHERE connection_id = $1 AND id = $2",
+            &[&connection_id, &id],
+        )?
+        .map(|r| r.get(0)))
     }
 
     pub fn latest_payload(
@@ -481,6 +760,34 @@ mod tests {
             get(Tx::Sqlite(&c), "payload").unwrap().unwrap().body,
             b"{\"a\":1}"
         );
+    }
+
+    #[test]
+    fn requests_older_than_the_days_kept_go_but_the_latest_payload_stays() {
+        let c = db();
+        let at = |id: &str, days: i64, payload: bool| {
+            let mut r = sample(id, "c1", payload);
+            r.received_at = (chrono::Utc::now() - chrono::Duration::days(days))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            insert(Tx::Sqlite(&c), &r).unwrap();
+        };
+        at("old", 40, false);
+        at("old-payload", 35, true);
+        at("recent", 2, false);
+        let keep_days = |d| Retention {
+            keep_days: Some(d),
+            ..Default::default()
+        };
+        set_retention(Tx::Sqlite(&c), "c1", &keep_days(30), "t").unwrap();
+        assert_eq!(prune(Tx::Sqlite(&c), "c1", 1000).unwrap(), 1);
+        let ids: Vec<String> = list(Tx::Sqlite(&c), "c1", 10)
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r.id)
+            .collect();
+        assert_eq!(ids, ["recent", "old-payload"]);
+        set_retention(Tx::Sqlite(&c), "c1", &keep_days(0), "t").unwrap();
+        assert_eq!(retention(Tx::Sqlite(&c), "c1").unwrap(), keep_days(0));
     }
 
     #[test]

@@ -1,0 +1,6 @@
+# The request log (DESIGN §14): search and paging on a full log, beside the sqlite3 shell.
+BENCH_TARGETS += bench-request-log
+
+.PHONY: bench-request-log
+bench-request-log:
+	scripts/bench-request-log.sh
