@@ -90,7 +90,9 @@ fn texts(set: &std::collections::BTreeSet<String>) -> Vec<&str> {
 }
 
 /// Every stored record a batch with these keys may find (two per key at most, as the indexed
-/// look-ups return), in at most four queries.
+/// look-ups return), in at most four queries. Each look-up is an index scan on (key, id) (see
+/// pg_migrations/20261201_0020_lookup_indexes.sql); the records are kept by id (a BTreeMap), so
+/// the queries need no ORDER BY.
 pub fn snapshot(
     p: &PgConn,
     keys: &BatchKeys,
@@ -100,13 +102,13 @@ pub fn snapshot(
     let mut contacts_by_id: BTreeMap<i64, SampleContact> = BTreeMap::new();
     if !keys.account_ids.is_empty() || !keys.names.is_empty() {
         let rows = p.query(
-            "SELECT a.id, a.external_id, a.name FROM accounts a WHERE a.id IN (
-                 SELECT x.id FROM unnest($1::text[]) k,
-                     LATERAL (SELECT id FROM accounts WHERE external_id = k ORDER BY id LIMIT 2) x
-                 UNION
-                 SELECT x.id FROM unnest($2::text[]) k,
-                     LATERAL (SELECT id FROM accounts WHERE name_fold = k ORDER BY id LIMIT 2) x)
-             ORDER BY a.id",
+            "SELECT x.id, x.external_id, x.name FROM unnest($1::text[]) k,
+                 LATERAL (SELECT id, external_id, name FROM accounts
+                          WHERE external_id = k ORDER BY id LIMIT 2) x
+             UNION
+             SELECT x.id, x.external_id, x.name FROM unnest($2::text[]) k,
+                 LATERAL (SELECT id, external_id, name FROM accounts
+                          WHERE name_fold = k ORDER BY id LIMIT 2) x",
             &[&texts(&keys.account_ids), &texts(&keys.names)],
         )?;
         for r in &rows {
@@ -124,13 +126,13 @@ pub fn snapshot(
     }
     if !keys.contact_ids.is_empty() || !keys.emails.is_empty() {
         let rows = p.query(
-            "SELECT c.id, c.external_id, c.email, c.account_id FROM contacts c WHERE c.id IN (
-                 SELECT x.id FROM unnest($1::text[]) k,
-                     LATERAL (SELECT id FROM contacts WHERE external_id = k ORDER BY id LIMIT 2) x
-                 UNION
-                 SELECT x.id FROM unnest($2::text[]) k,
-                     LATERAL (SELECT id FROM contacts WHERE email_fold = k ORDER BY id LIMIT 2) x)
-             ORDER BY c.id",
+            "SELECT x.id, x.external_id, x.email, x.account_id FROM unnest($1::text[]) k,
+                 LATERAL (SELECT id, external_id, email, account_id FROM contacts
+                          WHERE external_id = k ORDER BY id LIMIT 2) x
+             UNION
+             SELECT x.id, x.external_id, x.email, x.account_id FROM unnest($2::text[]) k,
+                 LATERAL (SELECT id, external_id, email, account_id FROM contacts
+                          WHERE email_fold = k ORDER BY id LIMIT 2) x",
             &[&texts(&keys.contact_ids), &texts(&keys.emails)],
         )?;
         for r in &rows {

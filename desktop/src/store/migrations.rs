@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0010_request_log",
         include_str!("migrations/20261201_0010_request_log.sql"),
     ),
+    (
+        "20261201_0020_lookup_indexes",
+        include_str!("migrations/20261201_0020_lookup_indexes.sql"),
+    ),
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

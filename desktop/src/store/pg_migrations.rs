@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0010_request_log",
         include_str!("pg_migrations/20261201_0010_request_log.sql"),
     ),
+    (
+        "20261201_0020_lookup_indexes",
+        include_str!("pg_migrations/20261201_0020_lookup_indexes.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("inlet-migrate").

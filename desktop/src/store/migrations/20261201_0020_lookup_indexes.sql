@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: its indexes end with the rowid (the id), so the look-ups'
+-- `WHERE key = ? ORDER BY id LIMIT 2` is already answered from the index. The PostgreSQL store
+-- adds (key, id) indexes under this version (pg_migrations/20261201_0020_lookup_indexes.sql).
