@@ -330,6 +330,15 @@ pub fn lock_keys(conn: &PgConn, keys: &mut Vec<i64>) -> Result<(), StoreError> {
     if keys.is_empty() {
         return Ok(());
     }
+    // Every advisory lock takes a slot of the server's shared lock table (64 × max_connections by
+    // default), which table locks of every session need too: a group of large batches holding
+    // one lock per key filled it ("out of shared memory"), failing other receivers' reads. Keys
+    // share a fixed number of buckets instead: the same key always lands in the same bucket (so
+    // two writers of one key still run one after the other), and a group holds at most
+    // LOCK_BUCKETS locks whatever its size; unrelated keys in one bucket only wait for each other.
+    for k in keys.iter_mut() {
+        *k = bucket(*k);
+    }
     keys.sort_unstable();
     keys.dedup();
     conn.query_one(
@@ -337,6 +346,15 @@ pub fn lock_keys(conn: &PgConn, keys: &mut Vec<i64>) -> Result<(), StoreError> {
         &[keys],
     )?;
     Ok(())
+}
+
+/// Advisory lock buckets for record keys (see `lock_keys`).
+pub const LOCK_BUCKETS: i64 = 1024;
+/// The bucket locks' own key range, clear of the migration lock's key.
+const LOCK_BUCKET_BASE: i64 = 0x696e_6c65_7400_0000;
+
+fn bucket(k: i64) -> i64 {
+    LOCK_BUCKET_BASE + k.rem_euclid(LOCK_BUCKETS)
 }
 
 /// SQLSTATEs after which the whole group is run again: serialization failure, deadlock, a unique
@@ -364,6 +382,20 @@ mod tests {
             "postgres://inlet:***@db.example:5432/inlet?sslmode=require"
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn a_key_always_takes_the_same_bucket_and_buckets_are_bounded() {
+        let k = lock_key(&["a", "id", "42"]);
+        assert_eq!(bucket(k), bucket(lock_key(&["a", "id", "42"])));
+        let all: std::collections::BTreeSet<i64> = (0..100_000i64)
+            .map(|i| bucket(lock_key(&["a", "id", &i.to_string()])))
+            .collect();
+        assert_eq!(all.len() as i64, LOCK_BUCKETS);
+        assert!(
+            !all.contains(&0x696e_6c65_746d_6967),
+            "clear of the migration lock"
+        );
     }
 
     #[test]

@@ -350,20 +350,21 @@ fn write_accounts(p: &PgConn, t: &Table, ctx: ApplyContext) -> Result<(), StoreE
     let ((ids, ext, name, fold, props), _) = split(t, true);
     if !ids.is_empty() {
         p.execute(
-            "INSERT INTO accounts (id, external_id, name, name_fold, properties, connection_id, created_at, updated_at)
-             SELECT u.id, u.e, u.n, u.f, u.p, $6, $7, $7
+            "INSERT INTO accounts (id, external_id, name, name_fold, properties, connection_id, created_at, updated_at, request_id)
+             SELECT u.id, u.e, u.n, u.f, u.p, $6, $7, $7, $8
              FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, e, n, f, p)",
-            &[&ids, &ext, &name, &fold, &props, &ctx.connection_id, &ctx.received_at],
+            &[&ids, &ext, &name, &fold, &props, &ctx.connection_id, &ctx.received_at, &ctx.request_id],
         )?;
     }
     let ((ids, ext, name, fold, props), _) = split(t, false);
     if !ids.is_empty() {
         p.execute(
             "UPDATE accounts a SET properties = u.p, updated_at = $7, external_id = coalesce(u.e, a.external_id),
-                 name = coalesce(u.n, a.name), name_fold = coalesce(u.f, a.name_fold), connection_id = $6
+                 name = coalesce(u.n, a.name), name_fold = coalesce(u.f, a.name_fold), connection_id = $6,
+                 request_id = coalesce($8, a.request_id)
              FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, e, n, f, p)
              WHERE a.id = u.id",
-            &[&ids, &ext, &name, &fold, &props, &ctx.connection_id, &ctx.received_at],
+            &[&ids, &ext, &name, &fold, &props, &ctx.connection_id, &ctx.received_at, &ctx.request_id],
         )?;
     }
     Ok(())
@@ -373,10 +374,10 @@ fn write_contacts(p: &PgConn, t: &Table, ctx: ApplyContext) -> Result<(), StoreE
     let ((ids, ext, email, fold, props), account) = split(t, true);
     if !ids.is_empty() {
         p.execute(
-            "INSERT INTO contacts (id, external_id, email, email_fold, account_id, properties, connection_id, created_at, updated_at)
-             SELECT u.id, u.e, u.m, u.f, u.a, u.p, $7, $8, $8
+            "INSERT INTO contacts (id, external_id, email, email_fold, account_id, properties, connection_id, created_at, updated_at, request_id)
+             SELECT u.id, u.e, u.m, u.f, u.a, u.p, $7, $8, $8, $9
              FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[]) AS u(id, e, m, f, a, p)",
-            &[&ids, &ext, &email, &fold, &account, &props, &ctx.connection_id, &ctx.received_at],
+            &[&ids, &ext, &email, &fold, &account, &props, &ctx.connection_id, &ctx.received_at, &ctx.request_id],
         )?;
     }
     let ((ids, ext, email, fold, props), account) = split(t, false);
@@ -384,10 +385,11 @@ fn write_contacts(p: &PgConn, t: &Table, ctx: ApplyContext) -> Result<(), StoreE
         p.execute(
             "UPDATE contacts c SET properties = u.p, updated_at = $8, external_id = coalesce(u.e, c.external_id),
                  email = coalesce(u.m, c.email), email_fold = coalesce(u.f, c.email_fold),
-                 account_id = coalesce(u.a, c.account_id), connection_id = $7
+                 account_id = coalesce(u.a, c.account_id), connection_id = $7,
+                 request_id = coalesce($9, c.request_id)
              FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[]) AS u(id, e, m, f, a, p)
              WHERE c.id = u.id",
-            &[&ids, &ext, &email, &fold, &account, &props, &ctx.connection_id, &ctx.received_at],
+            &[&ids, &ext, &email, &fold, &account, &props, &ctx.connection_id, &ctx.received_at, &ctx.request_id],
         )?;
     }
     Ok(())
