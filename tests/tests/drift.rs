@@ -17,13 +17,15 @@ fn row(i: u64) -> Value {
 }
 
 fn drift_of(s: &Server, c: &Conn) -> Vec<(String, String, u64, u64)> {
-    connections::show(&s.services, &c.id)
-        .unwrap()
-        .trust
-        .drift
-        .iter()
-        .map(|d| (d.kind.clone(), d.field.clone(), d.requests, d.rows))
-        .collect()
+    blocking(|| {
+        connections::show(&s.services, &c.id)
+            .unwrap()
+            .trust
+            .drift
+            .iter()
+            .map(|d| (d.kind.clone(), d.field.clone(), d.requests, d.rows))
+            .collect()
+    })
 }
 
 fn warnings(r: &Reply) -> Vec<(String, String)> {
@@ -77,7 +79,7 @@ async fn a_column_renamed_mid_sync_is_flagged_once_with_counts_and_an_example() 
             t("field_removed", "first_name", 3, 3)
         ]
     );
-    let shown = connections::show(&s.services, &c.id).unwrap();
+    let shown = blocking(|| connections::show(&s.services, &c.id).unwrap());
     let added = &shown.trust.drift[0];
     assert_eq!(
         added.example_request_id,
@@ -101,7 +103,7 @@ async fn a_column_renamed_mid_sync_is_flagged_once_with_counts_and_an_example() 
     assert_eq!(lines.len(), 2);
 
     // Acknowledged: the new shape is the baseline, and the old one is now the drift.
-    trust::acknowledge_drift(&s.services, &c.id).unwrap();
+    blocking(|| trust::acknowledge_drift(&s.services, &c.id).unwrap());
     assert!(drift_of(&s, &c).is_empty());
     let r = s.post(&c, &renamed(9)).await;
     assert!(r.body.get("warnings").is_none(), "{}", r.body);
@@ -141,7 +143,8 @@ async fn values_that_turn_blank_in_a_mapped_field_are_counted_by_row() {
     let r2 = s.post(&c, &batch(5, true)).await;
     assert_eq!(warnings(&r2).len(), 1);
     assert_eq!(drift_of(&s, &c), [t("mapped_field_blank", "email", 2, 8)]);
-    let d = &connections::show(&s.services, &c.id).unwrap().trust.drift[0];
+    let shown = blocking(|| connections::show(&s.services, &c.id).unwrap());
+    let d = &shown.trust.drift[0];
     assert_eq!(d.expected, "filled in 100% of 8 rows");
     assert_eq!(d.found, "missing or blank in 4 of 4 rows");
     assert_eq!(d.example_request_id, r.body["request_id"].as_str().unwrap());
@@ -174,18 +177,20 @@ async fn an_id_that_turns_from_number_to_string_is_a_type_change() {
 async fn refuse_answers_422_with_the_reason_writes_nothing_and_acknowledging_lets_it_through() {
     let s = Server::start().await;
     let c = s.connection(Kind::Contacts, Some(contacts_mapping()));
-    connections::update(
-        &s.services,
-        &c.id,
-        connections::ConnectionPatch {
-            trust: trust::TrustPatch {
-                on_drift: Some("refuse".into()),
+    blocking(|| {
+        connections::update(
+            &s.services,
+            &c.id,
+            connections::ConnectionPatch {
+                trust: trust::TrustPatch {
+                    on_drift: Some("refuse".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+        )
+        .unwrap()
+    });
     for i in 1..=3 {
         assert_eq!(s.post(&c, &row(i)).await.status, 200);
     }
@@ -210,7 +215,7 @@ async fn refuse_answers_422_with_the_reason_writes_nothing_and_acknowledging_let
     assert_eq!(logged.status, 422);
     assert_eq!(logged.error.as_ref().unwrap()["code"], "schema_drift");
 
-    trust::acknowledge_drift(&s.services, &c.id).unwrap();
+    blocking(|| trust::acknowledge_drift(&s.services, &c.id).unwrap());
     let r = s.post(&c, &changed).await;
     assert_eq!(
         (r.status, r.body["created"].as_u64()),
@@ -229,15 +234,17 @@ async fn saving_a_new_mapping_starts_a_new_baseline() {
         .post(&c, &json!({"user_id": 2, "email": "b@example.com"}))
         .await;
     assert_eq!(warnings(&r).len(), 2, "first_name and plan are gone");
-    inlet_desktop::service::mappings::set(
-        &s.services,
-        &c.id,
-        inlet_desktop::service::mappings::SetMapping {
-            document: contacts_mapping(),
-            no_enable: false,
-        },
-    )
-    .unwrap();
+    blocking(|| {
+        inlet_desktop::service::mappings::set(
+            &s.services,
+            &c.id,
+            inlet_desktop::service::mappings::SetMapping {
+                document: contacts_mapping(),
+                no_enable: false,
+            },
+        )
+        .unwrap()
+    });
     assert!(drift_of(&s, &c).is_empty());
     let r = s
         .post(&c, &json!({"user_id": 3, "email": "c@example.com"}))
