@@ -209,7 +209,16 @@ async fn a_row_through_a_real_bore_tunnel_lands_and_the_tunnel_comes_back_after_
     let down_line = wait_line(&lines, "inlet: tunnel down: ", &mut seen);
     assert!(down_line.contains("signal: 9"), "{down_line}");
     let new_url = wait_line(&lines, "inlet: tunnel up: ", &mut seen);
-    let up = tunnel_state(&db);
+    // The record other processes read is written just after the line is printed (off the
+    // runtime, slower on PostgreSQL): wait for it to say up, then check what it says.
+    let end = Instant::now() + Duration::from_secs(10);
+    let up = loop {
+        let t = tunnel_state(&db);
+        if t["status"] == "up" || Instant::now() > end {
+            break t;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(
         (
             up["status"].as_str(),
