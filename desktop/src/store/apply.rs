@@ -44,6 +44,8 @@ struct Applier<'a> {
     ctx: ApplyContext<'a>,
     new_ids: HashMap<usize, i64>,
     types: HashMap<String, i64>,
+    /// Accounts and contacts written, linked to the request in one statement each at the end.
+    linked: [Vec<i64>; 2],
 }
 
 impl Applier<'_> {
@@ -77,12 +79,13 @@ impl Applier<'_> {
     }
 
     /// Records the request that wrote the record last (events carry it from their insert).
-    fn link_request(&self, kind: Kind, id: i64) -> Result<(), StoreError> {
-        match (kind, self.ctx.request_id) {
-            (Kind::Accounts, Some(r)) => accounts::set_request(self.c, id, r),
-            (Kind::Contacts, Some(r)) => contacts::set_request(self.c, id, r),
-            _ => Ok(()),
+    fn link_request(&mut self, kind: Kind, id: i64) -> Result<(), StoreError> {
+        match kind {
+            Kind::Accounts => self.linked[0].push(id),
+            Kind::Contacts => self.linked[1].push(id),
+            Kind::Events => {}
         }
+        Ok(())
     }
 
     fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
@@ -218,6 +221,7 @@ pub fn apply(c: Tx, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreErro
         ctx,
         new_ids: HashMap::new(),
         types: HashMap::new(),
+        linked: [Vec::new(), Vec::new()],
     };
     let mut record_ids = Vec::with_capacity(plan.rows.len());
     for row in &plan.rows {
@@ -237,6 +241,10 @@ pub fn apply(c: Tx, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreErro
             }
         };
         record_ids.push(id);
+    }
+    if let Some(r) = ctx.request_id {
+        accounts::set_request(c, &a.linked[0], r)?;
+        contacts::set_request(c, &a.linked[1], r)?;
     }
     Ok(Applied { record_ids })
 }

@@ -637,7 +637,7 @@ fn records_page_by_key_search_folds_unicode_and_export_streams_on_both_stores() 
                     )?;
                 }
                 let a = accounts::insert(tx, None, Some("émile"), &props(json!({})), None, "t")?;
-                accounts::set_request(tx, a, "r1")?;
+                accounts::set_request(tx, &[a], "r1")?;
                 let c =
                     contacts::insert(tx, Some("u1"), None, Some(a), &props(json!({})), None, "t")?;
                 let t = event_types::ensure(tx, "Paid", "t")?;

@@ -276,13 +276,20 @@ fn chunk(tx: Tx, f: &RecordFilter, n: i64) -> Result<Vec<AccountRecord>, StoreEr
 }
 
 /// Links the account to the request that wrote it last.
-pub fn set_request(tx: Tx, id: i64, request_id: &str) -> Result<(), StoreError> {
+/// One statement per request, not one per record: it runs once after a plan is applied.
+pub fn set_request(tx: Tx, ids: &[i64], request_id: &str) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let c = match tx {
         Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::set_request(p, id, request_id),
+        Tx::Postgres(p) => return pg::set_request(p, ids, request_id),
     };
-    c.prepare_cached("UPDATE accounts SET request_id = ?2 WHERE id = ?1")?
-        .execute((id, request_id))?;
+    let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    c.prepare_cached(
+        "UPDATE accounts SET request_id = ?2 WHERE id IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute((ids, request_id))?;
     Ok(())
 }
 
@@ -474,10 +481,10 @@ pub(crate) mod pg {
             .collect()
     }
 
-    pub fn set_request(p: &PgConn, id: i64, request_id: &str) -> Result<(), StoreError> {
+    pub fn set_request(p: &PgConn, ids: &[i64], request_id: &str) -> Result<(), StoreError> {
         p.execute(
-            "UPDATE accounts SET request_id = $2 WHERE id = $1",
-            &[&id, &request_id],
+            "UPDATE accounts SET request_id = $2 WHERE id = ANY($1)",
+            &[&ids, &request_id],
         )?;
         Ok(())
     }
