@@ -973,3 +973,32 @@ fn signature_settings_drift_and_redeliveries_behave_alike() {
         assert!(r.body.get("warnings").is_none(), "{}: {}", db.name, r.body);
     });
 }
+
+#[test]
+fn a_list_longer_than_a_page_is_read_whole_in_order() {
+    each_store(|db| {
+        let store = db.open();
+        let none = serde_json::Map::new();
+        store
+            .write(|tx| {
+                for i in 0..2_345 {
+                    accounts::insert(tx, Some(&format!("a{i}")), None, &none, None, "t")?;
+                }
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .unwrap();
+        let listed = |limit: usize| {
+            let f = RecordFilter {
+                limit: Some(limit),
+                ..Default::default()
+            };
+            store.read(|tx| accounts::list(tx, &f)).unwrap()
+        };
+        let all = listed(100_000);
+        assert_eq!(all.len(), 2_345, "{}", db.name);
+        assert!(all.windows(2).all(|w| w[0].id > w[1].id), "{}", db.name);
+        let some = listed(1_500);
+        assert_eq!(some.len(), 1_500, "{}", db.name);
+        assert_eq!(some[..], all[..1_500], "{}", db.name);
+    });
+}

@@ -195,6 +195,9 @@ pub(crate) fn scan<R: Listed>(
     }
 }
 
+/// Records read per statement by `listed`.
+const LIST_PAGE: i64 = 1000;
+
 /// The first `f.limit()` records of `scan`.
 pub(crate) fn listed<R: Listed>(
     f: &RecordFilter,
@@ -205,10 +208,13 @@ pub(crate) fn listed<R: Listed>(
     if limit == 0 {
         return Ok(out);
     }
+    // Pages of at most a thousand, however large the limit: each statement stays short (on
+    // PostgreSQL, under its statement timeout even when the records are large), and a search
+    // reads whole pages anyway.
     let size = if f.search.is_some() {
-        1000
+        LIST_PAGE
     } else {
-        f.limit().max(1)
+        f.limit().clamp(1, LIST_PAGE)
     };
     scan(f, size, chunk, |r| {
         out.push(r);
