@@ -1002,3 +1002,78 @@ fn a_list_longer_than_a_page_is_read_whole_in_order() {
         assert_eq!(some[..], all[..1_500], "{}", db.name);
     });
 }
+
+/// Many callers at once share a bounded set of sessions instead of opening one each (once a
+/// session per request under load, past `max_connections` with three receivers).
+#[test]
+fn concurrent_readers_share_at_most_the_pools_sessions() {
+    let Ok(url) = std::env::var("INLET_TEST_POSTGRES_URL") else {
+        eprintln!("note: INLET_TEST_POSTGRES_URL is not set; skipping");
+        return;
+    };
+    let db = postgres_db(&url);
+    let store = Arc::new(db.open());
+    let url = db.db.to_string_lossy().to_string();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let monitor = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut most = 0i64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let n: i64 = c
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity
+                         WHERE datname = current_database() AND application_name = 'inlet'",
+                        &[],
+                    )
+                    .unwrap()
+                    .get(0);
+                most = most.max(n);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            most
+        })
+    };
+    let readers: Vec<_> = (0..48)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for _ in 0..40 {
+                    store.config_version().unwrap();
+                }
+            })
+        })
+        .collect();
+    for r in readers {
+        r.join().unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let most = monitor.join().unwrap();
+    // Sessions ever opened to this database (the monitor's own included), from the statistics
+    // PostgreSQL flushes when a session ends: close the pool's first.
+    drop(store);
+    let mut c = postgres::Client::connect(&db.db.to_string_lossy(), postgres::NoTls).unwrap();
+    let opened = (0..50)
+        .map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            c.query_one(
+                "SELECT pg_stat_clear_snapshot(), sessions FROM pg_stat_database
+                 WHERE datname = current_database()",
+                &[],
+            )
+            .unwrap()
+            .get::<_, i64>(1)
+        })
+        .find(|&n| n > 1)
+        .unwrap_or(0);
+    assert!(
+        (1..=super::pg::POOL_SESSIONS as i64).contains(&most),
+        "{most} sessions were open at once"
+    );
+    // The pool's sessions, the monitor's and this one: no session per read.
+    assert!(
+        opened <= super::pg::POOL_SESSIONS as i64 + 2,
+        "{opened} sessions were opened for 1,920 reads"
+    );
+}

@@ -11,7 +11,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, Row, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// How long connecting may take before the store answers "unavailable".
@@ -127,11 +127,28 @@ impl PgConn {
     }
 }
 
-/// Opens sessions to one database and lends them out.
+/// Sessions one pool keeps open at most. Requests beyond it wait for a free one (up to
+/// `CONNECT_TIMEOUT`, then the store is busy: 503) instead of opening sessions of their own: a
+/// receiver under 64 concurrent senders once opened and closed a session per request, and three
+/// receivers could pass PostgreSQL's default `max_connections` (100).
+pub const POOL_SESSIONS: usize = 16;
+
+/// Opens sessions to one database and lends them out, at most `POOL_SESSIONS` at a time.
 pub struct PgStore {
     config: Config,
     shown: String,
-    idle: Mutex<Vec<PgConn>>,
+    /// Built once: building a connector loads the system's certificate store, which cost more
+    /// than the rest of a connect.
+    tls: postgres_native_tls::MakeTlsConnector,
+    pool: Mutex<Pool>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<PgConn>,
+    /// Sessions lent out or idle.
+    open: usize,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -164,12 +181,18 @@ impl PgStore {
                 "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout=60000 -c jit=off"
             ))
             .application_name("inlet");
+        let tls = tls().map_err(|message| StoreError::Open {
+            path: shown.clone(),
+            message,
+        })?;
         let store = PgStore {
             config,
             shown,
-            idle: Mutex::new(Vec::new()),
+            tls,
+            pool: Mutex::default(),
+            freed: Condvar::new(),
         };
-        let conn = store.connect()?;
+        let conn = store.take()?;
         super::pg_migrations::run(&conn).map_err(|e| match e {
             StoreError::Postgres(p) => StoreError::Migration {
                 version: "(lock)".into(),
@@ -186,7 +209,9 @@ impl PgStore {
         PgStore {
             config: self.config.clone(),
             shown: self.shown.clone(),
-            idle: Mutex::new(Vec::new()),
+            tls: self.tls.clone(),
+            pool: Mutex::default(),
+            freed: Condvar::new(),
         }
     }
 
@@ -194,15 +219,11 @@ impl PgStore {
         &self.shown
     }
 
-    /// A new session of its own (the listener's writer keeps one).
+    /// A new session of its own, outside the pool (the listener's writer keeps one).
     pub fn connect(&self) -> Result<PgConn, StoreError> {
-        let tls = tls().map_err(|message| StoreError::Open {
-            path: self.shown.clone(),
-            message,
-        })?;
         let client = self
             .config
-            .connect(tls)
+            .connect(self.tls.clone())
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.shown)))?;
         Ok(PgConn {
             client: RefCell::new(Some(client)),
@@ -210,26 +231,64 @@ impl PgStore {
         })
     }
 
+    fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
+        // A panic while holding the lock leaves the pool consistent (every change is one step).
+        self.pool.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle session, else a new one while fewer than `POOL_SESSIONS` are open, else the first
+    /// one given back.
     fn take(&self) -> Result<PgConn, StoreError> {
+        let deadline = std::time::Instant::now() + CONNECT_TIMEOUT;
+        let mut pool = self.pool();
         loop {
-            let pooled = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
-            match pooled {
-                Some(c) if c.is_closed() => continue,
-                Some(c) => return Ok(c),
-                None => return self.connect(),
+            if let Some(c) = pool.idle.pop() {
+                if c.is_closed() {
+                    pool.open -= 1;
+                    continue;
+                }
+                return Ok(c);
             }
+            if pool.open < POOL_SESSIONS {
+                pool.open += 1;
+                drop(pool);
+                return self.connect().inspect_err(|_| self.discard());
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "all {POOL_SESSIONS} sessions to {} are busy",
+                    self.shown
+                )));
+            }
+            pool = self
+                .freed
+                .wait_timeout(pool, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
+    }
+
+    /// A pooled session that will not be given back (closed, or dropped by the caller).
+    fn discard(&self) {
+        self.pool().open -= 1;
+        self.freed.notify_one();
     }
 
     fn give_back(&self, conn: PgConn) {
         if conn.is_closed() {
-            return;
+            drop(conn);
+            return self.discard();
         }
-        if let Ok(mut v) = self.idle.lock() {
-            if v.len() < 8 {
-                v.push(conn);
-            }
-        }
+        self.pool().idle.push(conn);
+        self.freed.notify_one();
+    }
+
+    /// A session the database dropped (a restart) is closed and replaced by a new one.
+    fn replace(&self, conn: PgConn) -> Result<PgConn, StoreError> {
+        drop(conn);
+        self.discard();
+        self.take()
     }
 
     /// A pooled session that is still open, else a new one. A session the database dropped
@@ -243,10 +302,14 @@ impl PgStore {
         match first(&conn) {
             Ok(()) => Ok(conn),
             Err(e) if e.is_unavailable() => {
-                drop(conn);
-                let fresh = self.connect()?;
-                first(&fresh)?;
-                Ok(fresh)
+                let fresh = self.replace(conn)?;
+                match first(&fresh) {
+                    Ok(()) => Ok(fresh),
+                    Err(e) => {
+                        self.give_back(fresh);
+                        Err(e)
+                    }
+                }
             }
             Err(e) => {
                 self.give_back(conn);
@@ -277,8 +340,7 @@ impl PgStore {
         let conn = self.take()?;
         let result = match f(&conn) {
             Err(e) if e.is_unavailable() => {
-                drop(conn);
-                let fresh = self.connect()?;
+                let fresh = self.replace(conn)?;
                 let r = f(&fresh);
                 self.give_back(fresh);
                 return r;
