@@ -3,6 +3,7 @@
 //! a store failure says "unavailable" and the details go to the log.
 
 use crate::signature::SignatureError;
+use crate::store::{Fault, StoreError};
 use inlet_core::drift::Drift;
 use inlet_core::{PayloadError, Plan};
 use serde::Serialize;
@@ -58,6 +59,15 @@ pub struct RowError {
 }
 
 impl IngestError {
+    /// The answer to a request the store failed: 503 when it may succeed later, 500 when not.
+    /// Neither says anything of the store's own message, which goes to the log.
+    pub fn from_store(e: &StoreError) -> IngestError {
+        match e.fault() {
+            Fault::Unavailable => IngestError::StoreUnavailable,
+            Fault::Internal => IngestError::Internal,
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             IngestError::NotFound => 404,

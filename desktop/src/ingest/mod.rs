@@ -360,6 +360,8 @@ fn process_body(
             )?;
             return Ok(err.answer(&i.request_id));
         }
+        // The store's directory hands back its own error (`directory::plan`); any other
+        // directory's failure has only its text.
         Err(PlanError::Directory(e)) => return Err(StoreError::Corrupt(e.0)),
     };
     if plan.has_errors() {

@@ -136,15 +136,16 @@ fn run(
 /// Each request's answer and whether it was logged.
 type Answers = Vec<(Answer, bool)>;
 
-fn unavailable(g: &[Envelope]) -> Answers {
+/// Every request of a group the store failed as a whole: 503 or 500 by the failure's kind.
+fn failed(g: &[Envelope], e: &StoreError) -> Answers {
+    let err = IngestError::from_store(e);
     g.iter()
-        .map(|e| {
-            (
-                IngestError::StoreUnavailable.answer(&e.job.incoming.request_id),
-                false,
-            )
-        })
+        .map(|env| (err.answer(&env.job.incoming.request_id), false))
         .collect()
+}
+
+fn unavailable(g: &[Envelope]) -> Answers {
+    failed(g, &StoreError::Unavailable("retries exhausted".into()))
 }
 
 /// Attempts at a group on a shared store before its requests are answered 503.
@@ -165,7 +166,7 @@ fn commit_shared(
     for attempt in 1..=ATTEMPTS {
         if let Err(e) = store.revive(conn) {
             eprintln!("inlet: writer cannot reach the database: {e}");
-            return unavailable(group);
+            return failed(group, &e);
         }
         let locked = conn.begin().and_then(|()| match conn.tx() {
             Some(crate::store::Tx::Postgres(p)) => pg::lock_keys(p, &mut keys),
@@ -189,7 +190,7 @@ fn commit_shared(
             Err(Failed::Store(e)) => {
                 eprintln!("inlet: writer could not commit a group: {e}");
                 conn.rollback();
-                return unavailable(group);
+                return failed(group, &e);
             }
             Err(Failed::Answered(a)) => return a,
         }
@@ -208,7 +209,7 @@ enum Failed {
 fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result<Answers, Answers> {
     if let Err(e) = conn.begin() {
         eprintln!("inlet: writer could not start a transaction: {e}");
-        return Err(unavailable(group));
+        return Err(failed(group, &e));
     }
     match commit_group_in(conn, group, keep, true) {
         Ok(a) => Ok(a),
@@ -216,7 +217,7 @@ fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result
         Err(Failed::Store(e)) => {
             eprintln!("inlet: writer commit failed: {e}");
             conn.rollback();
-            Err(unavailable(group))
+            Err(failed(group, &e))
         }
     }
 }
@@ -243,7 +244,7 @@ fn commit_group_in(
             }
             let rid = &env.job.incoming.request_id;
             eprintln!("inlet: writer savepoint failed: {e}");
-            answers.push((IngestError::StoreUnavailable.answer(rid), false));
+            answers.push((IngestError::from_store(&e).answer(rid), false));
             continue;
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -261,7 +262,7 @@ fn commit_group_in(
             }
             Ok(Err(e)) => {
                 eprintln!("inlet: request {rid} not written: {e}");
-                (IngestError::StoreUnavailable.answer(rid), false)
+                (IngestError::from_store(&e).answer(rid), false)
             }
             Err(_) => {
                 eprintln!("inlet: request {rid} not written: internal error");
@@ -277,7 +278,7 @@ fn commit_group_in(
         if let Err(e) = end {
             eprintln!("inlet: writer could not close a savepoint: {e}");
             conn.rollback();
-            return Err(Failed::Answered(unavailable(group)));
+            return Err(Failed::Answered(failed(group, &e)));
         }
         answers.push((answer, ok));
     }

@@ -76,7 +76,7 @@ fn lookup(services: &Services, cache: &ConfigCache, id: &str) -> Result<Arc<Entr
         Ok(None) => Err(IngestError::NotFound),
         Err(e) => {
             eprintln!("inlet: reading connection {id} failed: {e}");
-            Err(IngestError::StoreUnavailable)
+            Err(IngestError::from_store(&e))
         }
     }
 }

@@ -117,14 +117,15 @@ fn against_store(
                 mapping.behavior = Some(conn.behavior);
             }
         }
-        let dir = directory::for_preview(
+        let out = directory::with_preview_directory(
             tx,
             body,
             content_type,
             &mapping,
             connection.as_ref().map(|c| c.as_str()),
+            |dir| preview_bytes(body, content_type, &mapping, dir),
         )?;
-        Ok(preview_bytes(body, content_type, &mapping, dir.as_ref()))
+        Ok(out)
     })
 }
 

@@ -19,7 +19,7 @@ mod both_tests;
 
 pub use apply::{apply, merge_properties, Applied, ApplyContext};
 pub use directory::StoreDirectory;
-pub use error::StoreError;
+pub use error::{Fault, StoreError};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
