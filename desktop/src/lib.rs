@@ -7,6 +7,7 @@ pub mod gui;
 pub mod ids;
 pub mod ingest;
 pub mod listener;
+pub mod log;
 pub mod paths;
 pub mod secret;
 pub mod service;

@@ -165,7 +165,7 @@ fn commit_shared(
     }
     for attempt in 1..=ATTEMPTS {
         if let Err(e) = store.revive(conn) {
-            eprintln!("inlet: writer cannot reach the database: {e}");
+            tracing::error!(requests = group.len(), cause = %e, "the writer cannot reach the database");
             return failed(group, &e);
         }
         let locked = conn.begin().and_then(|()| match conn.tx() {
@@ -188,7 +188,7 @@ fn commit_shared(
                 continue;
             }
             Err(Failed::Store(e)) => {
-                eprintln!("inlet: writer could not commit a group: {e}");
+                tracing::error!(requests = group.len(), cause = %e, "the writer could not commit a group");
                 conn.rollback();
                 return failed(group, &e);
             }
@@ -208,14 +208,14 @@ enum Failed {
 /// Answers for each job (and whether it was logged), valid only once this returns: after commit.
 fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result<Answers, Answers> {
     if let Err(e) = conn.begin() {
-        eprintln!("inlet: writer could not start a transaction: {e}");
+        tracing::error!(requests = group.len(), cause = %e, "the writer could not start a transaction");
         return Err(failed(group, &e));
     }
     match commit_group_in(conn, group, keep, true) {
         Ok(a) => Ok(a),
         Err(Failed::Answered(a)) => Err(a),
         Err(Failed::Store(e)) => {
-            eprintln!("inlet: writer commit failed: {e}");
+            tracing::error!(requests = group.len(), cause = %e, "the writer's commit failed");
             conn.rollback();
             Err(failed(group, &e))
         }
@@ -243,7 +243,7 @@ fn commit_group_in(
                 return Err(Failed::Store(e));
             }
             let rid = &env.job.incoming.request_id;
-            eprintln!("inlet: writer savepoint failed: {e}");
+            tracing::error!(request_id = %rid, cause = %e, "the writer's savepoint failed");
             answers.push((IngestError::from_store(&e).answer(rid), false));
             continue;
         }
@@ -261,11 +261,21 @@ fn commit_group_in(
                 return Err(Failed::Store(e));
             }
             Ok(Err(e)) => {
-                eprintln!("inlet: request {rid} not written: {e}");
+                tracing::error!(
+                    connection = %env.job.incoming.connection_id,
+                    request_id = %rid,
+                    cause = %e,
+                    "request not written"
+                );
                 (IngestError::from_store(&e).answer(rid), false)
             }
             Err(_) => {
-                eprintln!("inlet: request {rid} not written: internal error");
+                tracing::error!(
+                    connection = %env.job.incoming.connection_id,
+                    request_id = %rid,
+                    cause = "a panic while planning or writing",
+                    "request not written"
+                );
                 (IngestError::Internal.answer(rid), false)
             }
         };
@@ -276,7 +286,7 @@ fn commit_group_in(
                 .and_then(|()| conn.exec("RELEASE request"))
         };
         if let Err(e) = end {
-            eprintln!("inlet: writer could not close a savepoint: {e}");
+            tracing::error!(cause = %e, "the writer could not close a savepoint");
             conn.rollback();
             return Err(Failed::Answered(failed(group, &e)));
         }
@@ -291,7 +301,7 @@ fn commit_group_in(
             if shared {
                 return Err(Failed::Store(e));
             }
-            eprintln!("inlet: pruning the request log failed: {e}");
+            tracing::warn!(connection = %c, cause = %e, "pruning the request log failed");
         }
     }
     conn.exec("COMMIT").map_err(Failed::Store)?;

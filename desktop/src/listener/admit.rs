@@ -75,7 +75,7 @@ fn lookup(services: &Services, cache: &ConfigCache, id: &str) -> Result<Arc<Entr
         Ok(Some(e)) => Ok(e),
         Ok(None) => Err(IngestError::NotFound),
         Err(e) => {
-            eprintln!("inlet: reading connection {id} failed: {e}");
+            tracing::error!(connection = %cid, cause = %e, "reading the connection failed");
             Err(IngestError::from_store(&e))
         }
     }

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::time::Instant;
 
 /// Headers never written to the log as they came.
 const REDACTED: &[&str] = &["authorization", "proxy-authorization", "cookie"];
@@ -74,8 +75,39 @@ pub async fn hook(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let started = Instant::now();
     let request_id = RequestId::generate().into_string();
     let head = method == Method::HEAD;
+    let answer = handle(state, &id, &request_id, &method, uri, headers, body).await;
+    log_request(&id, &request_id, &method, &answer, started);
+    respond(answer, head)
+}
+
+/// The one line a request leaves in the log (at info): never a header or the body.
+fn log_request(id: &str, request_id: &str, method: &Method, answer: &Answer, started: Instant) {
+    // The path's id is the sender's text: shown escaped and cut short, as it may be anything.
+    let connection: String = id.chars().take(40).collect();
+    tracing::info!(
+        connection = ?connection,
+        request_id,
+        method = %method,
+        status = answer.status,
+        rows = answer.body.get("rows").and_then(Value::as_u64),
+        ms = started.elapsed().as_micros() as f64 / 1000.0,
+        "request"
+    );
+}
+
+async fn handle(
+    state: AppState,
+    id: &str,
+    request_id: &str,
+    method: &Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let request_id = request_id.to_string();
     let received_at = now();
     let gate = Gate {
         services: &state.services,
@@ -84,10 +116,10 @@ pub async fn hook(
         body_limit: state.body_limit,
         body_timeout: state.body_timeout,
     };
-    let admitted = admit(gate, &id, &method, &headers, body).await;
+    let admitted = admit(gate, id, method, &headers, body).await;
     let (entry, body, content_type, _budget, webhook_id) = match admitted {
-        Err(e) => return respond(e.answer(&request_id), head),
-        Ok(Admitted::Probe) => return respond(Answer::exists(), head),
+        Err(e) => return e.answer(&request_id),
+        Ok(Admitted::Probe) => return Answer::exists(),
         Ok(Admitted::Post {
             entry,
             body,
@@ -122,18 +154,21 @@ pub async fn hook(
         .await
         {
             Ok(job) => job,
-            Err(_) => return respond(IngestError::Internal.answer(&request_id), head),
+            Err(_) => return IngestError::Internal.answer(&request_id),
         }
     } else {
         prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
     };
-    respond(state.writer.submit(job).await, head)
+    state.writer.submit(job).await
 }
 
 /// Any other path: a JSON 404 like an unknown connection's.
 pub async fn not_found(method: Method) -> Response {
+    let started = Instant::now();
     let rid = RequestId::generate().into_string();
-    respond(IngestError::NotFound.answer(&rid), method == Method::HEAD)
+    let answer = IngestError::NotFound.answer(&rid);
+    log_request("", &rid, &method, &answer, started);
+    respond(answer, method == Method::HEAD)
 }
 
 #[cfg(test)]

@@ -230,7 +230,7 @@ async fn serve(
                     // Out of file descriptors or a connection reset before accept: wait a moment
                     // rather than spin.
                     if !is_connection_error(&e) {
-                        eprintln!("inlet: accept failed: {e}");
+                        tracing::warn!(cause = %e, "accepting a connection failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                     continue;

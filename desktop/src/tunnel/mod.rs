@@ -282,7 +282,7 @@ impl Recorder {
             if let Ok(Err(e)) =
                 tokio::task::spawn_blocking(move || settings::record_listener(&s, &r)).await
             {
-                eprintln!("inlet: cannot record where this listener runs: {e}");
+                tracing::warn!(cause = %e, "cannot record where this listener runs");
             }
         }
         let task = tokio::spawn(async move {
@@ -297,7 +297,7 @@ impl Recorder {
                 let (s, r) = (services.clone(), rec.clone());
                 let done = tokio::task::spawn_blocking(move || settings::record_listener(&s, &r));
                 if let Ok(Err(e)) = done.await {
-                    eprintln!("inlet: cannot record where this listener runs: {e}");
+                    tracing::warn!(cause = %e, "cannot record where this listener runs");
                 }
             }
             let s = services.clone();
