@@ -1,4 +1,4 @@
-//! `inlet`: the desktop app, the headless listener and the command line (DESIGN §8).
+//! `inlet`: the desktop app, the headless listener and the command line (docs/design.md §8).
 
 mod cli;
 

@@ -142,7 +142,7 @@ fn print_drift(c: &connections::ConnectionView) {
     }
 }
 
-/// `connections show`: the connection and what last arrived on it (DESIGN §14), so that a headless
+/// `connections show`: the connection and what last arrived on it (docs/design.md §14), so that a headless
 /// user sees the payload to map without opening the window.
 fn show_connection(
     c: &connections::ConnectionView,
@@ -847,7 +847,7 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
                 ),
                 (None, None) => "connection test".into(),
             };
-            // Schema drift (DESIGN §13): one more line under the request, whatever its status.
+            // Schema drift (docs/design.md §13): one more line under the request, whatever its status.
             let drift = q
                 .summary
                 .as_ref()

@@ -1,5 +1,5 @@
 //! Every answer the webhook gives, in one place: the HTTP status, the stable `error.code`, the
-//! `detail` a sender can act on, and the JSON body (DESIGN §6). Store internals never reach a body:
+//! `detail` a sender can act on, and the JSON body (docs/design.md §6). Store internals never reach a body:
 //! a store failure says "unavailable" and the details go to the log.
 
 use crate::signature::SignatureError;

@@ -56,7 +56,7 @@ pub enum Work {
 pub struct Job {
     pub incoming: Incoming,
     pub work: Work,
-    /// The listener's checks beyond the mapping (DESIGN §12–13); replays have none.
+    /// The listener's checks beyond the mapping (docs/design.md §12–13); replays have none.
     pub guard: Option<Guard>,
 }
 
@@ -110,7 +110,7 @@ pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Com
     m.compile().map_err(|e| e.to_string())
 }
 
-/// What a connection runs, or why it writes nothing (DESIGN §6: enabled and mapped, else 202).
+/// What a connection runs, or why it writes nothing (docs/design.md §6: enabled and mapped, else 202).
 pub fn runnable(
     conn: &ConnectionRow,
     mapping: Option<&MappingRow>,
@@ -124,7 +124,7 @@ pub fn runnable(
     }
 }
 
-/// Reads the body and decides what the request needs (DESIGN §6 order after admission: JSON 400 →
+/// Reads the body and decides what the request needs (docs/design.md §6 order after admission: JSON 400 →
 /// enabled and mapped 202 → rows and write in `process`).
 pub fn prepare(conn: &ConnectionRow, mapping: Option<&MappingRow>, incoming: Incoming) -> Job {
     prepare_runnable(|| runnable(conn, mapping), incoming)
@@ -418,7 +418,7 @@ fn with_drift(mut summary: Value, drift: &[Drift]) -> Value {
     summary
 }
 
-/// The answer with the drift as warnings a sender's log shows (DESIGN §13).
+/// The answer with the drift as warnings a sender's log shows (docs/design.md §13).
 fn with_drift_answer(mut answer: Answer, drift: &[Drift]) -> Answer {
     if !drift.is_empty() {
         answer.body["warnings"] = json!(drift

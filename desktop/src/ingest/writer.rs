@@ -1,4 +1,4 @@
-//! The single writer (DESIGN §7): one thread owns a write connection and commits concurrent
+//! The single writer (docs/design.md §6–7): one thread owns a write connection and commits concurrent
 //! requests in groups. It drains the queue, runs each request in a savepoint of one transaction (a
 //! request whose store work fails is rolled back alone), commits once, and only then answers every
 //! request of the group. A 2xx therefore means the rows are on disk.

@@ -1,4 +1,4 @@
-//! The webhook listener (DESIGN §6): axum on tokio, usable in-process by the desktop app
+//! The webhook listener (docs/design.md §6): axum on tokio, usable in-process by the desktop app
 //! (`start` → `Handle`) or headless through `inlet serve`.
 
 mod admit;
@@ -22,7 +22,7 @@ use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 
-/// Default body limit (DESIGN §6): 10 MiB.
+/// Default body limit (docs/design.md §6): 10 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 /// What a slow, idle or crowding client may hold (docs/http.md, "Limits").
@@ -60,7 +60,7 @@ pub struct ListenConfig {
     pub body_limit: usize,
     pub writer: WriterConfig,
     pub limits: Limits,
-    /// Compare each request with its connection's baseline (DESIGN §13). Off only to measure
+    /// Compare each request with its connection's baseline (docs/design.md §13). Off only to measure
     /// what the check costs.
     pub check_drift: bool,
 }

@@ -1,4 +1,4 @@
-//! The dry run (DESIGN §4, §9): the core's preview, either pure (no records) or against the store
+//! The dry run (docs/design.md §4, §9): the core's preview, either pure (no records) or against the store
 //! through the same `StoreDirectory` a real write plans with, in a read transaction.
 
 use super::{Result, ServiceError, Services};

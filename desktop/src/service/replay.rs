@@ -1,4 +1,4 @@
-//! Replay (DESIGN §8): logged payloads run again through the connection's current mapping, each in
+//! Replay (docs/design.md §8): logged payloads run again through the connection's current mapping, each in
 //! its own transaction, through exactly the code the listener's writer runs. Each replay is logged
 //! as a new request pointing at the original, and the report says what changed: the answer, and
 //! per row the action before → after.

@@ -1,4 +1,4 @@
-//! The request log (DESIGN §2, §9 Requests, §14): newest first, searched and paged, one request in
+//! The request log (docs/design.md §2, §9 Requests, §14): newest first, searched and paged, one request in
 //! full, and what each connection keeps.
 
 use super::connections::load;
@@ -86,7 +86,7 @@ pub fn show(s: &Services, request_id: &str) -> Result<RequestDetail> {
     })
 }
 
-/// Which requests to list (DESIGN §14); every part is optional.
+/// Which requests to list (docs/design.md §14); every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestQuery {
     /// Text in the body (or the error), without case.

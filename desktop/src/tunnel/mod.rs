@@ -1,4 +1,4 @@
-//! Tunnels Inlet starts (DESIGN §15): a tunnel program the user has installed (`cloudflared`,
+//! Tunnels Inlet starts (docs/design.md §15): a tunnel program the user has installed (`cloudflared`,
 //! `ngrok` or `bore`) runs as a child of this process for the listener's port; its public URL,
 //! read from its output, becomes the base of every webhook URL while it runs.
 //!
