@@ -97,9 +97,7 @@ async fn a_column_renamed_mid_sync_is_flagged_once_with_counts_and_an_example() 
 
     // The request log says so on the request.
     let logged = &s.log(&c)[0];
-    let lines = logged.summary.as_ref().unwrap()["drift"]
-        .as_array()
-        .unwrap();
+    let lines = &logged.summary.as_ref().unwrap().drift;
     assert_eq!(lines.len(), 2);
 
     // Acknowledged: the new shape is the baseline, and the old one is now the drift.

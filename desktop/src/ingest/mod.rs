@@ -8,7 +8,7 @@ pub mod writer;
 
 pub use trust::DriftCache;
 
-pub use error::{Answer, IngestError, RowError};
+pub use error::{Answer, IngestError, LoggedSummary, RowCounts, RowError};
 
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
 use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
@@ -213,24 +213,22 @@ pub fn outcomes_json(plan: &Plan, record_ids: Option<&[Option<i64>]>) -> Value {
     Value::Array(rows)
 }
 
-fn summary_json(plan: &Plan) -> Value {
-    let s = plan.summary;
-    json!({"rows": s.rows, "created": s.create, "updated": s.update, "deleted": s.delete, "skipped": s.skip,
-           "duplicates": s.duplicate, "errors": s.error})
-}
-
 struct LogEntry<'a> {
     status: u16,
     has_payload: bool,
     error: Option<Value>,
     outcomes: Option<Value>,
-    summary: Option<Value>,
+    summary: Option<LoggedSummary>,
     incoming: &'a Incoming,
 }
 
 fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
     let i = e.incoming;
     let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+    let summary = match &e.summary {
+        Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        None => None,
+    };
     requests::insert_new(
         c,
         &requests::NewRequest {
@@ -246,7 +244,7 @@ fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
             status: e.status,
             error: text(&e.error).as_deref(),
             outcomes: text(&e.outcomes).as_deref(),
-            summary: text(&e.summary).as_deref(),
+            summary: summary.as_deref(),
             replay_of: i.replay_of.as_deref(),
         },
     )?;
@@ -316,7 +314,10 @@ fn process_body(
                     has_payload: false,
                     error: None,
                     outcomes: None,
-                    summary: Some(json!({"redelivery_of": original})),
+                    summary: Some(LoggedSummary {
+                        redelivery_of: Some(original.clone()),
+                        ..Default::default()
+                    }),
                     incoming: i,
                 },
             )?;
@@ -335,7 +336,10 @@ fn process_body(
                     has_payload: true,
                     error: Some(err.problem()),
                     outcomes: None,
-                    summary: Some(json!({"drift": d.messages()})),
+                    summary: Some(LoggedSummary {
+                        drift: d.messages().into_iter().map(str::to_string).collect(),
+                        ..Default::default()
+                    }),
                     incoming: i,
                 },
             )?;
@@ -375,7 +379,7 @@ fn process_body(
             has_payload: true,
             error: Some(err.problem()),
             outcomes: Some(outcomes_json(&plan, None)),
-            summary: Some(with_drift(summary_json(&plan), drifted)),
+            summary: Some(with_drift(LoggedSummary::of_plan(&plan), drifted)),
             incoming: i,
         };
         log(c, entry)?;
@@ -400,7 +404,7 @@ fn process_body(
         has_payload: true,
         error: None,
         outcomes: Some(outcomes_json(&plan, Some(&applied.record_ids))),
-        summary: Some(with_drift(summary_json(&plan), drifted)),
+        summary: Some(with_drift(LoggedSummary::of_plan(&plan), drifted)),
         incoming: i,
     };
     log(c, entry)?;
@@ -411,10 +415,8 @@ fn process_body(
 }
 
 /// The logged summary with the request's drift, one sentence per kind and field.
-fn with_drift(mut summary: Value, drift: &[Drift]) -> Value {
-    if !drift.is_empty() {
-        summary["drift"] = json!(drift.iter().map(|d| &d.message).collect::<Vec<_>>());
-    }
+fn with_drift(mut summary: LoggedSummary, drift: &[Drift]) -> LoggedSummary {
+    summary.drift = drift.iter().map(|d| d.message.clone()).collect();
     summary
 }
 

@@ -7,7 +7,7 @@ use crate::ingest::{prepare_guarded, Answer, Guard, Incoming, IngestError};
 use crate::store::now;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use std::time::Instant;
@@ -40,31 +40,11 @@ pub fn redacted_headers(headers: &HeaderMap) -> Value {
 }
 
 pub fn respond(answer: Answer, head: bool) -> Response {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = if head {
-        Body::empty()
+    if head {
+        answer.into_head_response()
     } else {
-        Body::from(answer.body.to_string())
-    };
-    let mut res = (status, body).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Some(secs) = answer.retry_after {
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        answer.into_response()
     }
-    if answer.status == 408 {
-        // The rest of a late body may still arrive: the connection cannot carry another request.
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    if answer.status == 405 {
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST, GET, HEAD"));
-    }
-    res
 }
 
 pub async fn hook(
@@ -92,7 +72,7 @@ fn log_request(id: &str, request_id: &str, method: &Method, answer: &Answer, sta
         request_id,
         method = %method,
         status = answer.status,
-        rows = answer.body.get("rows").and_then(Value::as_u64),
+        rows = answer.counts().map(|c| c.rows),
         ms = started.elapsed().as_micros() as f64 / 1000.0,
         "request"
     );
@@ -174,6 +154,7 @@ pub async fn not_found(method: Method) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{header, HeaderValue};
 
     #[test]
     fn the_authorization_header_is_redacted_and_repeated_headers_are_joined() {

@@ -6,7 +6,7 @@
 use super::connections::load;
 use super::{Result, ServiceError, Services};
 use crate::ids::RequestId;
-use crate::ingest::{self, Activity, Incoming};
+use crate::ingest::{self, Activity, Incoming, LoggedSummary};
 use crate::store::now;
 use crate::store::queries::{mappings, requests};
 use serde::{Deserialize, Serialize};
@@ -31,8 +31,7 @@ pub struct ReplayInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoggedAnswer {
     pub status: u16,
-    /// `{"rows", "created", "updated", "deleted", "skipped", "duplicates", "errors"}`.
-    pub summary: Option<Value>,
+    pub summary: Option<LoggedSummary>,
     /// `{"code", "detail"}`.
     pub error: Option<Value>,
 }
@@ -88,7 +87,7 @@ fn since_text(t: &str) -> Result<String> {
 fn logged(r: &requests::RequestRow) -> LoggedAnswer {
     LoggedAnswer {
         status: r.status,
-        summary: r.summary.clone(),
+        summary: r.summary.as_ref().and_then(LoggedSummary::from_json),
         error: r.error.clone(),
     }
 }

@@ -4,6 +4,7 @@
 use super::connections::load;
 use super::{Result, ServiceError, Services};
 use crate::store::queries::requests::{self, RequestRow, Retention};
+use crate::ingest::LoggedSummary;
 use crate::store::Tx;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,8 +19,8 @@ pub struct RequestSummary {
     pub status: u16,
     /// Body size in bytes.
     pub size: usize,
-    /// `{"rows", "created", "updated", "deleted", "skipped", "duplicates", "errors"}` when planned.
-    pub summary: Option<Value>,
+    /// The counts when planned, the drift, or the request a redelivery repeats.
+    pub summary: Option<LoggedSummary>,
     /// `{"code", "detail"}` when not written.
     pub error: Option<Value>,
     pub replay_of: Option<String>,
@@ -52,7 +53,7 @@ fn summary(r: &RequestRow, size: usize) -> RequestSummary {
         content_type: r.content_type.clone(),
         status: r.status,
         size,
-        summary: r.summary.clone(),
+        summary: r.summary.as_ref().and_then(LoggedSummary::from_json),
         error: r.error.clone(),
         replay_of: r.replay_of.clone(),
     }
