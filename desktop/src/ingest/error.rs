@@ -1,6 +1,6 @@
 //! Every answer the webhook gives, in one place: the HTTP status, the stable `error.code`, the
 //! `detail` a sender can act on, and the JSON body (docs/design.md §6). Store internals never reach a body:
-//! a store failure says "unavailable" and the details go to the log.
+//! a store failure says only "unavailable" (503) or "internal" (500), and its cause goes to the log.
 
 use crate::signature::SignatureError;
 use crate::store::{Fault, StoreError};

@@ -119,16 +119,6 @@ impl Handle {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
-
-    /// Runs until the server ends (it ends only through `shutdown` or an accept failure).
-    pub async fn wait(self) {
-        let _ = self.task.await;
-    }
-
-    /// Splits off the stop signal, for a caller that waits on the server elsewhere.
-    pub fn into_parts(self) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<()>) {
-        (self.local_addr, self.shutdown, self.task)
-    }
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
