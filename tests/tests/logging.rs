@@ -45,7 +45,10 @@ impl Logged {
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
             let mut tx = Some(tx);
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if let Some(addr) = line.strip_prefix("inlet: listening on ") {
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr.trim().to_string());
@@ -88,7 +91,14 @@ async fn debug_logging_has_a_line_per_request_and_never_a_secret_a_header_or_a_b
     let db = TestDb::fresh();
     let c = inlet_json(
         db.arg(),
-        &["connections", "create", "--name", "log", "--kind", "accounts"],
+        &[
+            "connections",
+            "create",
+            "--name",
+            "log",
+            "--kind",
+            "accounts",
+        ],
     );
     let id = c["id"].as_str().unwrap().to_string();
     let auth = c["authorization"].as_str().unwrap().to_string();

@@ -31,7 +31,10 @@ fn says_nothing_of_the_inside(r: &Reply, db: &TestDb) {
     ] {
         assert!(!lower.contains(word), "the answer says {word:?}: {text}");
     }
-    assert!(!text.contains(&db.target), "the answer names the store: {text}");
+    assert!(
+        !text.contains(&db.target),
+        "the answer names the store: {text}"
+    );
     assert!(
         !text.contains(&*db.dir.path().to_string_lossy()),
         "the answer names a path: {text}"
@@ -69,7 +72,10 @@ impl HeldLock {
         );
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while psql_value(url, &held) != "1" {
-            assert!(std::time::Instant::now() < deadline, "psql did not take the lock");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "psql did not take the lock"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         HeldLock { child }
@@ -127,9 +133,16 @@ async fn a_store_locked_by_another_process_is_503_with_retry_after_and_nothing_o
         Ok(lock) => blocking(|| lock.release()),
     }
     let names: Vec<Option<String>> = s.accounts().into_iter().map(|a| a.name).collect();
-    assert_eq!(names, [Some("Acme".to_string())], "nothing of the 503 was written");
+    assert_eq!(
+        names,
+        [Some("Acme".to_string())],
+        "nothing of the 503 was written"
+    );
     let again = s.post(&c, &json!({"id": "a2", "name": "Globex"})).await;
-    assert_eq!(again.status, 200, "the same request succeeds once the store is free");
+    assert_eq!(
+        again.status, 200,
+        "the same request succeeds once the store is free"
+    );
 }
 
 #[tokio::test]

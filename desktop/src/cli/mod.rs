@@ -474,12 +474,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
             let key = key
                 .map(|k| format!("{}={}", by_name(k.by), k.value))
                 .unwrap_or_default();
-            vec![
-                r.index.to_string(),
-                r.outcome.action().into(),
-                key,
-                detail,
-            ]
+            vec![r.index.to_string(), r.outcome.action().into(), key, detail]
         })
         .collect();
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
@@ -840,10 +835,21 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         .map(|q| {
             let outcome = match (&q.summary, &q.error) {
                 (_, Some(e)) => e["detail"].as_str().unwrap_or("").to_string(),
-                (Some(LoggedSummary { redelivery_of: Some(original), .. }), None) => {
+                (
+                    Some(LoggedSummary {
+                        redelivery_of: Some(original),
+                        ..
+                    }),
+                    None,
+                ) => {
                     format!("redelivery of {original}: nothing written again")
                 }
-                (Some(LoggedSummary { counts: Some(c), .. }), None) => format!(
+                (
+                    Some(LoggedSummary {
+                        counts: Some(c), ..
+                    }),
+                    None,
+                ) => format!(
                     "{} rows: {} created, {} updated, {} deleted, {} skipped, {} duplicates",
                     c.rows, c.created, c.updated, c.deleted, c.skipped, c.duplicates
                 ),

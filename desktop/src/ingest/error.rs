@@ -4,10 +4,10 @@
 
 use crate::signature::SignatureError;
 use crate::store::{Fault, StoreError};
-use inlet_core::drift::Drift;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use inlet_core::drift::Drift;
 use inlet_core::{PayloadError, Plan, Summary};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -431,7 +431,10 @@ mod tests {
         let back = LoggedSummary::from_json(&serde_json::from_str(&text).unwrap());
         assert_eq!(back, Some(planned));
         let redelivery = LoggedSummary::from_json(&json!({"redelivery_of": "o"})).unwrap();
-        assert_eq!((redelivery.counts, redelivery.redelivery_of.as_deref()), (None, Some("o")));
+        assert_eq!(
+            (redelivery.counts, redelivery.redelivery_of.as_deref()),
+            (None, Some("o"))
+        );
         assert_eq!(
             serde_json::to_string(&redelivery).unwrap(),
             r#"{"redelivery_of":"o"}"#

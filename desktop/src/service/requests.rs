@@ -3,8 +3,8 @@
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
-use crate::store::queries::requests::{self, RequestRow, Retention};
 use crate::ingest::LoggedSummary;
+use crate::store::queries::requests::{self, RequestRow, Retention};
 use crate::store::Tx;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

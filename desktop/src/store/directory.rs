@@ -86,7 +86,11 @@ pub fn with_preview_directory<T>(
                 }
                 _ => BatchKeys::default(),
             };
-            Ok(f(&MemoryDirectory::new(&snapshot(p, &keys, connection_id)?)))
+            Ok(f(&MemoryDirectory::new(&snapshot(
+                p,
+                &keys,
+                connection_id,
+            )?)))
         }
     }
 }
@@ -289,10 +293,12 @@ mod tests {
     use std::time::Duration;
 
     fn accounts_by_id() -> Compiled {
-        inlet_core::Mapping::from_value(&json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}))
-            .unwrap()
-            .compile()
-            .unwrap()
+        inlet_core::Mapping::from_value(
+            &json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        )
+        .unwrap()
+        .compile()
+        .unwrap()
     }
 
     #[test]
@@ -311,8 +317,14 @@ mod tests {
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let c = rusqlite::Connection::open(&path).unwrap();
         c.busy_timeout(Duration::from_millis(10)).unwrap();
-        let err = plan(Tx::Sqlite(&c), &json!({"id": 1}), None, &accounts_by_id(), None)
-            .expect_err("the look-up cannot read the file");
+        let err = plan(
+            Tx::Sqlite(&c),
+            &json!({"id": 1}),
+            None,
+            &accounts_by_id(),
+            None,
+        )
+        .expect_err("the look-up cannot read the file");
         assert!(err.is_busy(), "the kind is kept: {err:?}");
         assert_eq!(err.fault(), Fault::Unavailable);
         drop((c, blocker));
@@ -325,8 +337,14 @@ mod tests {
         let c = connect(s.path(), Duration::from_millis(10)).unwrap();
         c.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE accounts;")
             .unwrap();
-        let err = plan(Tx::Sqlite(&c), &json!({"id": 1}), None, &accounts_by_id(), None)
-            .expect_err("no table to look in");
+        let err = plan(
+            Tx::Sqlite(&c),
+            &json!({"id": 1}),
+            None,
+            &accounts_by_id(),
+            None,
+        )
+        .expect_err("no table to look in");
         assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
         assert_eq!(err.fault(), Fault::Internal);
     }
