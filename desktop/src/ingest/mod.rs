@@ -10,6 +10,7 @@ pub use trust::DriftCache;
 
 pub use error::{Answer, IngestError, LoggedSummary, RowCounts, RowError};
 
+use crate::ids::{ConnectionId, RequestId};
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
 use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
 use axum::body::Bytes;
@@ -23,8 +24,8 @@ use std::sync::Arc;
 /// An admitted request, as it will be logged.
 #[derive(Debug, Clone)]
 pub struct Incoming {
-    pub request_id: String,
-    pub connection_id: String,
+    pub request_id: RequestId,
+    pub connection_id: ConnectionId,
     pub received_at: String,
     pub method: String,
     pub content_type: Option<String>,
@@ -90,8 +91,8 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
 /// Published after each logged request has been committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
-    pub connection_id: String,
-    pub request_id: String,
+    pub connection_id: ConnectionId,
+    pub request_id: RequestId,
     pub status: u16,
     pub received_at: String,
 }

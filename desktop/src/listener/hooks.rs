@@ -2,7 +2,7 @@
 
 use super::admit::{admit, Admitted, Gate};
 use super::AppState;
-use crate::ids::RequestId;
+use crate::ids::{ConnectionId, RequestId};
 use crate::ingest::{prepare_guarded, Answer, Guard, Incoming, IngestError};
 use crate::store::now;
 use axum::body::Body;
@@ -56,7 +56,7 @@ pub async fn hook(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let request_id = RequestId::generate().into_string();
+    let request_id = RequestId::generate();
     let head = method == Method::HEAD;
     let answer = handle(state, &id, &request_id, &method, uri, headers, body).await;
     log_request(&id, &request_id, &method, &answer, started);
@@ -64,12 +64,18 @@ pub async fn hook(
 }
 
 /// The one line a request leaves in the log (at info): never a header or the body.
-fn log_request(id: &str, request_id: &str, method: &Method, answer: &Answer, started: Instant) {
+fn log_request(
+    id: &str,
+    request_id: &RequestId,
+    method: &Method,
+    answer: &Answer,
+    started: Instant,
+) {
     // The path's id is the sender's text: shown escaped and cut short, as it may be anything.
     let connection: String = id.chars().take(40).collect();
     tracing::info!(
         connection = ?connection,
-        request_id,
+        request_id = request_id.as_str(),
         method = %method,
         status = answer.status,
         rows = answer.counts().map(|c| c.rows),
@@ -81,13 +87,12 @@ fn log_request(id: &str, request_id: &str, method: &Method, answer: &Answer, sta
 async fn handle(
     state: AppState,
     id: &str,
-    request_id: &str,
+    request_id: &RequestId,
     method: &Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let request_id = request_id.to_string();
     let received_at = now();
     let gate = Gate {
         services: &state.services,
@@ -98,7 +103,7 @@ async fn handle(
     };
     let admitted = admit(gate, id, method, &headers, body).await;
     let (entry, body, content_type, _budget, webhook_id) = match admitted {
-        Err(e) => return e.answer(&request_id),
+        Err(e) => return e.answer(request_id),
         Ok(Admitted::Probe) => return Answer::exists(),
         Ok(Admitted::Post {
             entry,
@@ -117,7 +122,7 @@ async fn handle(
     };
     let incoming = Incoming {
         request_id: request_id.clone(),
-        connection_id: entry.conn.id.clone(),
+        connection_id: ConnectionId::from_stored(entry.conn.id.clone()),
         received_at,
         method: method.as_str().to_string(),
         content_type,
@@ -134,7 +139,7 @@ async fn handle(
         .await
         {
             Ok(job) => job,
-            Err(_) => return IngestError::Internal.answer(&request_id),
+            Err(_) => return IngestError::Internal.answer(request_id),
         }
     } else {
         prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
@@ -145,7 +150,7 @@ async fn handle(
 /// Any other path: a JSON 404 like an unknown connection's.
 pub async fn not_found(method: Method) -> Response {
     let started = Instant::now();
-    let rid = RequestId::generate().into_string();
+    let rid = RequestId::generate();
     let answer = IngestError::NotFound.answer(&rid);
     log_request("", &rid, &method, &answer, started);
     respond(answer, method == Method::HEAD)

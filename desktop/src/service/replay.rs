@@ -5,7 +5,7 @@
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
-use crate::ids::RequestId;
+use crate::ids::{ConnectionId, RequestId};
 use crate::ingest::{self, Activity, Incoming, LoggedSummary};
 use crate::store::now;
 use crate::store::queries::{mappings, requests};
@@ -133,7 +133,7 @@ fn row_changes(before: &Option<Value>, after: &Option<Value>) -> Vec<RowChange> 
 }
 
 fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayItem> {
-    let replay_id = RequestId::generate().into_string();
+    let replay_id = RequestId::generate();
     let done = s.store().write(|tx| {
         let conn = load(tx, &original.connection_id)?;
         let mapping = mappings::get(tx, &conn.id)?;
@@ -145,7 +145,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
         };
         let incoming = Incoming {
             request_id: replay_id.clone(),
-            connection_id: conn.id.clone(),
+            connection_id: ConnectionId::from_stored(conn.id.clone()),
             received_at: now(),
             method: original.method.clone(),
             content_type: original.content_type.clone(),
@@ -163,7 +163,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
     })?;
     let (answer, received_at, entry) = done;
     s.publish(Activity {
-        connection_id: original.connection_id.clone(),
+        connection_id: ConnectionId::from_stored(original.connection_id.clone()),
         request_id: replay_id.clone(),
         status: answer.status,
         received_at,
@@ -183,7 +183,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
     let changed = original.status != answer.status || rows.iter().any(|r| r.before != r.after);
     Ok(ReplayItem {
         request_id: original.id.clone(),
-        replay_id,
+        replay_id: replay_id.into_string(),
         received_at: original.received_at.clone(),
         status: answer.status,
         written: answer.status == 200 && answer.body.get("connection_test").is_none(),
@@ -258,8 +258,8 @@ mod tests {
                 let conn = load(tx, connection_id)?;
                 let mapping = mappings::get(tx, &conn.id)?;
                 let incoming = Incoming {
-                    request_id: RequestId::generate().into_string(),
-                    connection_id: conn.id.clone(),
+                    request_id: RequestId::generate(),
+                    connection_id: ConnectionId::from_stored(conn.id.clone()),
                     received_at: now(),
                     method: "POST".into(),
                     content_type: Some("application/json".into()),
