@@ -181,3 +181,39 @@ async fn debug_logging_has_a_line_per_request_and_never_a_secret_a_header_or_a_b
         assert!(!log.contains(leak), "the log holds {leak:?}:\n{log}");
     }
 }
+
+#[tokio::test]
+async fn by_default_only_warnings_and_errors_are_logged_not_a_line_per_request() {
+    let db = TestDb::fresh();
+    let c = inlet_json(
+        db.arg(),
+        &[
+            "connections",
+            "create",
+            "--name",
+            "quiet",
+            "--kind",
+            "accounts",
+        ],
+    );
+    let (id, auth) = (
+        c["id"].as_str().unwrap(),
+        c["authorization"].as_str().unwrap(),
+    );
+    let serve = Logged::start(&db, "");
+    let r = reqwest::Client::new()
+        .post(format!("{}/hooks/{id}", serve.base))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "a connection test");
+    let rid = r.json::<Value>().await.unwrap()["request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Nothing is waited for: give a line that should not come the time it would take to come.
+    std::thread::sleep(Duration::from_millis(500));
+    let log = serve.stderr_with(&[]);
+    assert!(!log.contains(&rid) && !log.contains(" INFO "), "{log}");
+}
