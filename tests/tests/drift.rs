@@ -1,4 +1,4 @@
-//! Schema drift (DESIGN §13), black-box: Hightouch syncs whose shape changes mid-way, against the
+//! Schema drift (docs/design.md §13), black-box: Hightouch syncs whose shape changes mid-way, against the
 //! real listener; what the answer, the request log, `connections show` and the CLI say.
 
 mod common;
@@ -158,7 +158,7 @@ async fn an_id_that_turns_from_number_to_string_is_a_type_change() {
     let mut r = row(2);
     r["user_id"] = json!("2");
     let a = s.post(&c, &r).await;
-    // "2" and 2 name the same contact (DESIGN §5): an update, and a warning.
+    // "2" and 2 name the same contact (docs/design.md §5): an update, and a warning.
     assert_eq!((a.status, a.body["updated"].as_u64()), (200, Some(1)));
     assert_eq!(
         warnings(&a),
