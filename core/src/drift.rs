@@ -1,4 +1,4 @@
-//! Schema drift (DESIGN §13): the shape of the rows a connection has accepted (its baseline), the
+//! Schema drift (docs/design.md §13): the shape of the rows a connection has accepted (its baseline), the
 //! shape of one request's rows, and what differs between the two:
 //!
 //! - a field the mapping reads is absent or blank in rows where the baseline had it;

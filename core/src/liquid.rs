@@ -1,5 +1,5 @@
 //! The Hightouch body template for a mapping: the Liquid that a Hightouch HTTP Request destination
-//! needs so that its requests have exactly the shape this mapping reads (DESIGN §9, screen 6).
+//! needs so that its requests have exactly the shape this mapping reads (docs/design.md §9, the playground).
 //!
 //! Every field the mapping reads becomes a JSON key filled with `{{ row.<column> | json }}`, nested
 //! as the path says (`company.name` → `{"company": {"name": …}}`), under the data wrapper path. The

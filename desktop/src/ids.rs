@@ -23,6 +23,11 @@ macro_rules! id_type {
                 Some($name(u.hyphenated().to_string()))
             }
 
+            /// An id the store handed back: it wrote only ids made by `generate` or `parse`.
+            pub fn from_stored(s: String) -> Self {
+                $name(s)
+            }
+
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -40,6 +45,15 @@ macro_rules! id_type {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Read as text wherever text is taken (SQL parameters, JSON bodies, log fields); only
+        /// building one is checked.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
                 &self.0
             }
         }

@@ -1,5 +1,5 @@
-//! Inlet's host: the SQLite store, the webhook listener, the service layer shared by the CLI and the
-//! desktop shell. Data flows one way: HTTP body → `listener` (admit) → `ingest` → `inlet_core`
+//! Inlet's host: the store (a SQLite file or PostgreSQL), the webhook listener, the service layer
+//! shared by the CLI and the desktop shell. Data flows one way: HTTP body → `listener` (admit) → `ingest` → `inlet_core`
 //! (plan) → `store` (apply), answered after commit.
 
 #[cfg(feature = "gui")]
@@ -7,6 +7,7 @@ pub mod gui;
 pub mod ids;
 pub mod ingest;
 pub mod listener;
+pub mod log;
 pub mod paths;
 pub mod secret;
 pub mod service;

@@ -1,4 +1,4 @@
-//! `inlet`: the desktop app, the headless listener and the command line (DESIGN §8).
+//! `inlet`: the desktop app, the headless listener and the command line (docs/design.md §8).
 
 mod cli;
 
@@ -26,6 +26,7 @@ static NO_HUGE_PAGES: extern "C" fn() = {
 
 fn main() -> std::process::ExitCode {
     let args = cli::args::Cli::parse();
+    inlet_desktop::log::init();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

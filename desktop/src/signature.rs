@@ -1,4 +1,4 @@
-//! Signed webhooks (DESIGN §12): the three schemes, checked on the exact body bytes received and
+//! Signed webhooks (docs/design.md §12): the three schemes, checked on the exact body bytes received and
 //! before anything is parsed. Pure: the caller passes the headers, the body and the current time,
 //! so every rule is tested without a clock or a socket. Every comparison of a MAC goes through
 //! `Mac::verify_slice` (constant time); the length of a signature is not secret.

@@ -1,4 +1,4 @@
-//! The data browser and export (DESIGN §14) from the outside: records written by a real listener
+//! The data browser and export (docs/design.md §14) from the outside: records written by a real listener
 //! over real HTTP into a real SQLite file, then read with the real `inlet` binary: paging by cursor
 //! through every record, record pages with their links, the request that wrote each record,
 //! Unicode case folding in search, and exports read back by Python's `csv` module.

@@ -1,4 +1,4 @@
-//! The request log and replay from the outside (DESIGN §14): a real listener over a real store (a
+//! The request log and replay from the outside (docs/design.md §14): a real listener over a real store (a
 //! SQLite file, or PostgreSQL with INLET_TEST_STORE=postgres), requests over real HTTP, and the
 //! real `inlet` binary to search, page, keep and replay.
 

@@ -1,4 +1,4 @@
-//! Several receivers on one PostgreSQL database (DESIGN §11): real `inlet serve` processes, a real
+//! Several receivers on one PostgreSQL database (docs/design.md §11): real `inlet serve` processes, a real
 //! PostgreSQL server, real HTTP. Needs `INLET_TEST_POSTGRES_URL` (make test sets it); without it
 //! every test here says it was skipped.
 

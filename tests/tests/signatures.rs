@@ -1,4 +1,4 @@
-//! Signed webhooks (DESIGN §12), black-box: requests signed by the senders' own code (the
+//! Signed webhooks (docs/design.md §12), black-box: requests signed by the senders' own code (the
 //! `standardwebhooks` package, `@octokit/webhooks-methods`, and Segment's and Shopify's documented
 //! HMACs through Node's crypto; `ui/scripts/sign-webhook.mjs`) against the real listener.
 

@@ -509,7 +509,10 @@ async fn activity_is_broadcast_after_each_logged_request() {
         .unwrap()
         .unwrap();
     assert_eq!((a.connection_id.as_str(), a.status), (c.id.as_str(), 200));
-    assert_eq!(a.request_id, r.body["request_id"].as_str().unwrap());
+    assert_eq!(
+        a.request_id.as_str(),
+        r.body["request_id"].as_str().unwrap()
+    );
 }
 
 #[tokio::test]

@@ -323,7 +323,7 @@ pub mod api {
         }
     }
 
-    /// What the listener would flag as drift (DESIGN §13) if `before` were the rows accepted so
+    /// What the listener would flag as drift (docs/design.md §13) if `before` were the rows accepted so
     /// far and `now` the next request: `{"ok": true, "baseline_rows", "rows", "drift": […]}`.
     pub fn drift(before: &str, now: &str, mapping: &str) -> String {
         let m = match parse_mapping(mapping) {

@@ -1,4 +1,4 @@
-//! The command line of DESIGN §8.
+//! The command line of docs/design.md §8.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -159,7 +159,7 @@ pub enum ConnectionsCmd {
     Check { id: String },
 }
 
-/// Signed webhooks (DESIGN §12) and schema drift (§13).
+/// Signed webhooks (docs/design.md §12) and schema drift (§13).
 #[derive(Debug, Args)]
 pub struct TrustArgs {
     /// Require a signature: none, standard-webhooks, segment or hmac-sha256.

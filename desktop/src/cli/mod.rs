@@ -6,7 +6,9 @@ mod serve;
 
 use anyhow::{bail, Context, Result};
 use args::*;
-use inlet_core::{Behavior, Kind};
+use inlet_core::preview::PreviewOutput;
+use inlet_core::{Behavior, By, Kind, Outcome};
+use inlet_desktop::ingest::LoggedSummary;
 use inlet_desktop::service::{
     self, connections, export, mappings, payloads, records, replay, requests, settings, Services,
 };
@@ -142,7 +144,7 @@ fn print_drift(c: &connections::ConnectionView) {
     }
 }
 
-/// `connections show`: the connection and what last arrived on it (DESIGN §14), so that a headless
+/// `connections show`: the connection and what last arrived on it (docs/design.md §14), so that a headless
 /// user sees the payload to map without opening the window.
 fn show_connection(
     c: &connections::ConnectionView,
@@ -437,71 +439,72 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         (None, true) => service::preview::against_store_body(&open(db)?, &mapping, &payload, ct)?,
         (None, false) => service::preview::pure_body(&mapping, &payload, ct)?,
     };
-    let v = serde_json::to_value(&out)?;
     if as_json {
-        return json(&v);
+        return json(&out);
     }
-    if let Some(e) = v.get("error") {
-        bail!(
-            "{} ({}): {}",
-            e["code"].as_str().unwrap_or(""),
-            e["status"],
-            e["detail"].as_str().unwrap_or("")
-        );
-    }
-    if v.get("connection_test").is_some() {
-        println!("connection test: nothing would be written (200)");
-        return Ok(());
-    }
-    let rows = v["plan"]["rows"].as_array().cloned().unwrap_or_default();
-    let lines = rows
+    let plan = match out {
+        PreviewOutput::Failed { error: e, .. } => {
+            bail!("{} ({}): {}", e.code, e.status, e.detail)
+        }
+        PreviewOutput::ConnectionTest { .. } => {
+            println!("connection test: nothing would be written (200)");
+            return Ok(());
+        }
+        PreviewOutput::Plan { plan, .. } => plan,
+    };
+    let no_properties = serde_json::Value::Null;
+    let lines = plan
+        .rows
         .iter()
         .map(|r| {
-            let detail = match r["action"].as_str() {
-                Some("skip") => r["reason"].as_str().unwrap_or("").to_string(),
-                Some("error") => format!(
-                    "{} (at {})",
-                    r["error"].as_str().unwrap_or(""),
-                    r["path"].as_str().unwrap_or("-")
+            let (detail, key) = match &r.outcome {
+                Outcome::Create { key, record, .. } => (compact(&record.properties), key.as_ref()),
+                Outcome::Update { key, record, .. } => (compact(&record.properties), Some(key)),
+                Outcome::Delete { key, .. } => (compact(&no_properties), Some(key)),
+                Outcome::Skip { reason, key } => (reason.clone(), key.as_ref()),
+                Outcome::Error { error, path } => (
+                    format!("{error} (at {})", path.as_deref().unwrap_or("-")),
+                    None,
                 ),
-                Some("duplicate") => format!("event {}", r["event_id"]),
-                _ => compact(&r["record"]["properties"]),
+                Outcome::Duplicate { event_id } => (
+                    format!("event {}", serde_json::Value::String(event_id.clone())),
+                    None,
+                ),
             };
-            let key = r
-                .get("key")
-                .map(|k| {
-                    format!(
-                        "{}={}",
-                        k["by"].as_str().unwrap_or(""),
-                        k["value"].as_str().unwrap_or("")
-                    )
-                })
+            let key = key
+                .map(|k| format!("{}={}", by_name(k.by), k.value))
                 .unwrap_or_default();
-            vec![
-                r["index"].to_string(),
-                r["action"].as_str().unwrap_or("").into(),
-                key,
-                detail,
-            ]
+            vec![r.index.to_string(), r.outcome.action().into(), key, detail]
         })
         .collect();
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
-    let sum = &v["plan"]["summary"];
+    let sum = plan.summary;
     println!(
         "{} {}: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
-        sum["rows"],
-        if sum["rows"] == 1 { "row" } else { "rows" },
-        sum["create"],
-        sum["update"],
-        sum["delete"],
-        sum["skip"],
-        sum["duplicate"],
-        sum["error"]
+        sum.rows,
+        if sum.rows == 1 { "row" } else { "rows" },
+        sum.create,
+        sum.update,
+        sum.delete,
+        sum.skip,
+        sum.duplicate,
+        sum.error
     );
-    if sum["error"].as_u64().unwrap_or(0) > 0 {
+    if sum.error > 0 {
         bail!("the listener would answer 422 and write nothing");
     }
     Ok(())
+}
+
+/// A key's `by` as the plan's JSON names it.
+fn by_name(by: By) -> &'static str {
+    match by {
+        By::Id => "id",
+        By::Name => "name",
+        By::Email => "email",
+        By::Property => "property",
+        By::Contact => "contact",
+    }
 }
 
 fn view_filter(v: ViewArgs) -> records::RecordFilter {
@@ -832,32 +835,34 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         .map(|q| {
             let outcome = match (&q.summary, &q.error) {
                 (_, Some(e)) => e["detail"].as_str().unwrap_or("").to_string(),
-                (Some(s), None) if s.get("redelivery_of").is_some() => format!(
-                    "redelivery of {}: nothing written again",
-                    s["redelivery_of"].as_str().unwrap_or("")
-                ),
-                (Some(s), None) => format!(
+                (
+                    Some(LoggedSummary {
+                        redelivery_of: Some(original),
+                        ..
+                    }),
+                    None,
+                ) => {
+                    format!("redelivery of {original}: nothing written again")
+                }
+                (
+                    Some(LoggedSummary {
+                        counts: Some(c), ..
+                    }),
+                    None,
+                ) => format!(
                     "{} rows: {} created, {} updated, {} deleted, {} skipped, {} duplicates",
-                    s["rows"],
-                    s["created"],
-                    s["updated"],
-                    s["deleted"],
-                    s["skipped"],
-                    s["duplicates"]
+                    c.rows, c.created, c.updated, c.deleted, c.skipped, c.duplicates
                 ),
+                (Some(_), None) => String::new(),
                 (None, None) => "connection test".into(),
             };
-            // Schema drift (DESIGN §13): one more line under the request, whatever its status.
+            // Schema drift (docs/design.md §13): one more line under the request, whatever its status.
             let drift = q
                 .summary
                 .as_ref()
-                .and_then(|s| s.get("drift"))
-                .and_then(|d| d.as_array())
+                .map(|s| &s.drift)
                 .filter(|d| !d.is_empty())
-                .map(|d| {
-                    let lines: Vec<&str> = d.iter().filter_map(|m| m.as_str()).collect();
-                    format!("\n  drift: {}", lines.join("\n  drift: "))
-                })
+                .map(|d| format!("\n  drift: {}", d.join("\n  drift: ")))
                 .unwrap_or_default();
             let outcome = outcome + &drift;
             vec![
@@ -959,20 +964,21 @@ fn answer_text(a: &replay::LoggedAnswer) -> String {
     let Some(s) = &a.summary else {
         return format!("{} connection test", a.status);
     };
+    let c = s.counts.unwrap_or_default();
     let mut parts = Vec::new();
-    for (k, label) in [
-        ("created", "created"),
-        ("updated", "updated"),
-        ("deleted", "deleted"),
-        ("skipped", "skipped"),
-        ("duplicates", "duplicates"),
-        ("errors", "errors"),
+    for (n, label) in [
+        (c.created, "created"),
+        (c.updated, "updated"),
+        (c.deleted, "deleted"),
+        (c.skipped, "skipped"),
+        (c.duplicates, "duplicates"),
+        (s.errors.unwrap_or(0), "errors"),
     ] {
-        if let Some(n) = s[k].as_u64().filter(|n| *n > 0) {
+        if n > 0 {
             parts.push(format!("{n} {label}"));
         }
     }
-    let rows = s["rows"].as_u64().unwrap_or(0);
+    let rows = c.rows;
     let what = if parts.is_empty() {
         "nothing".to_string()
     } else {

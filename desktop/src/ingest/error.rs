@@ -1,11 +1,15 @@
 //! Every answer the webhook gives, in one place: the HTTP status, the stable `error.code`, the
-//! `detail` a sender can act on, and the JSON body (DESIGN §6). Store internals never reach a body:
-//! a store failure says "unavailable" and the details go to the log.
+//! `detail` a sender can act on, and the JSON body (docs/design.md §6). Store internals never reach a body:
+//! a store failure says only "unavailable" (503) or "internal" (500), and its cause goes to the log.
 
 use crate::signature::SignatureError;
+use crate::store::{Fault, StoreError};
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use inlet_core::drift::Drift;
-use inlet_core::{PayloadError, Plan};
-use serde::Serialize;
+use inlet_core::{PayloadError, Plan, Summary};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Seconds a sender should wait after a 429 or 503.
@@ -58,6 +62,15 @@ pub struct RowError {
 }
 
 impl IngestError {
+    /// The answer to a request the store failed: 503 when it may succeed later, 500 when not.
+    /// Neither says anything of the store's own message, which goes to the log.
+    pub fn from_store(e: &StoreError) -> IngestError {
+        match e.fault() {
+            Fault::Unavailable => IngestError::StoreUnavailable,
+            Fault::Internal => IngestError::Internal,
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             IngestError::NotFound => 404,
@@ -147,6 +160,87 @@ impl IngestError {
     }
 }
 
+/// How many rows a request had and what was done with them: the one shape of the counts in a
+/// 200's body (docs/http.md), in the request log's summary and in the window. The core's `Summary`
+/// names the actions (`create`); these name what happened (`created`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RowCounts {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    pub skipped: usize,
+    pub duplicates: usize,
+}
+
+impl From<Summary> for RowCounts {
+    fn from(s: Summary) -> RowCounts {
+        RowCounts {
+            rows: s.rows,
+            created: s.create,
+            updated: s.update,
+            deleted: s.delete,
+            skipped: s.skip,
+            duplicates: s.duplicate,
+        }
+    }
+}
+
+/// What the request log keeps as a request's `summary`: the counts of a planned request (with its
+/// row errors), the drift it showed, or the request a redelivery repeats.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LoggedSummary {
+    #[serde(flatten)]
+    pub counts: Option<RowCounts>,
+    /// Rows with an error; present whenever the counts are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<usize>,
+    /// Schema drift the request showed, one sentence per kind and field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
+    /// A Standard Webhooks redelivery: the request that wrote the message first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redelivery_of: Option<String>,
+}
+
+impl LoggedSummary {
+    pub fn of_plan(plan: &Plan) -> LoggedSummary {
+        LoggedSummary {
+            counts: Some(plan.summary.into()),
+            errors: Some(plan.summary.error),
+            ..Default::default()
+        }
+    }
+
+    /// A summary as stored (JSON text written by `ingest::process`).
+    pub fn from_json(v: &Value) -> Option<LoggedSummary> {
+        LoggedSummary::deserialize(v).ok()
+    }
+}
+
+/// The body of a 200: what was done, in docs/http.md's order.
+#[derive(Serialize)]
+struct Done<'a> {
+    ok: bool,
+    request_id: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    connection_test: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redelivery_of: Option<&'a str>,
+    #[serde(flatten)]
+    counts: RowCounts,
+}
+
+impl Done<'_> {
+    fn answer(&self) -> Answer {
+        Answer {
+            status: 200,
+            body: serde_json::to_value(self).unwrap_or(Value::Null),
+            retry_after: None,
+        }
+    }
+}
+
 /// What the webhook answers: status, JSON body, and `Retry-After` seconds when it asks to retry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
@@ -157,26 +251,25 @@ pub struct Answer {
 
 impl Answer {
     pub fn written(request_id: &str, plan: &Plan) -> Answer {
-        let s = plan.summary;
-        Answer {
-            status: 200,
-            body: json!({
-                "ok": true, "request_id": request_id, "rows": s.rows, "created": s.create, "updated": s.update,
-                "deleted": s.delete, "skipped": s.skip, "duplicates": s.duplicate,
-            }),
-            retry_after: None,
+        Done {
+            ok: true,
+            request_id,
+            connection_test: false,
+            redelivery_of: None,
+            counts: plan.summary.into(),
         }
+        .answer()
     }
 
     pub fn connection_test(request_id: &str) -> Answer {
-        Answer {
-            status: 200,
-            body: json!({
-                "ok": true, "request_id": request_id, "connection_test": true, "rows": 0, "created": 0, "updated": 0,
-                "deleted": 0, "skipped": 0, "duplicates": 0,
-            }),
-            retry_after: None,
+        Done {
+            ok: true,
+            request_id,
+            connection_test: true,
+            redelivery_of: None,
+            counts: RowCounts::default(),
         }
+        .answer()
     }
 
     pub fn not_written(request_id: &str, reason: &str) -> Answer {
@@ -189,14 +282,14 @@ impl Answer {
 
     /// A Standard Webhooks message written before: answered as accepted, nothing written again.
     pub fn redelivered(request_id: &str, original: &str) -> Answer {
-        Answer {
-            status: 200,
-            body: json!({
-                "ok": true, "request_id": request_id, "redelivery_of": original, "rows": 0, "created": 0,
-                "updated": 0, "deleted": 0, "skipped": 0, "duplicates": 0,
-            }),
-            retry_after: None,
+        Done {
+            ok: true,
+            request_id,
+            connection_test: false,
+            redelivery_of: Some(original),
+            counts: RowCounts::default(),
         }
+        .answer()
     }
 
     /// HEAD and GET on an existing connection: nothing but that it exists.
@@ -206,6 +299,43 @@ impl Answer {
             body: json!({"ok": true}),
             retry_after: None,
         }
+    }
+
+    /// The counts of a 200's body.
+    pub fn counts(&self) -> Option<RowCounts> {
+        (self.status == 200)
+            .then(|| RowCounts::deserialize(&self.body).ok())
+            .flatten()
+    }
+
+    /// The response without its body (HEAD): the same status and headers.
+    pub fn into_head_response(self) -> Response {
+        let mut res = self.into_response();
+        *res.body_mut() = Body::empty();
+        res
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, Body::from(self.body.to_string())).into_response();
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == 408 {
+            // The rest of a late body may still arrive: the connection cannot carry another request.
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if self.status == 405 {
+            h.insert(header::ALLOW, HeaderValue::from_static("POST, GET, HEAD"));
+        }
+        res
     }
 }
 
@@ -247,6 +377,68 @@ mod tests {
             Some(RETRY_AFTER_SECS)
         );
         assert_eq!(errors[5].answer("r").body["rows"][0]["index"], 3);
+    }
+
+    #[test]
+    fn the_counts_are_written_in_the_answers_documented_shape_and_read_back() {
+        let counts = RowCounts {
+            rows: 3,
+            created: 2,
+            updated: 1,
+            ..Default::default()
+        };
+        let done = Done {
+            ok: true,
+            request_id: "r",
+            connection_test: false,
+            redelivery_of: None,
+            counts,
+        }
+        .answer();
+        assert_eq!(
+            done.body.to_string(),
+            r#"{"ok":true,"request_id":"r","rows":3,"created":2,"updated":1,"deleted":0,"skipped":0,"duplicates":0}"#
+        );
+        assert_eq!(done.counts(), Some(counts));
+        assert_eq!(
+            Answer::connection_test("r").body.to_string(),
+            r#"{"ok":true,"request_id":"r","connection_test":true,"rows":0,"created":0,"updated":0,"deleted":0,"skipped":0,"duplicates":0}"#
+        );
+        assert_eq!(
+            Answer::redelivered("r", "o").body.to_string(),
+            r#"{"ok":true,"request_id":"r","redelivery_of":"o","rows":0,"created":0,"updated":0,"deleted":0,"skipped":0,"duplicates":0}"#
+        );
+        assert_eq!(IngestError::Internal.answer("r").counts(), None);
+    }
+
+    #[test]
+    fn a_logged_summary_keeps_the_stored_shape() {
+        let planned = LoggedSummary {
+            counts: Some(RowCounts {
+                rows: 1,
+                skipped: 1,
+                ..Default::default()
+            }),
+            errors: Some(0),
+            drift: vec!["`a` is new".into()],
+            redelivery_of: None,
+        };
+        let text = serde_json::to_string(&planned).unwrap();
+        assert_eq!(
+            text,
+            r#"{"rows":1,"created":0,"updated":0,"deleted":0,"skipped":1,"duplicates":0,"errors":0,"drift":["`a` is new"]}"#
+        );
+        let back = LoggedSummary::from_json(&serde_json::from_str(&text).unwrap());
+        assert_eq!(back, Some(planned));
+        let redelivery = LoggedSummary::from_json(&json!({"redelivery_of": "o"})).unwrap();
+        assert_eq!(
+            (redelivery.counts, redelivery.redelivery_of.as_deref()),
+            (None, Some("o"))
+        );
+        assert_eq!(
+            serde_json::to_string(&redelivery).unwrap(),
+            r#"{"redelivery_of":"o"}"#
+        );
     }
 
     #[test]

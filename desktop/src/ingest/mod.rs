@@ -8,8 +8,9 @@ pub mod writer;
 
 pub use trust::DriftCache;
 
-pub use error::{Answer, IngestError, RowError};
+pub use error::{Answer, IngestError, LoggedSummary, RowCounts, RowError};
 
+use crate::ids::{ConnectionId, RequestId};
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
 use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
 use axum::body::Bytes;
@@ -23,8 +24,8 @@ use std::sync::Arc;
 /// An admitted request, as it will be logged.
 #[derive(Debug, Clone)]
 pub struct Incoming {
-    pub request_id: String,
-    pub connection_id: String,
+    pub request_id: RequestId,
+    pub connection_id: ConnectionId,
     pub received_at: String,
     pub method: String,
     pub content_type: Option<String>,
@@ -56,7 +57,7 @@ pub enum Work {
 pub struct Job {
     pub incoming: Incoming,
     pub work: Work,
-    /// The listener's checks beyond the mapping (DESIGN §12–13); replays have none.
+    /// The listener's checks beyond the mapping (docs/design.md §12–13); replays have none.
     pub guard: Option<Guard>,
 }
 
@@ -90,8 +91,8 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
 /// Published after each logged request has been committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
-    pub connection_id: String,
-    pub request_id: String,
+    pub connection_id: ConnectionId,
+    pub request_id: RequestId,
     pub status: u16,
     pub received_at: String,
 }
@@ -110,7 +111,7 @@ pub fn runtime_mapping(conn: &ConnectionRow, mapping: &MappingRow) -> Result<Com
     m.compile().map_err(|e| e.to_string())
 }
 
-/// What a connection runs, or why it writes nothing (DESIGN §6: enabled and mapped, else 202).
+/// What a connection runs, or why it writes nothing (docs/design.md §6: enabled and mapped, else 202).
 pub fn runnable(
     conn: &ConnectionRow,
     mapping: Option<&MappingRow>,
@@ -124,7 +125,7 @@ pub fn runnable(
     }
 }
 
-/// Reads the body and decides what the request needs (DESIGN §6 order after admission: JSON 400 →
+/// Reads the body and decides what the request needs (docs/design.md §6 order after admission: JSON 400 →
 /// enabled and mapped 202 → rows and write in `process`).
 pub fn prepare(conn: &ConnectionRow, mapping: Option<&MappingRow>, incoming: Incoming) -> Job {
     prepare_runnable(|| runnable(conn, mapping), incoming)
@@ -213,24 +214,22 @@ pub fn outcomes_json(plan: &Plan, record_ids: Option<&[Option<i64>]>) -> Value {
     Value::Array(rows)
 }
 
-fn summary_json(plan: &Plan) -> Value {
-    let s = plan.summary;
-    json!({"rows": s.rows, "created": s.create, "updated": s.update, "deleted": s.delete, "skipped": s.skip,
-           "duplicates": s.duplicate, "errors": s.error})
-}
-
 struct LogEntry<'a> {
     status: u16,
     has_payload: bool,
     error: Option<Value>,
     outcomes: Option<Value>,
-    summary: Option<Value>,
+    summary: Option<LoggedSummary>,
     incoming: &'a Incoming,
 }
 
 fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
     let i = e.incoming;
     let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+    let summary = match &e.summary {
+        Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        None => None,
+    };
     requests::insert_new(
         c,
         &requests::NewRequest {
@@ -246,7 +245,7 @@ fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
             status: e.status,
             error: text(&e.error).as_deref(),
             outcomes: text(&e.outcomes).as_deref(),
-            summary: text(&e.summary).as_deref(),
+            summary: summary.as_deref(),
             replay_of: i.replay_of.as_deref(),
         },
     )?;
@@ -316,7 +315,10 @@ fn process_body(
                     has_payload: false,
                     error: None,
                     outcomes: None,
-                    summary: Some(json!({"redelivery_of": original})),
+                    summary: Some(LoggedSummary {
+                        redelivery_of: Some(original.clone()),
+                        ..Default::default()
+                    }),
                     incoming: i,
                 },
             )?;
@@ -335,7 +337,10 @@ fn process_body(
                     has_payload: true,
                     error: Some(err.problem()),
                     outcomes: None,
-                    summary: Some(json!({"drift": d.messages()})),
+                    summary: Some(LoggedSummary {
+                        drift: d.messages().into_iter().map(str::to_string).collect(),
+                        ..Default::default()
+                    }),
                     incoming: i,
                 },
             )?;
@@ -360,6 +365,8 @@ fn process_body(
             )?;
             return Ok(err.answer(&i.request_id));
         }
+        // The store's directory hands back its own error (`directory::plan`); any other
+        // directory's failure has only its text.
         Err(PlanError::Directory(e)) => return Err(StoreError::Corrupt(e.0)),
     };
     if plan.has_errors() {
@@ -373,7 +380,7 @@ fn process_body(
             has_payload: true,
             error: Some(err.problem()),
             outcomes: Some(outcomes_json(&plan, None)),
-            summary: Some(with_drift(summary_json(&plan), drifted)),
+            summary: Some(with_drift(LoggedSummary::of_plan(&plan), drifted)),
             incoming: i,
         };
         log(c, entry)?;
@@ -398,7 +405,7 @@ fn process_body(
         has_payload: true,
         error: None,
         outcomes: Some(outcomes_json(&plan, Some(&applied.record_ids))),
-        summary: Some(with_drift(summary_json(&plan), drifted)),
+        summary: Some(with_drift(LoggedSummary::of_plan(&plan), drifted)),
         incoming: i,
     };
     log(c, entry)?;
@@ -409,14 +416,12 @@ fn process_body(
 }
 
 /// The logged summary with the request's drift, one sentence per kind and field.
-fn with_drift(mut summary: Value, drift: &[Drift]) -> Value {
-    if !drift.is_empty() {
-        summary["drift"] = json!(drift.iter().map(|d| &d.message).collect::<Vec<_>>());
-    }
+fn with_drift(mut summary: LoggedSummary, drift: &[Drift]) -> LoggedSummary {
+    summary.drift = drift.iter().map(|d| d.message.clone()).collect();
     summary
 }
 
-/// The answer with the drift as warnings a sender's log shows (DESIGN §13).
+/// The answer with the drift as warnings a sender's log shows (docs/design.md §13).
 fn with_drift_answer(mut answer: Answer, drift: &[Drift]) -> Answer {
     if !drift.is_empty() {
         answer.body["warnings"] = json!(drift

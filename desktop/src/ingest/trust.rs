@@ -1,4 +1,4 @@
-//! The write-time halves of the signature and drift checks (DESIGN §12–13), run by `process`
+//! The write-time halves of the signature and drift checks (docs/design.md §12–13), run by `process`
 //! inside the request's transaction: a Standard Webhooks redelivery is found (and a new delivery
 //! kept) in the same transaction as the rows, and the drift state moves with the request.
 

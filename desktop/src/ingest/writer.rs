@@ -1,4 +1,4 @@
-//! The single writer (DESIGN §7): one thread owns a write connection and commits concurrent
+//! The single writer (docs/design.md §6–7): one thread owns a write connection and commits concurrent
 //! requests in groups. It drains the queue, runs each request in a savepoint of one transaction (a
 //! request whose store work fails is rolled back alone), commits once, and only then answers every
 //! request of the group. A 2xx therefore means the rows are on disk.
@@ -136,15 +136,16 @@ fn run(
 /// Each request's answer and whether it was logged.
 type Answers = Vec<(Answer, bool)>;
 
-fn unavailable(g: &[Envelope]) -> Answers {
+/// Every request of a group the store failed as a whole: 503 or 500 by the failure's kind.
+fn failed(g: &[Envelope], e: &StoreError) -> Answers {
+    let err = IngestError::from_store(e);
     g.iter()
-        .map(|e| {
-            (
-                IngestError::StoreUnavailable.answer(&e.job.incoming.request_id),
-                false,
-            )
-        })
+        .map(|env| (err.answer(&env.job.incoming.request_id), false))
         .collect()
+}
+
+fn unavailable(g: &[Envelope]) -> Answers {
+    failed(g, &StoreError::Unavailable("retries exhausted".into()))
 }
 
 /// Attempts at a group on a shared store before its requests are answered 503.
@@ -164,8 +165,8 @@ fn commit_shared(
     }
     for attempt in 1..=ATTEMPTS {
         if let Err(e) = store.revive(conn) {
-            eprintln!("inlet: writer cannot reach the database: {e}");
-            return unavailable(group);
+            tracing::error!(requests = group.len(), cause = %e, "the writer cannot reach the database");
+            return failed(group, &e);
         }
         let locked = conn.begin().and_then(|()| match conn.tx() {
             Some(crate::store::Tx::Postgres(p)) => pg::lock_keys(p, &mut keys),
@@ -187,9 +188,9 @@ fn commit_shared(
                 continue;
             }
             Err(Failed::Store(e)) => {
-                eprintln!("inlet: writer could not commit a group: {e}");
+                tracing::error!(requests = group.len(), cause = %e, "the writer could not commit a group");
                 conn.rollback();
-                return unavailable(group);
+                return failed(group, &e);
             }
             Err(Failed::Answered(a)) => return a,
         }
@@ -207,16 +208,16 @@ enum Failed {
 /// Answers for each job (and whether it was logged), valid only once this returns: after commit.
 fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result<Answers, Answers> {
     if let Err(e) = conn.begin() {
-        eprintln!("inlet: writer could not start a transaction: {e}");
-        return Err(unavailable(group));
+        tracing::error!(requests = group.len(), cause = %e, "the writer could not start a transaction");
+        return Err(failed(group, &e));
     }
     match commit_group_in(conn, group, keep, true) {
         Ok(a) => Ok(a),
         Err(Failed::Answered(a)) => Err(a),
         Err(Failed::Store(e)) => {
-            eprintln!("inlet: writer commit failed: {e}");
+            tracing::error!(requests = group.len(), cause = %e, "the writer's commit failed");
             conn.rollback();
-            Err(unavailable(group))
+            Err(failed(group, &e))
         }
     }
 }
@@ -242,8 +243,8 @@ fn commit_group_in(
                 return Err(Failed::Store(e));
             }
             let rid = &env.job.incoming.request_id;
-            eprintln!("inlet: writer savepoint failed: {e}");
-            answers.push((IngestError::StoreUnavailable.answer(rid), false));
+            tracing::error!(request_id = %rid, cause = %e, "the writer's savepoint failed");
+            answers.push((IngestError::from_store(&e).answer(rid), false));
             continue;
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -260,11 +261,21 @@ fn commit_group_in(
                 return Err(Failed::Store(e));
             }
             Ok(Err(e)) => {
-                eprintln!("inlet: request {rid} not written: {e}");
-                (IngestError::StoreUnavailable.answer(rid), false)
+                tracing::error!(
+                    connection = %env.job.incoming.connection_id,
+                    request_id = %rid,
+                    cause = %e,
+                    "request not written"
+                );
+                (IngestError::from_store(&e).answer(rid), false)
             }
             Err(_) => {
-                eprintln!("inlet: request {rid} not written: internal error");
+                tracing::error!(
+                    connection = %env.job.incoming.connection_id,
+                    request_id = %rid,
+                    cause = "a panic while planning or writing",
+                    "request not written"
+                );
                 (IngestError::Internal.answer(rid), false)
             }
         };
@@ -275,9 +286,9 @@ fn commit_group_in(
                 .and_then(|()| conn.exec("RELEASE request"))
         };
         if let Err(e) = end {
-            eprintln!("inlet: writer could not close a savepoint: {e}");
+            tracing::error!(cause = %e, "the writer could not close a savepoint");
             conn.rollback();
-            return Err(Failed::Answered(unavailable(group)));
+            return Err(Failed::Answered(failed(group, &e)));
         }
         answers.push((answer, ok));
     }
@@ -290,7 +301,7 @@ fn commit_group_in(
             if shared {
                 return Err(Failed::Store(e));
             }
-            eprintln!("inlet: pruning the request log failed: {e}");
+            tracing::warn!(connection = %c, cause = %e, "pruning the request log failed");
         }
     }
     conn.exec("COMMIT").map_err(Failed::Store)?;

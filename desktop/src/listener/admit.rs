@@ -1,4 +1,4 @@
-//! The one guard chain every hook request passes, in DESIGN §6's order: connection (404) →
+//! The one guard chain every hook request passes, in docs/design.md §6's order: connection (404) →
 //! Authorization (401, compared in constant time) → signature (401: its headers and timestamp
 //! first, then the MAC over the raw bytes once they are read) → size (413) → content type (415).
 //! It reads the body as raw bytes only after the connection and the secret are known to be right,
@@ -75,8 +75,8 @@ fn lookup(services: &Services, cache: &ConfigCache, id: &str) -> Result<Arc<Entr
         Ok(Some(e)) => Ok(e),
         Ok(None) => Err(IngestError::NotFound),
         Err(e) => {
-            eprintln!("inlet: reading connection {id} failed: {e}");
-            Err(IngestError::StoreUnavailable)
+            tracing::error!(connection = %cid, cause = %e, "reading the connection failed");
+            Err(IngestError::from_store(&e))
         }
     }
 }

@@ -2,7 +2,7 @@
 //! not read and compile them again. Every change to a connection or a mapping, from any process,
 //! bumps `config_version` in the store (a trigger); each request reads that one integer, and a
 //! different value drops the whole cache, so a change takes effect on the very next request
-//! (DESIGN §6).
+//! (docs/design.md §6).
 
 use crate::ingest::runnable;
 use crate::signature::Verifier;
@@ -22,9 +22,9 @@ pub struct Entry {
     /// The compiled mapping, or why the connection writes nothing (disabled, no mapping, a mapping
     /// that cannot run).
     pub runnable: Result<Arc<Compiled>, String>,
-    /// The signature the connection requires (DESIGN §12), if any.
+    /// The signature the connection requires (docs/design.md §12), if any.
     pub verifier: Option<Verifier>,
-    /// On schema drift, answer 422 instead of warning (DESIGN §13).
+    /// On schema drift, answer 422 instead of warning (docs/design.md §13).
     pub refuse_drift: bool,
     /// The drift state, read on the first request that needs it.
     pub drift: crate::ingest::DriftCache,

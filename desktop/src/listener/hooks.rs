@@ -2,14 +2,15 @@
 
 use super::admit::{admit, Admitted, Gate};
 use super::AppState;
-use crate::ids::RequestId;
+use crate::ids::{ConnectionId, RequestId};
 use crate::ingest::{prepare_guarded, Answer, Guard, Incoming, IngestError};
 use crate::store::now;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::time::Instant;
 
 /// Headers never written to the log as they came.
 const REDACTED: &[&str] = &["authorization", "proxy-authorization", "cookie"];
@@ -39,31 +40,11 @@ pub fn redacted_headers(headers: &HeaderMap) -> Value {
 }
 
 pub fn respond(answer: Answer, head: bool) -> Response {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = if head {
-        Body::empty()
+    if head {
+        answer.into_head_response()
     } else {
-        Body::from(answer.body.to_string())
-    };
-    let mut res = (status, body).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Some(secs) = answer.retry_after {
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        answer.into_response()
     }
-    if answer.status == 408 {
-        // The rest of a late body may still arrive: the connection cannot carry another request.
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    if answer.status == 405 {
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST, GET, HEAD"));
-    }
-    res
 }
 
 pub async fn hook(
@@ -74,8 +55,44 @@ pub async fn hook(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request_id = RequestId::generate().into_string();
+    let started = Instant::now();
+    let request_id = RequestId::generate();
     let head = method == Method::HEAD;
+    let answer = handle(state, &id, &request_id, &method, uri, headers, body).await;
+    log_request(&id, &request_id, &method, &answer, started);
+    respond(answer, head)
+}
+
+/// The one line a request leaves in the log (at info): never a header or the body.
+fn log_request(
+    id: &str,
+    request_id: &RequestId,
+    method: &Method,
+    answer: &Answer,
+    started: Instant,
+) {
+    // The path's id is the sender's text: shown escaped and cut short, as it may be anything.
+    let connection: String = id.chars().take(40).collect();
+    tracing::info!(
+        connection = ?connection,
+        request_id = request_id.as_str(),
+        method = %method,
+        status = answer.status,
+        rows = answer.counts().map(|c| c.rows),
+        ms = started.elapsed().as_micros() as f64 / 1000.0,
+        "request"
+    );
+}
+
+async fn handle(
+    state: AppState,
+    id: &str,
+    request_id: &RequestId,
+    method: &Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
     let received_at = now();
     let gate = Gate {
         services: &state.services,
@@ -84,10 +101,10 @@ pub async fn hook(
         body_limit: state.body_limit,
         body_timeout: state.body_timeout,
     };
-    let admitted = admit(gate, &id, &method, &headers, body).await;
+    let admitted = admit(gate, id, method, &headers, body).await;
     let (entry, body, content_type, _budget, webhook_id) = match admitted {
-        Err(e) => return respond(e.answer(&request_id), head),
-        Ok(Admitted::Probe) => return respond(Answer::exists(), head),
+        Err(e) => return e.answer(request_id),
+        Ok(Admitted::Probe) => return Answer::exists(),
         Ok(Admitted::Post {
             entry,
             body,
@@ -105,7 +122,7 @@ pub async fn hook(
     };
     let incoming = Incoming {
         request_id: request_id.clone(),
-        connection_id: entry.conn.id.clone(),
+        connection_id: ConnectionId::from_stored(entry.conn.id.clone()),
         received_at,
         method: method.as_str().to_string(),
         content_type,
@@ -122,23 +139,27 @@ pub async fn hook(
         .await
         {
             Ok(job) => job,
-            Err(_) => return respond(IngestError::Internal.answer(&request_id), head),
+            Err(_) => return IngestError::Internal.answer(request_id),
         }
     } else {
         prepare_guarded(|| entry.runnable.clone(), incoming, Some(guard))
     };
-    respond(state.writer.submit(job).await, head)
+    state.writer.submit(job).await
 }
 
 /// Any other path: a JSON 404 like an unknown connection's.
 pub async fn not_found(method: Method) -> Response {
-    let rid = RequestId::generate().into_string();
-    respond(IngestError::NotFound.answer(&rid), method == Method::HEAD)
+    let started = Instant::now();
+    let rid = RequestId::generate();
+    let answer = IngestError::NotFound.answer(&rid);
+    log_request("", &rid, &method, &answer, started);
+    respond(answer, method == Method::HEAD)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{header, HeaderValue};
 
     #[test]
     fn the_authorization_header_is_redacted_and_repeated_headers_are_joined() {

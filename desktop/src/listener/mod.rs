@@ -1,4 +1,4 @@
-//! The webhook listener (DESIGN §6): axum on tokio, usable in-process by the desktop app
+//! The webhook listener (docs/design.md §6): axum on tokio, usable in-process by the desktop app
 //! (`start` → `Handle`) or headless through `inlet serve`.
 
 mod admit;
@@ -22,7 +22,7 @@ use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 
-/// Default body limit (DESIGN §6): 10 MiB.
+/// Default body limit (docs/design.md §6): 10 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 /// What a slow, idle or crowding client may hold (docs/http.md, "Limits").
@@ -60,7 +60,7 @@ pub struct ListenConfig {
     pub body_limit: usize,
     pub writer: WriterConfig,
     pub limits: Limits,
-    /// Compare each request with its connection's baseline (DESIGN §13). Off only to measure
+    /// Compare each request with its connection's baseline (docs/design.md §13). Off only to measure
     /// what the check costs.
     pub check_drift: bool,
 }
@@ -118,16 +118,6 @@ impl Handle {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
-    }
-
-    /// Runs until the server ends (it ends only through `shutdown` or an accept failure).
-    pub async fn wait(self) {
-        let _ = self.task.await;
-    }
-
-    /// Splits off the stop signal, for a caller that waits on the server elsewhere.
-    pub fn into_parts(self) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<()>) {
-        (self.local_addr, self.shutdown, self.task)
     }
 }
 
@@ -230,7 +220,7 @@ async fn serve(
                     // Out of file descriptors or a connection reset before accept: wait a moment
                     // rather than spin.
                     if !is_connection_error(&e) {
-                        eprintln!("inlet: accept failed: {e}");
+                        tracing::warn!(cause = %e, "accepting a connection failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                     continue;

@@ -1,4 +1,4 @@
-//! Connections (DESIGN §2): create, list, show, update, delete, rotate the secret.
+//! Connections (docs/design.md §2): create, list, show, update, delete, rotate the secret.
 
 use super::{settings, Result, ServiceError, Services};
 use crate::ids::ConnectionId;
@@ -34,10 +34,10 @@ pub struct ConnectionPatch {
     /// Sets the public base URL (a setting shared by every connection's webhook URL).
     #[serde(default)]
     pub public_url: Option<String>,
-    /// What the request log keeps (DESIGN §14).
+    /// What the request log keeps (docs/design.md §14).
     #[serde(default, flatten)]
     pub retention: super::requests::RetentionPatch,
-    /// Signature and drift settings (DESIGN §12–13).
+    /// Signature and drift settings (docs/design.md §12–13).
     #[serde(flatten)]
     pub trust: super::trust::TrustPatch,
 }
@@ -63,7 +63,7 @@ pub struct ConnectionView {
     pub requests: u64,
     pub last_request_at: Option<String>,
     pub last_status: Option<u16>,
-    /// `signature`, `on_drift` and `drift` (DESIGN §12–13).
+    /// `signature`, `on_drift` and `drift` (docs/design.md §12–13).
     #[serde(flatten)]
     pub trust: super::trust::TrustView,
     /// True while the webhook URL reaches only this machine; `loopback_warning` says what to do.
@@ -88,7 +88,7 @@ pub const LOOPBACK_WARNING: &str = "This webhook URL reaches only this computer:
 
 pub const UNPROTECTED_WARNING: &str = "Anyone on the internet who learns this URL can post to it: this connection does not enforce its Authorization header and checks no signature. Turn on Enforce authorization header (inlet connections update ID --enforce-auth true).";
 
-/// Whether the connection verifies a sender's signature (DESIGN §12): then it is protected
+/// Whether the connection verifies a sender's signature (docs/design.md §12): then it is protected
 /// without the header.
 fn checks_signature(trust: &super::trust::TrustView) -> bool {
     trust.signature.is_some()

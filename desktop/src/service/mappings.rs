@@ -1,4 +1,4 @@
-//! A connection's mapping (DESIGN §4): validated, saved, and the connection enabled.
+//! A connection's mapping (docs/design.md §4): validated, saved, and the connection enabled.
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetMapping {
-    /// The mapping document (DESIGN §4).
+    /// The mapping document (docs/design.md §4).
     pub document: Value,
     /// Save without turning the connection on.
     #[serde(default)]
@@ -51,7 +51,7 @@ pub fn set(s: &Services, connection_id: &str, input: SetMapping) -> Result<Mappi
         conn.updated_at = now();
         cq::update(tx, &conn)?;
         q::set(tx, &conn.id, &input.document.to_string())?;
-        // The baseline is the rows accepted since this mapping was saved (DESIGN §13).
+        // The baseline is the rows accepted since this mapping was saved (docs/design.md §13).
         crate::store::queries::drift::reset(tx, &conn.id)?;
         let saved = q::get(tx, &conn.id)?.ok_or_else(|| ServiceError::NotFound("the mapping was not saved".into()))?;
         Ok(MappingView {

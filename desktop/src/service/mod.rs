@@ -1,8 +1,8 @@
-//! The functions the CLI calls now and the desktop shell's commands call later. Inputs and outputs
-//! are serde structs (they cross the Tauri IPC as JSON); errors serialise as their message.
+//! The functions the CLI and the desktop shell's commands call. Inputs and outputs are serde
+//! structs (they cross the Tauri IPC as JSON); errors serialise as their message.
 //!
-//! Every function takes `&Services` and is synchronous (SQLite); an async caller runs it on a
-//! blocking thread.
+//! Every function takes `&Services` and is synchronous (SQLite, or PostgreSQL's blocking client);
+//! an async caller runs it on a blocking thread.
 
 pub mod connections;
 pub mod export;

@@ -1,4 +1,4 @@
-//! The latest payload of a connection: the newest logged request with a body (DESIGN §2).
+//! The latest payload of a connection: the newest logged request with a body (docs/design.md §2).
 
 use super::connections::load;
 use super::{Result, Services};

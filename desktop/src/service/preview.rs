@@ -1,4 +1,4 @@
-//! The dry run (DESIGN §4, §9): the core's preview, either pure (no records) or against the store
+//! The dry run (docs/design.md §4, §9): the core's preview, either pure (no records) or against the store
 //! through the same `StoreDirectory` a real write plans with, in a read transaction.
 
 use super::{Result, ServiceError, Services};
@@ -117,14 +117,15 @@ fn against_store(
                 mapping.behavior = Some(conn.behavior);
             }
         }
-        let dir = directory::for_preview(
+        let out = directory::with_preview_directory(
             tx,
             body,
             content_type,
             &mapping,
             connection.as_ref().map(|c| c.as_str()),
+            |dir| preview_bytes(body, content_type, &mapping, dir),
         )?;
-        Ok(preview_bytes(body, content_type, &mapping, dir.as_ref()))
+        Ok(out)
     })
 }
 

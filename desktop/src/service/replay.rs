@@ -1,12 +1,12 @@
-//! Replay (DESIGN §8): logged payloads run again through the connection's current mapping, each in
+//! Replay (docs/design.md §8): logged payloads run again through the connection's current mapping, each in
 //! its own transaction, through exactly the code the listener's writer runs. Each replay is logged
 //! as a new request pointing at the original, and the report says what changed: the answer, and
 //! per row the action before → after.
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
-use crate::ids::RequestId;
-use crate::ingest::{self, Activity, Incoming};
+use crate::ids::{ConnectionId, RequestId};
+use crate::ingest::{self, Activity, Incoming, LoggedSummary};
 use crate::store::now;
 use crate::store::queries::{mappings, requests};
 use serde::{Deserialize, Serialize};
@@ -31,8 +31,7 @@ pub struct ReplayInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoggedAnswer {
     pub status: u16,
-    /// `{"rows", "created", "updated", "deleted", "skipped", "duplicates", "errors"}`.
-    pub summary: Option<Value>,
+    pub summary: Option<LoggedSummary>,
     /// `{"code", "detail"}`.
     pub error: Option<Value>,
 }
@@ -88,7 +87,7 @@ fn since_text(t: &str) -> Result<String> {
 fn logged(r: &requests::RequestRow) -> LoggedAnswer {
     LoggedAnswer {
         status: r.status,
-        summary: r.summary.clone(),
+        summary: r.summary.as_ref().and_then(LoggedSummary::from_json),
         error: r.error.clone(),
     }
 }
@@ -134,7 +133,7 @@ fn row_changes(before: &Option<Value>, after: &Option<Value>) -> Vec<RowChange> 
 }
 
 fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayItem> {
-    let replay_id = RequestId::generate().into_string();
+    let replay_id = RequestId::generate();
     let done = s.store().write(|tx| {
         let conn = load(tx, &original.connection_id)?;
         let mapping = mappings::get(tx, &conn.id)?;
@@ -146,7 +145,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
         };
         let incoming = Incoming {
             request_id: replay_id.clone(),
-            connection_id: conn.id.clone(),
+            connection_id: ConnectionId::from_stored(conn.id.clone()),
             received_at: now(),
             method: original.method.clone(),
             content_type: original.content_type.clone(),
@@ -164,7 +163,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
     })?;
     let (answer, received_at, entry) = done;
     s.publish(Activity {
-        connection_id: original.connection_id.clone(),
+        connection_id: ConnectionId::from_stored(original.connection_id.clone()),
         request_id: replay_id.clone(),
         status: answer.status,
         received_at,
@@ -184,7 +183,7 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
     let changed = original.status != answer.status || rows.iter().any(|r| r.before != r.after);
     Ok(ReplayItem {
         request_id: original.id.clone(),
-        replay_id,
+        replay_id: replay_id.into_string(),
         received_at: original.received_at.clone(),
         status: answer.status,
         written: answer.status == 200 && answer.body.get("connection_test").is_none(),
@@ -259,8 +258,8 @@ mod tests {
                 let conn = load(tx, connection_id)?;
                 let mapping = mappings::get(tx, &conn.id)?;
                 let incoming = Incoming {
-                    request_id: RequestId::generate().into_string(),
-                    connection_id: conn.id.clone(),
+                    request_id: RequestId::generate(),
+                    connection_id: ConnectionId::from_stored(conn.id.clone()),
                     received_at: now(),
                     method: "POST".into(),
                     content_type: Some("application/json".into()),

@@ -1,8 +1,9 @@
-//! The request log (DESIGN §2, §9 Requests, §14): newest first, searched and paged, one request in
+//! The request log (docs/design.md §2, §9 Requests, §14): newest first, searched and paged, one request in
 //! full, and what each connection keeps.
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
+use crate::ingest::LoggedSummary;
 use crate::store::queries::requests::{self, RequestRow, Retention};
 use crate::store::Tx;
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,8 @@ pub struct RequestSummary {
     pub status: u16,
     /// Body size in bytes.
     pub size: usize,
-    /// `{"rows", "created", "updated", "deleted", "skipped", "duplicates", "errors"}` when planned.
-    pub summary: Option<Value>,
+    /// The counts when planned, the drift, or the request a redelivery repeats.
+    pub summary: Option<LoggedSummary>,
     /// `{"code", "detail"}` when not written.
     pub error: Option<Value>,
     pub replay_of: Option<String>,
@@ -52,7 +53,7 @@ fn summary(r: &RequestRow, size: usize) -> RequestSummary {
         content_type: r.content_type.clone(),
         status: r.status,
         size,
-        summary: r.summary.clone(),
+        summary: r.summary.as_ref().and_then(LoggedSummary::from_json),
         error: r.error.clone(),
         replay_of: r.replay_of.clone(),
     }
@@ -86,7 +87,7 @@ pub fn show(s: &Services, request_id: &str) -> Result<RequestDetail> {
     })
 }
 
-/// Which requests to list (DESIGN §14); every part is optional.
+/// Which requests to list (docs/design.md §14); every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestQuery {
     /// Text in the body (or the error), without case.

@@ -1,4 +1,4 @@
-//! A connection's signature settings and schema drift (DESIGN §12–13), as the CLI, the window
+//! A connection's signature settings and schema drift (docs/design.md §12–13), as the CLI, the window
 //! and `--json` see them. The signing secret is shown like the Authorization value: in full, to
 //! the user who asks for the connection, and nowhere else (never in the request log).
 

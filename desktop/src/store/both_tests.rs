@@ -88,8 +88,8 @@ pub fn each_store(mut body: impl FnMut(&TestDb)) {
 
 fn incoming(connection_id: &str, body: &str) -> Incoming {
     Incoming {
-        request_id: crate::ids::RequestId::generate().into_string(),
-        connection_id: connection_id.into(),
+        request_id: crate::ids::RequestId::generate(),
+        connection_id: crate::ids::ConnectionId::from_stored(connection_id.into()),
         received_at: crate::store::now(),
         method: "POST".into(),
         content_type: Some("application/json".into()),

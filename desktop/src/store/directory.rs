@@ -15,6 +15,7 @@ use inlet_core::{
 };
 use rusqlite::Connection;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Plans `body` against the store in `tx`: the one way the listener, replay and the preview plan.
@@ -30,10 +31,12 @@ pub fn plan(
     let planned = match tx {
         Tx::Sqlite(c) => {
             let dir = StoreDirectory::new(c, connection_id);
-            match owned {
+            let planned = match owned {
                 Some(b) => inlet_core::plan_owned(b, m, &dir),
                 None => inlet_core::plan(body, m, &dir),
-            }
+            };
+            dir.failed()?;
+            planned
         }
         Tx::Postgres(p) => {
             let keys = match inlet_core::batch_keys(
@@ -54,17 +57,24 @@ pub fn plan(
     Ok(planned)
 }
 
-/// The directory a preview against the store plans with: the store's look-ups on SQLite; on
-/// PostgreSQL, the snapshot of the keys the payload holds (read once, as a real write would).
-pub fn for_preview<'a>(
-    tx: Tx<'a>,
+/// Runs `f` (a preview) with the directory a preview against the store plans with: the store's
+/// look-ups on SQLite; on PostgreSQL, the snapshot of the keys the payload holds (read once, as a
+/// real write would). A look-up that failed is the store's error, as it is for a write.
+pub fn with_preview_directory<T>(
+    tx: Tx,
     payload: &[u8],
     content_type: Option<&str>,
     mapping: &inlet_core::Mapping,
-    connection_id: Option<&'a str>,
-) -> Result<Box<dyn Directory + 'a>, StoreError> {
+    connection_id: Option<&str>,
+    f: impl FnOnce(&dyn Directory) -> T,
+) -> Result<T, StoreError> {
     match tx {
-        Tx::Sqlite(c) => Ok(Box::new(StoreDirectory::new(c, connection_id))),
+        Tx::Sqlite(c) => {
+            let dir = StoreDirectory::new(c, connection_id);
+            let out = f(&dir);
+            dir.failed()?;
+            Ok(out)
+        }
         Tx::Postgres(p) => {
             let body = inlet_core::payload::content_kind(content_type)
                 .and_then(|k| inlet_core::payload::parse_body(payload, k))
@@ -76,7 +86,7 @@ pub fn for_preview<'a>(
                 }
                 _ => BatchKeys::default(),
             };
-            Ok(Box::new(MemoryDirectory::new(&snapshot(
+            Ok(f(&MemoryDirectory::new(&snapshot(
                 p,
                 &keys,
                 connection_id,
@@ -206,6 +216,9 @@ pub struct StoreDirectory<'a> {
     /// Event IDs are unique per connection; without one (a preview with no connection) no event
     /// counts as already stored.
     connection_id: Option<&'a str>,
+    /// The first look-up that failed, kept whole: the core's error carries only its text, and
+    /// whether the request may be sent again (busy) or not (unreadable data) is in the kind.
+    failure: RefCell<Option<StoreError>>,
 }
 
 impl<'a> StoreDirectory<'a> {
@@ -213,28 +226,41 @@ impl<'a> StoreDirectory<'a> {
         StoreDirectory {
             conn,
             connection_id,
+            failure: RefCell::new(None),
         }
     }
-}
 
-fn lift<T>(r: Result<T, StoreError>) -> Result<T, DirectoryError> {
-    r.map_err(|e| DirectoryError(e.to_string()))
+    /// The store's own error, if a look-up failed.
+    pub fn failed(&self) -> Result<(), StoreError> {
+        match self.failure.borrow_mut().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn lift<T>(&self, r: Result<T, StoreError>) -> Result<T, DirectoryError> {
+        r.map_err(|e| {
+            let lifted = DirectoryError(e.to_string());
+            self.failure.borrow_mut().get_or_insert(e);
+            lifted
+        })
+    }
 }
 
 impl Directory for StoreDirectory<'_> {
     fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError> {
-        lift(match kind {
+        self.lift(match kind {
             Kind::Accounts => accounts::by_external_id(Tx::Sqlite(self.conn), external_id),
             _ => contacts::by_external_id(Tx::Sqlite(self.conn), external_id),
         })
     }
 
     fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
-        lift(accounts::by_name(Tx::Sqlite(self.conn), name))
+        self.lift(accounts::by_name(Tx::Sqlite(self.conn), name))
     }
 
     fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
-        lift(contacts::by_email(Tx::Sqlite(self.conn), email))
+        self.lift(contacts::by_email(Tx::Sqlite(self.conn), email))
     }
 
     fn by_property(
@@ -243,7 +269,7 @@ impl Directory for StoreDirectory<'_> {
         property: &str,
         value: &str,
     ) -> Result<Vec<Found>, DirectoryError> {
-        lift(match kind {
+        self.lift(match kind {
             Kind::Accounts => accounts::by_property(Tx::Sqlite(self.conn), property, value),
             _ => contacts::by_property(Tx::Sqlite(self.conn), property, value),
         })
@@ -251,8 +277,75 @@ impl Directory for StoreDirectory<'_> {
 
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError> {
         match self.connection_id {
-            Some(c) => lift(events::exists(Tx::Sqlite(self.conn), c, event_id)),
+            Some(c) => self.lift(events::exists(Tx::Sqlite(self.conn), c, event_id)),
             None => Ok(false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::temp_store;
+    use crate::store::{connect, Fault};
+
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn accounts_by_id() -> Compiled {
+        inlet_core::Mapping::from_value(
+            &json!({"version": 1, "kind": "accounts", "match": {"id": "id"}}),
+        )
+        .unwrap()
+        .compile()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_look_up_that_meets_a_locked_file_fails_with_the_stores_busy_error_not_a_text() {
+        let dir = std::env::temp_dir().join(format!("inlet-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("inlet.db");
+        drop(crate::store::Store::open(&path).unwrap());
+        // In a rollback journal (not WAL), another process's exclusive transaction keeps readers
+        // out too: the look-up itself meets the lock.
+        let blocker = rusqlite::Connection::open(&path).unwrap();
+        let mode: String = blocker
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.busy_timeout(Duration::from_millis(10)).unwrap();
+        let err = plan(
+            Tx::Sqlite(&c),
+            &json!({"id": 1}),
+            None,
+            &accounts_by_id(),
+            None,
+        )
+        .expect_err("the look-up cannot read the file");
+        assert!(err.is_busy(), "the kind is kept: {err:?}");
+        assert_eq!(err.fault(), Fault::Unavailable);
+        drop((c, blocker));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_look_up_on_unreadable_data_is_an_internal_fault() {
+        let s = temp_store();
+        let c = connect(s.path(), Duration::from_millis(10)).unwrap();
+        c.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE accounts;")
+            .unwrap();
+        let err = plan(
+            Tx::Sqlite(&c),
+            &json!({"id": 1}),
+            None,
+            &accounts_by_id(),
+            None,
+        )
+        .expect_err("no table to look in");
+        assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
+        assert_eq!(err.fault(), Fault::Internal);
     }
 }

@@ -49,6 +49,49 @@ impl StoreError {
             _ => self.is_busy(),
         }
     }
+
+    /// What this failure means for the request that met it: whether the same request may succeed
+    /// later (the listener answers 503 with `Retry-After`) or not (500).
+    pub fn fault(&self) -> Fault {
+        use postgres::error::SqlState;
+        let transient = match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::SystemIoFailure
+            ),
+            StoreError::Postgres(e) => {
+                self.is_unavailable()
+                    || self.is_retryable()
+                    || e.code().is_some_and(|c| {
+                        // Class 53: out of connections, memory or disk; 57P0x: shutting down,
+                        // starting up.
+                        c.code().starts_with("53")
+                            || *c == SqlState::ADMIN_SHUTDOWN
+                            || *c == SqlState::CRASH_SHUTDOWN
+                            || *c == SqlState::CANNOT_CONNECT_NOW
+                            || *c == SqlState::QUERY_CANCELED
+                    })
+            }
+            _ => self.is_unavailable(),
+        };
+        if transient {
+            Fault::Unavailable
+        } else {
+            Fault::Internal
+        }
+    }
+}
+
+/// The two answers a store failure can get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Busy, locked, down, out of space: the same request may succeed later.
+    Unavailable,
+    /// Unreadable data, or a statement the store refused: sending it again will not help.
+    Internal,
 }
 
 impl Serialize for StoreError {

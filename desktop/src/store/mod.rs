@@ -1,4 +1,4 @@
-//! The store boundary (DESIGN §7, §11). Two stores behind one face: a SQLite file (WAL,
+//! The store boundary (docs/design.md §7, §11). Two stores behind one face: a SQLite file (WAL,
 //! `synchronous=FULL`, foreign keys, embedded migrations run at open; several processes may open
 //! the same file, SQLite serialises writers and the busy timeout makes them wait for each other),
 //! or a PostgreSQL database shared by any number of receivers (`pg`). Everything above the store
@@ -19,7 +19,7 @@ mod both_tests;
 
 pub use apply::{apply, merge_properties, Applied, ApplyContext};
 pub use directory::StoreDirectory;
-pub use error::StoreError;
+pub use error::{Fault, StoreError};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};

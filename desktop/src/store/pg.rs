@@ -1,4 +1,4 @@
-//! The PostgreSQL store (DESIGN §11): the same tables as the SQLite file, reached through the
+//! The PostgreSQL store (docs/design.md §11): the same tables as the SQLite file, reached through the
 //! blocking `postgres` client on the threads that already run SQLite work (the writer thread,
 //! blocking tasks, the CLI). Every statement is prepared once per connection and kept.
 //!

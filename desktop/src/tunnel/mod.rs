@@ -1,4 +1,4 @@
-//! Tunnels Inlet starts (DESIGN §15): a tunnel program the user has installed (`cloudflared`,
+//! Tunnels Inlet starts (docs/design.md §15): a tunnel program the user has installed (`cloudflared`,
 //! `ngrok` or `bore`) runs as a child of this process for the listener's port; its public URL,
 //! read from its output, becomes the base of every webhook URL while it runs.
 //!
@@ -282,7 +282,7 @@ impl Recorder {
             if let Ok(Err(e)) =
                 tokio::task::spawn_blocking(move || settings::record_listener(&s, &r)).await
             {
-                eprintln!("inlet: cannot record where this listener runs: {e}");
+                tracing::warn!(cause = %e, "cannot record where this listener runs");
             }
         }
         let task = tokio::spawn(async move {
@@ -297,7 +297,7 @@ impl Recorder {
                 let (s, r) = (services.clone(), rec.clone());
                 let done = tokio::task::spawn_blocking(move || settings::record_listener(&s, &r));
                 if let Ok(Err(e)) = done.await {
-                    eprintln!("inlet: cannot record where this listener runs: {e}");
+                    tracing::warn!(cause = %e, "cannot record where this listener runs");
                 }
             }
             let s = services.clone();

@@ -1,4 +1,4 @@
--- Inlet's first schema (DESIGN §2, §7). Times are RFC 3339 UTC text; JSON is text.
+-- Inlet's first schema (docs/design.md §2, §7). Times are RFC 3339 UTC text; JSON is text.
 
 CREATE TABLE settings (
     key        TEXT PRIMARY KEY,

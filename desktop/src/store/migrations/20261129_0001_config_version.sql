@@ -1,6 +1,6 @@
 -- A counter that every change to a connection or a mapping bumps, whichever process makes it (the
 -- app, `inlet serve`, the CLI). The listener keeps connections and compiled mappings in memory and
--- reads only this one integer per request to know whether they are still current (DESIGN §6: a
+-- reads only this one integer per request to know whether they are still current (docs/design.md §6: a
 -- change takes effect on the next request).
 
 CREATE TABLE config_version (

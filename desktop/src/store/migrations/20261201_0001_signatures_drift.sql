@@ -1,4 +1,4 @@
--- Signed webhooks (DESIGN §12) and schema drift (§13). Per-connection settings live in a table of
+-- Signed webhooks (docs/design.md §12) and schema drift (§13). Per-connection settings live in a table of
 -- their own, so that a connection without them is exactly as before; a change to them bumps
 -- config_version like any change to a connection (the listener caches them with it).
 

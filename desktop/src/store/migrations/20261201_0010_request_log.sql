@@ -1,4 +1,4 @@
--- The request log's search, paging and retention (DESIGN §14).
+-- The request log's search, paging and retention (docs/design.md §14).
 --
 -- `size` is the body's length, kept in an index with the order of the log so that pruning by the
 -- total size of kept bodies reads the index alone, never the bodies (a column stored after a large

@@ -1,4 +1,4 @@
--- Signed webhooks (DESIGN §12) and schema drift (§13): the same tables as the SQLite migration of
+-- Signed webhooks (docs/design.md §12) and schema drift (§13): the same tables as the SQLite migration of
 -- this name. A change to a connection's trust settings bumps config_version, as any connection
 -- change does.
 

@@ -1,4 +1,4 @@
--- Every record links to the request that last wrote it (DESIGN §14), and a request to its records.
+-- Every record links to the request that last wrote it (docs/design.md §14), and a request to its records.
 ALTER TABLE accounts ADD COLUMN request_id TEXT;
 ALTER TABLE contacts ADD COLUMN request_id TEXT;
 CREATE INDEX accounts_by_request ON accounts (request_id);

@@ -1,4 +1,4 @@
--- The request log's search, paging and retention (DESIGN §14), as on SQLite.
+-- The request log's search, paging and retention (docs/design.md §14), as on SQLite.
 ALTER TABLE requests ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
 UPDATE requests SET size = octet_length(body);
 CREATE INDEX requests_sizes ON requests (connection_id, seq, size);

@@ -2,7 +2,7 @@ use crate::store::{StoreError, Tx};
 use inlet_core::{Behavior, Kind};
 use rusqlite::{OptionalExtension, Row};
 
-/// A connection as stored (DESIGN §2), without its mapping.
+/// A connection as stored (docs/design.md §2), without its mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionRow {
     pub id: String,

@@ -1,4 +1,4 @@
-//! Schema drift as stored (DESIGN §13): each connection's `DriftState` (JSON), the drift records
+//! Schema drift as stored (docs/design.md §13): each connection's `DriftState` (JSON), the drift records
 //! per kind and field, and the Standard Webhooks deliveries already written. The statements are
 //! written once with `$N` parameters, which SQLite reads as numbered parameters too.
 

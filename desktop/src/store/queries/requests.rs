@@ -2,7 +2,7 @@ use crate::store::{StoreError, Tx};
 use rusqlite::{OptionalExtension, Row};
 use serde_json::Value;
 
-/// Requests kept per connection unless told otherwise (DESIGN §2).
+/// Requests kept per connection unless told otherwise (docs/design.md §2).
 pub const DEFAULT_KEEP: usize = 1_000;
 
 /// One admitted request, as logged.
@@ -137,7 +137,7 @@ pub fn insert_new(tx: Tx, row: &NewRequest) -> Result<i64, StoreError> {
     Ok(c.last_insert_rowid())
 }
 
-/// Total size of kept bodies per connection unless told otherwise (DESIGN §14).
+/// Total size of kept bodies per connection unless told otherwise (docs/design.md §14).
 pub const DEFAULT_KEEP_BYTES: u64 = 1 << 30;
 
 /// What a connection keeps, as stored: `None` is the default, `Some(0)` no limit on that measure.
@@ -227,7 +227,7 @@ pub fn set_retention(
     Ok(())
 }
 
-/// Applies the connection's retention (DESIGN §14): the newest N requests (`default_keep` unless
+/// Applies the connection's retention (docs/design.md §14): the newest N requests (`default_keep` unless
 /// the connection sets its own), those of the last N days, and the newest bodies up to a total
 /// size; the latest payload is always kept. Returns how many requests went.
 pub fn prune(tx: Tx, connection_id: &str, default_keep: usize) -> Result<usize, StoreError> {
