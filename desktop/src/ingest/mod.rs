@@ -89,6 +89,7 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
 
 /// Published after each logged request has been committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Activity {
     pub connection_id: String,
     pub request_id: String,

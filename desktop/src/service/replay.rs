@@ -29,16 +29,20 @@ pub struct ReplayInput {
 
 /// An answer as the log keeps it: the status, the row counts when planned, the error when not written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoggedAnswer {
     pub status: u16,
     /// `{"rows", "created", "updated", "deleted", "skipped", "duplicates", "errors"}`.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedCounts>"))]
     pub summary: Option<Value>,
     /// `{"code", "detail"}`.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
     pub error: Option<Value>,
 }
 
 /// One row's action before and after (`None`: the row was not planned, e.g. under a 202).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RowChange {
     pub index: u64,
     pub before: Option<String>,
@@ -49,6 +53,7 @@ pub struct RowChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplayItem {
     /// The logged request that was replayed.
     pub request_id: String,
@@ -59,6 +64,7 @@ pub struct ReplayItem {
     pub status: u16,
     pub written: bool,
     /// What the webhook would have answered.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub response: Value,
     /// The original's answer, as logged, and the replay's.
     pub before: LoggedAnswer,
@@ -70,6 +76,7 @@ pub struct ReplayItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplayReport {
     pub connection_id: String,
     pub replayed: Vec<ReplayItem>,
