@@ -706,6 +706,24 @@ pub mod example {
         }
     }
 
+    fn account(out: &mut Snapshot, external_id: Option<String>, name: Option<String>) {
+        out.accounts.push(SampleAccount {
+            id: Some(format!("a{}", out.accounts.len() + 1)),
+            external_id,
+            name,
+            ..SampleAccount::default()
+        });
+    }
+
+    fn contact(out: &mut Snapshot, external_id: Option<String>, email: Option<String>) {
+        out.contacts.push(SampleContact {
+            id: Some(format!("c{}", out.contacts.len() + 1)),
+            external_id,
+            email,
+            ..SampleContact::default()
+        });
+    }
+
     pub fn directory(body: &Value, m: &Mapping, event_ids: bool) -> Snapshot {
         let mut out = Snapshot::default();
         let Ok(wrapper) = Path::parse(&m.wrapper_path) else {
@@ -720,19 +738,11 @@ pub mod example {
             for r in &rows {
                 let c = key(r, e.contact_id.as_deref());
                 if c.is_some() && !out.contacts.iter().any(|x| x.external_id == c) {
-                    out.contacts.push(SampleContact {
-                        id: Some(format!("c{}", out.contacts.len() + 1)),
-                        external_id: c,
-                        ..SampleContact::default()
-                    });
+                    contact(&mut out, c, None);
                 }
                 let a = key(r, e.account_id.as_deref());
                 if a.is_some() && !out.accounts.iter().any(|x| x.external_id == a) {
-                    out.accounts.push(SampleAccount {
-                        id: Some(format!("a{}", out.accounts.len() + 1)),
-                        external_id: a,
-                        ..SampleAccount::default()
-                    });
+                    account(&mut out, a, None);
                 }
             }
             // The first row's event ID, so that the preview shows a duplicate too.
@@ -745,26 +755,16 @@ pub mod example {
         let keys = m.match_on.clone().unwrap_or_default();
         for r in rows.iter().take(2) {
             let id = key(r, keys.id.as_deref());
-            if m.kind == Kind::Accounts {
-                let name = key(r, keys.name.as_deref());
-                if id.is_some() || name.is_some() {
-                    out.accounts.push(SampleAccount {
-                        id: Some(format!("a{}", out.accounts.len() + 1)),
-                        external_id: id,
-                        name,
-                        ..SampleAccount::default()
-                    });
-                }
-            } else {
-                let email = key(r, keys.email.as_deref());
-                if id.is_some() || email.is_some() {
-                    out.contacts.push(SampleContact {
-                        id: Some(format!("c{}", out.contacts.len() + 1)),
-                        external_id: id,
-                        email,
-                        ..SampleContact::default()
-                    });
-                }
+            let label = match m.kind {
+                Kind::Accounts => key(r, keys.name.as_deref()),
+                _ => key(r, keys.email.as_deref()),
+            };
+            if id.is_none() && label.is_none() {
+                continue;
+            }
+            match m.kind {
+                Kind::Accounts => account(&mut out, id, label),
+                _ => contact(&mut out, id, label),
             }
         }
         out
