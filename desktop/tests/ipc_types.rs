@@ -14,6 +14,7 @@ use inlet_desktop::ipc::{
 use inlet_desktop::service::connections::{ConnectionPatch, ConnectionView, Deleted};
 use inlet_desktop::service::export::Format;
 use inlet_desktop::service::payloads::PayloadView;
+use inlet_desktop::service::records::{AccountPage, ContactPage, Page};
 use inlet_desktop::service::replay::{LoggedAnswer, ReplayItem, ReplayReport, RowChange};
 use inlet_desktop::service::requests::{
     RequestDetail, RequestPage, RequestQuery, RequestSummary, RetentionPatch, RetentionView,
@@ -21,8 +22,11 @@ use inlet_desktop::service::requests::{
 use inlet_desktop::service::settings::{ListenerRecord, Settings, SettingsPatch};
 use inlet_desktop::service::trust::{SignatureView, TrustPatch, TrustView};
 use inlet_desktop::signature::{Encoding, Scheme};
+use inlet_desktop::store::queries::accounts::AccountRecord;
+use inlet_desktop::store::queries::contacts::{AccountRef, ContactRecord};
 use inlet_desktop::store::queries::drift::DriftRecord;
 use inlet_desktop::store::queries::event_types::EventTypeRecord;
+use inlet_desktop::store::queries::events::{ContactRef, EventRecord};
 use inlet_desktop::store::queries::RecordFilter;
 use inlet_desktop::tunnel::{CheckReport, Install, Installed, Program, Status, TunnelState};
 use std::collections::BTreeSet;
@@ -119,6 +123,14 @@ fn generated() -> String {
         .add::<ReplayReport>()
         // Records (the Data screen) and the export.
         .add::<RecordFilter>()
+        .add::<Page<AccountRecord>>()
+        .add::<AccountRef>()
+        .add::<ContactRef>()
+        .add::<AccountRecord>()
+        .add::<ContactRecord>()
+        .add::<EventRecord>()
+        .add::<AccountPage>()
+        .add::<ContactPage>()
         .add::<EventTypeRecord>()
         .add::<Format>()
         .add::<ExportDone>()

@@ -42,12 +42,20 @@ export type RequestQuery = Partial<ipc.RequestQuery>;
 /** Which records the Data screen shows; `after` is the `next` cursor of the previous page. */
 export type RecordFilter = Partial<ipc.RecordFilter>;
 
-// The record commands answer the store's rows as JSON, one shape per kind.
-export type RecordRow = Record<string, unknown>;
-export interface RecordPage {
-  records: RecordRow[];
-  next: string | null;
+/** The records of each kind, as lists show them. */
+export interface RecordOf {
+  accounts: ipc.AccountRecord;
+  contacts: ipc.ContactRecord;
+  events: ipc.EventRecord;
 }
+/** A record page: an account with its contacts and events, a contact with its account, an event. */
+export interface RecordPageOf {
+  accounts: ipc.AccountPage;
+  contacts: ipc.ContactPage;
+  events: ipc.EventRecord;
+}
+/** A row of the Data screen's list, whatever its kind: the screen reads it column by column. */
+export type RecordRow = Record<string, unknown>;
 
 /** A command that failed, as the host said: a kind, the sentence, whether retrying may help. */
 export class CommandFailed extends Error implements ipc.CommandError {
@@ -125,12 +133,12 @@ export const api = {
     call<ipc.RequestPage>('requests_search', { id, query }),
   requestsReplay: (id: string, requestId: string | null, includeWritten = false) =>
     call<ipc.ReplayReport>('requests_replay', { id, requestId, includeWritten }),
-  recordsList: (kind: Kind, search: string, limit = 200) =>
-    call<RecordRow[]>('records_list', { kind, search, limit }),
-  recordsPage: (kind: Kind, filter: RecordFilter) =>
-    call<RecordPage>('records_page', { kind, filter }),
-  recordsRecord: (kind: Kind, id: number) =>
-    call<Record<string, unknown>>('records_record', { kind, id }),
+  recordsList: <K extends Kind>(kind: K, search: string, limit = 200) =>
+    call<RecordOf[K][]>('records_list', { kind, search, limit }),
+  recordsPage: <K extends Kind>(kind: K, filter: RecordFilter) =>
+    call<ipc.Page<RecordOf[K]>>('records_page', { kind, filter }),
+  recordsRecord: <K extends Kind>(kind: K, id: number) =>
+    call<RecordPageOf[K]>('records_record', { kind, id }),
   recordsTypes: () => call<EventType[]>('records_types'),
   recordsExport: (kind: Kind, filter: RecordFilter, format: ipc.ExportFormat) =>
     call<ipc.ExportDone | null>('records_export', { kind, filter, format }),

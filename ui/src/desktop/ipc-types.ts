@@ -404,6 +404,45 @@ contact: number | null,
  */
 id: number | null, };
 
+/**
+ * One page of a list and the cursor of the next (`None` on the last page).
+ */
+export type Page<R> = { records: Array<R>, next: string | null, };
+
+/**
+ * The account a contact or an event belongs to, as lists show it.
+ */
+export type AccountRef = { id: number, external_id: string | null, name: string | null, };
+
+export type ContactRef = { id: number, external_id: string | null, email: string | null, };
+
+/**
+ * An account as the Data screen and `inlet records accounts` show it.
+ */
+export type AccountRecord = { id: number, external_id: string | null, name: string | null, properties: Record<string, unknown>, connection_id: string | null, 
+/**
+ * The request that last wrote it (none when written by hand or before requests were linked).
+ */
+request_id: string | null, created_at: string, updated_at: string, };
+
+export type ContactRecord = { id: number, external_id: string | null, email: string | null, account: AccountRef | null, properties: Record<string, unknown>, connection_id: string | null, 
+/**
+ * The request that last wrote it.
+ */
+request_id: string | null, created_at: string, updated_at: string, };
+
+export type EventRecord = { id: number, type: string, contact: ContactRef | null, account: AccountRef | null, timestamp: string, event_id: string | null, properties: Record<string, unknown>, received_at: string, connection_id: string | null, request_id: string | null, };
+
+/**
+ * An account, its contacts and the timeline of its events (newest first).
+ */
+export type AccountPage = { account: AccountRecord, contacts: Page<ContactRecord>, events: Page<EventRecord>, };
+
+/**
+ * A contact, its account and the timeline of its events (newest first).
+ */
+export type ContactPage = { contact: ContactRecord, account: AccountRecord | null, events: Page<EventRecord>, };
+
 export type EventTypeRecord = { id: number, name: string, events: number, };
 
 export type ExportFormat = "csv" | "ndjson";
