@@ -10,6 +10,7 @@ SERVE_ARGS ?=
 # starts (INLET_TEST_POSTGRES_URL; without it the PostgreSQL pass and tests are skipped, said so).
 test-host:
 	$(CARGO) test -p inlet-desktop -p inlet-tests
+	$(CARGO) test -p inlet-desktop --features ts --test ipc_types
 	@if [ -n "$${INLET_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "test-host: the black-box suites again, on PostgreSQL"; \
 	  INLET_TEST_STORE=postgres $(CARGO) test -p inlet-tests; \

@@ -6,6 +6,7 @@
 pub mod gui;
 pub mod ids;
 pub mod ingest;
+pub mod ipc;
 pub mod listener;
 pub mod log;
 pub mod paths;

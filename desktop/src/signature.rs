@@ -21,6 +21,7 @@ pub const WHSEC_PREFIX: &str = "whsec_";
 
 /// Which signature a connection requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheme {
     /// `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>` (Svix's `svix-*` too).
@@ -61,6 +62,7 @@ impl Scheme {
 
 /// How an `hmac-sha256` signature is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     #[default]

@@ -368,6 +368,14 @@ try {
   await session.find('#listen');
   await shot('9-settings');
 
+  step('a refused setting comes back as the typed command error, shown by the one error message');
+  const listenWas = await session.exec(`return document.querySelector('#listen').value`);
+  await session.type('#listen', 'not an address');
+  await session.exec(`document.querySelector('form.settings').requestSubmit()`);
+  await session.waitText('[role=alert][data-code=invalid]', 'is not HOST:PORT');
+  await shot('9a-settings-refused');
+  await session.type('#listen', listenWas);
+
   step('start a bore tunnel');
   await session.click('[data-test=mode-tunnel]');
   await session.find('[data-test=tunnel-program]');

@@ -77,12 +77,12 @@ export async function logSteps({ session, shot, step, nav, firstName }) {
   await s.waitText('[data-test=enabled-pill]', 'Enabled');
 
   // Behavior: update only skips a row that matches nothing; upsert creates it.
-  await s.exec(`document.querySelectorAll('input[name=behavior]')[1].click()`);
-  await until('update only saved', async () => (await s.exec(`return document.querySelectorAll('input[name=behavior]')[1].checked`)) === true);
+  await s.exec(`document.querySelectorAll('[data-test=behavior] [role=radio]')[1].click()`);
+  await until('update only saved', async () => (await s.exec(`return document.querySelectorAll('[data-test=behavior] [role=radio]')[1].getAttribute('aria-checked')`)) === 'true');
   await sleep(300);
   const skipped = await (await post([{ id: 'a3', name: 'Initech' }])).json();
   assert.equal(skipped.skipped, 1, JSON.stringify(skipped));
-  await s.exec(`document.querySelectorAll('input[name=behavior]')[0].click()`);
+  await s.exec(`document.querySelectorAll('[data-test=behavior] [role=radio]')[0].click()`);
   await sleep(500);
   const created = await (await post([{ id: 'a4', name: 'Umbrella' }])).json();
   assert.equal(created.created, 1, JSON.stringify(created));

@@ -685,3 +685,163 @@ mod tests {
         );
     }
 }
+
+/// Example existing records from a payload, so that a preview shows updates (and, under `update`,
+/// skips) as well as creates: the first two rows' records, or for events the contacts and
+/// accounts they refer to (and the first row's event ID unless `event_ids` is false). The rows
+/// and their keys are read by the core, as a request's are.
+pub mod example {
+    use inlet_core::directory::{SampleAccount, SampleContact, Snapshot};
+    use inlet_core::mapping::{Kind, Mapping};
+    use inlet_core::normalize::{key_value, KeyValue};
+    use inlet_core::payload::rows;
+    use inlet_core::Path;
+    use serde_json::{json, Map, Value};
+
+    fn key(row: &Map<String, Value>, path: Option<&str>) -> Option<String> {
+        let p = Path::parse(path.map(str::trim).filter(|p| !p.is_empty())?).ok()?;
+        match key_value(p.get_in(row)) {
+            KeyValue::Present(k) => Some(k),
+            KeyValue::Absent | KeyValue::Invalid(_) => None,
+        }
+    }
+
+    fn account(out: &mut Snapshot, external_id: Option<String>, name: Option<String>) {
+        out.accounts.push(SampleAccount {
+            id: Some(format!("a{}", out.accounts.len() + 1)),
+            external_id,
+            name,
+            ..SampleAccount::default()
+        });
+    }
+
+    fn contact(out: &mut Snapshot, external_id: Option<String>, email: Option<String>) {
+        out.contacts.push(SampleContact {
+            id: Some(format!("c{}", out.contacts.len() + 1)),
+            external_id,
+            email,
+            ..SampleContact::default()
+        });
+    }
+
+    pub fn directory(body: &Value, m: &Mapping, event_ids: bool) -> Snapshot {
+        let mut out = Snapshot::default();
+        let Ok(wrapper) = Path::parse(&m.wrapper_path) else {
+            return out;
+        };
+        let Ok(slots) = rows(body, &wrapper, usize::MAX) else {
+            return out;
+        };
+        let rows: Vec<&Map<String, Value>> = slots.into_iter().filter_map(Result::ok).collect();
+        if m.kind == Kind::Events {
+            let e = m.event.clone().unwrap_or_default();
+            for r in &rows {
+                let c = key(r, e.contact_id.as_deref());
+                if c.is_some() && !out.contacts.iter().any(|x| x.external_id == c) {
+                    contact(&mut out, c, None);
+                }
+                let a = key(r, e.account_id.as_deref());
+                if a.is_some() && !out.accounts.iter().any(|x| x.external_id == a) {
+                    account(&mut out, a, None);
+                }
+            }
+            // The first row's event ID, so that the preview shows a duplicate too.
+            if event_ids {
+                out.event_ids
+                    .extend(rows.first().and_then(|r| key(r, e.id.as_deref())));
+            }
+            return out;
+        }
+        let keys = m.match_on.clone().unwrap_or_default();
+        for r in rows.iter().take(2) {
+            let id = key(r, keys.id.as_deref());
+            let label = match m.kind {
+                Kind::Accounts => key(r, keys.name.as_deref()),
+                _ => key(r, keys.email.as_deref()),
+            };
+            if id.is_none() && label.is_none() {
+                continue;
+            }
+            match m.kind {
+                Kind::Accounts => account(&mut out, id, label),
+                _ => contact(&mut out, id, label),
+            }
+        }
+        out
+    }
+
+    /// `{"ok": true, "directory": {"accounts", "contacts", "event_ids"}}`; a payload or mapping
+    /// that cannot be read gives an empty directory (there is nothing to take examples from).
+    pub fn example_directory(payload: &str, mapping: &str, event_ids: bool) -> String {
+        let snapshot = match (
+            serde_json::from_str::<Value>(payload),
+            Mapping::from_json(mapping),
+        ) {
+            (Ok(body), Ok(m)) => directory(&body, &m, event_ids),
+            _ => Snapshot::default(),
+        };
+        json!({"ok": true, "directory": snapshot}).to_string()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::example_directory;
+        use serde_json::{json, Value};
+
+        fn dir(payload: Value, mapping: Value, event_ids: bool) -> Value {
+            let out: Value = serde_json::from_str(&example_directory(
+                &payload.to_string(),
+                &mapping.to_string(),
+                event_ids,
+            ))
+            .unwrap();
+            out["directory"].clone()
+        }
+
+        #[test]
+        fn the_first_two_rows_become_existing_records_with_core_normalised_keys() {
+            let body = json!({"data": [{"uid": 7, "email": " A@x "}, {"uid": 8.0}, {"uid": 9}]});
+            let m = json!({"version": 1, "kind": "contacts", "wrapper_path": "data",
+                           "match": {"id": "uid", "email": "email"}});
+            assert_eq!(
+                dir(body, m, true),
+                json!({"accounts": [], "contacts": [
+                    {"id": "c1", "external_id": "7", "email": "A@x"},
+                    {"id": "c2", "external_id": "8"}
+                ], "event_ids": []})
+            );
+        }
+
+        #[test]
+        fn events_give_the_contacts_and_accounts_they_name_once_and_the_first_event_id() {
+            let body = json!([{"u": "a", "mid": "m1", "acc": 1}, {"u": "a"}, {"u": "b", "acc": 1}]);
+            let m = json!({"version": 1, "kind": "events",
+                           "event": {"type": {"value": "X"}, "contact_id": "u", "account_id": "acc", "id": "mid"}});
+            assert_eq!(
+                dir(body.clone(), m.clone(), true),
+                json!({"accounts": [{"id": "a1", "external_id": "1"}], "contacts": [
+                    {"id": "c1", "external_id": "a"}, {"id": "c2", "external_id": "b"}
+                ], "event_ids": ["m1"]})
+            );
+            assert_eq!(dir(body, m, false)["event_ids"], json!([]));
+        }
+
+        #[test]
+        fn what_cannot_be_read_gives_no_examples() {
+            let empty = json!({"accounts": [], "contacts": [], "event_ids": []});
+            let m = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
+            assert_eq!(dir(json!("text"), m.clone(), true), empty);
+            assert_eq!(dir(json!({"id": true}), m, true), empty);
+            let out = example_directory("{", r#"{"version":1,"kind":"accounts"}"#, true);
+            assert_eq!(
+                serde_json::from_str::<Value>(&out).unwrap()["directory"],
+                empty
+            );
+        }
+    }
+}
+
+#[wasm_bindgen]
+pub fn example_directory(payload: &str, mapping: &str, event_ids: bool) -> String {
+    call(|| example::example_directory(payload, mapping, event_ids))
+}

@@ -1,19 +1,21 @@
 //! Tauri commands, named `<area>_<verb>`: each one hands its arguments to a service function on a
-//! blocking thread (SQLite) and returns its result; errors cross as their message.
+//! blocking thread (SQLite) and returns its result; errors cross as a [`CommandError`] (a code, the
+//! sentence to show, whether retrying may help). The types they answer with are generated to
+//! TypeScript by `tests/ipc_types.rs`.
 
 use super::Shell;
+use crate::ipc::{CommandError, ErrorCode, ExportDone, ShellSettings};
 use crate::service::{
     self, connections, mappings, payloads, preview, records, replay, requests, settings, Services,
 };
 use crate::store::queries::RecordFilter;
 use crate::tunnel::{self, TunnelSpec, TunnelState};
 use inlet_core::Kind;
-use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 use tauri::State;
 
-type Reply<T> = Result<T, String>;
+type Reply<T> = Result<T, CommandError>;
 
 async fn run<T: Send + 'static>(
     shell: &State<'_, Arc<Shell>>,
@@ -22,8 +24,8 @@ async fn run<T: Send + 'static>(
     let services = shell.services.clone();
     tauri::async_runtime::spawn_blocking(move || f(&services))
         .await
-        .map_err(|e| format!("internal error: {e}"))?
-        .map_err(|e| e.to_string())
+        .map_err(|e| CommandError::new(ErrorCode::Internal, format!("internal error: {e}")))?
+        .map_err(CommandError::from)
 }
 
 #[tauri::command]
@@ -221,16 +223,6 @@ pub async fn records_list(
     .await
 }
 
-#[derive(Serialize)]
-pub struct ShellSettings {
-    #[serde(flatten)]
-    settings: settings::Settings,
-    listening_on: Option<String>,
-    listen_error: Option<String>,
-    /// The tunnel this window runs (`settings.tunnel` may be another process's).
-    window_tunnel: Option<TunnelState>,
-}
-
 async fn shell_settings(shell: &State<'_, Arc<Shell>>, s: settings::Settings) -> ShellSettings {
     let (listening_on, listen_error) = shell.listening_on().await;
     ShellSettings {
@@ -257,11 +249,20 @@ pub async fn tunnel_programs() -> Reply<Vec<tunnel::Installed>> {
 /// window starts it again at its next launch until it is stopped.
 #[tauri::command]
 pub async fn tunnel_start(shell: State<'_, Arc<Shell>>, tunnel: String) -> Reply<TunnelState> {
-    let spec: TunnelSpec = tunnel.parse()?;
-    let state = shell.start_tunnel(spec.clone()).await?;
+    let spec: TunnelSpec = tunnel
+        .parse()
+        .map_err(|e: String| CommandError::new(ErrorCode::Invalid, e))?;
+    let state = shell
+        .start_tunnel(spec.clone())
+        .await
+        .map_err(tunnel_error)?;
     let text = spec.to_string();
     run(&shell, move |s| settings::set_window_tunnel(s, Some(&text))).await?;
     Ok(state)
+}
+
+fn tunnel_error(message: String) -> CommandError {
+    CommandError::new(ErrorCode::Tunnel, message)
 }
 
 #[tauri::command]
@@ -298,7 +299,7 @@ pub async fn settings_set(
             shell.listen(addr).await;
             // The tunnel forwards to a port: it follows the listener to its new one.
             if let Some(spec) = shell.tunnel_spec().await {
-                shell.start_tunnel(spec).await?;
+                shell.start_tunnel(spec).await.map_err(tunnel_error)?;
             }
         }
     }
@@ -341,12 +342,6 @@ pub async fn records_record(shell: State<'_, Arc<Shell>>, kind: Kind, id: i64) -
 #[tauri::command]
 pub async fn records_types(shell: State<'_, Arc<Shell>>) -> Reply<Vec<records::EventTypeRecord>> {
     run(&shell, records::event_types).await
-}
-
-#[derive(Serialize)]
-pub struct ExportDone {
-    path: String,
-    rows: u64,
 }
 
 /// Export of the view: the system save dialog asks where, then the rows stream to that file.
@@ -421,9 +416,18 @@ async fn save_dialog(
         });
         d.show();
     })
-    .map_err(|e| format!("cannot open the save dialog: {e}"))?;
-    rx.await
-        .map_err(|_| "the save dialog closed without an answer".to_string())
+    .map_err(|e| {
+        CommandError::new(
+            ErrorCode::Dialog,
+            format!("cannot open the save dialog: {e}"),
+        )
+    })?;
+    rx.await.map_err(|_| {
+        CommandError::new(
+            ErrorCode::Dialog,
+            "the save dialog closed without an answer",
+        )
+    })
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -431,5 +435,8 @@ async fn save_dialog(
     _app: &tauri::AppHandle,
     _suggested: String,
 ) -> Reply<Option<std::path::PathBuf>> {
-    Err("export from the window needs the Linux build; use `inlet export`".into())
+    Err(CommandError::new(
+        ErrorCode::Invalid,
+        "export from the window needs the Linux build; use `inlet export`",
+    ))
 }

@@ -90,8 +90,11 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
 
 /// Published after each logged request has been committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Activity {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub connection_id: ConnectionId,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub request_id: RequestId,
     pub status: u16,
     pub received_at: String,

@@ -19,6 +19,7 @@ pub struct NewConnection {
 
 /// Fields to change; absent fields stay.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -43,6 +44,7 @@ pub struct ConnectionPatch {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionView {
     pub id: String,
     pub name: String,
@@ -56,6 +58,7 @@ pub struct ConnectionView {
     pub has_mapping: bool,
     /// The saved mapping document (`show` only; lists leave it out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "Mapping"))]
     pub mapping: Option<Value>,
     pub created_at: String,
     pub updated_at: String,
@@ -95,6 +98,7 @@ fn checks_signature(trust: &super::trust::TrustView) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Deleted {
     pub id: String,
     pub deleted: bool,

@@ -18,6 +18,8 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ExportFormat"))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     #[default]

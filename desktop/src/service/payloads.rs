@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PayloadView {
     pub request_id: String,
     pub received_at: String,
@@ -18,8 +19,10 @@ pub struct PayloadView {
     /// The body as text (invalid UTF-8 replaced).
     pub body: String,
     /// The body read as JSON (a form becomes one object), when it could be read.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub json: Option<Value>,
     /// Why it could not be read (`{"code", "detail"}`), or why it was not written.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
     pub error: Option<Value>,
 }
 

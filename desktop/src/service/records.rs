@@ -38,6 +38,7 @@ pub(crate) fn checked(f: &RecordFilter) -> Result<RecordFilter> {
 
 /// One page of a list and the cursor of the next (`None` on the last page).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Page<R> {
     pub records: Vec<R>,
     pub next: Option<String>,
@@ -93,6 +94,7 @@ pub fn event_types(s: &Services) -> Result<Vec<EventTypeRecord>> {
 
 /// An account, its contacts and the timeline of its events (newest first).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountPage {
     pub account: AccountRecord,
     pub contacts: Page<ContactRecord>,
@@ -101,6 +103,7 @@ pub struct AccountPage {
 
 /// A contact, its account and the timeline of its events (newest first).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactPage {
     pub contact: ContactRecord,
     pub account: Option<AccountRecord>,

@@ -29,15 +29,19 @@ pub struct ReplayInput {
 
 /// An answer as the log keeps it: the status, the row counts when planned, the error when not written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoggedAnswer {
     pub status: u16,
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedCounts>"))]
     pub summary: Option<LoggedSummary>,
     /// `{"code", "detail"}`.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
     pub error: Option<Value>,
 }
 
 /// One row's action before and after (`None`: the row was not planned, e.g. under a 202).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RowChange {
     pub index: u64,
     pub before: Option<String>,
@@ -48,6 +52,7 @@ pub struct RowChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplayItem {
     /// The logged request that was replayed.
     pub request_id: String,
@@ -58,6 +63,7 @@ pub struct ReplayItem {
     pub status: u16,
     pub written: bool,
     /// What the webhook would have answered.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub response: Value,
     /// The original's answer, as logged, and the replay's.
     pub before: LoggedAnswer,
@@ -69,6 +75,7 @@ pub struct ReplayItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplayReport {
     pub connection_id: String,
     pub replayed: Vec<ReplayItem>,

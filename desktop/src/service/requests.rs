@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestSummary {
     pub id: String,
     pub connection_id: String,
@@ -20,23 +21,28 @@ pub struct RequestSummary {
     /// Body size in bytes.
     pub size: usize,
     /// The counts when planned, the drift, or the request a redelivery repeats.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedCounts>"))]
     pub summary: Option<LoggedSummary>,
     /// `{"code", "detail"}` when not written.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
     pub error: Option<Value>,
     pub replay_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestDetail {
     #[serde(flatten)]
     pub request: RequestSummary,
     /// Header name → value; Authorization is redacted.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     pub headers: Value,
     pub query: Option<String>,
     /// The raw body as text (invalid UTF-8 replaced; see `body_is_utf8`).
     pub body: String,
     pub body_is_utf8: bool,
     /// Per row: `{"index", "action", "reason"?, "error"?, "path"?, "warnings"?, "record_id"?}`.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub outcomes: Option<Value>,
 }
 
@@ -89,6 +95,7 @@ pub fn show(s: &Services, request_id: &str) -> Result<RequestDetail> {
 
 /// Which requests to list (docs/design.md §14); every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestQuery {
     /// Text in the body (or the error), without case.
     #[serde(default)]
@@ -111,6 +118,7 @@ pub struct RequestQuery {
 
 /// One page of the log, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestPage {
     pub requests: Vec<RequestSummary>,
     /// The `before` that gives the next page, when there are older matches.
@@ -195,6 +203,7 @@ pub fn search(s: &Services, connection_id: &str, q: &RequestQuery) -> Result<Req
 
 /// What a connection keeps, as it applies: `None` is no limit on that measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RetentionView {
     pub keep_requests: Option<u64>,
     pub keep_days: Option<u64>,
@@ -203,6 +212,7 @@ pub struct RetentionView {
 
 /// Changes to what a connection keeps; absent fields stay, 0 means no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RetentionPatch {
     #[serde(default)]
     pub keep_requests: Option<u64>,

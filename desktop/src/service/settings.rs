@@ -19,6 +19,7 @@ const LISTENERS: &str = "running_listeners";
 const WINDOW_TUNNEL: &str = "window_tunnel";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     /// Where the listener binds (`inlet serve` and the app).
     pub listen_address: String,
@@ -40,6 +41,7 @@ pub struct Settings {
 
 /// A running listener, as it recorded itself; records of processes that are gone are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerRecord {
     pub pid: u32,
     /// Where it listens, `HOST:PORT`.
@@ -61,6 +63,7 @@ pub(crate) struct Reach {
 
 /// Fields to change; absent fields stay. An empty `public_base_url` goes back to the listen address.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SettingsPatch {
     #[serde(default)]
     pub listen_address: Option<String>,

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 /// Changes to the signature and drift settings; absent fields stay.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrustPatch {
     /// `none`, `standard-webhooks`, `segment` or `hmac-sha256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "Scheme | \"none\""))]
     pub verify: Option<String>,
     /// A secret to use (pasted from the sender).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,12 +29,14 @@ pub struct TrustPatch {
     pub signature_header: Option<String>,
     /// `hex` or `base64` (`hmac-sha256`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::signature::Encoding>"))]
     pub signature_encoding: Option<String>,
     /// Text before the signature, e.g. `sha256=` (`hmac-sha256`); empty for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_prefix: Option<String>,
     /// `warn` or `refuse`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "\"warn\" | \"refuse\""))]
     pub on_drift: Option<String>,
 }
 
@@ -44,13 +48,16 @@ impl TrustPatch {
 
 /// The signature a connection requires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignatureView {
+    #[cfg_attr(feature = "ts", ts(as = "crate::signature::Scheme"))]
     pub scheme: String,
     pub secret: String,
     /// The header the signature is read from.
     pub header: String,
     /// `hex` or `base64` (`hmac-sha256` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::signature::Encoding>"))]
     pub encoding: Option<String>,
     /// `hmac-sha256` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,12 +66,14 @@ pub struct SignatureView {
 
 /// What `connections show` and the window add to a connection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrustView {
     /// `null` when no signature is required.
     #[serde(default)]
     pub signature: Option<SignatureView>,
     /// `warn` or `refuse`.
     #[serde(default = "warn")]
+    #[cfg_attr(feature = "ts", ts(type = "\"warn\" | \"refuse\""))]
     pub on_drift: String,
     /// Drift not yet acknowledged, per kind and field.
     #[serde(default)]

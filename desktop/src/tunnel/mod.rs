@@ -44,6 +44,8 @@ pub fn instance_nonce() -> &'static str {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "TunnelProgram"))]
 #[serde(rename_all = "lowercase")]
 pub enum Program {
     Cloudflared,
@@ -91,6 +93,7 @@ impl fmt::Display for Program {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Install {
     pub debian: &'static str,
     pub macos: &'static str,
@@ -178,6 +181,8 @@ impl FromStr for TunnelSpec {
 
 /// Where a tunnel is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "TunnelStatus"))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Starting,
@@ -187,6 +192,7 @@ pub enum Status {
 
 /// A tunnel's state, as the settings page, `--json` and other processes see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TunnelState {
     /// What runs, e.g. `bore=127.0.0.1`.
     pub tunnel: String,
@@ -206,6 +212,8 @@ pub struct TunnelState {
 
 /// A program found on the PATH.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "InstalledProgram"))]
 pub struct Installed {
     pub program: Program,
     /// Its full path; None: not installed.
@@ -344,6 +352,7 @@ pub fn expected_listeners(records: &[ListenerRecord]) -> Vec<(String, String)> {
 
 /// What "check from outside" found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckReport {
     pub url: String,
     /// True when the webhook URL answered 200 from the listener it was meant to reach.

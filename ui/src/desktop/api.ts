@@ -1,266 +1,79 @@
 // The desktop app's only door to the host: Tauri commands named `<area>_<verb>`, each a thin
-// dispatcher into the same service layer the CLI uses. Errors arrive as strings to show.
+// dispatcher into the same service layer the CLI uses. What they take and answer is generated
+// from the Rust types (ipc-types.ts); a failed command throws a `CommandFailed` (its code, the
+// sentence to show, whether retrying may help), which `ErrorMessage` shows.
+import type { Kind, Mapping, PreviewOutput } from '../lib/types';
+import type * as ipc from './ipc-types';
 
-export type Kind = 'accounts' | 'contacts' | 'events';
-export type Behavior = 'upsert' | 'update';
+export type { Behavior, Kind } from '../lib/types';
+export type {
+  CheckReport,
+  CommandError,
+  DriftRecord,
+  ErrorCode,
+  ExportFormat,
+  InstalledProgram,
+  ListenerRecord,
+  LoggedAnswer,
+  ReplayItem,
+  ReplayReport,
+  RequestDetail,
+  RequestPage,
+  RequestSummary,
+  RowChange,
+  Scheme,
+  SignatureView,
+  TunnelProgram,
+  TunnelState,
+} from './ipc-types';
 
-export interface LatestPayload {
-  request_id: string;
-  received_at: string;
-  content_type: string | null;
-  status: number;
-  body: string;
-  json: unknown | null;
-  error: { code: string; detail: string } | null;
+export type Connection = ipc.ConnectionView;
+export type LatestPayload = ipc.PayloadView;
+/** The settings with this window's listener and tunnel. */
+export type Settings = ipc.ShellSettings;
+export type RowCounts = ipc.LoggedCounts;
+export type EventType = ipc.EventTypeRecord;
+export type ActivityEvent = ipc.Activity;
+
+// What the commands take: every field may be left out (the host takes its default).
+export type ConnectionPatch = Partial<ipc.ConnectionPatch>;
+export type SettingsPatch = Partial<ipc.SettingsPatch>;
+export type RequestQuery = Partial<ipc.RequestQuery>;
+/** Which records the Data screen shows; `after` is the `next` cursor of the previous page. */
+export type RecordFilter = Partial<ipc.RecordFilter>;
+
+/** The records of each kind, as lists show them. */
+export interface RecordOf {
+  accounts: ipc.AccountRecord;
+  contacts: ipc.ContactRecord;
+  events: ipc.EventRecord;
 }
-
-export interface Connection {
-  id: string;
-  name: string;
-  kind: Kind;
-  behavior: Behavior;
-  enabled: boolean;
-  enforce_auth: boolean;
-  authorization: string;
-  webhook_url: string;
-  has_mapping: boolean;
-  mapping?: unknown;
-  created_at: string;
-  updated_at: string;
-  requests: number;
-  last_request_at: string | null;
-  last_status: number | null;
-  /** The signature senders must send (DESIGN §12); null when none is required. */
-  signature: Signature | null;
-  on_drift: 'warn' | 'refuse';
-  /** Schema drift not yet acknowledged (DESIGN §13). */
-  drift: DriftRecord[];
-  /** True while the webhook URL reaches only this computer; the warning says what to do. */
-  loopback_only: boolean;
-  loopback_warning: string | null;
-  /** Public URL, and neither the Authorization header enforced nor a signature checked. */
-  unprotected: boolean;
-  unprotected_warning: string | null;
-  tunnel: TunnelState | null;
-  /** What the request log keeps (null: no limit on that measure). */
-  retention: Retention;
+/** A record page: an account with its contacts and events, a contact with its account, an event. */
+export interface RecordPageOf {
+  accounts: ipc.AccountPage;
+  contacts: ipc.ContactPage;
+  events: ipc.EventRecord;
 }
-
-export interface Retention {
-  keep_requests: number | null;
-  keep_days: number | null;
-  keep_bytes: number | null;
-}
-
-export type Scheme = 'standard-webhooks' | 'segment' | 'hmac-sha256';
-
-export interface Signature {
-  scheme: Scheme;
-  secret: string;
-  header: string;
-  encoding?: 'hex' | 'base64';
-  prefix?: string;
-}
-
-export interface DriftRecord {
-  kind: 'mapped_field_blank' | 'field_added' | 'field_removed' | 'type_changed';
-  field: string;
-  first_seen: string;
-  last_seen: string;
-  requests: number;
-  rows: number;
-  example_request_id: string;
-  expected: string;
-  found: string;
-  message: string;
-}
-
-/** What `connections_update` changes; absent fields stay. */
-export interface ConnectionPatch {
-  name?: string;
-  behavior?: Behavior;
-  enabled?: boolean;
-  enforce_auth?: boolean;
-  verify?: Scheme | 'none';
-  signing_secret?: string;
-  rotate_signing_secret?: boolean;
-  signature_header?: string;
-  signature_encoding?: 'hex' | 'base64';
-  signature_prefix?: string;
-  on_drift?: 'warn' | 'refuse';
-  keep_requests?: number;
-  keep_days?: number;
-  keep_bytes?: number;
-}
-
-export type TunnelProgram = 'cloudflared' | 'ngrok' | 'bore';
-
-export interface TunnelState {
-  tunnel: string;
-  program: TunnelProgram;
-  status: 'starting' | 'up' | 'down';
-  url: string | null;
-  error: string | null;
-  restarts: number;
-  pid: number | null;
-  since: string;
-}
-
-export interface InstalledProgram {
-  program: TunnelProgram;
-  path: string | null;
-  install: { debian: string; macos: string; cost: string };
-}
-
-export interface CheckReport {
-  url: string;
-  ok: boolean;
-  reached: boolean;
-  status: number | null;
-  elapsed_ms: number;
-  message: string;
-}
-
-export interface ListenerRecord {
-  pid: number;
-  listen: string;
-  process: string;
-  started_at: string;
-  tunnel: TunnelState | null;
-}
-
-export interface RowCounts {
-  rows: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  skipped: number;
-  duplicates: number;
-  errors: number;
-  /** Schema drift this request showed, one sentence per kind and field. */
-  drift?: string[];
-  /** A Standard Webhooks redelivery: the request that wrote the message first. */
-  redelivery_of?: string;
-}
-
-export interface RequestSummary {
-  id: string;
-  connection_id: string;
-  received_at: string;
-  method: string;
-  content_type: string | null;
-  status: number;
-  size: number;
-  summary: RowCounts | null;
-  error: { code: string; detail: string } | null;
-  replay_of: string | null;
-}
-
-export interface RequestDetail extends RequestSummary {
-  headers: Record<string, string>;
-  query: string | null;
-  body: string;
-  body_is_utf8: boolean;
-  outcomes: unknown;
-}
-
-/** A search of the request log; every part is optional. */
-export interface RequestQuery {
-  search?: string;
-  /** A status (202) or a class (2xx, 4xx). */
-  status?: string;
-  /** RFC 3339. */
-  since?: string;
-  until?: string;
-  limit?: number;
-  /** The next page: requests older than this request id. */
-  before?: string;
-}
-
-export interface RequestPage {
-  requests: RequestSummary[];
-  next_before: string | null;
-}
-
-export interface LoggedAnswer {
-  status: number;
-  summary: RowCounts | null;
-  error: { code: string; detail: string } | null;
-}
-
-export interface RowChange {
-  index: number;
-  before: string | null;
-  after: string | null;
-  before_detail: string | null;
-  after_detail: string | null;
-}
-
-export interface ReplayItem {
-  request_id: string;
-  replay_id: string;
-  received_at: string;
-  status: number;
-  written: boolean;
-  before: LoggedAnswer;
-  after: LoggedAnswer;
-  rows: RowChange[];
-  changed: boolean;
-}
-
-export interface ReplayReport {
-  connection_id: string;
-  replayed: ReplayItem[];
-  written: number;
-  not_written: number;
-  changed: number;
-}
-
-export interface Settings {
-  listen_address: string;
-  public_base_url: string;
-  public_base_url_set: boolean;
-  data_file: string;
-  configured_data_file: string | null;
-  /** Where this app's listener is bound right now (null: not running, see listen_error). */
-  listening_on: string | null;
-  listen_error: string | null;
-  /** Every running listener (this window's, each `inlet serve`'s). */
-  listeners: ListenerRecord[];
-  /** The tunnel webhook URLs go through (maybe another process's). */
-  tunnel: TunnelState | null;
-  /** The tunnel this window runs. */
-  window_tunnel: TunnelState | null;
-}
-
+/** A row of the Data screen's list, whatever its kind: the screen reads it column by column. */
 export type RecordRow = Record<string, unknown>;
 
-/** Which records the Data screen shows; `after` is the `next` cursor of the previous page. */
-export interface RecordFilter {
-  search?: string;
-  type?: string;
-  request?: string;
-  account?: number;
-  contact?: number;
-  after?: string;
-  limit?: number;
+/** A command that failed, as the host said: a kind, the sentence, whether retrying may help. */
+export class CommandFailed extends Error implements ipc.CommandError {
+  code: ipc.ErrorCode;
+  retry: boolean;
+  constructor(e: ipc.CommandError) {
+    super(e.message);
+    this.name = 'CommandFailed';
+    this.code = e.code;
+    this.retry = e.retry;
+  }
 }
 
-export interface RecordPage {
-  records: RecordRow[];
-  next: string | null;
-}
-
-export interface EventType {
-  id: number;
-  name: string;
-  events: number;
-}
-
-export interface ActivityEvent {
-  connection_id: string;
-  request_id: string;
-  status: number;
+function isCommandError(e: unknown): e is ipc.CommandError {
+  const o = e as Partial<ipc.CommandError> | null;
+  return (
+    !!o && typeof o === 'object' && typeof o.code === 'string' && typeof o.message === 'string'
+  );
 }
 
 // Tauri's IPC as the window injects it (the app runs without `withGlobalTauri`, so no
@@ -281,6 +94,7 @@ async function call<T>(cmd: string, args: Record<string, unknown> = {}): Promise
   try {
     return await tauri().invoke<T>(cmd, args);
   } catch (e) {
+    if (isCommandError(e)) throw new CommandFailed(e);
     throw new Error(typeof e === 'string' ? e : e instanceof Error ? e.message : JSON.stringify(e));
   }
 }
@@ -307,44 +121,44 @@ export const api = {
     call<Connection>('connections_update', { id, patch }),
   connectionsDriftAck: (id: string) => call<Connection>('connections_drift_ack', { id }),
   connectionsRotate: (id: string) => call<Connection>('connections_rotate', { id }),
-  connectionsDelete: (id: string) => call<void>('connections_delete', { id }),
+  connectionsDelete: (id: string) => call<ipc.Deleted>('connections_delete', { id }),
   payloadLatest: (id: string) => call<LatestPayload | null>('payload_latest', { id }),
-  mappingSave: (id: string, mapping: unknown) => call<Connection>('mapping_save', { id, mapping }),
-  mappingCheck: (id: string, mapping: unknown, payload: string, contentType: string | null) =>
-    call<unknown>('mapping_check', { id, mapping, payload, contentType }),
-  requestsList: (id: string, limit = 100) => call<RequestSummary[]>('requests_list', { id, limit }),
-  requestsShow: (requestId: string) => call<RequestDetail>('requests_show', { requestId }),
+  mappingSave: (id: string, mapping: Mapping) => call<Connection>('mapping_save', { id, mapping }),
+  mappingCheck: (id: string, mapping: Mapping, payload: string, contentType: string | null) =>
+    call<PreviewOutput>('mapping_check', { id, mapping, payload, contentType }),
+  requestsList: (id: string, limit = 100) =>
+    call<ipc.RequestSummary[]>('requests_list', { id, limit }),
+  requestsShow: (requestId: string) => call<ipc.RequestDetail>('requests_show', { requestId }),
   requestsSearch: (id: string, query: RequestQuery) =>
-    call<RequestPage>('requests_search', { id, query }),
+    call<ipc.RequestPage>('requests_search', { id, query }),
   requestsReplay: (id: string, requestId: string | null, includeWritten = false) =>
-    call<ReplayReport>('requests_replay', { id, requestId, includeWritten }),
-  recordsList: (kind: Kind, search: string, limit = 200) =>
-    call<RecordRow[]>('records_list', { kind, search, limit }),
-  recordsPage: (kind: Kind, filter: RecordFilter) =>
-    call<RecordPage>('records_page', { kind, filter }),
-  recordsRecord: (kind: Kind, id: number) =>
-    call<Record<string, unknown>>('records_record', { kind, id }),
+    call<ipc.ReplayReport>('requests_replay', { id, requestId, includeWritten }),
+  recordsList: <K extends Kind>(kind: K, search: string, limit = 200) =>
+    call<RecordOf[K][]>('records_list', { kind, search, limit }),
+  recordsPage: <K extends Kind>(kind: K, filter: RecordFilter) =>
+    call<ipc.Page<RecordOf[K]>>('records_page', { kind, filter }),
+  recordsRecord: <K extends Kind>(kind: K, id: number) =>
+    call<RecordPageOf[K]>('records_record', { kind, id }),
   recordsTypes: () => call<EventType[]>('records_types'),
-  recordsExport: (kind: Kind, filter: RecordFilter, format: 'csv' | 'ndjson') =>
-    call<{ path: string; rows: number } | null>('records_export', { kind, filter, format }),
+  recordsExport: (kind: Kind, filter: RecordFilter, format: ipc.ExportFormat) =>
+    call<ipc.ExportDone | null>('records_export', { kind, filter, format }),
   settingsGet: () => call<Settings>('settings_get'),
-  settingsSet: (patch: { listen_address?: string; public_base_url?: string }) =>
-    call<Settings>('settings_set', { patch }),
-  tunnelPrograms: () => call<InstalledProgram[]>('tunnel_programs'),
-  tunnelStart: (tunnel: string) => call<TunnelState>('tunnel_start', { tunnel }),
+  settingsSet: (patch: SettingsPatch) => call<Settings>('settings_set', { patch }),
+  tunnelPrograms: () => call<ipc.InstalledProgram[]>('tunnel_programs'),
+  tunnelStart: (tunnel: string) => call<ipc.TunnelState>('tunnel_start', { tunnel }),
   tunnelStop: () => call<void>('tunnel_stop'),
-  connectionsCheck: (id: string) => call<CheckReport>('connections_check', { id }),
+  connectionsCheck: (id: string) => call<ipc.CheckReport>('connections_check', { id }),
   /** A request was logged, or a tunnel changed (which moves every webhook URL): screens reload. */
   onActivity: async (cb: (e: ActivityEvent | null) => void) => {
     const a = await listen<ActivityEvent>('inlet://activity', cb);
-    const t = await listen<TunnelState | null>('inlet://tunnel', () => cb(null));
+    const t = await listen<ipc.TunnelState | null>('inlet://tunnel', () => cb(null));
     return () => {
       a();
       t();
     };
   },
-  onTunnel: (cb: (t: TunnelState | null) => void) =>
-    listen<TunnelState | null>('inlet://tunnel', cb),
+  onTunnel: (cb: (t: ipc.TunnelState | null) => void) =>
+    listen<ipc.TunnelState | null>('inlet://tunnel', cb),
 };
 
 export function ago(iso: string | null): string {

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Liquid } from 'liquidjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCore, type Core } from './core';
-import { existingFromPayload, topLevelKeys } from './mapping';
+import { exampleRecords, loadCore, type Core } from './core';
+import { topLevelKeys } from './mapping';
 import { SAMPLES } from './samples';
 import type { Kind } from './types';
 
@@ -83,7 +83,9 @@ describe('core', () => {
       const batch = JSON.parse(await engine.parseAndRender(t.batch, { rows: [row, row, row] }));
       // Events refer to contacts and accounts that exist already.
       const existing =
-        mapping.kind === 'events' ? JSON.stringify(existingFromPayload(batch, mapping)) : undefined;
+        mapping.kind === 'events'
+          ? JSON.stringify(exampleRecords(JSON.stringify(batch), mapping))
+          : undefined;
       const one = core.preview(JSON.stringify(single), mapping, existing);
       const three = core.preview(JSON.stringify(batch), mapping, existing);
       for (const [out, n] of [

@@ -96,6 +96,28 @@ export function readPath(value: unknown, path: string): unknown {
   return r.ok && r.found ? r.value : undefined;
 }
 
+/** Existing records as the core's preview reads them (its directory JSON). */
+export interface ExistingRecords {
+  accounts: { id: string; external_id?: string; name?: string }[];
+  contacts: { id: string; external_id?: string; email?: string }[];
+  event_ids: string[];
+}
+
+/**
+ * Example existing records from a payload, so that a preview shows updates (and, with
+ * `update`, skips) as well as creates: the first two rows' records, or for events the contacts
+ * and accounts they refer to (and the first event's ID unless `eventIds` is false). The core
+ * reads the rows and their keys, as it reads a request's.
+ */
+export function exampleRecords(
+  payload: string,
+  m: Mapping,
+  opts: { eventIds?: boolean } = {},
+): ExistingRecords {
+  const r = JSON.parse(wasm.example_directory(payload, JSON.stringify(m), opts.eventIds !== false));
+  return r.directory;
+}
+
 let loading: Promise<Core> | null = null;
 
 /**

@@ -1,8 +1,8 @@
 // The helpers around the mapping document, with the real WebAssembly core underneath.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cleanMapping, loadCore, readPath } from './core';
-import { existingFromPayload, topLevelKeys } from './mapping';
+import { cleanMapping, exampleRecords, loadCore, readPath } from './core';
+import { topLevelKeys } from './mapping';
 import type { Mapping } from './types';
 
 beforeAll(async () => {
@@ -73,11 +73,11 @@ describe('mapping helpers', () => {
       wrapper_path: 'data',
       match: { id: 'uid', email: 'email' },
     };
-    expect(existingFromPayload(body, m)).toEqual({
+    expect(exampleRecords(JSON.stringify(body), m)).toEqual({
       accounts: [],
       contacts: [
         { id: 'c1', external_id: '7', email: 'A@x' },
-        { id: 'c2', external_id: '8', email: undefined },
+        { id: 'c2', external_id: '8' },
       ],
       event_ids: [],
     });
@@ -86,7 +86,9 @@ describe('mapping helpers', () => {
       kind: 'events',
       event: { type: { value: 'X' }, contact_id: 'u', id: 'mid' },
     };
-    expect(existingFromPayload([{ u: 'a', mid: 'm1' }, { u: 'a' }, { u: 'b' }], ev)).toEqual({
+    expect(
+      exampleRecords(JSON.stringify([{ u: 'a', mid: 'm1' }, { u: 'a' }, { u: 'b' }]), ev),
+    ).toEqual({
       accounts: [],
       contacts: [
         { id: 'c1', external_id: 'a' },

@@ -9,10 +9,12 @@ use serde_json::{Map, Value};
 
 /// An account as the Data screen and `inlet records accounts` show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountRecord {
     pub id: i64,
     pub external_id: Option<String>,
     pub name: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub properties: Map<String, Value>,
     pub connection_id: Option<String>,
     /// The request that last wrote it (none when written by hand or before requests were linked).

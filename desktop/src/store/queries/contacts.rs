@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 /// The account a contact or an event belongs to, as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountRef {
     pub id: i64,
     pub external_id: Option<String>,
@@ -15,11 +16,13 @@ pub struct AccountRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactRecord {
     pub id: i64,
     pub external_id: Option<String>,
     pub email: Option<String>,
     pub account: Option<AccountRef>,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub properties: Map<String, Value>,
     pub connection_id: Option<String>,
     /// The request that last wrote it.

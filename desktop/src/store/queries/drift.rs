@@ -71,7 +71,9 @@ pub fn put_state(
 
 /// One kind of drift in one field, as `connections show` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DriftRecord {
+    #[cfg_attr(feature = "ts", ts(as = "inlet_core::drift::DriftKind"))]
     pub kind: String,
     pub field: String,
     pub first_seen: String,

@@ -2,6 +2,7 @@ use crate::store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EventTypeRecord {
     pub id: i64,
     pub name: String,

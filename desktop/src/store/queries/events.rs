@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactRef {
     pub id: i64,
     pub external_id: Option<String>,
@@ -12,6 +13,7 @@ pub struct ContactRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EventRecord {
     pub id: i64,
     #[serde(rename = "type")]
@@ -20,6 +22,7 @@ pub struct EventRecord {
     pub account: Option<AccountRef>,
     pub timestamp: String,
     pub event_id: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub properties: Map<String, Value>,
     pub received_at: String,
     pub connection_id: Option<String>,

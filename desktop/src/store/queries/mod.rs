@@ -85,6 +85,7 @@ pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
 /// Which records a list shows. `after` is the cursor of the last record of the previous page
 /// (`records` returns it as `next`): pages are read by key, never by offset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordFilter {
     #[serde(default)]
     pub connection: Option<String>,
