@@ -72,6 +72,16 @@ pub fn fold(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// `fold`, without a copy when there is nothing to fold (most emails are lower-case ASCII).
+pub fn folded(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(t)
+    } else {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    }
+}
+
 /// The comparable form of a stored property for custom matching; `None` never matches.
 pub fn property_key(v: &Value) -> Option<String> {
     match key_value(Some(v)) {

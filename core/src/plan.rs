@@ -34,12 +34,16 @@ impl Properties {
     pub fn from_map(m: &Map<String, Value>) -> Properties {
         let mut out = Vec::with_capacity(2 + m.len() * 16);
         crate::json::write_value_map(&mut out, m);
-        Properties::from_text(out)
+        Properties::from_text(&out)
     }
 
-    /// Text the core wrote itself (valid JSON, UTF-8).
-    pub(crate) fn from_text(out: Vec<u8>) -> Properties {
-        Properties(crate::json::into_string(out).into_boxed_str())
+    /// Text the core wrote itself (valid JSON, UTF-8), copied at its size.
+    pub(crate) fn from_text(out: &[u8]) -> Properties {
+        // Always UTF-8 (written from `str`s); a lossy reading would only ever be the fallback.
+        match std::str::from_utf8(out) {
+            Ok(text) => Properties(text.into()),
+            Err(_) => Properties(String::from_utf8_lossy(out).into()),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use crate::directory::{BatchKeys, Directory, DirectoryError, Found};
 use crate::json::write_str;
 use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
 use crate::node::{get_in, write_node, Entries, Node};
-use crate::normalize::{fold, node_key, KeyValue};
+use crate::normalize::{fold, folded, node_key, KeyValue};
 use crate::path::Path;
 use crate::payload::{node_rows, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, Properties, RowPlan, Target, Write};
@@ -135,6 +135,8 @@ struct Planner<'a, 'b> {
     /// The operation found on the body around the rows (Census's envelope), read once.
     envelope_op: Option<&'a Node<'b>>,
     overlay: Overlay,
+    /// Where each row's properties are written before they are copied out at their size.
+    scratch: Vec<u8>,
 }
 
 /// A row: an object's entries, read in place.
@@ -179,6 +181,7 @@ pub fn plan(body: &Node<'_>, m: &Compiled, dir: &dyn Directory) -> Result<Plan, 
         dir,
         envelope_op,
         overlay: Overlay::for_batch(m, slots.len()),
+        scratch: Vec::new(),
     };
     let mut out = Vec::with_capacity(slots.len());
     for (index, slot) in slots.into_iter().enumerate() {
@@ -416,13 +419,7 @@ impl<'a, 'b> Planner<'a, 'b> {
         let head = if index.is_empty() {
             None
         } else {
-            // Most labels are folded already (lower-case ASCII emails): no copy to look them up.
-            let t = label.trim();
-            if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                index.get(t).copied()
-            } else {
-                index.get(&fold(label)).copied()
-            }
+            index.get(&*folded(label)).copied()
         };
         Ok(self.merge(stored, o.chained(head, &o.chain_label)))
     }
@@ -642,7 +639,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     name,
                     email,
                     account,
-                    properties: properties(row, &m.properties, false),
+                    properties: properties(&mut self.scratch, row, &m.properties, false),
                     ..Write::default()
                 };
                 Ok((
@@ -675,7 +672,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     email,
                     account,
                     // A create never writes nulls (nothing to remove).
-                    properties: properties(row, &m.properties, true),
+                    properties: properties(&mut self.scratch, row, &m.properties, true),
                     ..Write::default()
                 };
                 Ok((
@@ -829,7 +826,7 @@ impl<'a, 'b> Planner<'a, 'b> {
             account,
             timestamp,
             event_id,
-            properties: properties(row, &self.m.properties, true),
+            properties: properties(&mut self.scratch, row, &self.m.properties, true),
             ..Write::default()
         };
         Ok((
@@ -956,7 +953,7 @@ fn check_properties(
 
 /// The row's properties per the mapping: `path` (default the row), then `include` / `exclude`,
 /// without nulls when `drop_nulls`, written as JSON text. Call `check_properties` first.
-fn properties(row: Row, src: &PropertySource, drop_nulls: bool) -> Properties {
+fn properties(out: &mut Vec<u8>, row: Row, src: &PropertySource, drop_nulls: bool) -> Properties {
     let base: &Entries = if src.path.is_root() {
         row
     } else {
@@ -965,7 +962,7 @@ fn properties(row: Row, src: &PropertySource, drop_nulls: bool) -> Properties {
             _ => &[],
         }
     };
-    let mut out = Vec::with_capacity(2 + base.len() * 24);
+    out.clear();
     out.push(b'{');
     let mut first = true;
     for (k, v) in base {
@@ -980,9 +977,9 @@ fn properties(row: Row, src: &PropertySource, drop_nulls: bool) -> Properties {
                 out.push(b',');
             }
             first = false;
-            write_str(&mut out, k);
+            write_str(out, k);
             out.push(b':');
-            write_node(&mut out, v);
+            write_node(out, v);
         }
     }
     out.push(b'}');
