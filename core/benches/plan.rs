@@ -1,6 +1,8 @@
 //! Core throughput (docs/design.md §10): a 10,000-row flat 10-field payload, bytes → rows → plan, against
-//! a directory that already holds some of the contacts. Three measurements, so the report can say
-//! where the time goes: JSON parsing alone, planning alone (on a parsed body), and both.
+//! a directory that already holds some of the contacts. Measurements, so the report can say where
+//! the time goes: parsing alone (the rows read in place, and for comparison into a
+//! `serde_json::Value`), planning alone (from the rows read in place, and from a view of a parsed
+//! `Value`, as the host plans), and both (`parse_plan`, the headline).
 //!
 //! The payload is written to `INLET_BENCH_PAYLOAD` (default `target/bench-core/payload.json`) so
 //! that `scripts/bench-core.sh` can time jq on the very same bytes.
