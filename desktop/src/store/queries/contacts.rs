@@ -138,7 +138,7 @@ pub fn insert(
     external_id: Option<&str>,
     email: Option<&str>,
     account_id: Option<i64>,
-    properties: &Map<String, Value>,
+    properties: &impl serde::Serialize,
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<i64, StoreError> {
@@ -366,7 +366,7 @@ pub(crate) mod pg {
         external_id: Option<&str>,
         email: Option<&str>,
         account_id: Option<i64>,
-        properties: &Map<String, Value>,
+        properties: &impl serde::Serialize,
         connection_id: Option<&str>,
         now: &str,
     ) -> Result<i64, StoreError> {
