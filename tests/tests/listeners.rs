@@ -173,7 +173,10 @@ fn receivers_on_two_hosts_are_both_shown_and_one_killed_goes_when_its_heartbeat_
     std::thread::sleep(Duration::from_secs(STALE_SECS * 2));
     assert_eq!(shown(db.arg()), a_only);
     let shown_url = &cli_json(db.arg(), &["connections", "show", &id])["webhook_url"];
-    assert_eq!(shown_url, &format!("http://{}/hooks/{id}", a.listen).as_str());
+    assert_eq!(
+        shown_url,
+        &format!("http://{}/hooks/{id}", a.listen).as_str()
+    );
 }
 
 #[test]

@@ -183,7 +183,8 @@ fn record_from(r: ListenerRow) -> Result<ListenerRecord> {
             r.instance
         )))
     };
-    let pid = u32::try_from(r.pid).map_err(|_| corrupt(format!("pid {} is out of range", r.pid)))?;
+    let pid =
+        u32::try_from(r.pid).map_err(|_| corrupt(format!("pid {} is out of range", r.pid)))?;
     let tunnel = match &r.tunnel {
         None => None,
         Some(t) => Some(
@@ -313,7 +314,8 @@ fn process_alive(pid: u32) -> bool {
 /// Writes this listener's row whole (where it listens, its tunnel), with a fresh heartbeat.
 pub fn record_listener(s: &Services, rec: &ListenerRecord) -> Result<()> {
     let row = row_from(rec, crate::store::now());
-    s.store().write(|tx| Ok::<_, ServiceError>(lq::upsert(tx, &row)?))
+    s.store()
+        .write(|tx| Ok::<_, ServiceError>(lq::upsert(tx, &row)?))
 }
 
 /// Refreshes this listener's heartbeat; writes its row whole again if a reader removed it (its

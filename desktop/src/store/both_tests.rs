@@ -1113,11 +1113,20 @@ fn listeners_starting_together_on_several_hosts_each_keep_their_row() {
         want.sort();
         assert_eq!(got, want, "{}", db.name);
         // Pids of other hosts are not this machine's: they are judged by heartbeat, not pid.
-        assert!(live.iter().all(|l| !l.heartbeat_at.is_empty()), "{}", db.name);
+        assert!(
+            live.iter().all(|l| !l.heartbeat_at.is_empty()),
+            "{}",
+            db.name
+        );
 
         // One stops cleanly, the others stay.
         service::settings::forget_listener(&s, "host-1-5").unwrap();
-        assert_eq!(service::settings::listeners(&s).unwrap().len(), 15, "{}", db.name);
+        assert_eq!(
+            service::settings::listeners(&s).unwrap().len(),
+            15,
+            "{}",
+            db.name
+        );
     });
 }
 
@@ -1142,7 +1151,12 @@ fn a_listener_whose_heartbeat_is_stale_is_not_shown_and_its_row_goes() {
             db.name
         );
         let rows = s.store().read(lq::list).unwrap();
-        assert_eq!(rows.len(), 1, "{}: the reader removed the stale row", db.name);
+        assert_eq!(
+            rows.len(),
+            1,
+            "{}: the reader removed the stale row",
+            db.name
+        );
         // The settings and the webhook URLs read the same rows.
         let got = service::settings::get(&s).unwrap();
         assert_eq!(got.listeners.len(), 1, "{}", db.name);
@@ -1158,7 +1172,10 @@ fn a_listener_whose_heartbeat_is_stale_is_not_shown_and_its_row_goes() {
         let live = service::settings::listeners(&s).unwrap();
         assert_eq!(live.len(), 2, "{}", db.name);
         let back = live.iter().find(|l| l.instance == old.instance).unwrap();
-        assert_eq!((back.listen.as_str(), back.host.as_str()), ("10.0.0.2:8750", "far-away"));
+        assert_eq!(
+            (back.listen.as_str(), back.host.as_str()),
+            ("10.0.0.2:8750", "far-away")
+        );
     });
 }
 
@@ -1173,7 +1190,11 @@ fn on_this_host_a_listener_whose_process_is_gone_goes_at_once() {
         r.pid = pid;
         // A fresh heartbeat does not keep it: on this host the process itself is the test.
         service::settings::record_listener(&s, &r).unwrap();
-        assert!(service::settings::listeners(&s).unwrap().is_empty(), "{}", db.name);
+        assert!(
+            service::settings::listeners(&s).unwrap().is_empty(),
+            "{}",
+            db.name
+        );
         let rows = s
             .store()
             .read(crate::store::queries::listeners::list)

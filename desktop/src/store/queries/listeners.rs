@@ -86,8 +86,9 @@ pub fn list(tx: Tx) -> Result<Vec<ListenerRow>, StoreError> {
         Tx::Sqlite(c) => c,
         Tx::Postgres(p) => return pg::list(p),
     };
-    let mut st =
-        c.prepare_cached(&format!("SELECT {COLUMNS} FROM listeners ORDER BY started_at, instance"))?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM listeners ORDER BY started_at, instance"
+    ))?;
     let rows = st.query_map([], |r| {
         Ok(ListenerRow {
             instance: r.get(0)?,
@@ -152,22 +153,21 @@ pub(crate) mod pg {
     }
 
     pub fn list(p: &PgConn) -> Result<Vec<ListenerRow>, StoreError> {
-        Ok(p
-            .query(
-                &format!("SELECT {COLUMNS} FROM listeners ORDER BY started_at, instance"),
-                &[],
-            )?
-            .iter()
-            .map(|r| ListenerRow {
-                instance: r.get(0),
-                host: r.get(1),
-                pid: r.get(2),
-                listen: r.get(3),
-                process: r.get(4),
-                started_at: r.get(5),
-                tunnel: r.get(6),
-                heartbeat_at: r.get(7),
-            })
-            .collect())
+        Ok(p.query(
+            &format!("SELECT {COLUMNS} FROM listeners ORDER BY started_at, instance"),
+            &[],
+        )?
+        .iter()
+        .map(|r| ListenerRow {
+            instance: r.get(0),
+            host: r.get(1),
+            pid: r.get(2),
+            listen: r.get(3),
+            process: r.get(4),
+            started_at: r.get(5),
+            tunnel: r.get(6),
+            heartbeat_at: r.get(7),
+        })
+        .collect())
     }
 }
