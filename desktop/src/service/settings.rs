@@ -58,8 +58,9 @@ pub struct ListenerRecord {
     /// The machine it runs on (`INLET_HOSTNAME` when set, else the system's host name).
     #[serde(default)]
     pub host: String,
-    /// When it last said it runs; a listener on another host counts as running while this is
-    /// younger than the staleness window (`INLET_LISTENER_STALE_SECS`, 30 s by default).
+    /// When it last said it runs; a listener counts as running while this is younger than the
+    /// staleness window (`INLET_LISTENER_STALE_SECS`, 30 s by default) and, on this host, while
+    /// its process exists.
     #[serde(default)]
     pub heartbeat_at: String,
 }
@@ -234,12 +235,13 @@ fn cutoff() -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Which listener is running: on this host, the one whose process exists (exact, at once after a
-/// `kill -9`); on another, whose process this machine cannot see, the one whose heartbeat is
-/// younger than the staleness window.
+/// Which listener is running: one whose heartbeat is younger than the staleness window, and on
+/// this host also only while its process exists (exact, and at once after a `kill -9`). The
+/// heartbeat counts on this host too, so that a pid the system gave to another process since
+/// does not keep a dead listener's record.
 fn judge(r: &ListenerRecord, here: &str, cutoff: &str) -> Option<Gone> {
-    if r.host == here {
-        return (!process_alive(r.pid)).then(|| Gone::Dead(r.instance.clone()));
+    if r.host == here && !process_alive(r.pid) {
+        return Some(Gone::Dead(r.instance.clone()));
     }
     let fresh = match (
         chrono::DateTime::parse_from_rfc3339(&r.heartbeat_at),

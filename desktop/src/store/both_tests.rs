@@ -1200,5 +1200,31 @@ fn on_this_host_a_listener_whose_process_is_gone_goes_at_once() {
             .read(crate::store::queries::listeners::list)
             .unwrap();
         assert!(rows.is_empty(), "{}", db.name);
+
+        // A live pid whose heartbeat stopped (the pid given to another process since, say) does
+        // not keep the record either.
+        let mut reused = listener_on(service::settings::host_name(), 4);
+        reused.pid = std::process::id();
+        service::settings::record_listener(&s, &reused).unwrap();
+        assert_eq!(
+            service::settings::listeners(&s).unwrap().len(),
+            1,
+            "{}",
+            db.name
+        );
+        s.store()
+            .write(|tx| {
+                crate::store::queries::listeners::heartbeat(
+                    tx,
+                    &reused.instance,
+                    "2000-01-01T00:00:00.000Z",
+                )
+            })
+            .unwrap();
+        assert!(
+            service::settings::listeners(&s).unwrap().is_empty(),
+            "{}",
+            db.name
+        );
     });
 }

@@ -541,8 +541,9 @@ instance: string, started_at: string, tunnel: TunnelState | null,
  */
 host: string, 
 /**
- * When it last said it runs; a listener on another host counts as running while this is
- * younger than the staleness window (`INLET_LISTENER_STALE_SECS`, 30 s by default).
+ * When it last said it runs; a listener counts as running while this is younger than the
+ * staleness window (`INLET_LISTENER_STALE_SECS`, 30 s by default) and, on this host, while
+ * its process exists.
  */
 heartbeat_at: string, };
 
