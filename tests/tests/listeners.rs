@@ -165,6 +165,7 @@ fn receivers_on_two_hosts_are_both_shown_and_one_killed_goes_when_its_heartbeat_
         std::thread::sleep(Duration::from_millis(250));
     }
     let gone_after = killed.elapsed();
+    eprintln!("the killed receiver left `inlet settings` {gone_after:?} after kill -9 (window {STALE_SECS} s)");
     assert!(
         gone_after >= Duration::from_secs(STALE_SECS * 2 / 3),
         "gone after {gone_after:?}: judged by something other than its heartbeat"
