@@ -102,6 +102,9 @@ export async function logSteps({ session, shot, step, nav, firstName }) {
   await until('enforce off', () => byText('.row', 'Any request is accepted'));
   await sleep(300);
   assert.equal(await status([{ id: 'a6', name: 'Stark' }], null), 200);
+  // As above: the request reloads the page; a click before that reload shows can be undone by it.
+  await s.waitText('[data-test=latest-payload]', 'Stark');
+  await sleep(300);
   await s.exec(`${switchIn('Enforce authorization')}.click()`);
   await until('enforce back on', () => byText('.row', 'Requests without this header are refused'));
   await sleep(300);
