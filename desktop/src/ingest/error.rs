@@ -447,4 +447,77 @@ mod tests {
         let text = a.body.to_string().to_lowercase();
         assert!(!text.contains("sqlite") && !text.contains("panic"));
     }
+
+    fn drift() -> Drift {
+        Drift {
+            kind: inlet_core::drift::DriftKind::TypeChanged,
+            field: "user_id".into(),
+            rows: 1,
+            expected: "number".into(),
+            found: "string".into(),
+            message: "`user_id` is a string in 1 row; before, it was always a number".into(),
+        }
+    }
+
+    /// The bodies docs/http.md documents, byte for byte: a sender's code parses these.
+    #[test]
+    fn every_answer_body_is_written_byte_for_byte_as_documented() {
+        let rows = IngestError::RowErrors {
+            count: 2,
+            rows: vec![
+                RowError {
+                    index: 0,
+                    error: "the ID at `account_id` is boolean; expected text or a number".into(),
+                    path: Some("account_id".into()),
+                },
+                RowError {
+                    index: 1,
+                    error: "no key".into(),
+                    path: None,
+                },
+            ],
+        };
+        let cases = [
+            (
+                IngestError::NotFound.answer("r1"),
+                r#"{"ok":false,"request_id":"r1","error":{"code":"not_found","detail":"no connection with this id"},"rows":[]}"#,
+            ),
+            (
+                rows.answer("r2"),
+                r#"{"ok":false,"request_id":"r2","error":{"code":"row_errors","detail":"2 of the rows have errors; nothing was written"},"rows":[{"index":0,"error":"the ID at `account_id` is boolean; expected text or a number","path":"account_id"},{"index":1,"error":"no key","path":null}]}"#,
+            ),
+            (
+                IngestError::Drift(vec![drift()]).answer("r3"),
+                r#"{"ok":false,"request_id":"r3","error":{"code":"schema_drift","detail":"the rows' shape changed since the mapping was saved (`user_id` is a string in 1 row; before, it was always a number); nothing was written: fix the sender, or acknowledge the new shape in Inlet"},"rows":[],"drift":[{"kind":"type_changed","field":"user_id","rows":1,"expected":"number","found":"string","message":"`user_id` is a string in 1 row; before, it was always a number"}]}"#,
+            ),
+            (
+                IngestError::StoreUnavailable.answer("r4"),
+                r#"{"ok":false,"request_id":"r4","error":{"code":"store_unavailable","detail":"the store is unavailable; retry later"},"rows":[]}"#,
+            ),
+            (
+                IngestError::Internal.answer(""),
+                r#"{"ok":false,"request_id":"","error":{"code":"internal","detail":"something went wrong inside Inlet; the request was not written"},"rows":[]}"#,
+            ),
+            (
+                Answer::not_written("r5", "the connection is disabled; enable it to write rows"),
+                r#"{"ok":true,"request_id":"r5","written":false,"reason":"the connection is disabled; enable it to write rows"}"#,
+            ),
+            (Answer::exists(), r#"{"ok":true}"#),
+        ];
+        for (answer, text) in cases {
+            assert_eq!(answer.body.to_string(), text);
+        }
+    }
+
+    /// What the request log keeps as a request's `error`: the answer's own `error`.
+    #[test]
+    fn the_logged_error_is_the_answers_error() {
+        let e = IngestError::Payload(PayloadError::InvalidJson("eof".into()));
+        assert_eq!(
+            serde_json::to_string(&e.problem()).unwrap(),
+            r#"{"code":"invalid_json","detail":"body is not valid JSON: eof"}"#
+        );
+        assert_eq!(e.answer("r").body["error"], serde_json::to_value(e.problem()).unwrap());
+    }
+
 }
