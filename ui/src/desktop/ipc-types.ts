@@ -242,7 +242,10 @@ drift?: Array<string> | null,
 redelivery_of?: string | null, };
 
 /**
- * Why a logged request was not written, as the log keeps it (`{"code", "detail"}`).
+ * The `error` of every failure body, and a request's `error` in the request log (docs/http.md,
+ * "Bodies"): a stable `code` a sender's code can branch on and a `detail` a person can act on.
+ * Made only from an `IngestError` or a fixed code, never from a store's or a library's own
+ * message: a store failure says `store_unavailable` or `internal`, and its cause goes to the log.
  */
 export type LoggedError = { code: string, detail: string, };
 
