@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data benchmarks (DESIGN §10, §14): `inlet export events` of 1,000,000 events (CSV and NDJSON),
+# Data benchmarks (docs/design.md §10, §14): `inlet export events` of 1,000,000 events (CSV and NDJSON),
 # rows/s and peak RSS, beside `sqlite3 -csv` reading the same rows in the same order from the same
 # file; and a record page (an account with its contacts and its events timeline) and a deep list
 # page (keyset, a cursor in the middle) on 1,000,000 events, beside the same queries in `sqlite3`.

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-10}
-# The cost of the schema drift check and a signature check (DESIGN §10): the batch and single-row
+# The cost of the schema drift check and a signature check (docs/design.md §10): the batch and single-row
 # runs with both off and with both on, alternated BENCH_TRUST_ROUNDS times (best of each kept).
 # BENCH_TRUST=1 (default) runs them after the rest, BENCH_TRUST=only runs nothing else (and updates
 # only their section of BENCHMARKS.md), BENCH_TRUST=0 skips them.
@@ -216,7 +216,7 @@ PY
 
 Measured by \`BENCH_TRUST=only make bench-host\` (or as part of \`make bench-host\`) on $(date -u +%Y-%m-%d),
 $(nproc) cores, release build, loopback, \`wrk -t2\` for ${SECS} s per run. The same runs with the
-schema drift check (DESIGN §13) and a signature check (§12: HMAC-SHA256 in GitHub's form, verified on
+schema drift check (docs/design.md §13) and a signature check (§12: HMAC-SHA256 in GitHub's form, verified on
 every request) both on, and both off (\`serve --no-drift-check\`, no signature), alternated
 ${BENCH_TRUST_ROUNDS} times; the best rate of each is kept. Rows as in "Host"; single rows are 4,096
 pre-signed bodies sent in turn by 64 clients.

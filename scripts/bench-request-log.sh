@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Request-log benchmark (DESIGN §14): on a full log, the time of `inlet requests` searching the
+# Request-log benchmark (docs/design.md §14): on a full log, the time of `inlet requests` searching the
 # bodies for a text, filtering by status class, and reading a page deep in the log (--before), each
 # beside the same query run by the `sqlite3` shell on the same file in the same run. Both sides
 # start a process and open the file, so the comparison is the whole command a user runs. The log

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out benchmarks (DESIGN §10–11): 1, 2 and 3 `inlet serve` receivers on one PostgreSQL
+# Scale-out benchmarks (docs/design.md §10–11): 1, 2 and 3 `inlet serve` receivers on one PostgreSQL
 # database, 1,000-row batches and single-row requests from 64 clients, beside raw batched
 # PostgreSQL upserts of the same rows into the same schema and the SQLite store in the same run.
 # A private cluster (scripts/pg-cluster.sh) with PostgreSQL's default, durable settings; loopback;
