@@ -527,7 +527,8 @@ mod tests {
         );
         let back = LoggedSummary::from_json(&serde_json::from_str(&text).unwrap());
         assert_eq!(back, Some(planned));
-        let redelivery = LoggedSummary::from_json(&serde_json::json!({"redelivery_of": "o"})).unwrap();
+        let redelivery =
+            LoggedSummary::from_json(&serde_json::json!({"redelivery_of": "o"})).unwrap();
         assert_eq!(
             (redelivery.counts, redelivery.redelivery_of.as_deref()),
             (None, Some("o"))
@@ -624,7 +625,9 @@ mod tests {
             serde_json::to_string(&e.problem()).unwrap(),
             r#"{"code":"invalid_json","detail":"body is not valid JSON: eof"}"#
         );
-        assert_eq!(e.answer("r").body["error"], serde_json::to_value(e.problem()).unwrap());
+        assert_eq!(
+            e.answer("r").body["error"],
+            serde_json::to_value(e.problem()).unwrap()
+        );
     }
-
 }
