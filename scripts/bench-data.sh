@@ -8,15 +8,14 @@
 # Results go to the "## Data" section of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
-CARGO=${CARGO:-cargo}
 EVENTS=${BENCH_EVENTS:-1000000}
 ACCOUNTS=1000
 CONTACTS=10000
 RUNS=${BENCH_RUNS:-5}
 BUDGET_MB=${EXPORT_RSS_BUDGET_MB:-64}
-LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
-command -v sqlite3 >/dev/null || { echo "bench-data needs sqlite3 (make setup installs it)"; exit 1; }
+need sqlite3 "bench-data needs sqlite3 (make setup installs it)"
 
 if [ -z "${INLET_BIN:-}" ]; then
   $CARGO build -q --release -p inlet-desktop --bin inlet

@@ -8,12 +8,11 @@
 # Results go to the "## Request log" section of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
 N=${BENCH_LOG_REQUESTS:-100000}
 RUNS=${BENCH_RUNS:-7}
-LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
-CARGO=${CARGO:-cargo}
-command -v sqlite3 >/dev/null || { echo "bench-request-log needs the sqlite3 shell (apt-get install sqlite3)"; exit 1; }
+need sqlite3 "bench-request-log needs the sqlite3 shell (apt-get install sqlite3)"
 
 if [ -n "${INLET_BIN:-}" ]; then BIN=$INLET_BIN; else
   $CARGO build -q --release -p inlet-desktop --bin inlet
