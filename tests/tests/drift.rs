@@ -254,17 +254,7 @@ async fn saving_a_new_mapping_starts_a_new_baseline() {
 async fn the_cli_shows_drift_in_show_json_and_requests_and_acknowledges_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let created = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "Drifting",
-            "--kind",
-            "contacts",
-        ],
-    );
+    let created = create_connection(&db, "Drifting", "contacts");
     let id = created["id"].as_str().unwrap().to_string();
     let auth = created["authorization"].as_str().unwrap().to_string();
     let mapping = dir.path().join("m.json");
