@@ -3,7 +3,7 @@
 //! store that fetched a batch's `BatchKeys` in set queries).
 
 use crate::mapping::Kind;
-use crate::normalize::{fold, property_key};
+use crate::normalize::{fold, folded, property_key};
 use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -253,10 +253,14 @@ impl Directory for MemoryDirectory {
         Ok(t.hits(t.by_external_id.get(external_id)))
     }
     fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
-        Ok(self.accounts.hits(self.accounts.by_label.get(&fold(name))))
+        Ok(self
+            .accounts
+            .hits(self.accounts.by_label.get(&*folded(name))))
     }
     fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
-        Ok(self.contacts.hits(self.contacts.by_label.get(&fold(email))))
+        Ok(self
+            .contacts
+            .hits(self.contacts.by_label.get(&*folded(email))))
     }
     /// Custom matching scans: properties are free-form, and previews hold few records.
     fn by_property(

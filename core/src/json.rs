@@ -142,14 +142,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => write_bool(out, *b),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                write_u64(out, u);
-            } else {
-                // Negative integers and floats: serde_json's own formatting, whatever it is.
-                let _ = serde_json::to_writer(&mut *out, n);
-            }
-        }
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_str(out, s),
         Value::Array(items) => {
             out.push(b'[');
@@ -161,7 +154,16 @@ pub(crate) fn write_value(out: &mut Vec<u8>, v: &Value) {
             }
             out.push(b']');
         }
-        Value::Object(m) => write_map(out, m),
+        Value::Object(m) => write_value_map(out, m),
+    }
+}
+
+pub(crate) fn write_number(out: &mut Vec<u8>, n: &serde_json::Number) {
+    if let Some(u) = n.as_u64() {
+        write_u64(out, u);
+    } else {
+        // Negative integers and floats: serde_json's own formatting, whatever it is.
+        let _ = serde_json::to_writer(&mut *out, n);
     }
 }
 
@@ -180,7 +182,7 @@ fn write_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
-fn write_map(out: &mut Vec<u8>, m: &Map<String, Value>) {
+pub(crate) fn write_value_map(out: &mut Vec<u8>, m: &Map<String, Value>) {
     out.push(b'{');
     for (i, (k, v)) in m.iter().enumerate() {
         if i > 0 {
@@ -264,7 +266,7 @@ fn write_write(out: &mut Vec<u8>, w: &Write) {
     opt_str(out, &mut first, "timestamp", &w.timestamp);
     opt_str(out, &mut first, "event_id", &w.event_id);
     field(out, &mut first, "properties");
-    write_map(out, &w.properties);
+    out.extend_from_slice(w.properties.as_str().as_bytes());
     out.push(b'}');
 }
 

@@ -7,6 +7,7 @@ pub mod inventory;
 mod json;
 pub mod liquid;
 pub mod mapping;
+pub mod node;
 pub mod normalize;
 pub mod path;
 pub mod payload;
@@ -20,10 +21,8 @@ pub use directory::{
     BatchKeys, Directory, DirectoryError, EmptyDirectory, Found, MemoryDirectory, Snapshot,
 };
 pub use mapping::{Behavior, Compiled, Kind, Mapping, MappingError, OnRemoved};
+pub use node::Node;
 pub use path::{Path, PathError};
 pub use payload::{ContentKind, PayloadError};
-pub use plan::{By, Key, Link, Outcome, Plan, RowPlan, Summary, Target, Write};
-pub use planner::{
-    batch_keys, plan, plan_owned, plan_owned_with_limit, plan_with_limit, PlanError,
-    DEFAULT_MAX_ROWS,
-};
+pub use plan::{By, Key, Link, Outcome, Plan, Properties, RowPlan, Summary, Target, Write};
+pub use planner::{batch_keys, plan, PlanError, DEFAULT_MAX_ROWS};

@@ -291,193 +291,14 @@ impl Mapping {
         };
         let on_removed = self.on_removed.unwrap_or_default();
         let behavior = self.behavior.unwrap_or_default();
-
-        let keys = match (self.kind, &self.match_on) {
-            (Kind::Events, Some(_)) => {
-                return Err(err(
-                    "match",
-                    "events are not matched; use `event.contact_id` / `event.account_id`",
-                ))
-            }
-            (Kind::Events, None) => Keys::None,
-            (_, None) => {
-                let need = if self.kind == Kind::Accounts {
-                    "`id` or `name`"
-                } else {
-                    "`id` or `email`"
-                };
-                return Err(err(
-                    "match",
-                    format!(
-                        "is required for {}: map {need}, or `custom`",
-                        self.kind.as_str()
-                    ),
-                ));
-            }
-            (kind, Some(m)) => {
-                if let Some(c) = &m.custom {
-                    if m.id.is_some() || m.name.is_some() || m.email.is_some() {
-                        return Err(err(
-                            "match.custom",
-                            "cannot be combined with `id`, `name` or `email`",
-                        ));
-                    }
-                    if c.path.trim().is_empty() {
-                        return Err(err(
-                            "match.custom.path",
-                            "is empty; name the field in the payload",
-                        ));
-                    }
-                    if c.property.trim().is_empty() {
-                        return Err(err(
-                            "match.custom.property",
-                            "is empty; name the stored property to match",
-                        ));
-                    }
-                    Keys::Custom {
-                        path: path("match.custom.path", &c.path)?,
-                        property: c.property.trim().to_string(),
-                    }
-                } else {
-                    let (second_name, second, wrong_name, wrong) = match kind {
-                        Kind::Accounts => ("name", &m.name, "email", &m.email),
-                        _ => ("email", &m.email, "name", &m.name),
-                    };
-                    if wrong.is_some() {
-                        return Err(err(
-                            &format!("match.{wrong_name}"),
-                            format!(
-                                "{} match by `id` or `{second_name}`, not `{wrong_name}`",
-                                kind.as_str()
-                            ),
-                        ));
-                    }
-                    let id = field_path("match.id", &m.id)?;
-                    let second = field_path(&format!("match.{second_name}"), second)?;
-                    if id.is_none() && second.is_none() {
-                        return Err(err(
-                            "match",
-                            format!("map `id` or `{second_name}` (or `custom`)"),
-                        ));
-                    }
-                    Keys::Standard { id, second }
-                }
-            }
-        };
-
-        let account = match (&self.account, self.kind) {
-            (None, _) => None,
-            (Some(_), k) if k != Kind::Contacts => {
-                return Err(err(
-                    "account",
-                    "only contacts link to an account; events use `event.account_id`",
-                ))
-            }
-            (Some(a), _) => {
-                let id = field_path("account.id", &a.id)?;
-                let name = field_path("account.name", &a.name)?;
-                if id.is_none() && name.is_none() {
-                    return Err(err("account", "map `id` or `name`, or remove `account`"));
-                }
-                Some((id, name))
-            }
-        };
-
-        let event = match (&self.event, self.kind) {
-            (Some(_), k) if k != Kind::Events => {
-                return Err(err("event", "is only for events connections"))
-            }
-            (None, Kind::Events) => {
-                return Err(err(
-                    "event",
-                    "is required for events: at least `type` and a contact or account ID",
-                ))
-            }
-            (None, _) => None,
-            (Some(e), _) => {
-                let event_type = match &e.event_type {
-                    None => {
-                        return Err(err(
-                            "event.type",
-                            "is required: `{\"path\": …}` or `{\"value\": …}`",
-                        ))
-                    }
-                    Some(EventType {
-                        path: Some(_),
-                        value: Some(_),
-                    }) => return Err(err("event.type", "give `path` or `value`, not both")),
-                    Some(EventType {
-                        path: Some(p),
-                        value: None,
-                    }) => {
-                        if p.trim().is_empty() {
-                            return Err(err(
-                                "event.type.path",
-                                "is empty; name the field that holds the event type",
-                            ));
-                        }
-                        TypeSource::Path(path("event.type.path", p)?)
-                    }
-                    Some(EventType {
-                        path: None,
-                        value: Some(v),
-                    }) => {
-                        if v.trim().is_empty() {
-                            return Err(err("event.type.value", "is blank; name the event type"));
-                        }
-                        TypeSource::Value(v.trim().to_string())
-                    }
-                    Some(EventType {
-                        path: None,
-                        value: None,
-                    }) => return Err(err("event.type", "give `path` or `value`")),
-                };
-                let account_id = field_path("event.account_id", &e.account_id)?;
-                let contact_id = field_path("event.contact_id", &e.contact_id)?;
-                if account_id.is_none() && contact_id.is_none() {
-                    return Err(err(
-                        "event",
-                        "map `contact_id` or `account_id` (at least one)",
-                    ));
-                }
-                Some(EventKeys {
-                    event_type,
-                    account_id,
-                    contact_id,
-                    timestamp: field_path("event.timestamp", &e.timestamp)?,
-                    id: field_path("event.id", &e.id)?,
-                })
-            }
-        };
+        // Checked in this order, so that a document with several faults names the first.
+        let keys = self.keys()?;
+        let account = self.account_paths()?;
+        let event = self.event_keys()?;
         if self.kind == Kind::Events && on_removed == OnRemoved::Delete {
             return Err(err("on_removed", "events are never deleted; use `ignore`"));
         }
-
-        let properties = match &self.properties {
-            None => PropertySource {
-                path: Path::root(),
-                include: None,
-                exclude: Vec::new(),
-            },
-            Some(p) => {
-                for (i, k) in p.include.iter().flatten().enumerate() {
-                    if k.is_empty() {
-                        return Err(err(&format!("properties.include[{i}]"), "is empty"));
-                    }
-                }
-                for (i, k) in p.exclude.iter().enumerate() {
-                    if k.is_empty() {
-                        return Err(err(&format!("properties.exclude[{i}]"), "is empty"));
-                    }
-                }
-                PropertySource {
-                    path: path("properties.path", &p.path)?,
-                    include: p.include.clone(),
-                    exclude: p.exclude.clone(),
-                }
-            }
-        };
-
+        let properties = self.property_source()?;
         Ok(Compiled {
             kind: self.kind,
             behavior,
@@ -490,6 +311,190 @@ impl Mapping {
             properties,
         })
     }
+
+    fn keys(&self) -> Result<Keys, MappingError> {
+        let m = match (self.kind, &self.match_on) {
+            (Kind::Events, Some(_)) => {
+                return Err(err(
+                    "match",
+                    "events are not matched; use `event.contact_id` / `event.account_id`",
+                ))
+            }
+            (Kind::Events, None) => return Ok(Keys::None),
+            (kind, None) => {
+                let need = if kind == Kind::Accounts {
+                    "`id` or `name`"
+                } else {
+                    "`id` or `email`"
+                };
+                return Err(err(
+                    "match",
+                    format!("is required for {}: map {need}, or `custom`", kind.as_str()),
+                ));
+            }
+            (_, Some(m)) => m,
+        };
+        if let Some(c) = &m.custom {
+            if m.id.is_some() || m.name.is_some() || m.email.is_some() {
+                return Err(err(
+                    "match.custom",
+                    "cannot be combined with `id`, `name` or `email`",
+                ));
+            }
+            not_blank(
+                "match.custom.path",
+                &c.path,
+                "is empty; name the field in the payload",
+            )?;
+            not_blank(
+                "match.custom.property",
+                &c.property,
+                "is empty; name the stored property to match",
+            )?;
+            return Ok(Keys::Custom {
+                path: path("match.custom.path", &c.path)?,
+                property: c.property.trim().to_string(),
+            });
+        }
+        let (second_name, second, wrong_name, wrong) = match self.kind {
+            Kind::Accounts => ("name", &m.name, "email", &m.email),
+            _ => ("email", &m.email, "name", &m.name),
+        };
+        if wrong.is_some() {
+            return Err(err(
+                &format!("match.{wrong_name}"),
+                format!(
+                    "{} match by `id` or `{second_name}`, not `{wrong_name}`",
+                    self.kind.as_str()
+                ),
+            ));
+        }
+        let id = field_path("match.id", &m.id)?;
+        let second = field_path(&format!("match.{second_name}"), second)?;
+        if id.is_none() && second.is_none() {
+            return Err(err(
+                "match",
+                format!("map `id` or `{second_name}` (or `custom`)"),
+            ));
+        }
+        Ok(Keys::Standard { id, second })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn account_paths(&self) -> Result<Option<(Option<Path>, Option<Path>)>, MappingError> {
+        let Some(a) = &self.account else {
+            return Ok(None);
+        };
+        if self.kind != Kind::Contacts {
+            return Err(err(
+                "account",
+                "only contacts link to an account; events use `event.account_id`",
+            ));
+        }
+        let id = field_path("account.id", &a.id)?;
+        let name = field_path("account.name", &a.name)?;
+        if id.is_none() && name.is_none() {
+            return Err(err("account", "map `id` or `name`, or remove `account`"));
+        }
+        Ok(Some((id, name)))
+    }
+
+    fn event_keys(&self) -> Result<Option<EventKeys>, MappingError> {
+        let e = match (&self.event, self.kind) {
+            (Some(_), k) if k != Kind::Events => {
+                return Err(err("event", "is only for events connections"))
+            }
+            (None, Kind::Events) => {
+                return Err(err(
+                    "event",
+                    "is required for events: at least `type` and a contact or account ID",
+                ))
+            }
+            (None, _) => return Ok(None),
+            (Some(e), _) => e,
+        };
+        let event_type = match &e.event_type {
+            None => {
+                return Err(err(
+                    "event.type",
+                    "is required: `{\"path\": …}` or `{\"value\": …}`",
+                ))
+            }
+            Some(EventType {
+                path: Some(_),
+                value: Some(_),
+            }) => return Err(err("event.type", "give `path` or `value`, not both")),
+            Some(EventType {
+                path: Some(p),
+                value: None,
+            }) => {
+                not_blank(
+                    "event.type.path",
+                    p,
+                    "is empty; name the field that holds the event type",
+                )?;
+                TypeSource::Path(path("event.type.path", p)?)
+            }
+            Some(EventType {
+                path: None,
+                value: Some(v),
+            }) => {
+                not_blank("event.type.value", v, "is blank; name the event type")?;
+                TypeSource::Value(v.trim().to_string())
+            }
+            Some(EventType {
+                path: None,
+                value: None,
+            }) => return Err(err("event.type", "give `path` or `value`")),
+        };
+        let account_id = field_path("event.account_id", &e.account_id)?;
+        let contact_id = field_path("event.contact_id", &e.contact_id)?;
+        if account_id.is_none() && contact_id.is_none() {
+            return Err(err(
+                "event",
+                "map `contact_id` or `account_id` (at least one)",
+            ));
+        }
+        Ok(Some(EventKeys {
+            event_type,
+            account_id,
+            contact_id,
+            timestamp: field_path("event.timestamp", &e.timestamp)?,
+            id: field_path("event.id", &e.id)?,
+        }))
+    }
+
+    fn property_source(&self) -> Result<PropertySource, MappingError> {
+        let Some(p) = &self.properties else {
+            return Ok(PropertySource {
+                path: Path::root(),
+                include: None,
+                exclude: Vec::new(),
+            });
+        };
+        let lists = [
+            ("include", p.include.as_deref().unwrap_or_default()),
+            ("exclude", &p.exclude[..]),
+        ];
+        for (list, keys) in lists {
+            if let Some(i) = keys.iter().position(|k| k.is_empty()) {
+                return Err(err(&format!("properties.{list}[{i}]"), "is empty"));
+            }
+        }
+        Ok(PropertySource {
+            path: path("properties.path", &p.path)?,
+            include: p.include.clone(),
+            exclude: p.exclude.clone(),
+        })
+    }
+}
+
+/// A text field that must say something (blank is refused with `msg`).
+fn not_blank(field: &str, s: &str, msg: &str) -> Result<(), MappingError> {
+    if s.trim().is_empty() {
+        return Err(err(field, msg));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

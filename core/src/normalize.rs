@@ -1,6 +1,7 @@
 //! Key normalisation (docs/design.md §5): numbers become their decimal string, strings are trimmed,
 //! blank or null counts as absent, and booleans, objects or arrays are errors.
 
+use crate::node::Node;
 use serde_json::Value;
 
 /// What a row holds where a key (ID, name, email, custom value) is expected.
@@ -25,8 +26,20 @@ pub fn json_type(v: &Value) -> &'static str {
 
 pub fn key_value(v: Option<&Value>) -> KeyValue {
     match v {
-        None | Some(Value::Null) => KeyValue::Absent,
-        Some(Value::String(s)) => {
+        None => KeyValue::Absent,
+        // Containers are refused whole (not viewed, which would walk them).
+        Some(Value::Array(_) | Value::Object(_)) => {
+            KeyValue::Invalid(json_type(v.unwrap_or(&Value::Null)))
+        }
+        Some(v) => node_key(Some(&Node::from_value(v))),
+    }
+}
+
+/// `key_value` for a row read in place.
+pub fn node_key(v: Option<&Node<'_>>) -> KeyValue {
+    match v {
+        None | Some(Node::Null) => KeyValue::Absent,
+        Some(Node::String(s)) => {
             let t = s.trim();
             if t.is_empty() {
                 KeyValue::Absent
@@ -34,8 +47,8 @@ pub fn key_value(v: Option<&Value>) -> KeyValue {
                 KeyValue::Present(t.to_string())
             }
         }
-        Some(Value::Number(n)) => KeyValue::Present(number_key(n)),
-        Some(other) => KeyValue::Invalid(json_type(other)),
+        Some(Node::Number(n)) => KeyValue::Present(number_key(n)),
+        Some(other) => KeyValue::Invalid(other.json_type()),
     }
 }
 
@@ -57,6 +70,16 @@ pub fn number_key(n: &serde_json::Number) -> String {
 /// Names and emails compare without case.
 pub fn fold(s: &str) -> String {
     s.trim().to_lowercase()
+}
+
+/// `fold`, without a copy when there is nothing to fold (most emails are lower-case ASCII).
+pub fn folded(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(t)
+    } else {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    }
 }
 
 /// The comparable form of a stored property for custom matching; `None` never matches.

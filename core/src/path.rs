@@ -90,38 +90,6 @@ impl Path {
         Some(value)
     }
 
-    /// Mutable access to the value at this path inside a row object (the planner moves properties
-    /// out of rows it owns instead of copying them).
-    pub fn get_in_mut<'v>(
-        &self,
-        row: &'v mut serde_json::Map<String, Value>,
-    ) -> Option<&'v mut Value> {
-        let (Segment::Key(first), rest) = self.segments.split_first()? else {
-            return None;
-        };
-        let mut value = row.get_mut(first)?;
-        for seg in rest {
-            value = match (seg, value) {
-                (Segment::Key(k), Value::Object(map)) => map.get_mut(k)?,
-                (Segment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
-                _ => return None,
-            };
-        }
-        Some(value)
-    }
-
-    /// Mutable access to the value at this path (the root path is the value itself).
-    pub fn get_mut<'v>(&self, mut value: &'v mut Value) -> Option<&'v mut Value> {
-        for seg in &self.segments {
-            value = match (seg, value) {
-                (Segment::Key(k), Value::Object(map)) => map.get_mut(k)?,
-                (Segment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
-                _ => return None,
-            };
-        }
-        Some(value)
-    }
-
     /// The first key, if the path is a single plain key (used for `include`/`exclude`).
     pub fn single_key(&self) -> Option<&str> {
         match self.segments.as_slice() {

@@ -1,6 +1,7 @@
 //! Reading a request body (docs/design.md §3): JSON or a form, the connection test, and the rows found at
 //! the mapping's wrapper path.
 
+use crate::node::{Entries, Node};
 use crate::path::Path;
 use serde_json::{Map, Value};
 
@@ -70,13 +71,16 @@ pub fn content_kind(content_type: Option<&str>) -> Result<ContentKind, PayloadEr
     }
 }
 
-/// A parsed body; `None` means a connection test (empty, `{}` or `[]`).
-pub fn parse_body(bytes: &[u8], kind: ContentKind) -> Result<Option<Value>, PayloadError> {
-    // JSON's whitespace only (`is_ascii_whitespace` also counts form feed, which JSON refuses).
-    if bytes
+/// JSON's whitespace only (`is_ascii_whitespace` also counts form feed, which JSON refuses).
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes
         .iter()
         .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-    {
+}
+
+/// A parsed body; `None` means a connection test (empty, `{}` or `[]`).
+pub fn parse_body(bytes: &[u8], kind: ContentKind) -> Result<Option<Value>, PayloadError> {
+    if is_blank(bytes) {
         return Ok(None);
     }
     let value = match kind {
@@ -91,6 +95,38 @@ pub fn parse_body(bytes: &[u8], kind: ContentKind) -> Result<Option<Value>, Payl
         _ => false,
     };
     Ok(if empty { None } else { Some(value) })
+}
+
+/// A body read in place: `parse_body`'s answers (the same connection tests, the same errors),
+/// but the rows borrow their keys and strings from `bytes` (what the planner reads).
+pub fn parse_doc(bytes: &[u8], kind: ContentKind) -> Result<Option<Node<'_>>, PayloadError> {
+    if is_blank(bytes) {
+        return Ok(None);
+    }
+    let node = match kind {
+        ContentKind::Json => {
+            parse_json_node(bytes).map_err(|e| PayloadError::InvalidJson(e.to_string()))?
+        }
+        ContentKind::Form => Node::from_owned(Value::Object(parse_form(bytes)?)),
+    };
+    let empty = match &node {
+        Node::Object(m) => m.is_empty(),
+        Node::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    Ok(if empty { None } else { Some(node) })
+}
+
+/// JSON text read in place; what the hand-written reader does not take is read by serde_json
+/// (its value, or its error), exactly as `parse_json`.
+pub fn parse_json_node(bytes: &[u8]) -> Result<Node<'_>, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => match crate::reader::read_node(text) {
+            Some(n) => Ok(n),
+            None => parse_with(serde_json::Deserializer::from_str(text)).map(Node::from_owned),
+        },
+        Err(_) => parse_with(serde_json::Deserializer::from_slice(bytes)).map(Node::from_owned),
+    }
 }
 
 /// JSON text → `Value`, exactly as `serde_json::from_slice` reads it, but each object's entries are
@@ -247,63 +283,67 @@ pub fn rows<'a>(
     match at {
         Value::Object(m) => Ok(vec![Ok(m)]),
         Value::Array(items) => {
-            if items.len() > limit {
-                return Err(PayloadError::TooManyRows {
-                    rows: items.len(),
-                    limit,
-                });
-            }
+            check_rows(items.len(), limit)?;
             Ok(items
                 .iter()
                 .map(|v| match v {
                     Value::Object(m) => Ok(m),
-                    other => Err(format!(
-                        "row is {}, expected an object",
-                        crate::normalize::json_type(other)
-                    )),
+                    other => Err(not_a_row(crate::normalize::json_type(other))),
                 })
                 .collect())
         }
-        other => Err(PayloadError::WrapperNotRows {
-            path: if wrapper.is_root() {
-                "(body)".into()
-            } else {
-                wrapper.to_string()
-            },
-            found: crate::normalize::json_type(other),
-        }),
+        other => Err(not_rows(wrapper, crate::normalize::json_type(other))),
     }
 }
 
-/// One element of rows the caller owns: the planner may move properties out of it.
-pub type RowSlotMut<'a> = Result<&'a mut Map<String, Value>, String>;
+/// One element of a body read in place: a row's entries, or why it is not a row.
+pub type NodeSlot<'r, 'b> = Result<&'r Entries<'b>, String>;
 
-/// `rows`, for a body the caller owns: the same rows, the same errors.
-pub fn rows_mut<'a>(
-    body: &'a mut Value,
+/// `rows`, for a body read in place: the same rows, the same errors.
+pub fn node_rows<'r, 'b>(
+    body: &'r Node<'b>,
     wrapper: &Path,
     limit: usize,
-) -> Result<Vec<RowSlotMut<'a>>, PayloadError> {
-    // The shared reading decides the errors, so both forms refuse exactly the same bodies.
-    rows(body, wrapper, limit)?;
-    let Some(at) = wrapper.get_mut(body) else {
-        return Err(PayloadError::WrapperMissing(wrapper.to_string()));
-    };
-    Ok(match at {
-        Value::Object(m) => vec![Ok(m)],
-        Value::Array(items) => items
-            .iter_mut()
-            .map(|v| match v {
-                Value::Object(m) => Ok(m),
-                other => Err(format!(
-                    "row is {}, expected an object",
-                    crate::normalize::json_type(other)
-                )),
-            })
-            .collect(),
-        // `rows` refused every other shape above.
-        _ => Vec::new(),
-    })
+) -> Result<Vec<NodeSlot<'r, 'b>>, PayloadError> {
+    let at = body
+        .get(wrapper)
+        .ok_or_else(|| PayloadError::WrapperMissing(wrapper.to_string()))?;
+    match at {
+        Node::Object(m) => Ok(vec![Ok(&m[..])]),
+        Node::Array(items) => {
+            check_rows(items.len(), limit)?;
+            Ok(items
+                .iter()
+                .map(|v| match v {
+                    Node::Object(m) => Ok(&m[..]),
+                    other => Err(not_a_row(other.json_type())),
+                })
+                .collect())
+        }
+        other => Err(not_rows(wrapper, other.json_type())),
+    }
+}
+
+fn check_rows(rows: usize, limit: usize) -> Result<(), PayloadError> {
+    if rows > limit {
+        return Err(PayloadError::TooManyRows { rows, limit });
+    }
+    Ok(())
+}
+
+fn not_a_row(found: &str) -> String {
+    format!("row is {found}, expected an object")
+}
+
+fn not_rows(wrapper: &Path, found: &'static str) -> PayloadError {
+    PayloadError::WrapperNotRows {
+        path: if wrapper.is_root() {
+            "(body)".into()
+        } else {
+            wrapper.to_string()
+        },
+        found,
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,76 @@ use crate::mapping::{Behavior, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The properties a create or update writes, as the JSON text of one object: compact, keys in
+/// the row's order, written as `serde_json` writes them. The planner writes it once from the
+/// row it reads in place; the store writes the text as it is (a create) or merges its entries
+/// into the stored record's (an update); the preview copies it into its answer.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Properties(Box<str>);
+
+impl Properties {
+    /// The text of the object (`{}` when empty).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        &*self.0 == "{}"
+    }
+
+    /// The entries as a map (an update merges them into what is stored).
+    pub fn to_map(&self) -> Map<String, Value> {
+        // Written by this crate from a value it read, so it always reads back as an object.
+        match serde_json::from_str(&self.0) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
+    }
+
+    pub fn from_map(m: &Map<String, Value>) -> Properties {
+        let mut out = Vec::with_capacity(2 + m.len() * 16);
+        crate::json::write_value_map(&mut out, m);
+        Properties::from_text(&out)
+    }
+
+    /// Text the core wrote itself (valid JSON, UTF-8), copied at its size.
+    pub(crate) fn from_text(out: &[u8]) -> Properties {
+        // Always UTF-8 (written from `str`s); a lossy reading would only ever be the fallback.
+        match std::str::from_utf8(out) {
+            Ok(text) => Properties(text.into()),
+            Err(_) => Properties(String::from_utf8_lossy(out).into()),
+        }
+    }
+}
+
+impl Default for Properties {
+    fn default() -> Self {
+        Properties("{}".into())
+    }
+}
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Properties {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Handed over as raw JSON: serde_json copies the text, other serializers read it.
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Properties {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Rewritten in the compact form, so that what is written again is what the core writes.
+        Map::<String, Value>::deserialize(d).map(|m| Properties::from_map(&m))
+    }
+}
+
 /// A record the plan touches: one that exists, or the n-th record this plan creates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
@@ -86,7 +156,7 @@ pub struct Write {
     pub event_id: Option<String>,
     /// Top-level keys overwrite; `null` removes the key (never present on a create).
     #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
-    pub properties: Map<String, Value>,
+    pub properties: Properties,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

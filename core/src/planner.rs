@@ -3,14 +3,15 @@
 //! directory), so a batch never creates the same record twice.
 
 use crate::directory::{BatchKeys, Directory, DirectoryError, Found};
+use crate::json::write_str;
 use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
-use crate::normalize::{fold, json_type, key_value, KeyValue};
+use crate::node::{get_in, write_node, Entries, Node};
+use crate::normalize::{fold, folded, node_key, KeyValue};
 use crate::path::Path;
-use crate::payload::{rows, rows_mut, PayloadError};
-use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Target, Write};
-use crate::timestamp::{canonical, parse_timestamp};
+use crate::payload::{node_rows, PayloadError};
+use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, Properties, RowPlan, Target, Write};
+use crate::timestamp::{canonical, parse_timestamp_node};
 use foldhash::{HashMap, HashSet};
-use serde_json::{Map, Value};
 
 pub const DEFAULT_MAX_ROWS: usize = 10_000;
 
@@ -128,29 +129,18 @@ impl Overlay {
     }
 }
 
-struct Planner<'a> {
+struct Planner<'a, 'b> {
     m: &'a Compiled,
     dir: &'a dyn Directory,
     /// The operation found on the body around the rows (Census's envelope), read once.
-    envelope_op: Option<Value>,
+    envelope_op: Option<&'a Node<'b>>,
     overlay: Overlay,
+    /// Where each row's properties are written before they are copied out at their size.
+    scratch: Vec<u8>,
 }
 
-/// A row the planner reads; when the caller handed over the body, the properties are moved out
-/// of the row instead of copied.
-enum Row<'r> {
-    Shared(&'r Map<String, Value>),
-    Owned(&'r mut Map<String, Value>),
-}
-
-impl Row<'_> {
-    fn map(&self) -> &Map<String, Value> {
-        match self {
-            Row::Shared(m) => m,
-            Row::Owned(m) => m,
-        }
-    }
-}
+/// A row: an object's entries, read in place.
+type Row<'r, 'b> = &'r Entries<'b>;
 
 /// Why a row could not be planned: its own fault (message, path), or the store's.
 enum RowError {
@@ -170,129 +160,31 @@ fn row_err(msg: impl Into<String>, path: &Path) -> RowError {
     RowError::Row(msg.into(), Some(path.to_string()))
 }
 
-/// Plans every row of `body` (a parsed, non-empty payload) through the mapping.
-pub fn plan(body: &Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
-    plan_with_limit(body, m, dir, DEFAULT_MAX_ROWS)
-}
-
-pub fn plan_with_limit(
-    body: &Value,
-    m: &Compiled,
-    dir: &dyn Directory,
-    max_rows: usize,
-) -> Result<Plan, PlanError> {
-    let slots = rows(body, &m.wrapper, max_rows)?;
-    let slots = slots.into_iter().map(|s| s.map(Row::Shared));
-    plan_rows(slots, envelope_op(body, m), m, dir)
-}
-
-/// `plan` for a body the caller no longer needs: the same plan, but each row's properties are
-/// moved into it rather than copied (the listener and the preview own the body they parsed).
-pub fn plan_owned(body: Value, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
-    plan_owned_with_limit(body, m, dir, DEFAULT_MAX_ROWS)
-}
-
-pub fn plan_owned_with_limit(
-    mut body: Value,
-    m: &Compiled,
-    dir: &dyn Directory,
-    max_rows: usize,
-) -> Result<Plan, PlanError> {
-    let op = envelope_op(&body, m);
-    let slots = rows_mut(&mut body, &m.wrapper, max_rows)?;
-    let slots = slots.into_iter().map(|s| s.map(Row::Owned));
-    plan_rows(slots, op, m, dir)
-}
-
-/// The keys `plan` may look up for `body`, gathered without a directory: a store fetches them in
-/// a few set queries, then plans from that snapshot. Rows that are not objects and values that
-/// cannot be keys are left out (they are row errors, which look nothing up). A body the planner
-/// refuses gives the same error here.
-pub fn batch_keys(body: &Value, m: &Compiled, max_rows: usize) -> Result<BatchKeys, PlanError> {
-    let slots = rows(body, &m.wrapper, max_rows)?;
-    let mut k = BatchKeys {
-        creates: m.kind != Kind::Events && m.behavior == Behavior::Upsert,
-        ..BatchKeys::default()
-    };
-    let value = |row: &Map<String, Value>, p: &Option<Path>| match p {
-        Some(p) => match key_value(get(row, p)) {
-            KeyValue::Present(s) => Some(s),
-            _ => None,
+fn skip(reason: &str, key: Option<Key>) -> (Outcome, Vec<String>) {
+    (
+        Outcome::Skip {
+            reason: reason.into(),
+            key,
         },
-        None => None,
-    };
-    for row in slots.into_iter().flatten() {
-        match &m.keys {
-            Keys::Custom { path, property } => {
-                if let KeyValue::Present(v) = key_value(get(row, path)) {
-                    k.custom
-                        .get_or_insert_with(|| (m.kind, property.clone(), Default::default()))
-                        .2
-                        .insert(v);
-                }
-            }
-            Keys::Standard { id, second } => {
-                let accounts = m.kind == Kind::Accounts;
-                if let Some(v) = value(row, id) {
-                    if accounts {
-                        &mut k.account_ids
-                    } else {
-                        &mut k.contact_ids
-                    }
-                    .insert(v);
-                }
-                if let Some(v) = value(row, second) {
-                    if accounts {
-                        &mut k.names
-                    } else {
-                        &mut k.emails
-                    }
-                    .insert(fold(&v));
-                }
-            }
-            Keys::None => {}
-        }
-        if let Some((id, name)) = &m.account {
-            if let Some(v) = value(row, id) {
-                k.account_ids.insert(v);
-            }
-            if let Some(v) = value(row, name) {
-                k.names.insert(fold(&v));
-            }
-        }
-        if let Some(e) = &m.event {
-            if let Some(v) = value(row, &e.contact_id) {
-                k.contact_ids.insert(v);
-            }
-            if let Some(v) = value(row, &e.account_id) {
-                k.account_ids.insert(v);
-            }
-            if let Some(v) = value(row, &e.id) {
-                k.event_ids.insert(v);
-            }
-        }
-    }
-    Ok(k)
+        Vec::new(),
+    )
 }
 
-fn envelope_op(body: &Value, m: &Compiled) -> Option<Value> {
-    m.operation.as_ref().and_then(|p| p.get(body)).cloned()
-}
-
-fn plan_rows<'r>(
-    slots: impl ExactSizeIterator<Item = Result<Row<'r>, String>>,
-    envelope_op: Option<Value>,
-    m: &Compiled,
-    dir: &dyn Directory,
-) -> Result<Plan, PlanError> {
+/// Plans every row of `body` (a parsed, non-empty payload) through the mapping: the one way a
+/// body becomes a plan. A body read from bytes (`payload::parse_doc`) is planned in place; a
+/// caller holding a `serde_json::Value` passes `Node::from_value(&v)`, which borrows its strings.
+pub fn plan(body: &Node<'_>, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
+    let slots = node_rows(body, &m.wrapper, DEFAULT_MAX_ROWS)?;
+    let envelope_op = m.operation.as_ref().and_then(|p| body.get(p));
     let mut p = Planner {
         m,
         dir,
         envelope_op,
         overlay: Overlay::for_batch(m, slots.len()),
+        scratch: Vec::new(),
     };
     let mut out = Vec::with_capacity(slots.len());
-    for (index, slot) in slots.enumerate() {
+    for (index, slot) in slots.into_iter().enumerate() {
         let result = match slot {
             Ok(row) => p.row(row),
             // The element is not a row, so its path is its place in the body (`data[3]`).
@@ -322,6 +214,58 @@ fn plan_rows<'r>(
     })
 }
 
+/// The keys `plan` may look up for `body`, gathered without a directory: a store fetches them in
+/// a few set queries, then plans from that snapshot. Rows that are not objects and values that
+/// cannot be keys are left out (they are row errors, which look nothing up). A body the planner
+/// refuses gives the same error here.
+pub fn batch_keys(body: &Node<'_>, m: &Compiled, max_rows: usize) -> Result<BatchKeys, PlanError> {
+    let slots = node_rows(body, &m.wrapper, max_rows)?;
+    let mut k = BatchKeys {
+        creates: m.kind != Kind::Events && m.behavior == Behavior::Upsert,
+        ..BatchKeys::default()
+    };
+    let value = |row: Row, p: &Option<Path>| match p {
+        Some(p) => match node_key(get(row, p)) {
+            KeyValue::Present(s) => Some(s),
+            _ => None,
+        },
+        None => None,
+    };
+    let accounts = m.kind == Kind::Accounts;
+    for row in slots.into_iter().flatten() {
+        match &m.keys {
+            Keys::Custom { path, property } => {
+                if let KeyValue::Present(v) = node_key(get(row, path)) {
+                    k.custom
+                        .get_or_insert_with(|| (m.kind, property.clone(), Default::default()))
+                        .2
+                        .insert(v);
+                }
+            }
+            Keys::Standard { id, second } => {
+                let (ids, labels) = if accounts {
+                    (&mut k.account_ids, &mut k.names)
+                } else {
+                    (&mut k.contact_ids, &mut k.emails)
+                };
+                ids.extend(value(row, id));
+                labels.extend(value(row, second).map(|v| fold(&v)));
+            }
+            Keys::None => {}
+        }
+        if let Some((id, name)) = &m.account {
+            k.account_ids.extend(value(row, id));
+            k.names.extend(value(row, name).map(|v| fold(&v)));
+        }
+        if let Some(e) = &m.event {
+            k.contact_ids.extend(value(row, &e.contact_id));
+            k.account_ids.extend(value(row, &e.account_id));
+            k.event_ids.extend(value(row, &e.id));
+        }
+    }
+    Ok(k)
+}
+
 const WRITES: [&str; 5] = ["added", "changed", "created", "updated", "upsert"];
 const REMOVES: [&str; 2] = ["removed", "deleted"];
 
@@ -330,8 +274,13 @@ enum Op {
     Remove,
 }
 
-fn key_at(row: &Map<String, Value>, path: &Path, what: &str) -> Result<Option<String>, RowError> {
-    match key_value(get(row, path)) {
+fn get<'r, 'b>(row: Row<'r, 'b>, path: &Path) -> Option<&'r Node<'b>> {
+    get_in(row, path)
+}
+
+/// The normalised key at `path` (`what` names it in the error for a value that cannot be one).
+fn key_at(row: Row, path: &Path, what: &str) -> Result<Option<String>, RowError> {
+    match node_key(get(row, path)) {
         KeyValue::Absent => Ok(None),
         KeyValue::Present(s) => Ok(Some(s)),
         KeyValue::Invalid(t) => Err(row_err(
@@ -341,38 +290,107 @@ fn key_at(row: &Map<String, Value>, path: &Path, what: &str) -> Result<Option<St
     }
 }
 
-fn get<'v>(row: &'v Map<String, Value>, path: &Path) -> Option<&'v Value> {
-    path.get_in(row)
+/// `key_at` for a key the mapping may leave out: the value with the path it came from.
+fn mapped_key<'p>(
+    row: Row,
+    path: &'p Option<Path>,
+    what: &str,
+) -> Result<Option<(String, &'p Path)>, RowError> {
+    match path {
+        Some(p) => Ok(key_at(row, p, what)?.map(|v| (v, p))),
+        None => Ok(None),
+    }
 }
 
-impl Planner<'_> {
-    fn row(&mut self, row: Row<'_>) -> RowResult {
-        let op = self.operation(row.map())?;
-        match self.m.kind {
-            Kind::Events => match op {
-                Op::Remove => Ok((
-                    Outcome::Skip {
-                        reason: "removed rows are ignored for events".into(),
-                        key: None,
-                    },
-                    vec![],
-                )),
-                Op::Write => self.event(row),
-            },
-            kind => self.record(kind, row, op),
+/// The error for a row that has none of the keys the mapping names: "{lead}: `a` and `b` blank
+/// or missing", at the first of them.
+fn no_key(lead: &str, paths: [&Option<Path>; 2]) -> RowError {
+    let mapped: Vec<String> = paths
+        .into_iter()
+        .flatten()
+        .map(|p| format!("`{p}`"))
+        .collect();
+    let first = paths
+        .into_iter()
+        .flatten()
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    row_err(
+        format!("{lead}: {} blank or missing", mapped.join(" and ")),
+        &first,
+    )
+}
+
+/// The one candidate of a look-up, none, or the row's ambiguity error (`what` says what they
+/// share, e.g. "have ID \"u1\"").
+fn one(
+    hits: Vec<Cand>,
+    noun: &str,
+    what: impl FnOnce() -> String,
+    path: &Path,
+) -> Result<Option<Cand>, RowError> {
+    if hits.len() > 1 {
+        return Err(row_err(
+            format!("ambiguous: several {noun} {}", what()),
+            path,
+        ));
+    }
+    Ok(hits.into_iter().next())
+}
+
+fn id_key(value: &str) -> Key {
+    Key {
+        by: By::Id,
+        value: value.to_string(),
+        property: None,
+    }
+}
+
+/// The key a row that found nothing is shown with: its ID, else its name or email.
+fn tried(kind: Kind, id: &Option<String>, label: &Option<String>) -> Option<Key> {
+    match (id, label) {
+        (Some(v), _) => Some(id_key(v)),
+        (None, Some(v)) => Some(Key {
+            by: label_by(kind),
+            value: v.clone(),
+            property: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// What matching a record row came to.
+enum Matched {
+    /// The row's keys (for a record created or updated) and what they found.
+    Keys {
+        id: Option<String>,
+        label: Option<String>,
+        found: Option<(Cand, Key)>,
+    },
+    /// The row ends here (custom matching found nothing).
+    Done(Box<(Outcome, Vec<String>)>),
+}
+
+impl<'a, 'b> Planner<'a, 'b> {
+    fn row(&mut self, row: Row<'_, 'b>) -> RowResult {
+        let op = self.operation(row)?;
+        match (self.m.kind, op) {
+            (Kind::Events, Op::Remove) => Ok(skip("removed rows are ignored for events", None)),
+            (Kind::Events, Op::Write) => self.event(row),
+            (kind, op) => self.record(kind, row, op),
         }
     }
 
     /// The operation field is read from the row, then from the body around it (Census and
     /// batched Hightouch templates put it on the envelope).
-    fn operation(&self, row: &Map<String, Value>) -> Result<Op, RowError> {
+    fn operation(&self, row: Row<'_, 'b>) -> Result<Op, RowError> {
         let Some(path) = &self.m.operation else {
             return Ok(Op::Write);
         };
-        let v = get(row, path).or(self.envelope_op.as_ref());
-        match v {
-            None | Some(Value::Null) => Err(row_err(format!("no operation at `{path}`"), path)),
-            Some(Value::String(s)) => match s.trim() {
+        match get(row, path).or(self.envelope_op) {
+            None | Some(Node::Null) => Err(row_err(format!("no operation at `{path}`"), path)),
+            Some(Node::String(s)) => match s.trim() {
                 w if WRITES.iter().any(|x| w.eq_ignore_ascii_case(x)) => Ok(Op::Write),
                 r if REMOVES.iter().any(|x| r.eq_ignore_ascii_case(x)) => Ok(Op::Remove),
                 other => Err(row_err(
@@ -380,7 +398,7 @@ impl Planner<'_> {
                     path,
                 )),
             },
-            Some(other) => Err(row_err(format!("operation at `{path}` is {}; expected text", json_type(other)), path)),
+            Some(other) => Err(row_err(format!("operation at `{path}` is {}; expected text", other.json_type()), path)),
         }
     }
 
@@ -401,13 +419,7 @@ impl Planner<'_> {
         let head = if index.is_empty() {
             None
         } else {
-            // Most labels are folded already (lower-case ASCII emails): no copy to look them up.
-            let t = label.trim();
-            if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                index.get(t).copied()
-            } else {
-                index.get(&fold(label)).copied()
-            }
+            index.get(&*folded(label)).copied()
         };
         Ok(self.merge(stored, o.chained(head, &o.chain_label)))
     }
@@ -454,187 +466,160 @@ impl Planner<'_> {
         id: Option<(&str, &Path)>,
         label: Option<(&str, &Path)>,
     ) -> Result<Option<(Cand, Key)>, RowError> {
-        let noun = if kind == Kind::Accounts {
-            "accounts"
-        } else {
-            "contacts"
-        };
+        let noun = kind.as_str();
         if let Some((id, path)) = id {
             let hits = self.lookup_external_id(kind, id)?;
-            if hits.len() > 1 {
-                return Err(row_err(
-                    format!("ambiguous: several {noun} have ID {id:?}"),
-                    path,
-                ));
-            }
-            if let Some(c) = hits.into_iter().next() {
-                return Ok(Some((
-                    c,
-                    Key {
-                        by: By::Id,
-                        value: id.to_string(),
-                        property: None,
-                    },
-                )));
+            if let Some(c) = one(hits, noun, || format!("have ID {id:?}"), path)? {
+                return Ok(Some((c, id_key(id))));
             }
         }
         if let Some((label, path)) = label {
             let hits = self.lookup_label(kind, label)?;
-            let (by, what) = if kind == Kind::Accounts {
-                (By::Name, "are named")
+            let what = if kind == Kind::Accounts {
+                "are named"
             } else {
-                (By::Email, "have the email")
+                "have the email"
             };
-            if hits.len() > 1 {
-                return Err(row_err(
-                    format!("ambiguous: several {noun} {what} {label:?}"),
-                    path,
-                ));
-            }
-            if let Some(c) = hits.into_iter().next() {
-                return Ok(Some((
-                    c,
-                    Key {
-                        by,
-                        value: label.to_string(),
-                        property: None,
-                    },
-                )));
+            if let Some(c) = one(hits, noun, || format!("{what} {label:?}"), path)? {
+                let key = Key {
+                    by: label_by(kind),
+                    value: label.to_string(),
+                    property: None,
+                };
+                return Ok(Some((c, key)));
             }
         }
         Ok(None)
     }
 
-    fn record(&mut self, kind: Kind, owned_row: Row<'_>, op: Op) -> RowResult {
-        let m = self.m;
-        let row = owned_row.map();
-        if matches!(op, Op::Remove) && m.on_removed == OnRemoved::Ignore {
-            return Ok((
-                Outcome::Skip {
-                    reason: "removed row ignored (on_removed: ignore)".into(),
-                    key: None,
-                },
-                vec![],
+    /// Custom matching: the one stored record whose property holds the row's value; a row that
+    /// finds none is skipped (custom matching never creates).
+    fn match_custom(
+        &mut self,
+        kind: Kind,
+        row: Row<'_, 'b>,
+        op: &Op,
+        path: &Path,
+        property: &str,
+    ) -> Result<Matched, RowError> {
+        let Some(v) = key_at(row, path, "the custom match value")? else {
+            return Err(row_err(
+                format!("no value at `{path}` to match on property {property:?}"),
+                path,
             ));
+        };
+        let hits = self.dir.by_property(kind, property, &v)?;
+        let hits = self.merge(hits, std::iter::empty());
+        let found = one(
+            hits,
+            kind.as_str(),
+            || format!("have {property} = {v:?}"),
+            path,
+        )?;
+        let key = Key {
+            by: By::Property,
+            value: v,
+            property: Some(property.to_string()),
+        };
+        Ok(match found {
+            Some(c) => Matched::Keys {
+                id: None,
+                label: None,
+                found: Some((c, key)),
+            },
+            None => Matched::Done(Box::new(skip(
+                match op {
+                    Op::Remove => "no match to delete",
+                    Op::Write => "no match (custom matching only updates)",
+                },
+                Some(key),
+            ))),
+        })
+    }
+
+    /// ID and name (accounts) or email (contacts): at least one must be in the row.
+    fn match_standard(
+        &mut self,
+        kind: Kind,
+        row: Row<'_, 'b>,
+        id: &Option<Path>,
+        second: &Option<Path>,
+    ) -> Result<Matched, RowError> {
+        let label_what = if kind == Kind::Accounts {
+            "the name"
+        } else {
+            "the email"
+        };
+        let id_val = mapped_key(row, id, "the ID")?;
+        let label_val = mapped_key(row, second, label_what)?;
+        if id_val.is_none() && label_val.is_none() {
+            return Err(no_key("no key to match", [id, second]));
         }
-        let mut warnings = Vec::new();
-        let (id_val, label_val, found) = match &m.keys {
-            Keys::Custom { path, property } => {
-                let Some(v) = key_at(row, path, "the custom match value")? else {
-                    return Err(row_err(
-                        format!("no value at `{path}` to match on property {property:?}"),
-                        path,
-                    ));
-                };
-                let hits = self.dir.by_property(kind, property, &v)?;
-                let hits = self.merge(hits, std::iter::empty());
-                if hits.len() > 1 {
-                    return Err(row_err(
-                        format!(
-                            "ambiguous: several {} have {property} = {v:?}",
-                            kind.as_str()
-                        ),
-                        path,
-                    ));
-                }
-                let key = Key {
-                    by: By::Property,
-                    value: v,
-                    property: Some(property.clone()),
-                };
-                match hits.into_iter().next() {
-                    Some(c) => (None, None, Some((c, key))),
-                    None => {
-                        let reason = match op {
-                            Op::Remove => "no match to delete",
-                            Op::Write => "no match (custom matching only updates)",
-                        };
-                        return Ok((
-                            Outcome::Skip {
-                                reason: reason.into(),
-                                key: Some(key),
-                            },
-                            vec![],
-                        ));
-                    }
-                }
-            }
-            Keys::Standard { id, second } => {
-                let label_what = if kind == Kind::Accounts {
-                    "the name"
-                } else {
-                    "the email"
-                };
-                let id_val = match id {
-                    Some(p) => key_at(row, p, "the ID")?.map(|v| (v, p)),
-                    None => None,
-                };
-                let label_val = match second {
-                    Some(p) => key_at(row, p, label_what)?.map(|v| (v, p)),
-                    None => None,
-                };
-                if id_val.is_none() && label_val.is_none() {
-                    let mapped: Vec<String> = [id, second]
-                        .into_iter()
-                        .flatten()
-                        .map(|p| format!("`{p}`"))
-                        .collect();
-                    let first = id.as_ref().or(second.as_ref()).cloned().unwrap_or_default();
-                    return Err(row_err(
-                        format!("no key to match: {} blank or missing", mapped.join(" and ")),
-                        &first,
-                    ));
-                }
-                let found = self.find(
-                    kind,
-                    id_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
-                    label_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
-                )?;
-                (id_val.map(|(v, _)| v), label_val.map(|(v, _)| v), found)
-            }
+        let found = self.find(
+            kind,
+            id_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
+            label_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
+        )?;
+        Ok(Matched::Keys {
+            id: id_val.map(|(v, _)| v),
+            label: label_val.map(|(v, _)| v),
+            found,
+        })
+    }
+
+    fn record(&mut self, kind: Kind, row: Row<'_, 'b>, op: Op) -> RowResult {
+        let m = self.m;
+        if matches!(op, Op::Remove) && m.on_removed == OnRemoved::Ignore {
+            return Ok(skip("removed row ignored (on_removed: ignore)", None));
+        }
+        let matched = match &m.keys {
+            Keys::Custom { path, property } => self.match_custom(kind, row, &op, path, property)?,
+            Keys::Standard { id, second } => self.match_standard(kind, row, id, second)?,
             Keys::None => return Err(RowError::Row("events are not matched".into(), None)),
         };
-
-        // The key a row that found nothing is shown with: its ID, else its name or email.
-        let tried = |id_val: &Option<String>, label_val: &Option<String>| {
-            id_val
-                .clone()
-                .map(|v| Key {
-                    by: By::Id,
-                    value: v,
-                    property: None,
-                })
-                .or_else(|| {
-                    label_val.clone().map(|v| Key {
-                        by: label_by(kind),
-                        value: v,
-                        property: None,
-                    })
-                })
+        let (id_val, label_val, found) = match matched {
+            Matched::Done(done) => return Ok(*done),
+            Matched::Keys { id, label, found } => (id, label, found),
         };
-
-        if matches!(op, Op::Remove) {
-            return Ok(match found {
-                Some((c, key)) => {
-                    self.overlay.deleted.insert(c.target.clone());
-                    (
-                        Outcome::Delete {
-                            target: c.target,
-                            key,
-                        },
-                        warnings,
-                    )
-                }
-                None => (
-                    Outcome::Skip {
-                        reason: "no match to delete".into(),
-                        key: tried(&id_val, &label_val),
-                    },
-                    warnings,
-                ),
-            });
+        match op {
+            Op::Remove => Ok(self.remove(kind, found, &id_val, &label_val)),
+            Op::Write => self.write(kind, row, id_val, label_val, found),
         }
+    }
 
+    fn remove(
+        &mut self,
+        kind: Kind,
+        found: Option<(Cand, Key)>,
+        id_val: &Option<String>,
+        label_val: &Option<String>,
+    ) -> (Outcome, Vec<String>) {
+        match found {
+            Some((c, key)) => {
+                self.overlay.deleted.insert(c.target.clone());
+                (
+                    Outcome::Delete {
+                        target: c.target,
+                        key,
+                    },
+                    Vec::new(),
+                )
+            }
+            None => skip("no match to delete", tried(kind, id_val, label_val)),
+        }
+    }
+
+    /// A create or update of a matched (or unmatched) record row.
+    fn write(
+        &mut self,
+        kind: Kind,
+        row: Row<'_, 'b>,
+        id_val: Option<String>,
+        label_val: Option<String>,
+        found: Option<(Cand, Key)>,
+    ) -> RowResult {
+        let m = self.m;
+        let mut warnings = Vec::new();
         // Checked before the account link, which may add an account to this batch's overlay.
         check_properties(row, &m.properties, &mut warnings)?;
         let account = if kind == Kind::Contacts {
@@ -642,38 +627,19 @@ impl Planner<'_> {
         } else {
             None
         };
-        // A create never writes nulls (nothing to remove), so they are left out as the map is built.
-        let properties = properties(owned_row, &m.properties, found.is_none());
         let (name, email) = match kind {
             Kind::Accounts => (label_val.clone(), None),
             _ => (None, label_val.clone()),
         };
-
         match found {
             Some((cand, key)) => {
-                let mut external_id = None;
-                if let Some(id) = &id_val {
-                    match &cand.external_id {
-                        None => {
-                            external_id = Some(id.clone());
-                            let learned = Cand {
-                                external_id: Some(id.clone()),
-                                ..cand.clone()
-                            };
-                            self.overlay.learn(kind, learned);
-                        }
-                        Some(stored) if stored != id => warnings.push(format!(
-                            "kept the stored ID {stored:?}; the row's ID {id:?} was not written"
-                        )),
-                        Some(_) => {}
-                    }
-                }
+                let external_id = self.learn_id(kind, &cand, &id_val, &mut warnings);
                 let record = Write {
                     external_id,
                     name,
                     email,
                     account,
-                    properties,
+                    properties: properties(&mut self.scratch, row, &m.properties, false),
                     ..Write::default()
                 };
                 Ok((
@@ -687,12 +653,9 @@ impl Planner<'_> {
             }
             // Nothing is written, so warnings about what would have been (an unlinked account,
             // missing properties) would only mislead; errors in the row were reported above.
-            None if m.behavior == Behavior::Update => Ok((
-                Outcome::Skip {
-                    reason: "no match (update only)".into(),
-                    key: tried(&id_val, &label_val),
-                },
-                Vec::new(),
+            None if m.behavior == Behavior::Update => Ok(skip(
+                "no match (update only)",
+                tried(kind, &id_val, &label_val),
             )),
             None => {
                 let (n, target) = self.overlay.new_target();
@@ -702,13 +665,14 @@ impl Planner<'_> {
                     account: account.as_ref().map(|l| l.target.clone()),
                 };
                 self.overlay.add(kind, cand, label_val.as_deref());
-                let key = tried(&id_val, &label_val);
+                let key = tried(kind, &id_val, &label_val);
                 let record = Write {
                     external_id: id_val,
                     name,
                     email,
                     account,
-                    properties,
+                    // A create never writes nulls (nothing to remove).
+                    properties: properties(&mut self.scratch, row, &m.properties, true),
                     ..Write::default()
                 };
                 Ok((
@@ -723,23 +687,46 @@ impl Planner<'_> {
         }
     }
 
+    /// The ID an update writes: the row's, when the stored record has none (later rows then find
+    /// it by that ID); a different stored ID is kept, with a warning.
+    fn learn_id(
+        &mut self,
+        kind: Kind,
+        cand: &Cand,
+        id_val: &Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        let id = id_val.as_ref()?;
+        match &cand.external_id {
+            None => {
+                let learned = Cand {
+                    external_id: Some(id.clone()),
+                    ..cand.clone()
+                };
+                self.overlay.learn(kind, learned);
+                Some(id.clone())
+            }
+            Some(stored) if stored != id => {
+                warnings.push(format!(
+                    "kept the stored ID {stored:?}; the row's ID {id:?} was not written"
+                ));
+                None
+            }
+            Some(_) => None,
+        }
+    }
+
     /// Contacts with `account` mapped: found by ID then name; created under upsert.
     fn account_link(
         &mut self,
-        row: &Map<String, Value>,
+        row: Row<'_, 'b>,
         warnings: &mut Vec<String>,
     ) -> Result<Option<Link>, RowError> {
         let Some((id_path, name_path)) = &self.m.account else {
             return Ok(None);
         };
-        let id = match id_path {
-            Some(p) => key_at(row, p, "the account ID")?.map(|v| (v, p)),
-            None => None,
-        };
-        let name = match name_path {
-            Some(p) => key_at(row, p, "the account name")?.map(|v| (v, p)),
-            None => None,
-        };
+        let id = mapped_key(row, id_path, "the account ID")?;
+        let name = mapped_key(row, name_path, "the account name")?;
         if id.is_none() && name.is_none() {
             warnings.push("not linked to an account: no account ID or name in this row".into());
             return Ok(None);
@@ -756,38 +743,31 @@ impl Planner<'_> {
                 create: None,
             }));
         }
-        let shown = id
-            .as_ref()
-            .or(name.as_ref())
-            .map(|(v, _)| v.clone())
-            .unwrap_or_default();
+        let id_v = id.map(|(v, _)| v);
+        let name_v = name.map(|(v, _)| v);
         if self.m.behavior == Behavior::Update {
+            let shown = id_v
+                .as_ref()
+                .or(name_v.as_ref())
+                .cloned()
+                .unwrap_or_default();
             warnings.push(format!(
                 "account {shown:?} not found; the contact stays unlinked (update only)"
             ));
             return Ok(None);
         }
         let (_, target) = self.overlay.new_target();
-        let id_v = id.map(|(v, _)| v);
-        let name_v = name.map(|(v, _)| v);
         let cand = Cand {
             target: target.clone(),
             external_id: id_v.clone(),
             account: None,
         };
         self.overlay.add(Kind::Accounts, cand, name_v.as_deref());
-        let key = match &id_v {
-            Some(v) => Key {
-                by: By::Id,
-                value: v.clone(),
-                property: None,
-            },
-            None => Key {
-                by: By::Name,
-                value: name_v.clone().unwrap_or_default(),
-                property: None,
-            },
-        };
+        let key = tried(Kind::Accounts, &id_v, &name_v).unwrap_or_else(|| Key {
+            by: By::Name,
+            value: String::new(),
+            property: None,
+        });
         Ok(Some(Link {
             target,
             key,
@@ -798,121 +778,28 @@ impl Planner<'_> {
         }))
     }
 
-    fn event(&mut self, owned_row: Row<'_>) -> RowResult {
-        let row = owned_row.map();
+    fn event(&mut self, row: Row<'_, 'b>) -> RowResult {
         let Some(e) = &self.m.event else {
             return Err(RowError::Row("no event mapping".into(), None));
         };
         let mut warnings = Vec::new();
-        let event_type = match &e.event_type {
-            TypeSource::Value(v) => v.clone(),
-            TypeSource::Path(p) => match get(row, p) {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-                Some(Value::Number(n)) => n.to_string(),
-                None | Some(Value::Null) | Some(Value::String(_)) => {
-                    return Err(row_err(
-                        format!("event type at `{p}` is blank or missing"),
-                        p,
-                    ))
-                }
-                Some(other) => {
-                    return Err(row_err(
-                        format!("event type at `{p}` is {}; expected text", json_type(other)),
-                        p,
-                    ))
-                }
-            },
-        };
-        let contact_id = match &e.contact_id {
-            Some(p) => key_at(row, p, "the contact ID")?.map(|v| (v, p)),
-            None => None,
-        };
-        let account_id = match &e.account_id {
-            Some(p) => key_at(row, p, "the account ID")?.map(|v| (v, p)),
-            None => None,
-        };
+        let event_type = event_type(row, &e.event_type)?;
+        let contact_id = mapped_key(row, &e.contact_id, "the contact ID")?;
+        let account_id = mapped_key(row, &e.account_id, "the account ID")?;
         if contact_id.is_none() && account_id.is_none() {
-            let mapped: Vec<String> = [&e.contact_id, &e.account_id]
-                .into_iter()
-                .flatten()
-                .map(|p| format!("`{p}`"))
-                .collect();
-            let first = e
-                .contact_id
-                .as_ref()
-                .or(e.account_id.as_ref())
-                .cloned()
-                .unwrap_or_default();
-            return Err(row_err(
-                format!(
-                    "no contact or account ID: {} blank or missing",
-                    mapped.join(" and ")
-                ),
-                &first,
+            return Err(no_key(
+                "no contact or account ID",
+                [&e.contact_id, &e.account_id],
             ));
         }
-        let mut contact = None;
-        let mut account = None;
-        if let Some((id, p)) = &contact_id {
-            let hits = self.lookup_external_id(Kind::Contacts, id)?;
-            if hits.len() > 1 {
-                return Err(row_err(
-                    format!("ambiguous: several contacts have ID {id:?}"),
-                    p,
-                ));
-            }
-            let Some(c) = hits.into_iter().next() else {
-                return Err(row_err(format!("unknown contact {id:?}"), p));
-            };
-            if account_id.is_none() {
-                account = c.account.clone().map(|t| Link {
-                    target: t,
-                    key: Key {
-                        by: By::Contact,
-                        value: id.clone(),
-                        property: None,
-                    },
-                    create: None,
-                });
-            }
-            contact = Some(Link {
-                target: c.target,
-                key: Key {
-                    by: By::Id,
-                    value: id.clone(),
-                    property: None,
-                },
-                create: None,
-            });
-        }
-        if let Some((id, p)) = &account_id {
-            let hits = self.lookup_external_id(Kind::Accounts, id)?;
-            if hits.len() > 1 {
-                return Err(row_err(
-                    format!("ambiguous: several accounts have ID {id:?}"),
-                    p,
-                ));
-            }
-            let Some(c) = hits.into_iter().next() else {
-                return Err(row_err(format!("unknown account {id:?}"), p));
-            };
-            account = Some(Link {
-                target: c.target,
-                key: Key {
-                    by: By::Id,
-                    value: id.clone(),
-                    property: None,
-                },
-                create: None,
-            });
-        }
+        let (contact, account) = self.event_links(contact_id, account_id)?;
         let timestamp = match &e.timestamp {
             None => None,
             Some(p) => match get(row, p) {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) if s.trim().is_empty() => None,
+                None | Some(Node::Null) => None,
+                Some(Node::String(s)) if s.trim().is_empty() => None,
                 Some(v) => Some(canonical(
-                    parse_timestamp(v).map_err(|msg| row_err(msg, p))?,
+                    parse_timestamp_node(v).map_err(|msg| row_err(msg, p))?,
                 )),
             },
         };
@@ -921,7 +808,6 @@ impl Planner<'_> {
             None => None,
         };
         check_properties(row, &self.m.properties, &mut warnings)?;
-        let properties = properties(owned_row, &self.m.properties, true);
         if let Some(id) = &event_id {
             if self.overlay.event_ids.contains(id) || self.dir.event_exists(id)? {
                 return Ok((
@@ -940,7 +826,7 @@ impl Planner<'_> {
             account,
             timestamp,
             event_id,
-            properties,
+            properties: properties(&mut self.scratch, row, &self.m.properties, true),
             ..Write::default()
         };
         Ok((
@@ -951,6 +837,79 @@ impl Planner<'_> {
             },
             warnings,
         ))
+    }
+
+    /// An event's contact and account, each by its ID; without an account ID, the contact's
+    /// account.
+    fn event_links(
+        &mut self,
+        contact_id: Option<(String, &Path)>,
+        account_id: Option<(String, &Path)>,
+    ) -> Result<(Option<Link>, Option<Link>), RowError> {
+        let mut link = |kind: Kind, id: &str, path: &Path| -> Result<Cand, RowError> {
+            let hits = self.lookup_external_id(kind, id)?;
+            let noun = kind.as_str();
+            match one(hits, noun, || format!("have ID {id:?}"), path)? {
+                Some(c) => Ok(c),
+                None => Err(row_err(
+                    format!("unknown {} {id:?}", &noun[..noun.len() - 1]),
+                    path,
+                )),
+            }
+        };
+        let mut contact = None;
+        let mut account = None;
+        if let Some((id, p)) = &contact_id {
+            let c = link(Kind::Contacts, id, p)?;
+            if account_id.is_none() {
+                account = c.account.clone().map(|t| Link {
+                    target: t,
+                    key: Key {
+                        by: By::Contact,
+                        value: id.clone(),
+                        property: None,
+                    },
+                    create: None,
+                });
+            }
+            contact = Some(Link {
+                target: c.target,
+                key: id_key(id),
+                create: None,
+            });
+        }
+        if let Some((id, p)) = &account_id {
+            let c = link(Kind::Accounts, id, p)?;
+            account = Some(Link {
+                target: c.target,
+                key: id_key(id),
+                create: None,
+            });
+        }
+        Ok((contact, account))
+    }
+}
+
+/// An event's type: the mapping's fixed value, or the row's text (or number) at its path.
+fn event_type(row: Row, src: &TypeSource) -> Result<String, RowError> {
+    let p = match src {
+        TypeSource::Value(v) => return Ok(v.clone()),
+        TypeSource::Path(p) => p,
+    };
+    match get(row, p) {
+        Some(Node::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Some(Node::Number(n)) => Ok(n.to_string()),
+        None | Some(Node::Null) | Some(Node::String(_)) => Err(row_err(
+            format!("event type at `{p}` is blank or missing"),
+            p,
+        )),
+        Some(other) => Err(row_err(
+            format!(
+                "event type at `{p}` is {}; expected text",
+                other.json_type()
+            ),
+            p,
+        )),
     }
 }
 
@@ -965,7 +924,7 @@ fn label_by(kind: Kind) -> By {
 /// Whether the row has properties where the mapping says: an object (fine), missing or null
 /// (warning, no properties), anything else (row error).
 fn check_properties(
-    row: &Map<String, Value>,
+    row: Row,
     src: &PropertySource,
     warnings: &mut Vec<String>,
 ) -> Result<(), RowError> {
@@ -973,8 +932,8 @@ fn check_properties(
         return Ok(());
     }
     match get(row, &src.path) {
-        Some(Value::Object(_)) => Ok(()),
-        None | Some(Value::Null) => {
+        Some(Node::Object(_)) => Ok(()),
+        None | Some(Node::Null) => {
             warnings.push(format!(
                 "no properties: `{}` is missing or null in this row",
                 src.path
@@ -985,7 +944,7 @@ fn check_properties(
             format!(
                 "properties at `{}` are {}; expected an object",
                 src.path,
-                json_type(other)
+                other.json_type()
             ),
             &src.path,
         )),
@@ -993,48 +952,38 @@ fn check_properties(
 }
 
 /// The row's properties per the mapping: `path` (default the row), then `include` / `exclude`,
-/// without nulls when `drop_nulls`. Moved out of an owned row, copied from a shared one. Call
-/// `check_properties` first.
-fn properties(row: Row<'_>, src: &PropertySource, drop_nulls: bool) -> Map<String, Value> {
-    let keep = |k: &String, v: &Value| {
-        !(drop_nulls && v.is_null())
+/// without nulls when `drop_nulls`, written as JSON text. Call `check_properties` first.
+fn properties(out: &mut Vec<u8>, row: Row, src: &PropertySource, drop_nulls: bool) -> Properties {
+    let base: &Entries = if src.path.is_root() {
+        row
+    } else {
+        match get(row, &src.path) {
+            Some(Node::Object(m)) => m,
+            _ => &[],
+        }
+    };
+    out.clear();
+    out.push(b'{');
+    let mut first = true;
+    for (k, v) in base {
+        let keep = !(drop_nulls && v.is_null())
             && src
                 .include
                 .as_ref()
                 .is_none_or(|inc| inc.iter().any(|i| i == k))
-            && !src.exclude.iter().any(|x| x == k)
-    };
-    match row {
-        Row::Shared(row) => {
-            let base = if src.path.is_root() {
-                row
-            } else {
-                match get(row, &src.path) {
-                    Some(Value::Object(m)) => m,
-                    _ => return Map::new(),
-                }
-            };
-            let mut out = Map::with_capacity(base.len());
-            for (k, v) in base {
-                if keep(k, v) {
-                    out.insert(k.clone(), v.clone());
-                }
+            && !src.exclude.iter().any(|x| x == k);
+        if keep {
+            if !first {
+                out.push(b',');
             }
-            out
-        }
-        Row::Owned(row) => {
-            let mut out = if src.path.is_root() {
-                std::mem::take(row)
-            } else {
-                match src.path.get_in_mut(row) {
-                    Some(Value::Object(m)) => std::mem::take(m),
-                    _ => return Map::new(),
-                }
-            };
-            out.retain(|k, v| keep(k, v));
-            out
+            first = false;
+            write_str(out, k);
+            out.push(b':');
+            write_node(out, v);
         }
     }
+    out.push(b'}');
+    Properties::from_text(out)
 }
 
 #[cfg(test)]
@@ -1042,7 +991,7 @@ mod tests {
     use super::*;
     use crate::directory::MemoryDirectory;
     use crate::mapping::Mapping;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     /// What a store fetches for a batch: only the records one of its keys names.
     fn restricted(existing: &Value, keys: &BatchKeys) -> Value {
@@ -1118,6 +1067,7 @@ mod tests {
         for (mapping, body) in cases {
             let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
             let everything = MemoryDirectory::from_json(&existing).unwrap();
+            let body = Node::from_value(&body);
             let keys = batch_keys(&body, &m, DEFAULT_MAX_ROWS).unwrap();
             let some = MemoryDirectory::from_json(&restricted(&existing, &keys)).unwrap();
             assert_eq!(
@@ -1131,7 +1081,7 @@ mod tests {
     fn run(mapping: Value, existing: Value, body: Value) -> Plan {
         let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
         let dir = MemoryDirectory::from_json(&existing).unwrap();
-        plan(&body, &m, &dir).unwrap()
+        plan(&Node::from_value(&body), &m, &dir).unwrap()
     }
 
     #[test]

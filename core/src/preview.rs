@@ -2,10 +2,11 @@
 //! pure preview. The JSON it returns is the contract the playground reads.
 
 use crate::directory::{Directory, MemoryDirectory};
-use crate::mapping::{Compiled, Mapping, MappingError};
-use crate::payload::{content_kind, parse_body};
+use crate::mapping::{Mapping, MappingError};
+use crate::node::Node;
+use crate::payload::{content_kind, parse_doc};
 use crate::plan::Plan;
-use crate::planner::{plan, plan_owned, PlanError};
+use crate::planner::{plan, PlanError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -79,31 +80,27 @@ pub fn preview_bytes(
         Ok(c) => c,
         Err(e) => return invalid_mapping(e),
     };
-    let parsed = content_kind(content_type).and_then(|k| parse_body(body, k));
+    let parsed = content_kind(content_type).and_then(|k| parse_doc(body, k));
     match parsed {
         Err(e) => PreviewOutput::failed(e.code(), e.status(), e.to_string(), None),
         Ok(None) => PreviewOutput::ConnectionTest {
             ok: true,
             connection_test: true,
         },
-        // The body is ours: its rows' properties move into the plan instead of being copied.
-        Ok(Some(v)) => answer(plan_owned(v, &compiled, dir)),
+        // Planned where it was read: the rows borrow from `body`.
+        Ok(Some(doc)) => answer(plan(&doc, &compiled, dir)),
     }
 }
 
 pub fn preview_value(body: &Value, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {
     match mapping.compile() {
-        Ok(c) => preview_compiled(body, &c, dir),
+        Ok(c) => answer(plan(&Node::from_value(body), &c, dir)),
         Err(e) => invalid_mapping(e),
     }
 }
 
 fn invalid_mapping(e: MappingError) -> PreviewOutput {
     PreviewOutput::failed("invalid_mapping", 400, e.to_string(), Some(e.field))
-}
-
-fn preview_compiled(body: &Value, compiled: &Compiled, dir: &dyn Directory) -> PreviewOutput {
-    answer(plan(body, compiled, dir))
 }
 
 fn answer(planned: Result<Plan, PlanError>) -> PreviewOutput {

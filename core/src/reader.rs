@@ -1,21 +1,97 @@
-//! JSON text → `Value`, the fast way for the common case: a hand-written reader for documents
+//! JSON text → a value, the fast way for the common case: a hand-written reader for documents
 //! that are valid JSON, which answers `None` at the first thing it does not handle itself (any
 //! error, a lone surrogate escape, a very deep document). The caller then reads the text with
 //! `serde_json`, which gives the value or the error it always gave, so what is read never
 //! differs (a property test holds this reader to `serde_json` on arbitrary documents).
 //!
-//! Why: parsing was a third of the preview in WebAssembly, much of it serde's generic visitor
-//! and key machinery; this reads keys and plain strings as slices of the text and builds each
-//! object's map once, at its final size.
+//! One reader builds both forms the core reads: `serde_json::Value` (what the host keeps) and the
+//! borrowed `Node` the planner reads in place (keys and plain strings are slices of the text, an
+//! object a small vector). Each object's entries are gathered on one stack for the whole document
+//! and its container is built once, at its final size.
 
 use crate::json::plain_run;
+use crate::node::Node;
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
 /// Nesting deeper than this is left to `serde_json` (which has its own limit and error).
 const MAX_DEPTH: usize = 100;
 
+/// What the reader builds a document into.
+pub(crate) trait Sink<'a> {
+    type V;
+    fn null() -> Self::V;
+    fn bool(b: bool) -> Self::V;
+    fn number(n: Number) -> Self::V;
+    fn string(s: Cow<'a, str>) -> Self::V;
+    fn array(items: Vec<Self::V>) -> Self::V;
+    /// The entries in document order; a repeated key keeps its first place and its last value,
+    /// as `serde_json` does.
+    fn object(entries: std::vec::Drain<'_, (Cow<'a, str>, Self::V)>) -> Self::V;
+}
+
+pub(crate) struct ValueSink;
+
+impl<'a> Sink<'a> for ValueSink {
+    type V = Value;
+    fn null() -> Value {
+        Value::Null
+    }
+    fn bool(b: bool) -> Value {
+        Value::Bool(b)
+    }
+    fn number(n: Number) -> Value {
+        Value::Number(n)
+    }
+    fn string(s: Cow<'a, str>) -> Value {
+        Value::String(s.into_owned())
+    }
+    fn array(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn object(entries: std::vec::Drain<'_, (Cow<'a, str>, Value)>) -> Value {
+        let mut map = Map::with_capacity(entries.len());
+        for (k, v) in entries {
+            map.insert(k.into_owned(), v);
+        }
+        Value::Object(map)
+    }
+}
+
+pub(crate) struct NodeSink;
+
+impl<'a> Sink<'a> for NodeSink {
+    type V = Node<'a>;
+    fn null() -> Node<'a> {
+        Node::Null
+    }
+    fn bool(b: bool) -> Node<'a> {
+        Node::Bool(b)
+    }
+    fn number(n: Number) -> Node<'a> {
+        Node::Number(n)
+    }
+    fn string(s: Cow<'a, str>) -> Node<'a> {
+        Node::String(s)
+    }
+    fn array(items: Vec<Node<'a>>) -> Node<'a> {
+        Node::Array(items)
+    }
+    fn object(entries: std::vec::Drain<'_, (Cow<'a, str>, Node<'a>)>) -> Node<'a> {
+        Node::object_from(entries)
+    }
+}
+
 pub fn read(text: &str) -> Option<Value> {
-    let mut r = Reader {
+    read_into::<ValueSink>(text)
+}
+
+pub(crate) fn read_node(text: &str) -> Option<Node<'_>> {
+    read_into::<NodeSink>(text)
+}
+
+fn read_into<'a, S: Sink<'a>>(text: &'a str) -> Option<S::V> {
+    let mut r = Reader::<S> {
         s: text.as_bytes(),
         text,
         i: 0,
@@ -26,15 +102,15 @@ pub fn read(text: &str) -> Option<Value> {
     (r.i == r.s.len()).then_some(v)
 }
 
-struct Reader<'a> {
+struct Reader<'a, S: Sink<'a>> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
     /// Entries of the objects being read, innermost last (one buffer for the whole document).
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Cow<'a, str>, S::V)>,
 }
 
-impl Reader<'_> {
+impl<'a, S: Sink<'a>> Reader<'a, S> {
     #[inline]
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.s.get(self.i) {
@@ -47,21 +123,21 @@ impl Reader<'_> {
         self.s.get(self.i).copied()
     }
 
-    fn value(&mut self, depth: usize) -> Option<Value> {
+    fn value(&mut self, depth: usize) -> Option<S::V> {
         self.ws();
         match self.peek()? {
-            b'"' => self.string().map(Value::String),
+            b'"' => self.string().map(S::string),
             b'{' => self.object(depth + 1),
             b'[' => self.array(depth + 1),
-            b't' => self.literal(b"true", Value::Bool(true)),
-            b'f' => self.literal(b"false", Value::Bool(false)),
-            b'n' => self.literal(b"null", Value::Null),
+            b't' => self.literal(b"true", S::bool(true)),
+            b'f' => self.literal(b"false", S::bool(false)),
+            b'n' => self.literal(b"null", S::null()),
             b'-' | b'0'..=b'9' => self.number(),
             _ => None,
         }
     }
 
-    fn literal(&mut self, word: &[u8], v: Value) -> Option<Value> {
+    fn literal(&mut self, word: &[u8], v: S::V) -> Option<S::V> {
         if self.s.get(self.i..self.i + word.len())? == word {
             self.i += word.len();
             Some(v)
@@ -70,7 +146,7 @@ impl Reader<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Option<Value> {
+    fn object(&mut self, depth: usize) -> Option<S::V> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -79,7 +155,7 @@ impl Reader<'_> {
         self.ws();
         if self.peek()? == b'}' {
             self.i += 1;
-            return Some(Value::Object(Map::new()));
+            return Some(S::object(self.entries.drain(start..)));
         }
         loop {
             self.ws();
@@ -104,16 +180,10 @@ impl Reader<'_> {
                 _ => return None,
             }
         }
-        // Inserted in order, so a repeated key keeps its first place and its last value, as
-        // `serde_json` does.
-        let mut map = Map::with_capacity(self.entries.len() - start);
-        for (k, v) in self.entries.drain(start..) {
-            map.insert(k, v);
-        }
-        Some(Value::Object(map))
+        Some(S::object(self.entries.drain(start..)))
     }
 
-    fn array(&mut self, depth: usize) -> Option<Value> {
+    fn array(&mut self, depth: usize) -> Option<S::V> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -122,7 +192,7 @@ impl Reader<'_> {
         self.ws();
         if self.peek()? == b']' {
             self.i += 1;
-            return Some(Value::Array(items));
+            return Some(S::array(items));
         }
         loop {
             items.push(self.value(depth)?);
@@ -131,7 +201,7 @@ impl Reader<'_> {
                 b',' => self.i += 1,
                 b']' => {
                     self.i += 1;
-                    return Some(Value::Array(items));
+                    return Some(S::array(items));
                 }
                 _ => return None,
             }
@@ -139,14 +209,14 @@ impl Reader<'_> {
     }
 
     /// A string literal at the cursor; plain ones (no escape) are one copy of their slice.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<Cow<'a, str>> {
         let start = self.i + 1;
         let mut j = plain_run(self.s, start);
         loop {
             match *self.s.get(j)? {
                 b'"' => {
                     self.i = j + 1;
-                    return Some(self.text.get(start..j)?.to_owned());
+                    return Some(Cow::Borrowed(self.text.get(start..j)?));
                 }
                 b'\\' => break,
                 b if b < 0x20 => return None,
@@ -159,7 +229,7 @@ impl Reader<'_> {
             match *self.s.get(j)? {
                 b'"' => {
                     self.i = j + 1;
-                    return Some(out);
+                    return Some(Cow::Owned(out));
                 }
                 b'\\' => {
                     let c = match *self.s.get(j + 1)? {
@@ -200,7 +270,7 @@ impl Reader<'_> {
 
     /// Integers of up to 18 digits are read here (exactly); any other number is handed to
     /// `serde_json` on its own, so that floats round exactly as it rounds them.
-    fn number(&mut self) -> Option<Value> {
+    fn number(&mut self) -> Option<S::V> {
         let start = self.i;
         let mut j = start;
         let negative = self.s[j] == b'-';
@@ -226,7 +296,7 @@ impl Reader<'_> {
             // `-0` is a float to serde_json (-0.0): left to it below.
             if !(negative && n == 0) {
                 self.i = j;
-                return Some(Value::Number(if negative {
+                return Some(S::number(if negative {
                     Number::from(-n)
                 } else {
                     Number::from(n as u64)
@@ -245,9 +315,9 @@ impl Reader<'_> {
                 j = digit_run(self.s, j)?;
             }
         }
-        let v: Value = serde_json::from_str(self.text.get(start..j)?).ok()?;
+        let n: Number = serde_json::from_str(self.text.get(start..j)?).ok()?;
         self.i = j;
-        Some(v)
+        Some(S::number(n))
     }
 }
 

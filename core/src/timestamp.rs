@@ -1,6 +1,7 @@
 //! Event timestamps: ISO 8601 / RFC 3339 only (docs/design.md §5). A date alone is midnight UTC, no offset
 //! means UTC, epoch numbers are refused (seconds or milliseconds? a guess would silently corrupt).
 
+use crate::node::Node;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 
@@ -10,9 +11,14 @@ pub fn canonical(dt: DateTime<Utc>) -> String {
 }
 
 pub fn parse_timestamp(v: &Value) -> Result<DateTime<Utc>, String> {
+    parse_timestamp_node(&Node::from_value(v))
+}
+
+/// `parse_timestamp` for a row read in place.
+pub fn parse_timestamp_node(v: &Node<'_>) -> Result<DateTime<Utc>, String> {
     let s = match v {
-        Value::String(s) => s.trim(),
-        Value::Number(n) => {
+        Node::String(s) => s.trim(),
+        Node::Number(n) => {
             return Err(format!(
                 "timestamp {n} is a number; send ISO 8601 such as 2024-05-01T12:00:00Z"
             ))
@@ -20,7 +26,7 @@ pub fn parse_timestamp(v: &Value) -> Result<DateTime<Utc>, String> {
         other => {
             return Err(format!(
                 "timestamp is {}; send ISO 8601 such as 2024-05-01T12:00:00Z",
-                crate::normalize::json_type(other)
+                other.json_type()
             ))
         }
     };

@@ -4,7 +4,7 @@
 //! the very same checks (a crash once found stays fixed without a nightly toolchain).
 
 use inlet_core::directory::MemoryDirectory;
-use inlet_core::payload::{content_kind, parse_body, parse_json, ContentKind};
+use inlet_core::payload::{content_kind, parse_body, parse_json, parse_json_node, ContentKind};
 use inlet_core::preview::{preview_bytes, preview_value, PreviewOutput};
 use inlet_core::timestamp::{canonical, parse_timestamp};
 use inlet_core::{Mapping, Path};
@@ -39,6 +39,16 @@ pub fn body_reader(data: &[u8]) {
         }
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "errors differ"),
         _ => panic!("one accepted what the other refused: ours {ours:?}, serde_json {theirs:?}"),
+    }
+    // The same reader building rows in place reads the same values, with the same errors.
+    match (parse_json_node(data), &theirs) {
+        (Ok(n), Ok(b)) => assert_eq!(
+            serde_json::to_string(&n.to_value()).ok(),
+            serde_json::to_string(b).ok(),
+            "the in-place reading differs"
+        ),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "errors differ in place"),
+        (n, _) => panic!("the in-place reader disagrees: {n:?}, serde_json {theirs:?}"),
     }
     // The connection-test check agrees with the reader: a body is blank only if JSON calls it so.
     if let Ok(None) = parse_body(data, ContentKind::Json) {
@@ -152,7 +162,7 @@ pub fn preview(data: &[u8]) {
     let by_hand = out.to_json();
     let by_serde = serde_json::to_string(&out).expect("an answer serialises");
     assert_eq!(by_hand, by_serde, "the hand-written answer differs");
-    // The borrowed planner agrees with the owned one (which moves the rows out of the body).
+    // Planning the rows read in place agrees with planning a view of the parsed `Value`.
     let json_body = content_kind(content_type.as_deref()) == Ok(ContentKind::Json);
     if let (true, Ok(Some(v))) = (json_body, parse_body(&body, ContentKind::Json)) {
         if mapping.compile().is_ok() {

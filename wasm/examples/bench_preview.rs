@@ -54,9 +54,12 @@ fn main() {
         t.sort_by(|a, b| a.total_cmp(b));
         t[t.len() / 2]
     };
-    let body: serde_json::Value = serde_json::from_slice(&payload).expect("json");
+    use inlet_core::payload::{parse_doc, ContentKind};
+    let body = parse_doc(&payload, ContentKind::Json)
+        .expect("json")
+        .expect("rows");
     let parse = median_of(&mut || {
-        std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&payload).expect("json"));
+        std::hint::black_box(parse_doc(&payload, ContentKind::Json).expect("json"));
     });
     let plan_ms = median_of(&mut || {
         std::hint::black_box(inlet_core::plan(&body, &compiled, &dir).expect("plan"));

@@ -83,7 +83,8 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
     let Work::Write { body, mapping } = &job.work else {
         return;
     };
-    if let Ok(keys) = inlet_core::batch_keys(body, mapping, inlet_core::DEFAULT_MAX_ROWS) {
+    let body = inlet_core::Node::from_value(body);
+    if let Ok(keys) = inlet_core::batch_keys(&body, mapping, inlet_core::DEFAULT_MAX_ROWS) {
         crate::store::pg::batch_lock_keys(&job.incoming.connection_id, &keys, out);
     }
 }
@@ -263,7 +264,7 @@ fn stored_text(v: &Option<impl Serialize>) -> Result<Option<String>, StoreError>
 /// Plans, writes and logs one request inside the caller's transaction. An `Err` means the store
 /// failed: the caller rolls this request back and answers 503.
 pub fn process(c: Tx, job: &Job) -> Result<Answer, StoreError> {
-    process_body(c, &job.incoming, &job.work, job.guard.as_ref(), None)
+    process_body(c, &job.incoming, &job.work, job.guard.as_ref())
 }
 
 /// `process` for a request written on its own (a replay): on a shared store it first locks its
@@ -277,22 +278,11 @@ pub fn process_alone(c: Tx, job: &Job) -> Result<Answer, StoreError> {
     process(c, job)
 }
 
-/// `process` that moves the body out of the job into the planner (no copy of each row's
-/// properties); the job keeps everything else. The listener's writer runs each job once.
-pub fn process_owned(c: Tx, job: &mut Job) -> Result<Answer, StoreError> {
-    let owned = match &mut job.work {
-        Work::Write { body, .. } => Some(std::mem::take(body)),
-        Work::LogOnly { .. } => None,
-    };
-    process_body(c, &job.incoming, &job.work, job.guard.as_ref(), owned)
-}
-
 fn process_body(
     c: Tx,
     i: &Incoming,
     work: &Work,
     guard: Option<&Guard>,
-    owned: Option<Value>,
 ) -> Result<Answer, StoreError> {
     let (body, mapping) = match work {
         Work::LogOnly {
@@ -355,7 +345,7 @@ fn process_body(
             return Ok(err.answer(&i.request_id));
         }
     }
-    let planned = directory::plan(c, body, owned, mapping, Some(&i.connection_id))?;
+    let planned = directory::plan(c, body, mapping, Some(&i.connection_id))?;
     let plan = match planned {
         Ok(p) => p,
         Err(PlanError::Payload(e)) => {

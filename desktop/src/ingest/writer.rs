@@ -8,7 +8,7 @@
 //! that two receivers given the same new key run one after the other; a group that meets a
 //! deadlock, a serialization failure or a unique-index race is rolled back and run again.
 
-use super::{process, process_owned, Activity, Answer, IngestError, Job};
+use super::{process, Activity, Answer, IngestError, Job};
 use crate::store::queries::requests;
 use crate::store::{pg, GroupConn, Store, StoreError};
 use std::collections::BTreeSet;
@@ -173,7 +173,7 @@ fn commit_shared(
             _ => Ok(()),
         });
         let result = match locked {
-            Ok(()) => commit_group_in(conn, group, keep, false),
+            Ok(()) => commit_group_in(conn, group, keep),
             Err(e) => Err(Failed::Store(e)),
         };
         match result {
@@ -211,7 +211,7 @@ fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result
         tracing::error!(requests = group.len(), cause = %e, "the writer could not start a transaction");
         return Err(failed(group, &e));
     }
-    match commit_group_in(conn, group, keep, true) {
+    match commit_group_in(conn, group, keep) {
         Ok(a) => Ok(a),
         Err(Failed::Answered(a)) => Err(a),
         Err(Failed::Store(e)) => {
@@ -222,13 +222,11 @@ fn commit_group(conn: &GroupConn, group: &mut [Envelope], keep: usize) -> Result
     }
 }
 
-/// The group inside its begun transaction. `owned` moves each body into its plan (a group that
-/// may run again keeps its bodies).
+/// The group inside its begun transaction.
 fn commit_group_in(
     conn: &GroupConn,
     group: &mut [Envelope],
     keep: usize,
-    owned: bool,
 ) -> Result<Vec<(Answer, bool)>, Failed> {
     let Some(tx) = conn.tx() else {
         return Err(Failed::Store(StoreError::Unavailable(
@@ -247,13 +245,7 @@ fn commit_group_in(
             answers.push((IngestError::from_store(&e).answer(rid), false));
             continue;
         }
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            if owned {
-                process_owned(tx, &mut env.job)
-            } else {
-                process(tx, &env.job)
-            }
-        }));
+        let result = catch_unwind(AssertUnwindSafe(|| process(tx, &env.job)));
         let rid = &env.job.incoming.request_id;
         let (answer, ok) = match result {
             Ok(Ok(a)) => (a, true),

@@ -145,7 +145,7 @@ mod tests {
                     tx,
                     Some("42"),
                     Some("Wayne"),
-                    &Default::default(),
+                    &serde_json::Map::new(),
                     None,
                     "t",
                 )

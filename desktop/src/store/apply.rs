@@ -167,7 +167,7 @@ impl Applier<'_> {
         match kind {
             Kind::Accounts => {
                 let (mut props, writer) = accounts::for_update(self.c, id)?.unwrap_or_default();
-                merge_properties(&mut props, &w.properties);
+                merge_properties(&mut props, &w.properties.to_map());
                 let conn = conn.filter(|c| writer.as_deref() != Some(*c));
                 accounts::update(
                     self.c,
@@ -182,7 +182,7 @@ impl Applier<'_> {
             Kind::Contacts => {
                 let account = self.link(&w.account)?;
                 let (mut props, writer) = contacts::for_update(self.c, id)?.unwrap_or_default();
-                merge_properties(&mut props, &w.properties);
+                merge_properties(&mut props, &w.properties.to_map());
                 let conn = conn.filter(|c| writer.as_deref() != Some(*c));
                 contacts::update(
                     self.c,
@@ -256,7 +256,7 @@ mod tests {
     #[allow(unused_imports)]
     use crate::store::Tx;
     use crate::store::{migrations, StoreDirectory};
-    use inlet_core::{plan, Mapping};
+    use inlet_core::{plan, Mapping, Node};
     use rusqlite::Connection;
     use serde_json::json;
 
@@ -270,7 +270,12 @@ mod tests {
 
     fn run(c: &Connection, mapping: serde_json::Value, body: serde_json::Value) -> Plan {
         let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
-        let p = plan(&body, &m, &StoreDirectory::new(c, Some("c1"))).unwrap();
+        let p = plan(
+            &Node::from_value(&body),
+            &m,
+            &StoreDirectory::new(c, Some("c1")),
+        )
+        .unwrap();
         let tx = c.unchecked_transaction().unwrap();
         apply(
             Tx::Sqlite(&tx),
@@ -416,7 +421,7 @@ mod tests {
                 .compile()
                 .unwrap();
         let p = plan(
-            &json!([{"id": true}]),
+            &Node::from_value(&json!([{"id": true}])),
             &m,
             &StoreDirectory::new(&c, Some("c1")),
         )

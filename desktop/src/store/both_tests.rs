@@ -457,7 +457,7 @@ fn a_transaction_reads_its_own_writes_on_both_stores() {
                     tx,
                     Some("1"),
                     Some("A"),
-                    &Default::default(),
+                    &serde_json::Map::new(),
                     Some("c1"),
                     "t",
                 )?;

@@ -10,8 +10,8 @@ use super::queries::{accounts, contacts, events};
 use super::{StoreError, Tx};
 use inlet_core::directory::{SampleAccount, SampleContact};
 use inlet_core::{
-    BatchKeys, Compiled, Directory, DirectoryError, Found, Kind, MemoryDirectory, Plan, PlanError,
-    Snapshot,
+    BatchKeys, Compiled, Directory, DirectoryError, Found, Kind, MemoryDirectory, Node, Plan,
+    PlanError, Snapshot,
 };
 use rusqlite::Connection;
 use serde_json::Value;
@@ -19,39 +19,30 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Plans `body` against the store in `tx`: the one way the listener, replay and the preview plan.
-/// `owned` hands the body over (its rows' properties are moved into the plan, not copied). The
-/// outer error is the store's (the request fails with 503), the inner one the payload's.
+/// The outer error is the store's (the request fails with 503), the inner one the payload's.
 pub fn plan(
     tx: Tx,
     body: &Value,
-    owned: Option<Value>,
     m: &Compiled,
     connection_id: Option<&str>,
 ) -> Result<Result<Plan, PlanError>, StoreError> {
+    // A view of the parsed body: its strings are borrowed, and the plan writes the properties
+    // it keeps as text, so nothing of the body is copied twice.
+    let body = Node::from_value(body);
     let planned = match tx {
         Tx::Sqlite(c) => {
             let dir = StoreDirectory::new(c, connection_id);
-            let planned = match owned {
-                Some(b) => inlet_core::plan_owned(b, m, &dir),
-                None => inlet_core::plan(body, m, &dir),
-            };
+            let planned = inlet_core::plan(&body, m, &dir);
             dir.failed()?;
             planned
         }
         Tx::Postgres(p) => {
-            let keys = match inlet_core::batch_keys(
-                owned.as_ref().unwrap_or(body),
-                m,
-                inlet_core::DEFAULT_MAX_ROWS,
-            ) {
+            let keys = match inlet_core::batch_keys(&body, m, inlet_core::DEFAULT_MAX_ROWS) {
                 Ok(k) => k,
                 Err(e) => return Ok(Err(e)),
             };
             let dir = MemoryDirectory::new(&snapshot(p, &keys, connection_id)?);
-            match owned {
-                Some(b) => inlet_core::plan_owned(b, m, &dir),
-                None => inlet_core::plan(body, m, &dir),
-            }
+            inlet_core::plan(&body, m, &dir)
         }
     };
     Ok(planned)
@@ -77,7 +68,7 @@ pub fn with_preview_directory<T>(
         }
         Tx::Postgres(p) => {
             let body = inlet_core::payload::content_kind(content_type)
-                .and_then(|k| inlet_core::payload::parse_body(payload, k))
+                .and_then(|k| inlet_core::payload::parse_doc(payload, k))
                 .ok()
                 .flatten();
             let keys = match (body, mapping.compile()) {
@@ -320,7 +311,6 @@ mod tests {
         let err = plan(
             Tx::Sqlite(&c),
             &json!({"id": 1}),
-            None,
             &accounts_by_id(),
             None,
         )
@@ -340,7 +330,6 @@ mod tests {
         let err = plan(
             Tx::Sqlite(&c),
             &json!({"id": 1}),
-            None,
             &accounts_by_id(),
             None,
         )

@@ -12,7 +12,7 @@ use super::pg::PgConn;
 use super::queries::{json_text, properties_from};
 use super::StoreError;
 use inlet_core::normalize::fold;
-use inlet_core::{Kind, Link, Outcome, Plan, Target};
+use inlet_core::{Kind, Link, Outcome, Plan, Properties, Target};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -24,6 +24,25 @@ struct Rec {
     label: Option<String>,
     account_id: Option<i64>,
     properties: Map<String, Value>,
+    /// A created record's properties as the plan wrote them: written as they are, unless a
+    /// later row of the batch merges into them (they are then read into `properties`).
+    text: Option<Properties>,
+}
+
+impl Rec {
+    fn properties_mut(&mut self) -> &mut Map<String, Value> {
+        if let Some(t) = self.text.take() {
+            self.properties = t.to_map();
+        }
+        &mut self.properties
+    }
+
+    fn properties_text(&self) -> String {
+        match &self.text {
+            Some(t) => t.as_str().to_string(),
+            None => json_text(&self.properties),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -219,7 +238,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                                 ctx.event_time.unwrap_or(ctx.received_at).into()
                             }),
                             event_id: w.event_id.clone(),
-                            properties: json_text(&w.properties),
+                            properties: w.properties.as_str().to_string(),
                         });
                         id
                     }
@@ -242,7 +261,8 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                                 external_id: w.external_id.clone(),
                                 label: label.clone(),
                                 account_id,
-                                properties: w.properties.clone(),
+                                properties: Map::new(),
+                                text: Some(w.properties.clone()),
                             },
                         );
                         id
@@ -278,7 +298,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                     },
                 };
                 if let Some(rec) = rec {
-                    merge_properties(&mut rec.properties, &w.properties);
+                    merge_properties(rec.properties_mut(), &w.properties.to_map());
                     if w.external_id.is_some() {
                         rec.external_id = w.external_id.clone();
                     }
@@ -340,7 +360,7 @@ fn split<'a>(t: &'a Table, new: bool) -> (Columns<'a>, Vec<Option<i64>>) {
         c.1.push(r.external_id.as_deref());
         c.2.push(r.label.as_deref());
         c.3.push(r.label.as_deref().map(fold));
-        c.4.push(json_text(&r.properties));
+        c.4.push(r.properties_text());
         accounts.push(r.account_id);
     }
     (c, accounts)

@@ -140,7 +140,7 @@ pub fn insert(
     tx: Tx,
     external_id: Option<&str>,
     name: Option<&str>,
-    properties: &Map<String, Value>,
+    properties: &impl serde::Serialize,
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<i64, StoreError> {
@@ -386,7 +386,7 @@ pub(crate) mod pg {
         p: &PgConn,
         external_id: Option<&str>,
         name: Option<&str>,
-        properties: &Map<String, Value>,
+        properties: &impl serde::Serialize,
         connection_id: Option<&str>,
         now: &str,
     ) -> Result<i64, StoreError> {

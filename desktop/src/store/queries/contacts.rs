@@ -132,7 +132,7 @@ pub fn insert(
     external_id: Option<&str>,
     email: Option<&str>,
     account_id: Option<i64>,
-    properties: &Map<String, Value>,
+    properties: &impl serde::Serialize,
     connection_id: Option<&str>,
     now: &str,
 ) -> Result<i64, StoreError> {
@@ -357,7 +357,7 @@ pub(crate) mod pg {
         external_id: Option<&str>,
         email: Option<&str>,
         account_id: Option<i64>,
-        properties: &Map<String, Value>,
+        properties: &impl serde::Serialize,
         connection_id: Option<&str>,
         now: &str,
     ) -> Result<i64, StoreError> {

@@ -100,14 +100,15 @@ fn filter_where<P>(
 
 /// The row to insert for one event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent<'a> {
+pub struct NewEvent<'a, P: serde::Serialize = Map<String, Value>> {
     pub connection_id: &'a str,
     pub event_type_id: i64,
     pub account_id: Option<i64>,
     pub contact_id: Option<i64>,
     pub timestamp: &'a str,
     pub event_id: Option<&'a str>,
-    pub properties: &'a Map<String, Value>,
+    /// A map, or the plan's properties text.
+    pub properties: &'a P,
     pub received_at: &'a str,
     pub request_id: Option<&'a str>,
 }
@@ -125,7 +126,7 @@ pub fn exists(tx: Tx, connection_id: &str, event_id: &str) -> Result<bool, Store
     )
 }
 
-pub fn insert(tx: Tx, e: &NewEvent) -> Result<i64, StoreError> {
+pub fn insert<P: serde::Serialize>(tx: Tx, e: &NewEvent<P>) -> Result<i64, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
         Tx::Postgres(p) => return pg::insert(p, e),
@@ -236,7 +237,7 @@ pub(crate) mod pg {
         .is_some())
     }
 
-    pub fn insert(p: &PgConn, e: &NewEvent) -> Result<i64, StoreError> {
+    pub fn insert<P: serde::Serialize>(p: &PgConn, e: &NewEvent<P>) -> Result<i64, StoreError> {
         Ok(p.query_one(
             "INSERT INTO events (connection_id, event_type_id, account_id, contact_id, timestamp, event_id, properties,
              received_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
