@@ -1017,9 +1017,15 @@ fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
     if let Some(t) = &v.tunnel {
         println!("tunnel           {}", tunnel_line(t));
     }
+    let here = settings::host_name();
     for l in &v.listeners {
+        // The host only when it is another machine's (several receivers on one database).
+        let host = match l.host.as_str() {
+            h if h == here || h.is_empty() => String::new(),
+            h => format!(", host {h}"),
+        };
         println!(
-            "running          {} (pid {}) on {}",
+            "running          {} (pid {}{host}) on {}",
             l.process, l.pid, l.listen
         );
     }

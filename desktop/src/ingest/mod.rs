@@ -77,9 +77,18 @@ pub struct Guard {
     pub drift_cache: Option<DriftCache>,
 }
 
-/// The advisory lock keys a job's rows need on a shared store (`store::pg::lock_keys`): the keys
-/// its rows may create a record under, and its event IDs.
+/// The advisory lock keys a job needs on a shared store (`store::pg::lock_keys`): its
+/// connection's, then the keys its rows may create a record under, and its event IDs.
+///
+/// The connection's key comes first because every request also writes rows kept per connection
+/// (its drift state, the request log it prunes): two receivers whose groups touched two
+/// connections in opposite orders deadlocked on those rows, again on every retry. Taken with the
+/// rest, sorted, they make one order.
 pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
+    out.push(crate::store::pg::lock_key(&[
+        "connection",
+        &job.incoming.connection_id,
+    ]));
     let Work::Write { body, mapping } = &job.work else {
         return;
     };

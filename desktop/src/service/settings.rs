@@ -1,20 +1,22 @@
 //! Settings: the listen address, the public base URL (webhook URLs start with it), and which
 //! database file the app opens next time. Also where the running listeners are (the window's,
-//! each `inlet serve`'s) and their tunnels: each records itself here so that every process shows
-//! webhook URLs that reach a listener that answers.
+//! each `inlet serve`'s, on this machine or, on PostgreSQL, on others) and their tunnels: each
+//! keeps a row of its own in the store so that every process shows webhook URLs that reach a
+//! listener that answers.
 
 use super::{Result, ServiceError, Services};
 use crate::paths;
+use crate::store::queries::listeners::{self as lq, ListenerRow};
 use crate::store::queries::settings as q;
 use crate::tunnel::{Status, TunnelState};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8750";
 const LISTEN: &str = "listen_address";
 const PUBLIC: &str = "public_base_url";
-/// A JSON array of [`ListenerRecord`]s, one per running listener process.
-const LISTENERS: &str = "running_listeners";
 /// The tunnel the window starts again at its next launch (a `TunnelSpec` as text).
 const WINDOW_TUNNEL: &str = "window_tunnel";
 
@@ -39,10 +41,11 @@ pub struct Settings {
     pub tunnel: Option<TunnelState>,
 }
 
-/// A running listener, as it recorded itself; records of processes that are gone are ignored.
+/// A running listener, as it recorded itself; records of listeners that are gone are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerRecord {
+    /// Its process id on `host`.
     pub pid: u32,
     /// Where it listens, `HOST:PORT`.
     pub listen: String,
@@ -52,6 +55,14 @@ pub struct ListenerRecord {
     pub instance: String,
     pub started_at: String,
     pub tunnel: Option<TunnelState>,
+    /// The machine it runs on (`INLET_HOSTNAME` when set, else the system's host name).
+    #[serde(default)]
+    pub host: String,
+    /// When it last said it runs; a listener counts as running while this is younger than the
+    /// staleness window (`INLET_LISTENER_STALE_SECS`, 30 s by default) and, on this host, while
+    /// its process exists.
+    #[serde(default)]
+    pub heartbeat_at: String,
 }
 
 /// Where webhook URLs point now, and through which tunnel.
@@ -106,20 +117,186 @@ pub(crate) fn reach(c: crate::store::Tx) -> Result<Reach> {
     })
 }
 
-fn read_listeners(c: crate::store::Tx) -> Result<Vec<ListenerRecord>> {
-    Ok(q::get(c, LISTENERS)?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+/// The name this process records as its host: `INLET_HOSTNAME` when set (tests, or machines that
+/// share a host name), else the system's host name.
+pub fn host_name() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        std::env::var("INLET_HOSTNAME")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .or_else(system_host_name)
+            .unwrap_or_else(|| "localhost".into())
+    })
 }
 
-/// The records of listeners whose process still runs.
+fn system_host_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut b = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; the name is cut at its first NUL below.
+        let r = unsafe { libc::gethostname(b.as_mut_ptr().cast(), b.len()) };
+        if r != 0 {
+            return None;
+        }
+        let n = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        Some(String::from_utf8_lossy(&b[..n]).into_owned()).filter(|h| !h.is_empty())
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME").ok()
+    }
+}
+
+/// How long a heartbeat counts: `INLET_LISTENER_STALE_SECS` (seconds, fractions allowed; tests
+/// shorten it), else 30 s.
+pub fn stale_after() -> Duration {
+    static STALE: OnceLock<Duration> = OnceLock::new();
+    *STALE.get_or_init(|| {
+        let default = Duration::from_secs(30);
+        match std::env::var("INLET_LISTENER_STALE_SECS") {
+            Err(_) => default,
+            Ok(v) => match v.trim().parse::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Duration::from_secs_f64(s),
+                _ => {
+                    tracing::warn!(
+                        value = %v,
+                        "INLET_LISTENER_STALE_SECS is not a positive number of seconds; using 30"
+                    );
+                    default
+                }
+            },
+        }
+    })
+}
+
+/// How often a listener refreshes its heartbeat: a third of the window, so that two missed
+/// beats (a slow database, a busy machine) do not yet make it look gone.
+pub fn heartbeat_every() -> Duration {
+    stale_after() / 3
+}
+
+fn record_from(r: ListenerRow) -> Result<ListenerRecord> {
+    let corrupt = |what: String| {
+        ServiceError::Store(crate::store::StoreError::Corrupt(format!(
+            "listener {}: {what}",
+            r.instance
+        )))
+    };
+    let pid =
+        u32::try_from(r.pid).map_err(|_| corrupt(format!("pid {} is out of range", r.pid)))?;
+    let tunnel = match &r.tunnel {
+        None => None,
+        Some(t) => Some(
+            serde_json::from_str::<TunnelState>(t).map_err(|e| corrupt(format!("tunnel: {e}")))?,
+        ),
+    };
+    Ok(ListenerRecord {
+        pid,
+        listen: r.listen,
+        process: r.process,
+        instance: r.instance,
+        started_at: r.started_at,
+        tunnel,
+        host: r.host,
+        heartbeat_at: r.heartbeat_at,
+    })
+}
+
+fn row_from(r: &ListenerRecord, heartbeat_at: String) -> ListenerRow {
+    ListenerRow {
+        instance: r.instance.clone(),
+        host: r.host.clone(),
+        pid: i64::from(r.pid),
+        listen: r.listen.clone(),
+        process: r.process.clone(),
+        started_at: r.started_at.clone(),
+        tunnel: r.tunnel.as_ref().map(crate::store::queries::json_text),
+        heartbeat_at,
+    }
+}
+
+/// A record that no longer stands for a running listener, and how to remove it.
+#[derive(Debug, Clone, PartialEq)]
+enum Gone {
+    /// On this host and its process is gone: removed outright.
+    Dead(String),
+    /// On another host and its heartbeat is older than the cutoff: removed unless it beat since.
+    Stale { instance: String, before: String },
+}
+
+/// The earliest heartbeat that still counts, as stored times compare (RFC 3339, milliseconds).
+fn cutoff() -> String {
+    let window = chrono::Duration::from_std(stale_after()).unwrap_or(chrono::Duration::MAX);
+    let at = chrono::Utc::now()
+        .checked_sub_signed(window)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Which listener is running: one whose heartbeat is younger than the staleness window, and on
+/// this host also only while its process exists (exact, and at once after a `kill -9`). The
+/// heartbeat counts on this host too, so that a pid the system gave to another process since
+/// does not keep a dead listener's record.
+fn judge(r: &ListenerRecord, here: &str, cutoff: &str) -> Option<Gone> {
+    if r.host == here && !process_alive(r.pid) {
+        return Some(Gone::Dead(r.instance.clone()));
+    }
+    let fresh = match (
+        chrono::DateTime::parse_from_rfc3339(&r.heartbeat_at),
+        chrono::DateTime::parse_from_rfc3339(cutoff),
+    ) {
+        (Ok(beat), Ok(cut)) => beat >= cut,
+        _ => false,
+    };
+    (!fresh).then(|| Gone::Stale {
+        instance: r.instance.clone(),
+        before: cutoff.to_string(),
+    })
+}
+
+/// The running listeners, and the records of those that are gone.
+fn judged(c: crate::store::Tx) -> Result<(Vec<ListenerRecord>, Vec<Gone>)> {
+    let (here, cut) = (host_name(), cutoff());
+    let mut live = Vec::new();
+    let mut gone = Vec::new();
+    for row in lq::list(c)? {
+        let r = record_from(row)?;
+        match judge(&r, here, &cut) {
+            None => live.push(r),
+            Some(g) => gone.push(g),
+        }
+    }
+    Ok((live, gone))
+}
+
+/// The records of listeners that still run.
 pub(crate) fn live_listeners(c: crate::store::Tx) -> Result<Vec<ListenerRecord>> {
-    let mut l = read_listeners(c)?;
-    l.retain(|r| process_alive(r.pid));
-    Ok(l)
+    Ok(judged(c)?.0)
 }
 
-/// True while process `pid` exists (on this machine: the store is a local file).
+/// Removes the records a reader found gone, each by its own statement. What this cannot remove
+/// now (the store busy or down) is ignored in the meantime and removed by a later reader.
+fn remove_gone(s: &Services, gone: &[Gone]) {
+    if gone.is_empty() {
+        return;
+    }
+    let done = s.store().write(|tx| {
+        for g in gone {
+            match g {
+                Gone::Dead(i) => lq::delete(tx, i)?,
+                Gone::Stale { instance, before } => lq::delete_stale(tx, instance, before)?,
+            }
+        }
+        Ok::<_, ServiceError>(())
+    });
+    if let Err(e) = done {
+        tracing::warn!(cause = %e, "cannot remove the records of listeners that are gone");
+    }
+}
+
+/// True while process `pid` exists on this machine.
 fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
@@ -136,32 +313,37 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
-/// Records (or replaces) this process's listener; records of dead processes are dropped.
+/// Writes this listener's row whole (where it listens, its tunnel), with a fresh heartbeat.
 pub fn record_listener(s: &Services, rec: &ListenerRecord) -> Result<()> {
+    let row = row_from(rec, crate::store::now());
+    s.store()
+        .write(|tx| Ok::<_, ServiceError>(lq::upsert(tx, &row)?))
+}
+
+/// Refreshes this listener's heartbeat; writes its row whole again if a reader removed it (its
+/// heartbeat looked stale, e.g. while the database was out of reach).
+pub fn heartbeat_listener(s: &Services, rec: &ListenerRecord) -> Result<()> {
+    let at = crate::store::now();
     s.store().write(|tx| {
-        let mut l = live_listeners(tx)?;
-        l.retain(|r| r.pid != rec.pid);
-        l.push(rec.clone());
-        let v = serde_json::to_string(&l).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        q::set(tx, LISTENERS, &v)?;
+        if !lq::heartbeat(tx, &rec.instance, &at)? {
+            lq::upsert(tx, &row_from(rec, at.clone()))?;
+        }
         Ok::<_, ServiceError>(())
     })
 }
 
-/// Removes process `pid`'s record (its listener stopped).
-pub fn forget_listener(s: &Services, pid: u32) -> Result<()> {
-    s.store().write(|tx| {
-        let mut l = live_listeners(tx)?;
-        l.retain(|r| r.pid != pid);
-        let v = serde_json::to_string(&l).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        q::set(tx, LISTENERS, &v)?;
-        Ok::<_, ServiceError>(())
-    })
+/// Removes the row of listener `instance` (it stopped).
+pub fn forget_listener(s: &Services, instance: &str) -> Result<()> {
+    s.store()
+        .write(|tx| Ok::<_, ServiceError>(lq::delete(tx, instance)?))
 }
 
-/// The running listeners (for "check from outside" in another process).
+/// The running listeners (for "check from outside" in another process); the records of those
+/// that are gone are removed on the way.
 pub fn listeners(s: &Services) -> Result<Vec<ListenerRecord>> {
-    s.store().read(live_listeners)
+    let (live, gone) = s.store().read(judged)?;
+    remove_gone(s, &gone);
+    Ok(live)
 }
 
 /// The tunnel the window starts at launch (None: none).
@@ -180,10 +362,11 @@ pub fn set_window_tunnel(s: &Services, spec: Option<&str>) -> Result<()> {
 }
 
 pub fn get(s: &Services) -> Result<Settings> {
-    s.store().read(|tx| {
+    let (settings, gone) = s.store().read(|tx| {
         let public = q::get(tx, PUBLIC)?;
         let reach = reach(tx)?;
-        Ok(Settings {
+        let (live, gone) = judged(tx)?;
+        let settings = Settings {
             listen_address: q::get(tx, LISTEN)?.unwrap_or_else(|| DEFAULT_LISTEN.into()),
             public_base_url: reach.base,
             public_base_url_set: public.is_some(),
@@ -191,10 +374,13 @@ pub fn get(s: &Services) -> Result<Settings> {
             configured_data_file: paths::read_config()
                 .data_file
                 .map(|p| p.display().to_string()),
-            listeners: live_listeners(tx)?,
+            listeners: live,
             tunnel: reach.tunnel,
-        })
-    })
+        };
+        Ok::<_, ServiceError>((settings, gone))
+    })?;
+    remove_gone(s, &gone);
+    Ok(settings)
 }
 
 pub fn validate_listen(addr: &str) -> Result<SocketAddr> {
@@ -295,6 +481,8 @@ mod tests {
             instance: "n".into(),
             started_at: "t".into(),
             tunnel,
+            host: host_name().into(),
+            heartbeat_at: String::new(),
         }
     }
 
@@ -327,7 +515,7 @@ mod tests {
         let got = get(&s).unwrap();
         assert_eq!(got.public_base_url, "http://127.0.0.1:9100");
         assert_eq!(got.tunnel.unwrap().status, Status::Down);
-        forget_listener(&s, me).unwrap();
+        forget_listener(&s, "n").unwrap();
         assert_eq!(get(&s).unwrap().public_base_url, "http://127.0.0.1:8750");
     }
 

@@ -1077,3 +1077,154 @@ fn concurrent_readers_share_at_most_the_pools_sessions() {
         "{opened} sessions were opened for 1,920 reads"
     );
 }
+
+/// A listener row as another machine's `inlet serve` writes it.
+fn listener_on(host: &str, n: u32) -> service::settings::ListenerRecord {
+    service::settings::ListenerRecord {
+        pid: 1000 + n,
+        listen: format!("10.0.0.{n}:8750"),
+        process: "serve".into(),
+        instance: format!("{host}-{n}"),
+        started_at: crate::store::now(),
+        tunnel: None,
+        host: host.into(),
+        heartbeat_at: String::new(),
+    }
+}
+
+#[test]
+fn listeners_starting_together_on_several_hosts_each_keep_their_row() {
+    each_store(|db| {
+        let s = Arc::new(Services::with_store(db.open()));
+        // Sixteen starts at once, each on its own connection: one row each, none lost.
+        std::thread::scope(|scope| {
+            for n in 0..16 {
+                let s = s.clone();
+                scope.spawn(move || {
+                    let host = format!("host-{}", n % 4);
+                    service::settings::record_listener(&s, &listener_on(&host, n)).unwrap();
+                });
+            }
+        });
+        let live = service::settings::listeners(&s).unwrap();
+        let mut got: Vec<_> = live.iter().map(|l| l.instance.clone()).collect();
+        got.sort();
+        let mut want: Vec<_> = (0..16).map(|n| format!("host-{}-{n}", n % 4)).collect();
+        want.sort();
+        assert_eq!(got, want, "{}", db.name);
+        // Pids of other hosts are not this machine's: they are judged by heartbeat, not pid.
+        assert!(
+            live.iter().all(|l| !l.heartbeat_at.is_empty()),
+            "{}",
+            db.name
+        );
+
+        // One stops cleanly, the others stay.
+        service::settings::forget_listener(&s, "host-1-5").unwrap();
+        assert_eq!(
+            service::settings::listeners(&s).unwrap().len(),
+            15,
+            "{}",
+            db.name
+        );
+    });
+}
+
+#[test]
+fn a_listener_whose_heartbeat_is_stale_is_not_shown_and_its_row_goes() {
+    use crate::store::queries::listeners as lq;
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let fresh = listener_on("far-away", 1);
+        let old = listener_on("far-away", 2);
+        service::settings::record_listener(&s, &fresh).unwrap();
+        service::settings::record_listener(&s, &old).unwrap();
+        // Its last heartbeat long ago: killed with `kill -9` on its machine.
+        s.store()
+            .write(|tx| lq::heartbeat(tx, &old.instance, "2000-01-01T00:00:00.000Z"))
+            .unwrap();
+        let live = service::settings::listeners(&s).unwrap();
+        assert_eq!(
+            live.iter().map(|l| l.instance.as_str()).collect::<Vec<_>>(),
+            [fresh.instance.as_str()],
+            "{}",
+            db.name
+        );
+        let rows = s.store().read(lq::list).unwrap();
+        assert_eq!(
+            rows.len(),
+            1,
+            "{}: the reader removed the stale row",
+            db.name
+        );
+        // The settings and the webhook URLs read the same rows.
+        let got = service::settings::get(&s).unwrap();
+        assert_eq!(got.listeners.len(), 1, "{}", db.name);
+
+        // A removal judged on an old heartbeat leaves a row that beat since.
+        s.store()
+            .write(|tx| lq::delete_stale(tx, &fresh.instance, "2000-01-01T00:00:00.000Z"))
+            .unwrap();
+        assert_eq!(s.store().read(lq::list).unwrap().len(), 1, "{}", db.name);
+
+        // A listener whose row was removed while it could not beat writes it whole again.
+        service::settings::heartbeat_listener(&s, &old).unwrap();
+        let live = service::settings::listeners(&s).unwrap();
+        assert_eq!(live.len(), 2, "{}", db.name);
+        let back = live.iter().find(|l| l.instance == old.instance).unwrap();
+        assert_eq!(
+            (back.listen.as_str(), back.host.as_str()),
+            ("10.0.0.2:8750", "far-away")
+        );
+    });
+}
+
+#[test]
+fn on_this_host_a_listener_whose_process_is_gone_goes_at_once() {
+    each_store(|db| {
+        let s = Services::with_store(db.open());
+        let mut dead = std::process::Command::new("true").spawn().unwrap();
+        let pid = dead.id();
+        dead.wait().unwrap();
+        let mut r = listener_on(service::settings::host_name(), 3);
+        r.pid = pid;
+        // A fresh heartbeat does not keep it: on this host the process itself is the test.
+        service::settings::record_listener(&s, &r).unwrap();
+        assert!(
+            service::settings::listeners(&s).unwrap().is_empty(),
+            "{}",
+            db.name
+        );
+        let rows = s
+            .store()
+            .read(crate::store::queries::listeners::list)
+            .unwrap();
+        assert!(rows.is_empty(), "{}", db.name);
+
+        // A live pid whose heartbeat stopped (the pid given to another process since, say) does
+        // not keep the record either.
+        let mut reused = listener_on(service::settings::host_name(), 4);
+        reused.pid = std::process::id();
+        service::settings::record_listener(&s, &reused).unwrap();
+        assert_eq!(
+            service::settings::listeners(&s).unwrap().len(),
+            1,
+            "{}",
+            db.name
+        );
+        s.store()
+            .write(|tx| {
+                crate::store::queries::listeners::heartbeat(
+                    tx,
+                    &reused.instance,
+                    "2000-01-01T00:00:00.000Z",
+                )
+            })
+            .unwrap();
+        assert!(
+            service::settings::listeners(&s).unwrap().is_empty(),
+            "{}",
+            db.name
+        );
+    });
+}

@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0020_lookup_indexes",
         include_str!("migrations/20261201_0020_lookup_indexes.sql"),
     ),
+    (
+        "20261202_0001_listeners",
+        include_str!("migrations/20261202_0001_listeners.sql"),
+    ),
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

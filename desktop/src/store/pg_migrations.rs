@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0020_lookup_indexes",
         include_str!("pg_migrations/20261201_0020_lookup_indexes.sql"),
     ),
+    (
+        "20261202_0001_listeners",
+        include_str!("pg_migrations/20261202_0001_listeners.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("inlet-migrate").

@@ -260,11 +260,26 @@ enum Note {
     Tunnel(Option<TunnelState>),
 }
 
-/// Keeps this process's listener record (`service::settings`) in step with where it listens
-/// and its tunnel, writing in order on a blocking thread; `forget` removes it.
+/// Keeps this process's listener row (`service::settings`) in step with where it listens and its
+/// tunnel, and refreshes its heartbeat every `settings::heartbeat_every()`, writing in order on a
+/// blocking thread (the store must not be called on the runtime's threads); `forget` removes it.
 pub struct Recorder {
     tx: mpsc::UnboundedSender<Note>,
     task: JoinHandle<()>,
+}
+
+/// Runs a store call off the runtime's threads; a failure is logged, the listener goes on.
+async fn off_runtime(
+    services: &Arc<Services>,
+    rec: &ListenerRecord,
+    f: fn(&Services, &ListenerRecord) -> crate::service::Result<()>,
+) {
+    let (s, r) = (services.clone(), rec.clone());
+    match tokio::task::spawn_blocking(move || f(&s, &r)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(cause = %e, "cannot record where this listener runs"),
+        Err(e) => tracing::warn!(cause = %e, "recording where this listener runs failed"),
+    }
 }
 
 impl Recorder {
@@ -283,34 +298,44 @@ impl Recorder {
             instance: instance_nonce().into(),
             started_at: crate::store::now(),
             tunnel: None,
+            host: settings::host_name().into(),
+            heartbeat_at: String::new(),
         };
+        // Reading the listeners removes the records of those that are gone (a `kill -9`).
+        let s = services.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || settings::listeners(&s)).await {
+            tracing::warn!(cause = %e, "cannot read the running listeners");
+        }
         if let Some(a) = listen {
             rec.listen = a.to_string();
-            let (s, r) = (services.clone(), rec.clone());
-            if let Ok(Err(e)) =
-                tokio::task::spawn_blocking(move || settings::record_listener(&s, &r)).await
-            {
-                tracing::warn!(cause = %e, "cannot record where this listener runs");
-            }
+            off_runtime(&services, &rec, settings::record_listener).await;
         }
         let task = tokio::spawn(async move {
-            while let Some(n) = rx.recv().await {
-                match n {
-                    Note::Listen(a) => rec.listen = a.to_string(),
-                    Note::Tunnel(t) => rec.tunnel = t,
-                }
-                if rec.listen.is_empty() {
-                    continue;
-                }
-                let (s, r) = (services.clone(), rec.clone());
-                let done = tokio::task::spawn_blocking(move || settings::record_listener(&s, &r));
-                if let Ok(Err(e)) = done.await {
-                    tracing::warn!(cause = %e, "cannot record where this listener runs");
+            let every = settings::heartbeat_every();
+            let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    n = rx.recv() => {
+                        let Some(n) = n else { break };
+                        match n {
+                            Note::Listen(a) => rec.listen = a.to_string(),
+                            Note::Tunnel(t) => rec.tunnel = t,
+                        }
+                        if !rec.listen.is_empty() {
+                            off_runtime(&services, &rec, settings::record_listener).await;
+                        }
+                    }
+                    _ = beat.tick() => {
+                        if !rec.listen.is_empty() {
+                            off_runtime(&services, &rec, settings::heartbeat_listener).await;
+                        }
+                    }
                 }
             }
             let s = services.clone();
             let _ = tokio::task::spawn_blocking(move || {
-                settings::forget_listener(&s, std::process::id())
+                settings::forget_listener(&s, instance_nonce())
             })
             .await;
         });
@@ -334,15 +359,21 @@ impl Recorder {
 
 /// Who the running listeners are, as "check from outside" expects them: (instance, description).
 pub fn expected_listeners(records: &[ListenerRecord]) -> Vec<(String, String)> {
+    let here = settings::host_name();
     records
         .iter()
         .map(|r| {
-            let who = if r.pid == std::process::id() {
+            let who = if r.instance == instance_nonce() {
                 format!("this listener ({})", r.listen)
-            } else {
+            } else if r.host == here || r.host.is_empty() {
                 format!(
                     "the listener of {} (pid {}, {})",
                     r.process, r.pid, r.listen
+                )
+            } else {
+                format!(
+                    "the listener of {} on {} (pid {}, {})",
+                    r.process, r.host, r.pid, r.listen
                 )
             };
             (r.instance.clone(), who)

@@ -520,9 +520,13 @@ elapsed_ms: number,
 message: string, };
 
 /**
- * A running listener, as it recorded itself; records of processes that are gone are ignored.
+ * A running listener, as it recorded itself; records of listeners that are gone are ignored.
  */
-export type ListenerRecord = { pid: number, 
+export type ListenerRecord = { 
+/**
+ * Its process id on `host`.
+ */
+pid: number, 
 /**
  * Where it listens, `HOST:PORT`.
  */
@@ -534,7 +538,17 @@ process: string,
 /**
  * The value it answers `HEAD` with in `x-inlet-instance` (see "check from outside").
  */
-instance: string, started_at: string, tunnel: TunnelState | null, };
+instance: string, started_at: string, tunnel: TunnelState | null, 
+/**
+ * The machine it runs on (`INLET_HOSTNAME` when set, else the system's host name).
+ */
+host: string, 
+/**
+ * When it last said it runs; a listener counts as running while this is younger than the
+ * staleness window (`INLET_LISTENER_STALE_SECS`, 30 s by default) and, on this host, while
+ * its process exists.
+ */
+heartbeat_at: string, };
 
 export type Settings = { 
 /**

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod drift;
 pub mod event_types;
 pub mod events;
+pub mod listeners;
 pub mod mappings;
 pub mod requests;
 pub mod settings;
