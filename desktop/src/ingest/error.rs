@@ -65,6 +65,12 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A request's `error` as the log stores it (JSON written from a `Problem`); `None` for a
+    /// value of another shape, which Inlet never writes.
+    pub fn from_stored(v: &Value) -> Option<Problem> {
+        Problem::deserialize(v).ok()
+    }
+
     /// A request logged but not written (202), and why.
     pub fn not_written(reason: &str) -> Problem {
         Problem {

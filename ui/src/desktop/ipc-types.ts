@@ -222,7 +222,7 @@ body: string,
  */
 json: unknown, 
 /**
- * Why it could not be read (`{"code", "detail"}`), or why it was not written.
+ * Why it could not be read, or why it was not written.
  */
 error: LoggedError | null, };
 
@@ -259,7 +259,7 @@ size: number,
  */
 summary: LoggedCounts | null, 
 /**
- * `{"code", "detail"}` when not written.
+ * Why it was not written.
  */
 error: LoggedError | null, replay_of: string | null, };
 
@@ -285,7 +285,7 @@ size: number,
  */
 summary: LoggedCounts | null, 
 /**
- * `{"code", "detail"}` when not written.
+ * Why it was not written.
  */
 error: LoggedError | null, replay_of: string | null, };
 
@@ -326,11 +326,7 @@ next_before: string | null, };
 /**
  * An answer as the log keeps it: the status, the row counts when planned, the error when not written.
  */
-export type LoggedAnswer = { status: number, summary: LoggedCounts | null, 
-/**
- * `{"code", "detail"}`.
- */
-error: LoggedError | null, };
+export type LoggedAnswer = { status: number, summary: LoggedCounts | null, error: LoggedError | null, };
 
 /**
  * One row's action before and after (`None`: the row was not planned, e.g. under a 202).
