@@ -635,5 +635,8 @@ mod tests {
             e.answer("r").body["error"],
             serde_json::to_value(e.problem()).unwrap()
         );
+        let stored = serde_json::to_value(e.problem()).unwrap();
+        assert_eq!(Problem::from_stored(&stored), Some(e.problem()));
+        assert_eq!(Problem::from_stored(&serde_json::json!("text")), None);
     }
 }
