@@ -1,4 +1,4 @@
-# The request log (DESIGN §14): search and paging on a full log, beside the sqlite3 shell.
+# The request log (docs/design.md §14): search and paging on a full log, beside the sqlite3 shell.
 BENCH_TARGETS += bench-request-log
 
 .PHONY: bench-request-log

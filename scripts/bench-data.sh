@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data benchmarks (DESIGN §10, §14): `inlet export events` of 1,000,000 events (CSV and NDJSON),
+# Data benchmarks (docs/design.md §10, §14): `inlet export events` of 1,000,000 events (CSV and NDJSON),
 # rows/s and peak RSS, beside `sqlite3 -csv` reading the same rows in the same order from the same
 # file; and a record page (an account with its contacts and its events timeline) and a deep list
 # page (keyset, a cursor in the middle) on 1,000,000 events, beside the same queries in `sqlite3`.
@@ -8,15 +8,14 @@
 # Results go to the "## Data" section of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
-CARGO=${CARGO:-cargo}
 EVENTS=${BENCH_EVENTS:-1000000}
 ACCOUNTS=1000
 CONTACTS=10000
 RUNS=${BENCH_RUNS:-5}
 BUDGET_MB=${EXPORT_RSS_BUDGET_MB:-64}
-LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
-command -v sqlite3 >/dev/null || { echo "bench-data needs sqlite3 (make setup installs it)"; exit 1; }
+need sqlite3 "bench-data needs sqlite3 (make setup installs it)"
 
 if [ -z "${INLET_BIN:-}" ]; then
   $CARGO build -q --release -p inlet-desktop --bin inlet

@@ -5,18 +5,17 @@
 # Results go to the "## Host" section of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
 SECS=${BENCH_SECONDS:-10}
-# The cost of the schema drift check and a signature check (DESIGN §10): the batch and single-row
+# The cost of the schema drift check and a signature check (docs/design.md §10): the batch and single-row
 # runs with both off and with both on, alternated BENCH_TRUST_ROUNDS times (best of each kept).
 # BENCH_TRUST=1 (default) runs them after the rest, BENCH_TRUST=only runs nothing else (and updates
 # only their section of BENCHMARKS.md), BENCH_TRUST=0 skips them.
 BENCH_TRUST=${BENCH_TRUST:-1}
 BENCH_TRUST_ROUNDS=${BENCH_TRUST_ROUNDS:-2}
 case "$BENCH_TRUST" in 0 | 1 | only) ;; *) echo "BENCH_TRUST is 0, 1 or only"; exit 1 ;; esac
-LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
-CARGO=${CARGO:-cargo}
-command -v wrk >/dev/null || { echo "bench-host needs wrk (make setup installs it)"; exit 1; }
+need wrk "bench-host needs wrk (make setup installs it)"
 
 $CARGO build -q --release -p inlet-desktop --bin inlet --example bench_raw_upsert --example bench_noop
 BIN=target/release/inlet
@@ -31,43 +30,15 @@ start() {
   local log="$TMP/server-$RANDOM.log"
   "$@" >"$log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do
-    ADDR=$(sed -n 's/^inlet: listening on http:\/\///p' "$log" | head -1)
-    [ -n "$ADDR" ] && return 0
-    sleep 0.1
-  done
+  ADDR=$(listening "$log" 100)
+  [ -n "$ADDR" ] && return 0
   echo "server did not start: $*"; cat "$log"; exit 1
 }
 stop() { kill "${PIDS[-1]}" 2>/dev/null || true; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'; }
 
-# A connection on a fresh database: accounts matched by ID, enabled. Sets ID and AUTH.
-setup_db() {
-  local db=$1
-  local created
-  created=$("$BIN" --db "$db" connections create --name bench --kind accounts --json)
-  ID=$(sed -n 's/^  "id": "\(.*\)",$/\1/p' <<<"$created")
-  AUTH=$(sed -n 's/^  "authorization": "\(.*\)",$/\1/p' <<<"$created")
-  "$BIN" --db "$db" mapping set "$ID" --file "$TMP/mapping.json" >/dev/null
-}
-
-cat >"$TMP/mapping.json" <<'JSON'
-{"version": 1, "kind": "accounts", "wrapper_path": "rows", "match": {"id": "id"}}
-JSON
-# 1,000 flat 10-field rows.
-{
-  printf '{"rows": ['
-  for i in $(seq 0 999); do
-    [ "$i" -gt 0 ] && printf ','
-    printf '{"id":"acc-%d","name":"Company %d","domain":"c%d.example","plan":"team","seats":%d,"country":"DE","industry":"Software","mrr":12.5,"active":true,"owner":"owner%d@example.com"}' "$i" "$i" "$i" "$i" "$i"
-  done
-  printf ']}'
-} >"$TMP/batch.json"
-
-cat >"$TMP/batch.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = os.getenv("AUTH")
-local f = io.open(os.getenv("BODY"), "r"); wrk.body = f:read("*a"); f:close()
+write_batch_inputs
+# The batch signed when a run requires a signature.
+cat >>"$TMP/batch.lua" <<'LUA'
 if os.getenv("SIG") and os.getenv("SIG") ~= "" then wrk.headers["X-Hub-Signature-256"] = "sha256=" .. os.getenv("SIG") end
 LUA
 # Single rows from a pool of pre-signed bodies (HMAC-SHA256 cannot be computed in wrk's Lua).
@@ -104,7 +75,7 @@ wrk_run() {
   local out
   out=$(wrk -t2 -c"$3" -d"${SECS}s" --latency -s "$2" "$1")
   RPS=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
-  P99=$(awk '$1 == "99%" { v=$2; if (v ~ /us$/) { sub(/us$/, "", v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v*=1000 } printf "%.1f", v }' <<<"$out")
+  P99=$(wrk_p99 <<<"$out")
   BAD=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
   BAD=${BAD:-0}
 }
@@ -216,7 +187,7 @@ PY
 
 Measured by \`BENCH_TRUST=only make bench-host\` (or as part of \`make bench-host\`) on $(date -u +%Y-%m-%d),
 $(nproc) cores, release build, loopback, \`wrk -t2\` for ${SECS} s per run. The same runs with the
-schema drift check (DESIGN §13) and a signature check (§12: HMAC-SHA256 in GitHub's form, verified on
+schema drift check (docs/design.md §13) and a signature check (§12: HMAC-SHA256 in GitHub's form, verified on
 every request) both on, and both off (\`serve --no-drift-check\`, no signature), alternated
 ${BENCH_TRUST_ROUNDS} times; the best rate of each is kept. Rows as in "Host"; single rows are 4,096
 pre-signed bodies sent in turn by 64 clients.

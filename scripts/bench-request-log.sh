@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Request-log benchmark (DESIGN §14): on a full log, the time of `inlet requests` searching the
+# Request-log benchmark (docs/design.md §14): on a full log, the time of `inlet requests` searching the
 # bodies for a text, filtering by status class, and reading a page deep in the log (--before), each
 # beside the same query run by the `sqlite3` shell on the same file in the same run. Both sides
 # start a process and open the file, so the comparison is the whole command a user runs. The log
@@ -8,12 +8,11 @@
 # Results go to the "## Request log" section of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
 N=${BENCH_LOG_REQUESTS:-100000}
 RUNS=${BENCH_RUNS:-7}
-LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
-CARGO=${CARGO:-cargo}
-command -v sqlite3 >/dev/null || { echo "bench-request-log needs the sqlite3 shell (apt-get install sqlite3)"; exit 1; }
+need sqlite3 "bench-request-log needs the sqlite3 shell (apt-get install sqlite3)"
 
 if [ -n "${INLET_BIN:-}" ]; then BIN=$INLET_BIN; else
   $CARGO build -q --release -p inlet-desktop --bin inlet

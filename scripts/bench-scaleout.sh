@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Scale-out benchmarks (DESIGN §10–11): 1, 2 and 3 `inlet serve` receivers on one PostgreSQL
+# Scale-out benchmarks (docs/design.md §10–11): 1, 2 and 3 `inlet serve` receivers on one PostgreSQL
 # database, 1,000-row batches and single-row requests from 64 clients, beside raw batched
 # PostgreSQL upserts of the same rows into the same schema and the SQLite store in the same run.
 # A private cluster (scripts/pg-cluster.sh) with PostgreSQL's default, durable settings; loopback;
 # every run bounded by BENCH_SECONDS. Results go to the "## Scale-out" section of BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
 SECS=${BENCH_SECONDS:-10}
-LOAD_AT_START=$(cut -d" " -f1 /proc/loadavg 2>/dev/null || echo "?")
-CARGO=${CARGO:-cargo}
-command -v wrk >/dev/null || { echo "bench-scaleout needs wrk (make setup installs it)"; exit 1; }
+need wrk "bench-scaleout needs wrk (make setup installs it)"
 
 $CARGO build -q --release -p inlet-desktop --bin inlet --example bench_raw_pg_upsert
 BIN=target/release/inlet
@@ -40,11 +39,8 @@ start() {
   local log="$TMP/server-$RANDOM.log" addr=""
   "$@" >"$log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 300); do
-    addr=$(sed -n 's/^inlet: listening on http:\/\///p' "$log" | head -1)
-    [ -n "$addr" ] && { ADDRS+=("$addr"); return 0; }
-    sleep 0.1
-  done
+  addr=$(listening "$log" 300)
+  [ -n "$addr" ] && { ADDRS+=("$addr"); return 0; }
   echo "server did not start: $*"; cat "$log"; exit 1
 }
 stop_all() {
@@ -52,34 +48,8 @@ stop_all() {
   PIDS=(); ADDRS=()
 }
 
-# A connection on database $1: accounts matched by ID, enabled. Sets ID and AUTH.
-setup_db() {
-  local created
-  created=$("$BIN" --db "$1" connections create --name bench --kind accounts --json)
-  ID=$(sed -n 's/^  "id": "\(.*\)",$/\1/p' <<<"$created")
-  AUTH=$(sed -n 's/^  "authorization": "\(.*\)",$/\1/p' <<<"$created")
-  "$BIN" --db "$1" mapping set "$ID" --file "$TMP/mapping.json" >/dev/null
-}
-
-cat >"$TMP/mapping.json" <<'JSON'
-{"version": 1, "kind": "accounts", "wrapper_path": "rows", "match": {"id": "id"}}
-JSON
-# 1,000 flat 10-field rows (the same as the host benchmark's).
-{
-  printf '{"rows": ['
-  for i in $(seq 0 999); do
-    [ "$i" -gt 0 ] && printf ','
-    printf '{"id":"acc-%d","name":"Company %d","domain":"c%d.example","plan":"team","seats":%d,"country":"DE","industry":"Software","mrr":12.5,"active":true,"owner":"owner%d@example.com"}' "$i" "$i" "$i" "$i" "$i"
-  done
-  printf ']}'
-} >"$TMP/batch.json"
-
-cat >"$TMP/batch.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = os.getenv("AUTH")
-local f = io.open(os.getenv("BODY"), "r"); wrk.body = f:read("*a"); f:close()
-LUA
+# The mapping, the 1,000-row batch and its wrk script: the same as the host benchmark's.
+write_batch_inputs
 # New keys per request; PREFIX keeps the wrk processes of one run apart.
 cat >"$TMP/single.lua" <<'LUA'
 local n = 0
@@ -92,10 +62,6 @@ function request()
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = os.getenv("AUTH")}, body)
 end
 LUA
-
-p99_ms() {
-  awk '$1 == "99%" { v=$2; if (v ~ /us$/) { sub(/us$/, "", v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v*=1000 } printf "%.1f", v }' "$1"
-}
 
 # load SCRIPT CONNECTIONS : one wrk per receiver in ADDRS, side by side, the connections split
 # between them (as a round-robin balancer would). Sets RPS (sum), P99 (the worst receiver's) and
@@ -114,7 +80,7 @@ load() {
     r=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$TMP/wrk-$i.out")
     # Batches run at a few requests a second: keep the fraction for rows/s.
     RPS_F=$(awk -v a="$RPS_F" '/^Requests\/sec:/ {printf "%.3f", a + $2}' "$TMP/wrk-$i.out")
-    p=$(p99_ms "$TMP/wrk-$i.out")
+    p=$(wrk_p99 <"$TMP/wrk-$i.out")
     b=$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$TMP/wrk-$i.out")
     RPS=$((RPS + r)); BAD=$((BAD + ${b:-0}))
     P99=$(awk -v a="$P99" -v b="$p" 'BEGIN {print (b > a ? b : a)}')

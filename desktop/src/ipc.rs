@@ -132,13 +132,9 @@ pub struct LoggedCounts {
     pub redelivery_of: Option<String>,
 }
 
-/// Why a logged request was not written, as the log keeps it (`{"code", "detail"}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct LoggedError {
-    pub code: String,
-    pub detail: String,
-}
+/// Why a logged request was not written, as the log keeps it: the `error` of the webhook's
+/// answer, one type for both.
+pub use crate::ingest::Problem as LoggedError;
 
 #[cfg(test)]
 mod tests {

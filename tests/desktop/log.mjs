@@ -1,5 +1,5 @@
 // The connection settings, the request log and replay in the real window, as a user drives them
-// (DESIGN §9, §14): the Connections list with a connection in it, a second connection's Name,
+// (docs/design.md §9, §14): the Connections list with a connection in it, a second connection's Name,
 // Behavior, Enable, Enforce, Rotate (the old Authorization value is refused at once), Copy, the
 // Requests search, Replay and Replay all with their before → after tables. Every effect is
 // checked with real HTTP against the window's own listener. Called once from e2e.mjs.

@@ -4,36 +4,13 @@
 mod common;
 
 use common::*;
-use serde_json::{json, Value};
-
-async fn post(url: &str, auth: &str, body: &Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .header("authorization", auth)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
     let store = TestDb::fresh();
     let (dir, db) = (&store.dir, store.arg().to_path_buf());
-    let created = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "CRM accounts",
-            "--kind",
-            "accounts",
-        ],
-    );
+    let created = create_connection(&db, "CRM accounts", "accounts");
     for k in [
         "id",
         "webhook_url",
@@ -61,7 +38,7 @@ async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
 
     let batch =
         json!({"rows": [{"account_id": 1, "name": "Acme"}, {"account_id": 2, "name": "Globex"}]});
-    let (status, body) = post(&url, &auth, &batch).await;
+    let (status, body) = post_json(&url, &auth, &batch).await;
     assert_eq!((status, body["written"].clone()), (202, json!(false)));
     let shown = inlet_json(&db, &["connections", "show", &id]);
     assert_eq!(
@@ -81,7 +58,7 @@ async fn the_readme_flow_creates_posts_maps_posts_again_and_lists_records() {
         "rows"
     );
 
-    let (status, body) = post(&url, &auth, &batch).await;
+    let (status, body) = post_json(&url, &auth, &batch).await;
     assert_eq!((status, body["created"].as_u64()), (200, Some(2)));
     let accounts = inlet_json(&db, &["records", "accounts"]);
     let mut names: Vec<&str> = accounts
@@ -195,10 +172,7 @@ fn errors_go_to_stderr_with_a_failure_exit_code() {
         !ok && out.is_empty() && err.contains("no connection"),
         "{err}"
     );
-    let c = inlet_json(
-        &db,
-        &["connections", "create", "--name", "A", "--kind", "accounts"],
-    );
+    let c = create_connection(&db, "A", "accounts");
     let bad = dir.path().join("bad.json");
     std::fs::write(
         &bad,

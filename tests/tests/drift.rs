@@ -211,7 +211,7 @@ async fn refuse_answers_422_with_the_reason_writes_nothing_and_acknowledging_let
     // It is in the request log as the refusal it was.
     let logged = &s.log(&c)[0];
     assert_eq!(logged.status, 422);
-    assert_eq!(logged.error.as_ref().unwrap()["code"], "schema_drift");
+    assert_eq!(logged.error.as_ref().unwrap().code, "schema_drift");
 
     blocking(|| trust::acknowledge_drift(&s.services, &c.id).unwrap());
     let r = s.post(&c, &changed).await;
@@ -254,17 +254,7 @@ async fn saving_a_new_mapping_starts_a_new_baseline() {
 async fn the_cli_shows_drift_in_show_json_and_requests_and_acknowledges_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let created = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "Drifting",
-            "--kind",
-            "contacts",
-        ],
-    );
+    let created = create_connection(&db, "Drifting", "contacts");
     let id = created["id"].as_str().unwrap().to_string();
     let auth = created["authorization"].as_str().unwrap().to_string();
     let mapping = dir.path().join("m.json");

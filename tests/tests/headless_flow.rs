@@ -99,17 +99,7 @@ async fn connections_show_includes_the_latest_payload_in_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
     let serve = ServeProcess::start(&db, &[]);
-    let created = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "Form",
-            "--kind",
-            "contacts",
-        ],
-    );
+    let created = create_connection(&db, "Form", "contacts");
     let id = created["id"].as_str().unwrap();
     let url = inlet_json(&db, &["connections", "show", id])["webhook_url"]
         .as_str()

@@ -90,10 +90,7 @@ fn closed_by_server(s: &mut TcpStream, within: Duration) -> bool {
 
 fn accounts_db() -> (TestDb, String, String) {
     let db = TestDb::fresh();
-    let c = inlet_json(
-        db.arg(),
-        &["connections", "create", "--name", "l", "--kind", "accounts"],
-    );
+    let c = create_connection(db.arg(), "l", "accounts");
     let id = c["id"].as_str().unwrap().to_string();
     let mapping = db.dir.path().join("m.json");
     std::fs::write(&mapping, accounts_mapping().to_string()).unwrap();

@@ -41,24 +41,7 @@ impl Logged {
                 lines.lock().unwrap().push(line);
             }
         });
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let Some(addr) = line.strip_prefix("inlet: listening on ") {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(addr.trim().to_string());
-                    }
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("inlet serve still prints where it listens on stdout");
+        let base = listening_address(child.stdout.take().unwrap());
         Logged {
             child,
             base,
@@ -89,17 +72,7 @@ impl Drop for Logged {
 #[tokio::test]
 async fn debug_logging_has_a_line_per_request_and_never_a_secret_a_header_or_a_body() {
     let db = TestDb::fresh();
-    let c = inlet_json(
-        db.arg(),
-        &[
-            "connections",
-            "create",
-            "--name",
-            "log",
-            "--kind",
-            "accounts",
-        ],
-    );
+    let c = create_connection(db.arg(), "log", "accounts");
     let id = c["id"].as_str().unwrap().to_string();
     let auth = c["authorization"].as_str().unwrap().to_string();
     let mapping = db.dir.path().join("m.json");
@@ -185,17 +158,7 @@ async fn debug_logging_has_a_line_per_request_and_never_a_secret_a_header_or_a_b
 #[tokio::test]
 async fn by_default_only_warnings_and_errors_are_logged_not_a_line_per_request() {
     let db = TestDb::fresh();
-    let c = inlet_json(
-        db.arg(),
-        &[
-            "connections",
-            "create",
-            "--name",
-            "quiet",
-            "--kind",
-            "accounts",
-        ],
-    );
+    let c = create_connection(db.arg(), "quiet", "accounts");
     let (id, auth) = (
         c["id"].as_str().unwrap(),
         c["authorization"].as_str().unwrap(),

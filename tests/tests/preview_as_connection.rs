@@ -131,17 +131,7 @@ async fn on_an_update_only_connection_the_preview_skips_where_the_listener_skips
 fn a_mapping_of_another_kind_is_refused_with_both_kinds() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let c = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "Accounts",
-            "--kind",
-            "accounts",
-        ],
-    );
+    let c = create_connection(&db, "Accounts", "accounts");
     let id = c["id"].as_str().unwrap();
     let mapping = dir.path().join("mapping.json");
     std::fs::write(
@@ -190,17 +180,7 @@ async fn a_payload_file_that_is_not_utf8_gets_the_listeners_own_answer() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
     let serve = ServeProcess::start(&db, &[]);
-    let c = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "Latin-1",
-            "--kind",
-            "contacts",
-        ],
-    );
+    let c = create_connection(&db, "Latin-1", "contacts");
     let id = c["id"].as_str().unwrap();
     let mapping = dir.path().join("mapping.json");
     std::fs::write(

@@ -527,17 +527,7 @@ async fn a_rotated_secret_refuses_the_old_one_and_nothing_refused_is_kept() {
 async fn the_cli_sets_shows_and_rotates_the_signature() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let created = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "Signed",
-            "--kind",
-            "accounts",
-        ],
-    );
+    let created = create_connection(&db, "Signed", "accounts");
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["signature"], Value::Null);
     assert_eq!(created["on_drift"], "warn");

@@ -97,18 +97,6 @@ fn tunnel_state(db: &Path) -> Value {
     inlet_json(db, &["settings"])["tunnel"].clone()
 }
 
-async fn post(url: &str, auth: &str, body: &Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .header("authorization", auth)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 fn check(db: &Path, id: &str) -> Value {
     inlet_json(db, &["connections", "check", id])
 }
@@ -118,17 +106,7 @@ async fn a_row_through_a_real_bore_tunnel_lands_and_the_tunnel_comes_back_after_
     let _relay = bore_relay();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let c = inlet_json(
-        &db,
-        &[
-            "connections",
-            "create",
-            "--name",
-            "HT",
-            "--kind",
-            "contacts",
-        ],
-    );
+    let c = create_connection(&db, "HT", "contacts");
     let id = c["id"].as_str().unwrap().to_string();
     let auth = c["authorization"].as_str().unwrap().to_string();
     assert!(c["loopback_only"] == true && c["loopback_warning"].is_string());
@@ -171,7 +149,7 @@ async fn a_row_through_a_real_bore_tunnel_lands_and_the_tunnel_comes_back_after_
 
     // A Hightouch row, posted to the relay's public port, is written.
     let row = sample("hightouch-row.json");
-    let (status, body) = post(&format!("{url}/hooks/{id}"), &auth, &row).await;
+    let (status, body) = post_json(&format!("{url}/hooks/{id}"), &auth, &row).await;
     assert_eq!((status, body["created"].as_u64()), (200, Some(1)), "{body}");
     let contacts = inlet_json(&db, &["records", "contacts"]);
     assert_eq!(contacts[0]["email"], row["email"]);
@@ -235,7 +213,7 @@ async fn a_row_through_a_real_bore_tunnel_lands_and_the_tunnel_comes_back_after_
     assert_eq!(check(&db, &id)["ok"], true);
     let mut again = row.clone();
     again["first_name"] = json!("Grace B.");
-    let (status, body) = post(&format!("{new_url}/hooks/{id}"), &auth, &again).await;
+    let (status, body) = post_json(&format!("{new_url}/hooks/{id}"), &auth, &again).await;
     assert_eq!((status, body["updated"].as_u64()), (200, Some(1)), "{body}");
 
     // Stopped with `serve`: the tunnel program goes too, and the record with it.
@@ -282,10 +260,7 @@ fn a_tunnel_program_that_is_not_installed_is_a_clear_error() {
 fn a_one_off_serve_listen_leaves_the_saved_address_and_urls_follow_the_listener() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.db");
-    let c = inlet_json(
-        &db,
-        &["connections", "create", "--name", "A", "--kind", "accounts"],
-    );
+    let c = create_connection(&db, "A", "accounts");
     let id = c["id"].as_str().unwrap();
     assert_eq!(
         c["webhook_url"],

@@ -255,7 +255,7 @@ async fn malformed_json_is_400_and_becomes_the_latest_payload_with_its_error() {
     let latest = blocking(|| payloads::latest(&s.services, &c.id).unwrap().unwrap());
     assert_eq!(latest.body, "{\"id\": ");
     assert_eq!(latest.status, 400);
-    assert_eq!(latest.error.unwrap()["code"], "invalid_json");
+    assert_eq!(latest.error.unwrap().code, "invalid_json");
     assert_eq!(latest.request_id, r.body["request_id"].as_str().unwrap());
 }
 

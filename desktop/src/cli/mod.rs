@@ -176,7 +176,7 @@ fn show_connection(
         p.size,
         p.request_id
     );
-    if let Some(detail) = p.error.as_ref().and_then(|e| e["detail"].as_str()) {
+    if let Some(detail) = p.error.as_ref().map(|e| &e.detail) {
         println!("               {detail}");
     }
     // JSON is shown pretty (keys in the order they arrived); anything else exactly as received.
@@ -834,7 +834,7 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         .iter()
         .map(|q| {
             let outcome = match (&q.summary, &q.error) {
-                (_, Some(e)) => e["detail"].as_str().unwrap_or("").to_string(),
+                (_, Some(e)) => e.detail.clone(),
                 (
                     Some(LoggedSummary {
                         redelivery_of: Some(original),
@@ -959,7 +959,7 @@ fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
 /// `200 (2 rows: 1 created, 1 updated)`, `202 not written: the connection is disabled…`.
 fn answer_text(a: &replay::LoggedAnswer) -> String {
     if let Some(e) = &a.error {
-        return format!("{} {}", a.status, e["detail"].as_str().unwrap_or(""));
+        return format!("{} {}", a.status, e.detail);
     }
     let Some(s) = &a.summary else {
         return format!("{} connection test", a.status);

@@ -71,7 +71,7 @@ pub async fn connections_update(
     run(&shell, move |s| connections::update(s, &id, patch)).await
 }
 
-/// Schema drift seen: the current shape becomes the baseline (DESIGN §13).
+/// Schema drift seen: the current shape becomes the baseline (docs/design.md §13).
 #[tauri::command]
 pub async fn connections_drift_ack(
     shell: State<'_, Arc<Shell>>,

@@ -1,4 +1,4 @@
-//! The desktop shell (DESIGN §9): a Tauri window over the same service layer and listener as
+//! The desktop shell (docs/design.md §9): a Tauri window over the same service layer and listener as
 //! `inlet serve`, in one process. Commands are thin dispatchers (`commands.rs`); the listener's
 //! activity feed becomes the `inlet://activity` event so the screens update live.
 

@@ -7,10 +7,10 @@ use crate::store::{Fault, StoreError};
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use inlet_core::drift::Drift;
+use inlet_core::drift::{Drift, DriftKind};
 use inlet_core::{PayloadError, Plan, Summary};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Seconds a sender should wait after a 429 or 503.
 pub const RETRY_AFTER_SECS: u64 = 1;
@@ -51,6 +51,75 @@ fn drift_summary(d: &[Drift]) -> String {
         .map(|d| d.message.as_str())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The `error` of every failure body, and a request's `error` in the request log (docs/http.md,
+/// "Bodies"): a stable `code` a sender's code can branch on and a `detail` a person can act on.
+/// Made only from an `IngestError` or a fixed code, never from a store's or a library's own
+/// message: a store failure says `store_unavailable` or `internal`, and its cause goes to the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "LoggedError"))]
+pub struct Problem {
+    pub code: String,
+    pub detail: String,
+}
+
+impl Problem {
+    /// A request's `error` as the log stores it (JSON written from a `Problem`); `None` for a
+    /// value of another shape, which Inlet never writes.
+    pub fn from_stored(v: &Value) -> Option<Problem> {
+        Problem::deserialize(v).ok()
+    }
+
+    /// A request logged but not written (202), and why.
+    pub fn not_written(reason: &str) -> Problem {
+        Problem {
+            code: "not_written".to_string(),
+            detail: reason.to_string(),
+        }
+    }
+}
+
+/// The body of every 4xx and 5xx, in docs/http.md's order.
+#[derive(Serialize)]
+struct Failure<'a> {
+    ok: bool,
+    request_id: &'a str,
+    error: Problem,
+    /// Row errors (422 only; otherwise empty).
+    rows: &'a [RowError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drift: Option<&'a [Drift]>,
+}
+
+/// The body of a 202: logged, nothing written.
+#[derive(Serialize)]
+struct NotWritten<'a> {
+    ok: bool,
+    request_id: &'a str,
+    written: bool,
+    reason: &'a str,
+}
+
+/// The body of HEAD and GET on an existing connection.
+#[derive(Serialize)]
+struct Exists {
+    ok: bool,
+}
+
+/// A schema drift warning a 200 carries (docs/http.md, "Schema drift").
+#[derive(Serialize)]
+struct Warning<'a> {
+    code: &'static str,
+    kind: DriftKind,
+    field: &'a str,
+    detail: &'a str,
+}
+
+/// A body as the answer holds it. These bodies are plain structs of strings, numbers and lists,
+/// which always serialise.
+fn to_body(body: &impl Serialize) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
 }
 
 /// One row's error as a 422 lists it.
@@ -115,9 +184,12 @@ impl IngestError {
         .then_some(RETRY_AFTER_SECS)
     }
 
-    /// `{"code", "detail"}`, as logged and answered.
-    pub fn problem(&self) -> Value {
-        json!({"code": self.code(), "detail": self.to_string()})
+    /// The `error` of its answer, and what the request log keeps.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            code: self.code().to_string(),
+            detail: self.to_string(),
+        }
     }
 
     pub fn rows(&self) -> &[RowError] {
@@ -128,13 +200,19 @@ impl IngestError {
     }
 
     pub fn answer(&self, request_id: &str) -> Answer {
-        let mut body = json!({"ok": false, "request_id": request_id, "error": self.problem(), "rows": self.rows()});
-        if let IngestError::Drift(d) = self {
-            body["drift"] = json!(d);
-        }
+        let body = Failure {
+            ok: false,
+            request_id,
+            error: self.problem(),
+            rows: self.rows(),
+            drift: match self {
+                IngestError::Drift(d) => Some(d),
+                _ => None,
+            },
+        };
         Answer {
             status: self.status(),
-            body,
+            body: to_body(&body),
             retry_after: self.retry_after(),
         }
     }
@@ -235,7 +313,7 @@ impl Done<'_> {
     fn answer(&self) -> Answer {
         Answer {
             status: 200,
-            body: serde_json::to_value(self).unwrap_or(Value::Null),
+            body: to_body(self),
             retry_after: None,
         }
     }
@@ -275,7 +353,12 @@ impl Answer {
     pub fn not_written(request_id: &str, reason: &str) -> Answer {
         Answer {
             status: 202,
-            body: json!({"ok": true, "request_id": request_id, "written": false, "reason": reason}),
+            body: to_body(&NotWritten {
+                ok: true,
+                request_id,
+                written: false,
+                reason,
+            }),
             retry_after: None,
         }
     }
@@ -296,9 +379,29 @@ impl Answer {
     pub fn exists() -> Answer {
         Answer {
             status: 200,
-            body: json!({"ok": true}),
+            body: to_body(&Exists { ok: true }),
             retry_after: None,
         }
+    }
+
+    /// The answer with the request's drift as warnings a sender's log shows (docs/design.md §13).
+    pub fn with_drift_warnings(mut self, drift: &[Drift]) -> Answer {
+        if drift.is_empty() {
+            return self;
+        }
+        let warnings: Vec<Warning> = drift
+            .iter()
+            .map(|d| Warning {
+                code: "schema_drift",
+                kind: d.kind,
+                field: &d.field,
+                detail: &d.message,
+            })
+            .collect();
+        if let Value::Object(body) = &mut self.body {
+            body.insert("warnings".to_string(), to_body(&warnings));
+        }
+        self
     }
 
     /// The counts of a 200's body.
@@ -430,7 +533,8 @@ mod tests {
         );
         let back = LoggedSummary::from_json(&serde_json::from_str(&text).unwrap());
         assert_eq!(back, Some(planned));
-        let redelivery = LoggedSummary::from_json(&json!({"redelivery_of": "o"})).unwrap();
+        let redelivery =
+            LoggedSummary::from_json(&serde_json::json!({"redelivery_of": "o"})).unwrap();
         assert_eq!(
             (redelivery.counts, redelivery.redelivery_of.as_deref()),
             (None, Some("o"))
@@ -446,5 +550,93 @@ mod tests {
         let a = IngestError::Internal.answer("r");
         let text = a.body.to_string().to_lowercase();
         assert!(!text.contains("sqlite") && !text.contains("panic"));
+    }
+
+    fn drift() -> Drift {
+        Drift {
+            kind: inlet_core::drift::DriftKind::TypeChanged,
+            field: "user_id".into(),
+            rows: 1,
+            expected: "number".into(),
+            found: "string".into(),
+            message: "`user_id` is a string in 1 row; before, it was always a number".into(),
+        }
+    }
+
+    /// The bodies docs/http.md documents, byte for byte: a sender's code parses these.
+    #[test]
+    fn every_answer_body_is_written_byte_for_byte_as_documented() {
+        let rows = IngestError::RowErrors {
+            count: 2,
+            rows: vec![
+                RowError {
+                    index: 0,
+                    error: "the ID at `account_id` is boolean; expected text or a number".into(),
+                    path: Some("account_id".into()),
+                },
+                RowError {
+                    index: 1,
+                    error: "no key".into(),
+                    path: None,
+                },
+            ],
+        };
+        let cases = [
+            (
+                IngestError::NotFound.answer("r1"),
+                r#"{"ok":false,"request_id":"r1","error":{"code":"not_found","detail":"no connection with this id"},"rows":[]}"#,
+            ),
+            (
+                rows.answer("r2"),
+                r#"{"ok":false,"request_id":"r2","error":{"code":"row_errors","detail":"2 of the rows have errors; nothing was written"},"rows":[{"index":0,"error":"the ID at `account_id` is boolean; expected text or a number","path":"account_id"},{"index":1,"error":"no key","path":null}]}"#,
+            ),
+            (
+                IngestError::Drift(vec![drift()]).answer("r3"),
+                r#"{"ok":false,"request_id":"r3","error":{"code":"schema_drift","detail":"the rows' shape changed since the mapping was saved (`user_id` is a string in 1 row; before, it was always a number); nothing was written: fix the sender, or acknowledge the new shape in Inlet"},"rows":[],"drift":[{"kind":"type_changed","field":"user_id","rows":1,"expected":"number","found":"string","message":"`user_id` is a string in 1 row; before, it was always a number"}]}"#,
+            ),
+            (
+                IngestError::StoreUnavailable.answer("r4"),
+                r#"{"ok":false,"request_id":"r4","error":{"code":"store_unavailable","detail":"the store is unavailable; retry later"},"rows":[]}"#,
+            ),
+            (
+                IngestError::Internal.answer(""),
+                r#"{"ok":false,"request_id":"","error":{"code":"internal","detail":"something went wrong inside Inlet; the request was not written"},"rows":[]}"#,
+            ),
+            (
+                Answer::not_written("r5", "the connection is disabled; enable it to write rows"),
+                r#"{"ok":true,"request_id":"r5","written":false,"reason":"the connection is disabled; enable it to write rows"}"#,
+            ),
+            (Answer::exists(), r#"{"ok":true}"#),
+        ];
+        for (answer, text) in cases {
+            assert_eq!(answer.body.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn drift_warnings_are_written_as_documented() {
+        let written = Answer::exists().with_drift_warnings(&[drift()]);
+        assert_eq!(
+            written.body.to_string(),
+            r#"{"ok":true,"warnings":[{"code":"schema_drift","kind":"type_changed","field":"user_id","detail":"`user_id` is a string in 1 row; before, it was always a number"}]}"#
+        );
+        assert_eq!(Answer::exists().with_drift_warnings(&[]), Answer::exists());
+    }
+
+    /// What the request log keeps as a request's `error`: the answer's own `error`.
+    #[test]
+    fn the_logged_error_is_the_answers_error() {
+        let e = IngestError::Payload(PayloadError::InvalidJson("eof".into()));
+        assert_eq!(
+            serde_json::to_string(&e.problem()).unwrap(),
+            r#"{"code":"invalid_json","detail":"body is not valid JSON: eof"}"#
+        );
+        assert_eq!(
+            e.answer("r").body["error"],
+            serde_json::to_value(e.problem()).unwrap()
+        );
+        let stored = serde_json::to_value(e.problem()).unwrap();
+        assert_eq!(Problem::from_stored(&stored), Some(e.problem()));
+        assert_eq!(Problem::from_stored(&serde_json::json!("text")), None);
     }
 }

@@ -8,7 +8,7 @@ pub mod writer;
 
 pub use trust::DriftCache;
 
-pub use error::{Answer, IngestError, LoggedSummary, RowCounts, RowError};
+pub use error::{Answer, IngestError, LoggedSummary, Problem, RowCounts, RowError};
 
 use crate::ids::{ConnectionId, RequestId};
 use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, requests};
@@ -47,7 +47,7 @@ pub enum Work {
     LogOnly {
         answer: Answer,
         has_payload: bool,
-        error: Option<Value>,
+        error: Option<Problem>,
     },
     /// Plan it against the store and write it.
     Write { body: Value, mapping: Arc<Compiled> },
@@ -182,7 +182,7 @@ pub fn prepare_guarded(
             Err(reason) => Work::LogOnly {
                 answer: Answer::not_written(rid, &reason),
                 has_payload: true,
-                error: Some(json!({"code": "not_written", "detail": reason})),
+                error: Some(Problem::not_written(&reason)),
             },
         },
     };
@@ -230,7 +230,7 @@ pub fn outcomes_json(plan: &Plan, record_ids: Option<&[Option<i64>]>) -> Value {
 struct LogEntry<'a> {
     status: u16,
     has_payload: bool,
-    error: Option<Value>,
+    error: Option<Problem>,
     outcomes: Option<Value>,
     summary: Option<LoggedSummary>,
     incoming: &'a Incoming,
@@ -239,10 +239,8 @@ struct LogEntry<'a> {
 fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
     let i = e.incoming;
     let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
-    let summary = match &e.summary {
-        Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-        None => None,
-    };
+    let summary = stored_text(&e.summary)?;
+    let error = stored_text(&e.error)?;
     requests::insert_new(
         c,
         &requests::NewRequest {
@@ -256,13 +254,20 @@ fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
             body: &i.body,
             has_payload: e.has_payload,
             status: e.status,
-            error: text(&e.error).as_deref(),
+            error: error.as_deref(),
             outcomes: text(&e.outcomes).as_deref(),
             summary: summary.as_deref(),
             replay_of: i.replay_of.as_deref(),
         },
     )?;
     Ok(())
+}
+
+/// A typed column as the log stores it: JSON text.
+fn stored_text(v: &Option<impl Serialize>) -> Result<Option<String>, StoreError> {
+    v.as_ref()
+        .map(|v| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
 }
 
 /// Plans, writes and logs one request inside the caller's transaction. An `Err` means the store
@@ -386,7 +391,7 @@ fn process_body(
             incoming: i,
         };
         log(c, entry)?;
-        return Ok(with_drift_answer(err.answer(&i.request_id), drifted));
+        return Ok(err.answer(&i.request_id).with_drift_warnings(drifted));
     }
     let ctx = ApplyContext {
         connection_id: &i.connection_id,
@@ -411,25 +416,11 @@ fn process_body(
         incoming: i,
     };
     log(c, entry)?;
-    Ok(with_drift_answer(
-        Answer::written(&i.request_id, &plan),
-        drifted,
-    ))
+    Ok(Answer::written(&i.request_id, &plan).with_drift_warnings(drifted))
 }
 
 /// The logged summary with the request's drift, one sentence per kind and field.
 fn with_drift(mut summary: LoggedSummary, drift: &[Drift]) -> LoggedSummary {
     summary.drift = drift.iter().map(|d| d.message.clone()).collect();
     summary
-}
-
-/// The answer with the drift as warnings a sender's log shows (docs/design.md §13).
-fn with_drift_answer(mut answer: Answer, drift: &[Drift]) -> Answer {
-    if !drift.is_empty() {
-        answer.body["warnings"] = json!(drift
-            .iter()
-            .map(|d| json!({"code": "schema_drift", "kind": d.kind, "field": d.field, "detail": d.message}))
-            .collect::<Vec<_>>());
-    }
-    answer
 }

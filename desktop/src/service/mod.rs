@@ -1,5 +1,6 @@
 //! The functions the CLI and the desktop shell's commands call. Inputs and outputs are serde
-//! structs (they cross the Tauri IPC as JSON); errors serialise as their message.
+//! structs (they cross the Tauri IPC as JSON). A `ServiceError` reaches the window as a typed
+//! `ipc::CommandError` (its kind, its message, whether a retry may help); the CLI prints it.
 //!
 //! Every function takes `&Services` and is synchronous (SQLite, or PostgreSQL's blocking client);
 //! an async caller runs it on a blocking thread.

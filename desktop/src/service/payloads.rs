@@ -21,9 +21,8 @@ pub struct PayloadView {
     /// The body read as JSON (a form becomes one object), when it could be read.
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub json: Option<Value>,
-    /// Why it could not be read (`{"code", "detail"}`), or why it was not written.
-    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
-    pub error: Option<Value>,
+    /// Why it could not be read, or why it was not written.
+    pub error: Option<crate::ingest::Problem>,
 }
 
 pub fn latest(s: &Services, connection_id: &str) -> Result<Option<PayloadView>> {
@@ -44,7 +43,10 @@ pub fn latest(s: &Services, connection_id: &str) -> Result<Option<PayloadView>> 
             size: r.body.len(),
             body: String::from_utf8_lossy(&r.body).into_owned(),
             json,
-            error: r.error,
+            error: r
+                .error
+                .as_ref()
+                .and_then(crate::ingest::Problem::from_stored),
         }))
     })
 }

@@ -34,9 +34,7 @@ pub struct LoggedAnswer {
     pub status: u16,
     #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedCounts>"))]
     pub summary: Option<LoggedSummary>,
-    /// `{"code", "detail"}`.
-    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
-    pub error: Option<Value>,
+    pub error: Option<crate::ingest::Problem>,
 }
 
 /// One row's action before and after (`None`: the row was not planned, e.g. under a 202).
@@ -95,7 +93,10 @@ fn logged(r: &requests::RequestRow) -> LoggedAnswer {
     LoggedAnswer {
         status: r.status,
         summary: r.summary.as_ref().and_then(LoggedSummary::from_json),
-        error: r.error.clone(),
+        error: r
+            .error
+            .as_ref()
+            .and_then(crate::ingest::Problem::from_stored),
     }
 }
 
@@ -180,7 +181,10 @@ fn replay_one(s: &Services, original: &requests::RequestRow) -> Result<ReplayIte
         None => LoggedAnswer {
             status: answer.status,
             summary: None,
-            error: answer.body.get("error").cloned(),
+            error: answer
+                .body
+                .get("error")
+                .and_then(crate::ingest::Problem::from_stored),
         },
     };
     let rows = row_changes(

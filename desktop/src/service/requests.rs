@@ -3,7 +3,7 @@
 
 use super::connections::load;
 use super::{Result, ServiceError, Services};
-use crate::ingest::LoggedSummary;
+use crate::ingest::{LoggedSummary, Problem};
 use crate::store::queries::requests::{self, RequestRow, Retention};
 use crate::store::Tx;
 use serde::{Deserialize, Serialize};
@@ -23,9 +23,8 @@ pub struct RequestSummary {
     /// The counts when planned, the drift, or the request a redelivery repeats.
     #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedCounts>"))]
     pub summary: Option<LoggedSummary>,
-    /// `{"code", "detail"}` when not written.
-    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ipc::LoggedError>"))]
-    pub error: Option<Value>,
+    /// Why it was not written.
+    pub error: Option<Problem>,
     pub replay_of: Option<String>,
 }
 
@@ -60,7 +59,7 @@ fn summary(r: &RequestRow, size: usize) -> RequestSummary {
         status: r.status,
         size,
         summary: r.summary.as_ref().and_then(LoggedSummary::from_json),
-        error: r.error.clone(),
+        error: r.error.as_ref().and_then(Problem::from_stored),
         replay_of: r.replay_of.clone(),
     }
 }

@@ -481,6 +481,49 @@ pub fn accounts_mapping() -> Value {
     json!({"version": 1, "kind": "accounts", "match": {"id": "id", "name": "name"}})
 }
 
+/// `inlet connections create --name NAME --kind KIND --json`, parsed.
+pub fn create_connection(db: &Path, name: &str, kind: &str) -> Value {
+    inlet_json(
+        db,
+        &["connections", "create", "--name", name, "--kind", kind],
+    )
+}
+
+/// The address a starting `inlet serve` prints on `stdout` ("inlet: listening on ADDR"); the
+/// rest of its output is read and dropped, so that the pipe never fills.
+pub fn listening_address(stdout: std::process::ChildStdout) -> String {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(addr) = line.strip_prefix("inlet: listening on ") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("inlet serve prints where it listens on stdout")
+}
+
+/// POSTs `body` as JSON with `auth` as the Authorization header; the status and the JSON answer.
+pub async fn post_json(url: &str, auth: &str, body: &Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
 /// A running `inlet serve`, killed (SIGKILL) when dropped.
 pub struct ServeProcess {
     pub child: std::process::Child,
@@ -489,7 +532,6 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub fn start(db: &Path, extra: &[&str]) -> ServeProcess {
-        use std::io::BufRead;
         let mut child = std::process::Command::new(inlet_bin())
             .arg("--db")
             .arg(db)
@@ -499,24 +541,7 @@ impl ServeProcess {
             .stderr(std::process::Stdio::inherit())
             .spawn()
             .expect("inlet serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let Some(addr) = line.strip_prefix("inlet: listening on ") {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(addr.trim().to_string());
-                    }
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("inlet serve prints where it listens");
+        let base = listening_address(child.stdout.take().unwrap());
         ServeProcess { child, base }
     }
 

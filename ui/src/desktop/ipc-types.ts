@@ -222,7 +222,7 @@ body: string,
  */
 json: unknown, 
 /**
- * Why it could not be read (`{"code", "detail"}`), or why it was not written.
+ * Why it could not be read, or why it was not written.
  */
 error: LoggedError | null, };
 
@@ -242,7 +242,10 @@ drift?: Array<string> | null,
 redelivery_of?: string | null, };
 
 /**
- * Why a logged request was not written, as the log keeps it (`{"code", "detail"}`).
+ * The `error` of every failure body, and a request's `error` in the request log (docs/http.md,
+ * "Bodies"): a stable `code` a sender's code can branch on and a `detail` a person can act on.
+ * Made only from an `IngestError` or a fixed code, never from a store's or a library's own
+ * message: a store failure says `store_unavailable` or `internal`, and its cause goes to the log.
  */
 export type LoggedError = { code: string, detail: string, };
 
@@ -256,7 +259,7 @@ size: number,
  */
 summary: LoggedCounts | null, 
 /**
- * `{"code", "detail"}` when not written.
+ * Why it was not written.
  */
 error: LoggedError | null, replay_of: string | null, };
 
@@ -282,7 +285,7 @@ size: number,
  */
 summary: LoggedCounts | null, 
 /**
- * `{"code", "detail"}` when not written.
+ * Why it was not written.
  */
 error: LoggedError | null, replay_of: string | null, };
 
@@ -323,11 +326,7 @@ next_before: string | null, };
 /**
  * An answer as the log keeps it: the status, the row counts when planned, the error when not written.
  */
-export type LoggedAnswer = { status: number, summary: LoggedCounts | null, 
-/**
- * `{"code", "detail"}`.
- */
-error: LoggedError | null, };
+export type LoggedAnswer = { status: number, summary: LoggedCounts | null, error: LoggedError | null, };
 
 /**
  * One row's action before and after (`None`: the row was not planned, e.g. under a 202).

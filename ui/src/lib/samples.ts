@@ -1,4 +1,4 @@
-// Payloads real senders post (DESIGN §3), for the payload editor's sample picker.
+// Payloads real senders post (docs/design.md §3), for the payload editor's sample picker.
 import hightouchRow from './samples/hightouch-row.json?raw';
 import hightouchBatch from './samples/hightouch-batch.json?raw';
 import censusEnvelope from './samples/census-envelope-changed.json?raw';

@@ -68,24 +68,16 @@ fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
     })
 }
 
-fn collect(
-    st: &mut rusqlite::CachedStatement,
-    p: impl rusqlite::Params,
-) -> Result<Vec<Found>, StoreError> {
-    let rows = st.query_map(p, found)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 pub fn by_external_id(tx: Tx, external_id: &str) -> Result<Vec<Found>, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
         Tx::Postgres(p) => return pg::by_external_id(p, external_id),
     };
-    collect(
-        &mut c.prepare_cached(
-            "SELECT id, external_id, name FROM accounts WHERE external_id = ?1 LIMIT 2",
-        )?,
+    super::found_by(
+        c,
+        "SELECT id, external_id, name FROM accounts WHERE external_id = ?1 LIMIT 2",
         [external_id],
+        found,
     )
 }
 
@@ -94,11 +86,11 @@ pub fn by_name(tx: Tx, name: &str) -> Result<Vec<Found>, StoreError> {
         Tx::Sqlite(c) => c,
         Tx::Postgres(p) => return pg::by_name(p, name),
     };
-    collect(
-        &mut c.prepare_cached(
-            "SELECT id, external_id, name FROM accounts WHERE name_fold = ?1 LIMIT 2",
-        )?,
+    super::found_by(
+        c,
+        "SELECT id, external_id, name FROM accounts WHERE name_fold = ?1 LIMIT 2",
         [fold(name)],
+        found,
     )
 }
 
@@ -280,19 +272,16 @@ fn chunk(tx: Tx, f: &RecordFilter, n: i64) -> Result<Vec<AccountRecord>, StoreEr
 /// Links the account to the request that wrote it last.
 /// One statement per request, not one per record: it runs once after a plan is applied.
 pub fn set_request(tx: Tx, ids: &[i64], request_id: &str) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
     let c = match tx {
         Tx::Sqlite(c) => c,
         Tx::Postgres(p) => return pg::set_request(p, ids, request_id),
     };
-    let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    c.prepare_cached(
+    super::set_request(
+        c,
         "UPDATE accounts SET request_id = ?2 WHERE id IN (SELECT value FROM json_each(?1))",
-    )?
-    .execute((ids, request_id))?;
-    Ok(())
+        ids,
+        request_id,
+    )
 }
 
 pub fn count(tx: Tx) -> Result<u64, StoreError> {
@@ -409,15 +398,13 @@ pub(crate) mod pg {
         Ok(row.get(0))
     }
 
-    /// Locks the row until commit: a writer on another receiver that updates the same record
-    /// merges into this one's result, never into the value both read.
+    /// Locks the row until commit (`queries::pg::for_update`).
     pub fn for_update(p: &PgConn, id: i64) -> Result<Option<super::super::ForUpdate>, StoreError> {
-        let row = p.query_opt(
+        super::super::pg::for_update(
+            p,
             "SELECT properties, connection_id FROM accounts WHERE id = $1 FOR UPDATE",
-            &[&id],
-        )?;
-        row.map(|r| Ok((properties_from(&r.get::<_, String>(0))?, r.get(1))))
-            .transpose()
+            id,
+        )
     }
 
     pub fn update(
@@ -484,11 +471,12 @@ pub(crate) mod pg {
     }
 
     pub fn set_request(p: &PgConn, ids: &[i64], request_id: &str) -> Result<(), StoreError> {
-        p.execute(
+        super::super::pg::set_request(
+            p,
             "UPDATE accounts SET request_id = $2 WHERE id = ANY($1)",
-            &[&ids, &request_id],
-        )?;
-        Ok(())
+            ids,
+            request_id,
+        )
     }
 
     pub fn count(p: &PgConn) -> Result<u64, StoreError> {

@@ -38,6 +38,35 @@ pub(crate) fn for_update(
         .transpose()
 }
 
+/// The look-up rows `sql` finds, read by `found` (each table reads its own columns).
+pub(crate) fn found_by(
+    c: &rusqlite::Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    found: fn(&rusqlite::Row) -> rusqlite::Result<inlet_core::Found>,
+) -> Result<Vec<inlet_core::Found>, StoreError> {
+    let mut st = c.prepare_cached(sql)?;
+    let rows = st.query_map(p, found)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Links records to the request that wrote them last with `sql` (`UPDATE … SET request_id = ?2
+/// WHERE id IN (SELECT value FROM json_each(?1))`, one literal per table): one statement per
+/// request, not one per record.
+pub(crate) fn set_request(
+    c: &rusqlite::Connection,
+    sql: &str,
+    ids: &[i64],
+    request_id: &str,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    c.prepare_cached(sql)?.execute((ids, request_id))?;
+    Ok(())
+}
+
 /// Properties are stored as a JSON object in text.
 pub(crate) fn properties_from(text: &str) -> Result<Map<String, Value>, StoreError> {
     match serde_json::from_str::<Value>(text) {
@@ -81,6 +110,33 @@ pub(crate) fn with_properties<R>(
 
 pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// The statements the record tables share, on PostgreSQL: each takes its table's literal SQL.
+pub(crate) mod pg {
+    use super::{properties_from, ForUpdate};
+    use crate::store::pg::PgConn;
+    use crate::store::StoreError;
+
+    /// Reads a record's `ForUpdate` with `sql` (`… WHERE id = $1 FOR UPDATE`): the row stays
+    /// locked until commit, so a writer on another receiver that updates the same record merges
+    /// into this one's result, never into the value both read.
+    pub fn for_update(p: &PgConn, sql: &str, id: i64) -> Result<Option<ForUpdate>, StoreError> {
+        let row = p.query_opt(sql, &[&id])?;
+        row.map(|r| Ok((properties_from(&r.get::<_, String>(0))?, r.get(1))))
+            .transpose()
+    }
+
+    /// `super::set_request` with `sql` as `… SET request_id = $2 WHERE id = ANY($1)`.
+    pub fn set_request(
+        p: &PgConn,
+        sql: &str,
+        ids: &[i64],
+        request_id: &str,
+    ) -> Result<(), StoreError> {
+        p.execute(sql, &[&ids, &request_id])?;
+        Ok(())
+    }
 }
 
 /// Which records a list shows. `after` is the cursor of the last record of the previous page
