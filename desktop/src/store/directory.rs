@@ -308,13 +308,8 @@ mod tests {
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let c = rusqlite::Connection::open(&path).unwrap();
         c.busy_timeout(Duration::from_millis(10)).unwrap();
-        let err = plan(
-            Tx::Sqlite(&c),
-            &json!({"id": 1}),
-            &accounts_by_id(),
-            None,
-        )
-        .expect_err("the look-up cannot read the file");
+        let err = plan(Tx::Sqlite(&c), &json!({"id": 1}), &accounts_by_id(), None)
+            .expect_err("the look-up cannot read the file");
         assert!(err.is_busy(), "the kind is kept: {err:?}");
         assert_eq!(err.fault(), Fault::Unavailable);
         drop((c, blocker));
@@ -327,13 +322,8 @@ mod tests {
         let c = connect(s.path(), Duration::from_millis(10)).unwrap();
         c.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE accounts;")
             .unwrap();
-        let err = plan(
-            Tx::Sqlite(&c),
-            &json!({"id": 1}),
-            &accounts_by_id(),
-            None,
-        )
-        .expect_err("no table to look in");
+        let err = plan(Tx::Sqlite(&c), &json!({"id": 1}), &accounts_by_id(), None)
+            .expect_err("no table to look in");
         assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
         assert_eq!(err.fault(), Fault::Internal);
     }
