@@ -72,6 +72,56 @@ VERDICT=$(awk -v r="$RATIO" -v lo="$RATIO_MIN" 'BEGIN {
 }')
 fmt() { echo "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
 
+# 3. Whole process (issue 14's budgets: `inlet preview` ≥ 15× jaq, peak memory ≤ 3× the body):
+# `inlet preview --json` of the payload (the listener's largest batch, 10,000 rows) and of 100,000
+# rows built from it (refused with 413 as the listener refuses it, so that figure is reading the
+# body and refusing it), beside jq and jaq on the same files; wall clock (fastest of JQ_RUNS) and
+# peak RSS from GNU time.
+$CARGO build -q --release -p inlet-desktop --bin inlet
+INLET_BIN=target/release/inlet
+MAPPING=target/bench-core/mapping.json
+BIG=target/bench-core/payload-100k.json
+cat >"$MAPPING" <<'JSON'
+{"version": 1, "kind": "contacts", "behavior": "upsert", "wrapper_path": "rows", "operation_path": "op",
+ "match": {"id": "id", "email": "email"}, "properties": {"exclude": ["id", "email"]}}
+JSON
+jq -c '{op, rows: [range(10) as $k | .rows[] | .id = "\(.id)-\($k)" | .email = "\($k).\(.email)"]}' "$PAYLOAD" >"$BIG"
+# "seconds peak_kB" of the fastest of JQ_RUNS runs of a command (its output thrown away).
+whole() {
+  local t t0 t1 best="" line
+  t=$(mktemp)
+  for _ in $(seq "$JQ_RUNS"); do
+    # GNU time's own clock counts hundredths: the wall clock is taken around it in nanoseconds.
+    t0=$(date +%s%N)
+    /usr/bin/time -o "$t" -f '%M' "$@" >/dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    line="$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }') $(tail -1 "$t")"
+    if [ -z "$best" ] || awk -v a="${line% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then best=$line; fi
+  done
+  rm -f "$t"
+  echo "$best"
+}
+WHOLE_ROWS=()
+for f in "$PAYLOAD" "$BIG"; do
+  size=$(stat -c %s "$f")
+  n=$ROWS; [ "$f" = "$BIG" ] && n=$((ROWS * 10))
+  read -r is im <<<"$(whole "$INLET_BIN" preview --json --mapping "$MAPPING" --payload "$f")"
+  read -r qs qm <<<"$(whole jq -c "$JQ_PROGRAM" "$f")"
+  if command -v jaq >/dev/null; then
+    read -r js jm <<<"$(whole jaq -c "$JQ_PROGRAM" "$f")"
+  else
+    js=""; jm=""
+  fi
+  WHOLE_ROWS+=("$(awk -v n="$n" -v b="$size" -v is="$is" -v im="$im" -v qs="$qs" -v qm="$qm" -v js="$js" -v jm="$jm" 'BEGIN {
+    jaq = js == "" ? "not installed" : sprintf("%.2f s, peak %.0f MB", js, jm / 1024);
+    ratio = js == "" ? "—" : sprintf("%.1f× jaq", js / (is > 0 ? is : 0.005));
+    printf "| %d rows (%.1f MB) | %.3f s, peak %.0f MB (%.1f× the body) | %s | %.2f s, peak %.0f MB | %s, %.1f× jq |\n",
+      n, b / 1e6, is, im / 1024, im * 1024 / b, jaq, qs, qm / 1024, ratio, qs / (is > 0 ? is : 0.005)
+  }')")
+  echo "bench-core: whole process, $f: inlet $is s, peak ${im} kB; jq $qs s; jaq ${js:-missing} s"
+done
+
+JAQ_VERSION_TEXT=$(command -v jaq >/dev/null && jaq --version | sed 's/^jaq / /' || echo ' (not installed: make setup installs it)')
 SECTION=$(mktemp)
 cat >"$SECTION" <<MD
 ## Core
@@ -96,6 +146,15 @@ with the median ratio is shown. The breakdown rows come from one longer criterio
 | parse alone, stock \`serde_json::from_slice\` | $(fmt "$STOCK_RPS") rows/s |
 | plan alone (parsed body handed over) | $(fmt "$PLAN_RPS") rows/s |
 | planning a borrowed body instead (properties copied) | ${MOVE_SAVES}% more time than moving them |
+
+Whole process: \`inlet preview --json\` beside jq and jaq${JAQ_VERSION_TEXT} on the same file (fastest of ${JQ_RUNS} runs; peak
+memory is the maximum RSS from GNU time). Budgets (issue 14): ≥ 15× jaq, peak ≤ 3× the body. The
+listener refuses more than 10,000 rows in one request (413); \`inlet preview\` says so too, so the
+100,000-row figure is reading that body and refusing it.
+
+| payload | \`inlet preview --json\` | jaq | jq | ratio |
+|---|---|---|---|---|
+$(printf '%s\n' "${WHOLE_ROWS[@]}")
 
 **Where the time goes.** Of parse + plan, parsing into \`serde_json::Value\` is about
 ${PARSE_SHARE}% and planning (with freeing the plan) the rest, by the breakdown rows: parse alone

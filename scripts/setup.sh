@@ -8,7 +8,7 @@ APT_PACKAGES=(
   # Tauri 2
   libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config
   # tests, screenshots, benchmarks
-  xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq wrk curl sqlite3 xdotool
+  xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver fonts-dejavu-core jq time wrk curl sqlite3 xdotool
   # the PostgreSQL store's tests and benchmarks (a private cluster: scripts/pg-cluster.sh)
   postgresql
 )
@@ -16,6 +16,8 @@ WASM_BINDGEN_VERSION=0.2.130
 TAURI_DRIVER_VERSION=2.1.0
 # The tunnel program the tunnel tests run for real (a relay on loopback and its client).
 BORE_VERSION=0.6.0
+# The fastest jq-compatible tool: the core benchmark's second baseline (docs/design.md §10).
+JAQ_VERSION=3.1.2
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -44,6 +46,11 @@ fi
 if ! bore --version 2>/dev/null | grep -q " ${BORE_VERSION}\$"; then
   echo "setup: installing bore-cli ${BORE_VERSION}"
   cargo install bore-cli --version "=${BORE_VERSION}" --locked --force
+fi
+
+if ! jaq --version 2>/dev/null | grep -q " ${JAQ_VERSION}\$"; then
+  echo "setup: installing jaq ${JAQ_VERSION}"
+  cargo install jaq --version "=${JAQ_VERSION}" --locked --force
 fi
 
 if [ -f ui/package.json ]; then

@@ -359,20 +359,31 @@ fn write_summary(out: &mut Vec<u8>, s: &Summary) {
 }
 
 pub(crate) fn write_plan(out: &mut Vec<u8>, p: &Plan) {
+    write_plan_rows(out, p, &p.rows);
+}
+
+/// The plan with `rows` (a window of `p.rows`) in place of all of them.
+fn write_plan_rows(out: &mut Vec<u8>, p: &Plan, rows: &[RowPlan]) {
     out.extend_from_slice(b"{\"kind\":\"");
     out.extend_from_slice(p.kind.as_str().as_bytes());
     out.extend_from_slice(b"\",\"behavior\":\"");
     out.extend_from_slice(p.behavior.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"rows\":[");
-    for (i, r) in p.rows.iter().enumerate() {
+    out.extend_from_slice(b"\",\"rows\":");
+    write_rows(out, rows.iter());
+    out.extend_from_slice(b",\"summary\":");
+    write_summary(out, &p.summary);
+    out.push(b'}');
+}
+
+fn write_rows<'a>(out: &mut Vec<u8>, rows: impl Iterator<Item = &'a RowPlan>) {
+    out.push(b'[');
+    for (i, r) in rows.enumerate() {
         if i > 0 {
             out.push(b',');
         }
         write_row(out, r);
     }
-    out.extend_from_slice(b"],\"summary\":");
-    write_summary(out, &p.summary);
-    out.push(b'}');
+    out.push(b']');
 }
 
 fn write_problem(out: &mut Vec<u8>, p: &Problem) {
@@ -414,6 +425,36 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &PreviewOutput) {
         }
     }
     out.push(b'}');
+}
+
+/// The paged answer (see [`PreviewOutput::to_json_page`]): a plan's answer with the rows from
+/// `offset` (at most `limit`) and a `page` object after the plan; any other answer as it is.
+pub(crate) fn write_output_page(out: &mut Vec<u8>, o: &PreviewOutput, offset: usize, limit: usize) {
+    let PreviewOutput::Plan { ok, plan } = o else {
+        return write_output(out, o);
+    };
+    let start = offset.min(plan.rows.len());
+    let end = start.saturating_add(limit).min(plan.rows.len());
+    out.extend_from_slice(b"{\"ok\":");
+    write_bool(out, *ok);
+    out.extend_from_slice(b",\"plan\":");
+    write_plan_rows(out, plan, &plan.rows[start..end]);
+    out.extend_from_slice(b",\"page\":{\"offset\":");
+    write_usize(out, start);
+    out.extend_from_slice(b",\"limit\":");
+    write_usize(out, limit);
+    out.extend_from_slice(b",\"warned\":");
+    write_usize(
+        out,
+        plan.rows.iter().filter(|r| !r.warnings.is_empty()).count(),
+    );
+    out.extend_from_slice(b",\"errors\":");
+    let errors = plan
+        .rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Error { .. }));
+    write_rows(out, errors.take(limit));
+    out.extend_from_slice(b"}}");
 }
 
 /// Everything written above is valid UTF-8: the input strings are, and the rest is ASCII.

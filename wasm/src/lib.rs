@@ -152,34 +152,55 @@ pub mod api {
         directory: Option<&str>,
         content_type: Option<&str>,
     ) -> String {
-        let m = match parse_mapping(mapping) {
-            Ok(m) => m,
-            Err(e) => return text(&e),
-        };
-        let out = match directory.map(str::trim).filter(|d| !d.is_empty()) {
-            None => preview_bytes(
+        match planned(payload, mapping, directory, content_type) {
+            Ok(out) => output_text(&out),
+            Err(e) => e,
+        }
+    }
+
+    /// The same preview as the page reads it: the rows from `offset` (at most `limit`), the
+    /// summary of all of them, and the rows that fail (see `PreviewOutput::to_json_page`). Each
+    /// call plans the whole body again, so the module keeps nothing between calls: the page asks
+    /// for the next rows with the inputs it showed, and planning is deterministic.
+    pub fn preview_page(
+        payload: &str,
+        mapping: &str,
+        directory: Option<&str>,
+        content_type: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> String {
+        match planned(payload, mapping, directory, content_type) {
+            Ok(out) => out.to_json_page(offset, limit),
+            Err(e) => e,
+        }
+    }
+
+    /// The preview's output, or the answer (as text) for inputs that are not a mapping or a
+    /// directory.
+    fn planned(
+        payload: &str,
+        mapping: &str,
+        directory: Option<&str>,
+        content_type: Option<&str>,
+    ) -> Result<PreviewOutput, String> {
+        let m = parse_mapping(mapping).map_err(|e| text(&e))?;
+        let content_type = content_type.or(Some("application/json"));
+        match directory.map(str::trim).filter(|d| !d.is_empty()) {
+            None => Ok(preview_bytes(
                 payload.as_bytes(),
-                content_type.or(Some("application/json")),
+                content_type,
                 &m,
                 &EmptyDirectory,
-            ),
+            )),
             Some(d) => {
-                let v = match parse_json("existing records", "invalid_directory", d) {
-                    Ok(v) => v,
-                    Err(e) => return text(&e),
-                };
-                match MemoryDirectory::from_json(&v) {
-                    Ok(dir) => preview_bytes(
-                        payload.as_bytes(),
-                        content_type.or(Some("application/json")),
-                        &m,
-                        &dir,
-                    ),
-                    Err(e) => return text(&failed("invalid_directory", e, Value::Null)),
-                }
+                let v =
+                    parse_json("existing records", "invalid_directory", d).map_err(|e| text(&e))?;
+                let dir = MemoryDirectory::from_json(&v)
+                    .map_err(|e| text(&failed("invalid_directory", e, Value::Null)))?;
+                Ok(preview_bytes(payload.as_bytes(), content_type, &m, &dir))
             }
-        };
-        output_text(&out)
+        }
     }
 
     /// One golden case document → the output its `expect` holds (the parity check).
@@ -388,6 +409,28 @@ pub fn preview(
     })
 }
 
+/// The preview as the page reads it: `limit` rows from `offset` (see `api::preview_page`).
+#[wasm_bindgen]
+pub fn preview_page(
+    payload: &str,
+    mapping: &str,
+    directory: Option<String>,
+    content_type: Option<String>,
+    offset: u32,
+    limit: u32,
+) -> String {
+    call(|| {
+        api::preview_page(
+            payload,
+            mapping,
+            directory.as_deref(),
+            content_type.as_deref(),
+            offset as usize,
+            limit as usize,
+        )
+    })
+}
+
 #[wasm_bindgen]
 pub fn run_case(case: &str) -> String {
     call(|| api::run_case(case))
@@ -565,12 +608,19 @@ mod tests {
         );
     }
 
-    /// `preview` writes its answer straight to text: every golden case, run through `preview` as
-    /// the playground calls it, must give the case's `expect` byte for byte (key order included).
-    #[test]
-    fn preview_answers_every_golden_case_byte_for_byte() {
+    /// A golden case as the playground calls `preview` with it.
+    struct Golden {
+        path: std::path::PathBuf,
+        payload: String,
+        mapping: String,
+        existing: Option<String>,
+        content_type: Option<String>,
+        expect: Value,
+    }
+
+    fn golden_cases() -> Vec<Golden> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases");
-        let mut checked = 0;
+        let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).expect("golden cases") {
             let path = entry.unwrap().path();
             if path.extension().and_then(|e| e.to_str()) != Some("json") {
@@ -598,16 +648,124 @@ mod tests {
                 } else {
                     continue;
                 };
-            let got = api::preview(
-                &payload,
-                &mapping.to_string(),
-                existing.as_deref(),
-                content_type,
-            );
-            assert_eq!(got, case["expect"].to_string(), "{}", path.display());
-            checked += 1;
+            out.push(Golden {
+                mapping: mapping.to_string(),
+                existing,
+                content_type: content_type.map(str::to_string),
+                payload,
+                expect: case["expect"].clone(),
+                path,
+            });
         }
-        assert!(checked >= 100, "only {checked} golden cases checked");
+        assert!(out.len() >= 100, "only {} golden cases found", out.len());
+        out
+    }
+
+    /// `preview` writes its answer straight to text: every golden case, run through `preview` as
+    /// the playground calls it, must give the case's `expect` byte for byte (key order included).
+    #[test]
+    fn preview_answers_every_golden_case_byte_for_byte() {
+        for g in golden_cases() {
+            let got = api::preview(
+                &g.payload,
+                &g.mapping,
+                g.existing.as_deref(),
+                g.content_type.as_deref(),
+            );
+            assert_eq!(got, g.expect.to_string(), "{}", g.path.display());
+        }
+    }
+
+    /// The paged answer of every golden case: its pages, read one after the other, are the
+    /// case's rows; the rest of the plan is the case's, byte for byte; `page` says where the rows
+    /// start, how many rows warn, and lists the failing rows. Answers without a plan are the
+    /// full answer's bytes.
+    #[test]
+    fn pages_of_every_golden_case_add_up_to_its_answer() {
+        let mut paged = 0;
+        for g in golden_cases() {
+            let page = |offset: usize, limit: usize| {
+                api::preview_page(
+                    &g.payload,
+                    &g.mapping,
+                    g.existing.as_deref(),
+                    g.content_type.as_deref(),
+                    offset,
+                    limit,
+                )
+            };
+            let name = g.path.display();
+            let Some(all) = g.expect["plan"]["rows"].as_array() else {
+                assert_eq!(page(0, 1), g.expect.to_string(), "{name}");
+                continue;
+            };
+            for limit in [1, 2, 100] {
+                let mut rows = Vec::new();
+                let mut offset = 0;
+                loop {
+                    let text = page(offset, limit);
+                    let mut got = v(text.clone());
+                    // Written as serde_json writes it, key order included.
+                    assert_eq!(got.to_string(), text, "{name}");
+                    let p = got.as_object_mut().unwrap().remove("page").unwrap();
+                    assert_eq!(p["offset"], offset, "{name}");
+                    assert_eq!(p["limit"], limit, "{name}");
+                    let warned = all.iter().filter(|r| r.get("warnings").is_some()).count();
+                    assert_eq!(p["warned"], warned, "{name}");
+                    let errors: Vec<&Value> = all
+                        .iter()
+                        .filter(|r| r["action"] == "error")
+                        .take(limit)
+                        .collect();
+                    assert_eq!(
+                        p["errors"].as_array().unwrap().iter().collect::<Vec<_>>(),
+                        errors,
+                        "{name}"
+                    );
+                    let Value::Array(got_rows) = got["plan"]["rows"].take() else {
+                        panic!("{name}: no rows");
+                    };
+                    assert!(got_rows.len() <= limit, "{name}");
+                    let mut want = g.expect.clone();
+                    want["plan"]["rows"] = Value::Null;
+                    assert_eq!(got.to_string(), want.to_string(), "{name}");
+                    let done = got_rows.len() < limit;
+                    offset += got_rows.len();
+                    rows.extend(got_rows);
+                    if done {
+                        break;
+                    }
+                }
+                assert_eq!(&rows, all, "{name} in pages of {limit}");
+            }
+            paged += 1;
+        }
+        assert!(paged >= 50, "only {paged} golden cases have a plan");
+    }
+
+    #[test]
+    fn a_page_past_the_end_has_no_rows_and_starts_at_the_end() {
+        let mapping = r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#;
+        let out = v(api::preview_page(
+            r#"[{"id":1},{"id":2},{"name":"no id"}]"#,
+            mapping,
+            None,
+            None,
+            10,
+            5,
+        ));
+        assert_eq!(out["plan"]["rows"], json!([]));
+        assert_eq!(out["plan"]["summary"]["rows"], 3);
+        assert_eq!(out["page"]["offset"], 3);
+        assert_eq!(out["page"]["errors"].as_array().unwrap().len(), 1);
+        assert_eq!(out["page"]["errors"][0]["index"], 2);
+        let none = v(api::preview_page("[{\"id\":1}]", mapping, None, None, 0, 0));
+        assert_eq!(none["plan"]["rows"], json!([]));
+        assert_eq!(none["page"]["errors"], json!([]));
+        assert_eq!(
+            v(api::preview_page("[]", "{", None, None, 0, 10))["error"]["code"],
+            "invalid_mapping"
+        );
     }
 
     #[test]

@@ -439,8 +439,17 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         (None, true) => service::preview::against_store_body(&open(db)?, &mapping, &payload, ct)?,
         (None, false) => service::preview::pure_body(&mapping, &payload, ct)?,
     };
+    // The plan owns what it prints: the body can go before the answer is written.
+    drop(payload);
     if as_json {
-        return json(&out);
+        // Written to stdout as it is serialised (the same bytes as `json`), not built as one
+        // string first: for a large batch that string was the largest allocation of the command.
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut w, &out)?;
+        writeln!(w)?;
+        w.flush()?;
+        return Ok(());
     }
     let plan = match out {
         PreviewOutput::Failed { error: e, .. } => {

@@ -55,6 +55,37 @@ describe('core', () => {
     expect(out.plan.rows.map((r) => r.action)).toEqual(['update', 'skip', 'skip']);
   });
 
+  it('pages a large preview: the first rows, then more on demand, the same rows as the full answer', () => {
+    const rows = Array.from({ length: 250 }, (_, i) =>
+      i === 180 || i === 240 ? { name: `no id ${i}` } : { account_id: i, name: `A${i}` },
+    );
+    const body = JSON.stringify({ rows });
+    const mapping = {
+      version: 1 as const,
+      kind: 'accounts' as Kind,
+      wrapper_path: 'rows',
+      match: { id: 'account_id' },
+    };
+    const full = core.preview(body, mapping);
+    const paged = core.previewPage(body, mapping);
+    if (!('plan' in full) || !('page' in paged)) throw new Error(JSON.stringify(paged));
+    expect(paged.plan.rows).toEqual(full.plan.rows.slice(0, 100));
+    expect(paged.plan.summary).toEqual(full.plan.summary);
+    expect(paged.plan.summary.error).toBe(2);
+    expect([paged.page.offset, paged.page.limit]).toEqual([0, 100]);
+    // The failing rows, though neither is on the first page.
+    expect(paged.page.errors.map((r) => r.index)).toEqual([180, 240]);
+    const rest = [...paged.more(100), ...paged.more(200)];
+    expect(rest).toEqual(full.plan.rows.slice(100));
+    expect(paged.more(250)).toEqual([]);
+    expect(paged.more(10, 3).map((r) => r.index)).toEqual([10, 11, 12]);
+    // What the page reads is a fraction of the full answer.
+    expect(JSON.stringify(paged).length).toBeLessThan(JSON.stringify(full).length / 2);
+    const refused = core.previewPage(body, { version: 1, kind: 'accounts', match: {} });
+    expect('page' in refused).toBe(false);
+    expect(refused.ok).toBe(false);
+  });
+
   // The template run through a real Liquid engine must produce a body the mapping reads without error.
   it.each(SAMPLES.map((s) => [s.id, s] as const))(
     'the Hightouch template of the %s mapping renders to a body it reads',

@@ -8,6 +8,7 @@ import type {
   Mapping,
   PreviewOutput,
   Problem as CoreProblem,
+  RowPlan,
   Template,
 } from './types';
 
@@ -34,6 +35,34 @@ export type LiquidTemplate = Template & { ok: true };
 
 export type PreviewResult = PreviewOutput | Failed;
 
+/** Rows of a plan the page reads at a time. */
+export const PAGE_ROWS = 100;
+
+/** What a paged answer says of the plan beyond its rows. */
+export interface Page {
+  /** The index of the first row of `plan.rows` (at most the number of rows). */
+  offset: number;
+  /** At most this many rows are in `plan.rows`. */
+  limit: number;
+  /** How many rows of the whole plan have warnings. */
+  warned: number;
+  /** The first `limit` rows that fail, wherever they are in the plan. */
+  errors: RowPlan[];
+}
+
+type PlanOutput = Extract<PreviewOutput, { plan: unknown }>;
+
+/**
+ * The preview as the page reads it: a plan's first rows, its summary of all of them, and
+ * `more(offset, limit)` to read further rows (the same inputs planned again: the plan is
+ * deterministic, so the rows are those of this answer). Answers without a plan are the same as
+ * `preview`'s.
+ */
+export type PreviewPage =
+  | (PlanOutput & { page: Page; more(offset: number, limit?: number): RowPlan[] })
+  | Exclude<PreviewOutput, PlanOutput>
+  | Failed;
+
 /** What the playground's drift comparison answers. */
 export interface DriftResult {
   ok: true;
@@ -52,6 +81,17 @@ export interface Core {
     directory?: string,
     contentType?: string,
   ): PreviewResult;
+  /**
+   * The same preview with only the first `limit` rows of the plan in it: reading the answer of a
+   * large batch costs the page as much as planning it, a page of it a fraction of that.
+   */
+  previewPage(
+    payload: string,
+    mapping: Mapping | string,
+    directory?: string,
+    contentType?: string,
+    limit?: number,
+  ): PreviewPage;
   runCase(caseJson: string): unknown;
   suggestMapping(payload: string, kind: Kind): { ok: true; mapping: Mapping } | Failed;
   liquidTemplate(mapping: Mapping | string, extraFields?: string[]): LiquidTemplate | Failed;
@@ -71,6 +111,22 @@ const core: Core = {
     JSON.parse(
       wasm.preview(payload, text(m), directory?.trim() ? directory : null, contentType ?? null),
     ),
+  previewPage: (payload, m, directory, contentType, limit = PAGE_ROWS) => {
+    const args = [
+      payload,
+      text(m),
+      directory?.trim() ? directory : null,
+      contentType ?? null,
+    ] as const;
+    const read = (offset: number, n: number) => JSON.parse(wasm.preview_page(...args, offset, n));
+    const out = read(0, limit);
+    if ('page' in out)
+      out.more = (offset: number, n = limit): RowPlan[] => {
+        const next = read(offset, n);
+        return 'page' in next ? next.plan.rows : [];
+      };
+    return out;
+  },
   runCase: (c) => JSON.parse(wasm.run_case(c)),
   suggestMapping: (payload, kind) => JSON.parse(wasm.suggest_mapping(payload, kind)),
   liquidTemplate: (m, extra) =>

@@ -53,8 +53,9 @@ export class MappingSession {
     if (this.inspection.ok) this.#candidates = this.inspection.wrapper_candidates;
     return this.#candidates;
   });
+  /** The preview's first page of rows (the table reads more on demand). */
   readonly result = $derived.by(() =>
-    this.core.preview(this.payload, this.mapping, this.existing, this.contentType),
+    this.core.previewPage(this.payload, this.mapping, this.existing, this.contentType),
   );
   /** The core refused the mapping: its problem, with the field it concerns. */
   readonly mappingError = $derived(this.#problem('invalid_mapping'));

@@ -296,6 +296,44 @@ await test('the sender samples: Polytomic, Segment and RudderStack calls preview
   await p.screenshot({ path: join(shots, 'playground-polytomic.png'), fullPage: true });
 });
 
+await test('a large batch: a page of rows, the failing rows further down, more on demand', async (p) => {
+  await open(p);
+  const rows = Array.from({ length: 250 }, (_, i) => ({
+    email: i === 180 || i === 240 ? true : `p${i}@x.example`,
+    plan: 'team',
+  }));
+  await byId(p, 'payload').fill(JSON.stringify({ rows }, null, 2));
+  await p.locator('[data-kind=contacts]').click();
+  assert.equal(await byId(p, 'match.email').inputValue(), 'email');
+  assert.match(await summary(p), /250 rows/);
+  assert.match(await summary(p), /2 errors/);
+  const shown = (n) =>
+    p.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=preview] tbody tr').length === n,
+      n,
+      { timeout: 5000 },
+    );
+  const failing = p.locator('[data-testid=failing-below]');
+  await shown(100);
+  assert.match(await failing.innerText(), /Row 181:[\s\S]*Row 241:/);
+  await p.locator('[data-testid=preview]').screenshot({ path: join(shots, 'preview-paged.png') });
+  await p.locator('[data-testid=show-more]').click();
+  await shown(200);
+  assert.doesNotMatch(await failing.innerText(), /Row 181/);
+  assert.match(await failing.innerText(), /Row 241/);
+  await p.locator('[data-testid=show-more]').click();
+  await shown(250);
+  assert.equal(await p.locator('[data-testid=show-more]').count(), 0);
+  assert.equal(await failing.count(), 0);
+  const last = p.locator('[data-testid=preview] tbody tr').nth(249);
+  assert.equal(await last.locator('td').first().innerText(), '250');
+  assert.match(await last.innerText(), /p249@x\.example/);
+  // An edit is a new preview: it starts again from its first page.
+  await p.getByRole('radio', { name: 'Update only' }).click();
+  assert.match(await summary(p), /248 skips/);
+  await shown(100);
+});
+
 await test('a second payload shows the drift the listener would flag', async (p) => {
   await open(p);
   await p.locator('[data-sample=hightouch-batch]').click();
