@@ -254,7 +254,15 @@ pub fn prune(tx: Tx, connection_id: &str, default_keep: usize) -> Result<usize, 
             ))?
             .execute((connection_id, cutoff))?;
     }
-    if let Some(bytes) = limits.bytes {
+    // The window over the whole log runs only once the log is over its size: it cost more with
+    // every request kept (a 1 GiB default holds many), and ran after every group.
+    let over = |bytes: i64| -> Result<bool, StoreError> {
+        let total: i64 = c
+            .prepare_cached("SELECT coalesce(sum(size), 0) FROM requests WHERE connection_id = ?1")?
+            .query_row([connection_id], |r| r.get(0))?;
+        Ok(total > bytes)
+    };
+    if let Some(bytes) = limits.bytes.filter(|&b| over(b).unwrap_or(true)) {
         gone += c
             .prepare_cached(&format!(
                 "DELETE FROM requests WHERE connection_id = ?1 AND seq <> {LATEST} AND seq IN (
@@ -534,7 +542,17 @@ pub(crate) mod pg {
                 &[&connection_id, cutoff],
             )? as usize;
         }
-        if let Some(bytes) = limits.bytes {
+        // As on SQLite: the window over the whole log only once the log is over its size.
+        let over = |bytes: i64| -> Result<bool, StoreError> {
+            let total: i64 = p
+                .query_one(
+                    "SELECT coalesce(sum(size), 0)::int8 FROM requests WHERE connection_id = $1",
+                    &[&connection_id],
+                )?
+                .get(0);
+            Ok(total > bytes)
+        };
+        if let Some(bytes) = limits.bytes.filter(|&b| over(b).unwrap_or(true)) {
             gone += p.execute(
                 &format!(
                     "DELETE FROM requests WHERE connection_id = $1 AND seq <> {LATEST} AND seq IN (
