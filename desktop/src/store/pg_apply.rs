@@ -298,7 +298,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                     },
                 };
                 if let Some(rec) = rec {
-                    merge_properties(rec.properties_mut(), &w.properties.to_map());
+                    merge_properties(rec.properties_mut(), w.properties.to_map());
                     if w.external_id.is_some() {
                         rec.external_id = w.external_id.clone();
                     }
