@@ -47,6 +47,148 @@ impl Properties {
     }
 }
 
+/// Why stored properties could not take an update's entries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("properties: {0}")]
+    NotJson(String),
+    #[error("properties are not a JSON object")]
+    NotObject,
+}
+
+impl Properties {
+    /// `stored` (a record's properties, as JSON text) with these entries merged in, as text:
+    /// a key given overwrites in its place, a new key goes at the end, and `null` removes the
+    /// key, moving the last entry into its place (what `serde_json::Map::remove` does, so
+    /// records merged before keep their order). Values are copied as the text they are, so a
+    /// stored value an update does not give is kept exactly, never read and written again.
+    pub fn merge_into(&self, stored: &str) -> Result<String, MergeError> {
+        let (Some(base), Some(patch)) = (
+            crate::reader::read_entries(stored),
+            crate::reader::read_entries(&self.0),
+        ) else {
+            return self.merge_read_whole(stored);
+        };
+        let mut entries = Entries::with_capacity(base.len() + patch.len());
+        for (k, v) in base {
+            // A repeated key keeps its first place and its last value, as serde_json reads it.
+            entries.set(k, v);
+        }
+        for (k, v) in patch {
+            if v == "null" {
+                entries.remove(&k);
+            } else {
+                entries.set(k, v);
+            }
+        }
+        let mut out = Vec::with_capacity(stored.len() + self.0.len());
+        out.push(b'{');
+        for (i, (k, v)) in entries.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match k {
+                // Read without an escape, so its text is what `write_str` would write.
+                std::borrow::Cow::Borrowed(k) => {
+                    out.push(b'"');
+                    out.extend_from_slice(k.as_bytes());
+                    out.push(b'"');
+                }
+                std::borrow::Cow::Owned(k) => crate::json::write_str(&mut out, k),
+            }
+            out.push(b':');
+            out.extend_from_slice(v.as_bytes());
+        }
+        out.push(b'}');
+        Ok(text(out))
+    }
+
+    /// `merge_into` for text the quick reader leaves to serde_json (a lone surrogate escape, a
+    /// very deep value) or refuses: read whole, and its error when it is not an object.
+    fn merge_read_whole(&self, stored: &str) -> Result<String, MergeError> {
+        use crate::node::{write_node, Node};
+        let base = crate::payload::parse_json_node(stored.as_bytes())
+            .map_err(|e| MergeError::NotJson(e.to_string()))?;
+        let Node::Object(base) = base else {
+            return Err(MergeError::NotObject);
+        };
+        let mut entries = Entries::with_capacity(base.len());
+        for (k, v) in base {
+            entries.set(k, v);
+        }
+        // Written by the core from an object, so it always reads back as one.
+        if let Ok(Node::Object(patch)) = crate::payload::parse_json_node(self.0.as_bytes()) {
+            for (k, v) in patch {
+                if v.is_null() {
+                    entries.remove(&k);
+                } else {
+                    entries.set(k, v);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(stored.len() + self.0.len());
+        write_node(&mut out, &Node::Object(entries.items));
+        Ok(text(out))
+    }
+}
+
+/// Text written from `str`s only.
+fn text(out: Vec<u8>) -> String {
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into())
+}
+
+/// An object's entries being merged, in order, each key once: found by a scan while there are
+/// few (a record's usual size), through a hash past that, so that merging two large objects is
+/// not quadratic.
+struct Entries<'a, V> {
+    items: Vec<(std::borrow::Cow<'a, str>, V)>,
+    index: Option<foldhash::HashMap<std::borrow::Cow<'a, str>, usize>>,
+}
+
+impl<'a, V> Entries<'a, V> {
+    const SCAN: usize = 32;
+
+    fn with_capacity(n: usize) -> Self {
+        Entries {
+            items: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            None => self.items.iter().position(|(k, _)| k == key),
+            Some(m) => m.get(key).copied(),
+        }
+    }
+
+    fn set(&mut self, key: std::borrow::Cow<'a, str>, v: V) {
+        if let Some(i) = self.find(&key) {
+            self.items[i].1 = v;
+            return;
+        }
+        if let Some(m) = &mut self.index {
+            m.insert(key.clone(), self.items.len());
+        }
+        self.items.push((key, v));
+        if self.index.is_none() && self.items.len() > Self::SCAN {
+            let m = self.items.iter().enumerate();
+            self.index = Some(m.map(|(i, (k, _))| (k.clone(), i)).collect());
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        let Some(i) = self.find(key) else { return };
+        let removed = self.items.swap_remove(i);
+        if let Some(m) = &mut self.index {
+            m.remove(&removed.0);
+            if let Some((moved, _)) = self.items.get(i) {
+                m.insert(moved.clone(), i);
+            }
+        }
+    }
+}
+
 impl Default for Properties {
     fn default() -> Self {
         Properties("{}".into())

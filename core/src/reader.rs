@@ -82,6 +82,69 @@ impl<'a> Sink<'a> for NodeSink {
     }
 }
 
+/// Reads a value only to check it and find where it ends.
+struct SkipSink;
+
+impl<'a> Sink<'a> for SkipSink {
+    type V = ();
+    fn null() {}
+    fn bool(_: bool) {}
+    fn number(_: Number) {}
+    fn string(_: Cow<'a, str>) {}
+    fn array(_: Vec<()>) {}
+    fn object(_: std::vec::Drain<'_, (Cow<'a, str>, ())>) {}
+}
+
+/// A JSON object's entries in document order, each value as its text (checked, not built), a
+/// repeated key as often as it occurs: what merging two objects kept as text needs. `None` for
+/// anything else, as `read` (the caller then reads it whole).
+pub(crate) fn read_entries(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+    let mut r = Reader::<SkipSink> {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        entries: Vec::new(),
+    };
+    let mut out = Vec::new();
+    r.ws();
+    if r.peek()? != b'{' {
+        return None;
+    }
+    r.i += 1;
+    r.ws();
+    if r.peek()? == b'}' {
+        r.i += 1;
+    } else {
+        loop {
+            r.ws();
+            if r.peek()? != b'"' {
+                return None;
+            }
+            let key = r.string()?;
+            r.ws();
+            if r.peek()? != b':' {
+                return None;
+            }
+            r.i += 1;
+            r.ws();
+            let start = r.i;
+            r.value(1)?;
+            out.push((key, text.get(start..r.i)?));
+            r.ws();
+            match r.peek()? {
+                b',' => r.i += 1,
+                b'}' => {
+                    r.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    r.ws();
+    (r.i == r.s.len()).then_some(out)
+}
+
 pub fn read(text: &str) -> Option<Value> {
     read_into::<ValueSink>(text)
 }

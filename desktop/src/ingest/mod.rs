@@ -355,7 +355,7 @@ fn process_body(
         }
     }
     let planned = directory::plan(c, body, mapping, Some(&i.connection_id))?;
-    let plan = match planned {
+    let (plan, kept) = match planned {
         Ok(p) => p,
         Err(PlanError::Payload(e)) => {
             let err = IngestError::Payload(e);
@@ -399,7 +399,7 @@ fn process_body(
         event_time: i.event_time.as_deref(),
         request_id: Some(&i.request_id),
     };
-    let applied = apply(c, &plan, ctx)?;
+    let applied = apply(c, &plan, ctx, kept)?;
     let drifted = match drift.as_mut() {
         Some(d) => d.finish(c, &i.request_id, true)?,
         None => &[],

@@ -3,7 +3,7 @@
 //! gives it, in order, so later rows of the same plan can refer to it. On PostgreSQL the same
 //! plan is written in a few set statements (`pg_apply`).
 
-use super::queries::{accounts, contacts, event_types, events};
+use super::queries::{accounts, contacts, event_types, events, Kept, Stored};
 use super::{StoreError, Tx};
 use inlet_core::plan::NewAccount;
 use inlet_core::{Kind, Link, Outcome, Plan, Target, Write};
@@ -41,16 +41,31 @@ pub fn merge_properties(stored: &mut Map<String, Value>, patch: Map<String, Valu
     }
 }
 
+/// A key the update gives, if it differs from the stored one.
+fn changed<'a>(given: &'a Option<String>, stored: &Option<String>) -> Option<&'a str> {
+    given.as_deref().filter(|g| stored.as_deref() != Some(*g))
+}
+
+/// The stored properties with an update's merged in, read and written as text.
+fn merged(patch: &inlet_core::Properties, stored: &str) -> Result<String, StoreError> {
+    patch
+        .merge_into(stored)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 struct Applier<'a> {
     c: Tx<'a>,
     ctx: ApplyContext<'a>,
+    /// The plan's records as its look-ups read them.
+    kept: Kept,
     new_ids: HashMap<usize, i64>,
     types: HashMap<String, i64>,
-    /// Accounts and contacts written, linked to the request in one statement each at the end.
+    /// Accounts and contacts created, linked to the request in one statement each at the end
+    /// (an update sets it in its own statement).
     linked: [Vec<i64>; 2],
 }
 
-impl Applier<'_> {
+impl<'a> Applier<'a> {
     fn resolve(&self, t: &Target) -> Result<i64, StoreError> {
         match t {
             Target::Existing(s) => s
@@ -162,49 +177,74 @@ impl Applier<'_> {
         Ok(id)
     }
 
+    /// The SQLite connection (a plan on PostgreSQL is written by `pg_apply`).
+    fn sqlite(&self) -> Result<&'a rusqlite::Connection, StoreError> {
+        match self.c {
+            Tx::Sqlite(c) => Ok(c),
+            Tx::Postgres(_) => Err(StoreError::Corrupt(
+                "a PostgreSQL plan is written by pg_apply".into(),
+            )),
+        }
+    }
+
+    /// The record as the plan's look-ups read it, else as `read` reads it now.
+    fn stored(
+        &mut self,
+        id: i64,
+        read: fn(&rusqlite::Connection, i64) -> Result<Option<Stored>, StoreError>,
+    ) -> Result<Option<Stored>, StoreError> {
+        match self.kept.take(id) {
+            Some(s) => Ok(Some(s)),
+            None => read(self.sqlite()?, id),
+        }
+    }
+
     fn update(&mut self, kind: Kind, target: &Target, w: &Write) -> Result<i64, StoreError> {
         let id = self.resolve(target)?;
         let conn = Some(self.ctx.connection_id);
         let now = self.ctx.received_at;
         match kind {
             Kind::Accounts => {
-                let (mut props, writer) = accounts::for_update(self.c, id)?.unwrap_or_default();
-                merge_properties(&mut props, w.properties.to_map());
-                let conn = conn.filter(|c| writer.as_deref() != Some(*c));
+                let Some(s) = self.stored(id, accounts::for_update)? else {
+                    // Removed since the plan was made: left alone, as an UPDATE of no row would.
+                    return Ok(id);
+                };
                 accounts::update(
-                    self.c,
+                    self.sqlite()?,
                     id,
-                    w.external_id.as_deref(),
-                    w.name.as_deref(),
-                    &props,
-                    conn,
+                    changed(&w.external_id, &s.external_id),
+                    changed(&w.name, &s.label),
+                    &merged(&w.properties, &s.properties)?,
+                    conn.filter(|c| s.connection_id.as_deref() != Some(*c)),
+                    self.ctx.request_id,
                     now,
                 )?;
             }
             Kind::Contacts => {
                 let account = self.link(&w.account)?;
-                let (mut props, writer) = contacts::for_update(self.c, id)?.unwrap_or_default();
-                merge_properties(&mut props, w.properties.to_map());
-                let conn = conn.filter(|c| writer.as_deref() != Some(*c));
+                let Some(s) = self.stored(id, contacts::for_update)? else {
+                    return Ok(id);
+                };
                 contacts::update(
-                    self.c,
+                    self.sqlite()?,
                     id,
-                    w.external_id.as_deref(),
-                    w.email.as_deref(),
-                    account,
-                    &props,
-                    conn,
+                    changed(&w.external_id, &s.external_id),
+                    changed(&w.email, &s.label),
+                    account.filter(|a| s.account_id != Some(*a)),
+                    &merged(&w.properties, &s.properties)?,
+                    conn.filter(|c| s.connection_id.as_deref() != Some(*c)),
+                    self.ctx.request_id,
                     now,
                 )?;
             }
             Kind::Events => return Err(StoreError::Corrupt("events are never updated".into())),
         }
-        self.link_request(kind, id)?;
         Ok(id)
     }
 
     fn delete(&mut self, kind: Kind, target: &Target) -> Result<(), StoreError> {
         let id = self.resolve(target)?;
+        self.kept.take(id);
         match kind {
             Kind::Accounts => accounts::delete(self.c, id),
             Kind::Contacts => contacts::delete(self.c, id),
@@ -213,14 +253,16 @@ impl Applier<'_> {
     }
 }
 
-/// Writes a plan without row errors. The caller owns the transaction (and rolls it back on error).
-pub fn apply(c: Tx, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreError> {
+/// Writes a plan without row errors, given the records its look-ups read (`directory::plan`).
+/// The caller owns the transaction (and rolls it back on error).
+pub fn apply(c: Tx, plan: &Plan, ctx: ApplyContext, kept: Kept) -> Result<Applied, StoreError> {
     if let Tx::Postgres(p) = c {
         return super::pg_apply::apply(p, plan, ctx);
     }
     let mut a = Applier {
         c,
         ctx,
+        kept,
         new_ids: HashMap::new(),
         types: HashMap::new(),
         linked: [Vec::new(), Vec::new()],
@@ -272,13 +314,12 @@ mod tests {
 
     fn run(c: &Connection, mapping: serde_json::Value, body: serde_json::Value) -> Plan {
         let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
-        let p = plan(
-            &Node::from_value(&body),
-            &m,
-            &StoreDirectory::new(c, Some("c1")),
-        )
-        .unwrap();
         let tx = c.unchecked_transaction().unwrap();
+        // As the listener writes: planned in the write's transaction, the records its look-ups
+        // read handed to `apply`.
+        let (p, kept) = crate::store::directory::plan(Tx::Sqlite(&tx), &body, &m, Some("c1"))
+            .unwrap()
+            .unwrap();
         apply(
             Tx::Sqlite(&tx),
             &p,
@@ -288,6 +329,7 @@ mod tests {
                 event_time: None,
                 request_id: Some("r"),
             },
+            kept,
         )
         .unwrap();
         tx.commit().unwrap();
@@ -334,6 +376,45 @@ mod tests {
         assert_eq!(
             serde_json::Value::Object(wayne.properties.clone()),
             json!({"account_id": "42", "name": "Wayne", "plan": "gold"})
+        );
+    }
+
+    #[test]
+    fn two_rows_for_one_stored_record_both_reach_it() {
+        // The second update reads what the first wrote, not the record as the plan's look-up
+        // read it.
+        let c = db(Kind::Accounts);
+        let m = json!({"version": 1, "kind": "accounts", "match": {"id": "id"}});
+        run(&c, m.clone(), json!([{"id": "1", "keep": true}]));
+        let p = run(
+            &c,
+            m,
+            json!([{"id": "1", "a": 1, "keep": null}, {"id": "1", "b": 2}]),
+        );
+        assert_eq!(p.summary.update, 2, "{p:?}");
+        let l = accounts::list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(l[0].properties.clone()),
+            json!({"id": "1", "a": 1, "b": 2})
+        );
+        assert_eq!(l[0].request_id.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn an_update_writes_a_key_that_changes_only_in_case_and_keeps_one_not_given() {
+        // Keys equal to the stored ones are left out of the UPDATE; one that differs at all
+        // (here only in case) is written.
+        let c = db(Kind::Contacts);
+        let m = json!({"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}});
+        run(&c, m.clone(), json!([{"id": "u1", "email": "a@x.example"}]));
+        run(&c, m.clone(), json!([{"id": "u1", "email": "A@x.example"}]));
+        let l = contacts::list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
+        assert_eq!(l[0].email.as_deref(), Some("A@x.example"));
+        run(&c, m, json!([{"id": "u1", "plan": "gold"}]));
+        let l = contacts::list(Tx::Sqlite(&c), &RecordFilter::default()).unwrap();
+        assert_eq!(
+            (l.len(), l[0].email.as_deref(), l[0].external_id.as_deref()),
+            (1, Some("A@x.example"), Some("u1"))
         );
     }
 
@@ -437,7 +518,8 @@ mod tests {
                 received_at: "t",
                 event_time: None,
                 request_id: None
-            }
+            },
+            Kept::default(),
         )
         .is_err());
     }

@@ -6,7 +6,7 @@
 //! writes made before it in that transaction.
 
 use super::pg::PgConn;
-use super::queries::{accounts, contacts, events};
+use super::queries::{accounts, contacts, events, Kept};
 use super::{StoreError, Tx};
 use inlet_core::directory::{SampleAccount, SampleContact};
 use inlet_core::{
@@ -18,23 +18,26 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-/// Plans `body` against the store in `tx`: the one way the listener, replay and the preview plan.
+/// Plans `body` against the store in `tx`: the one way the listener and replay plan a write.
 /// The outer error is the store's (the request fails with 503), the inner one the payload's.
+/// On SQLite the records the look-ups read come back too, for `apply` to update without
+/// reading them again.
 pub fn plan(
     tx: Tx,
     body: &Value,
     m: &Compiled,
     connection_id: Option<&str>,
-) -> Result<Result<Plan, PlanError>, StoreError> {
+) -> Result<Result<(Plan, Kept), PlanError>, StoreError> {
     // A view of the parsed body: its strings are borrowed, and the plan writes the properties
     // it keeps as text, so nothing of the body is copied twice.
     let body = Node::from_value(body);
     let planned = match tx {
         Tx::Sqlite(c) => {
-            let dir = StoreDirectory::new(c, connection_id);
+            let dir = StoreDirectory::keeping(c, connection_id, m.kind);
             let planned = inlet_core::plan(&body, m, &dir);
             dir.failed()?;
-            planned
+            let kept = dir.keep.map(|(_, k)| k.into_inner()).unwrap_or_default();
+            return Ok(planned.map(|p| (p, kept)));
         }
         Tx::Postgres(p) => {
             let keys = match inlet_core::batch_keys(&body, m, inlet_core::DEFAULT_MAX_ROWS) {
@@ -45,7 +48,7 @@ pub fn plan(
             inlet_core::plan(&body, m, &dir)
         }
     };
-    Ok(planned)
+    Ok(planned.map(|p| (p, Kept::default())))
 }
 
 /// Runs `f` (a preview) with the directory a preview against the store plans with: the store's
@@ -210,6 +213,8 @@ pub struct StoreDirectory<'a> {
     /// The first look-up that failed, kept whole: the core's error carries only its text, and
     /// whether the request may be sent again (busy) or not (unreadable data) is in the kind.
     failure: RefCell<Option<StoreError>>,
+    /// For a write: the kind of record the plan may update, and those of it read so far.
+    keep: Option<(Kind, RefCell<Kept>)>,
 }
 
 impl<'a> StoreDirectory<'a> {
@@ -218,6 +223,23 @@ impl<'a> StoreDirectory<'a> {
             conn,
             connection_id,
             failure: RefCell::new(None),
+            keep: None,
+        }
+    }
+
+    /// For a plan that will be written: the records of `kind` its look-ups read are kept.
+    fn keeping(conn: &'a Connection, connection_id: Option<&'a str>, kind: Kind) -> Self {
+        StoreDirectory {
+            keep: (kind != Kind::Events).then(|| (kind, RefCell::default())),
+            ..StoreDirectory::new(conn, connection_id)
+        }
+    }
+
+    /// Where to keep what a look-up of `kind` reads, if anywhere.
+    fn kept(&self, kind: Kind) -> Option<std::cell::RefMut<'_, Kept>> {
+        match &self.keep {
+            Some((k, kept)) if *k == kind => Some(kept.borrow_mut()),
+            _ => None,
         }
     }
 
@@ -240,18 +262,29 @@ impl<'a> StoreDirectory<'a> {
 
 impl Directory for StoreDirectory<'_> {
     fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError> {
-        self.lift(match kind {
-            Kind::Accounts => accounts::by_external_id(Tx::Sqlite(self.conn), external_id),
-            _ => contacts::by_external_id(Tx::Sqlite(self.conn), external_id),
+        let (c, tx) = (self.conn, Tx::Sqlite(self.conn));
+        self.lift(match (kind, self.kept(kind)) {
+            (Kind::Accounts, Some(mut k)) => {
+                accounts::by_external_id_keeping(c, external_id, &mut k)
+            }
+            (Kind::Accounts, None) => accounts::by_external_id(tx, external_id),
+            (_, Some(mut k)) => contacts::by_external_id_keeping(c, external_id, &mut k),
+            (_, None) => contacts::by_external_id(tx, external_id),
         })
     }
 
     fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
-        self.lift(accounts::by_name(Tx::Sqlite(self.conn), name))
+        self.lift(match self.kept(Kind::Accounts) {
+            Some(mut k) => accounts::by_name_keeping(self.conn, name, &mut k),
+            None => accounts::by_name(Tx::Sqlite(self.conn), name),
+        })
     }
 
     fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
-        self.lift(contacts::by_email(Tx::Sqlite(self.conn), email))
+        self.lift(match self.kept(Kind::Contacts) {
+            Some(mut k) => contacts::by_email_keeping(self.conn, email, &mut k),
+            None => contacts::by_email(Tx::Sqlite(self.conn), email),
+        })
     }
 
     fn by_property(

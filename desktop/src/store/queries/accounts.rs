@@ -81,6 +81,36 @@ pub fn by_external_id(tx: Tx, external_id: &str) -> Result<Vec<Found>, StoreErro
     )
 }
 
+/// `by_external_id` keeping what it reads for the plan's updates (`super::Kept`).
+pub(crate) fn by_external_id_keeping(
+    c: &Connection,
+    external_id: &str,
+    kept: &mut super::Kept,
+) -> Result<Vec<Found>, StoreError> {
+    super::found_keeping(
+        c,
+        "SELECT id, external_id, name, NULL, properties, connection_id FROM accounts WHERE external_id = ?1 LIMIT 2",
+        [external_id],
+        found,
+        kept,
+    )
+}
+
+/// `by_name` keeping what it reads for the plan's updates.
+pub(crate) fn by_name_keeping(
+    c: &Connection,
+    name: &str,
+    kept: &mut super::Kept,
+) -> Result<Vec<Found>, StoreError> {
+    super::found_keeping(
+        c,
+        "SELECT id, external_id, name, NULL, properties, connection_id FROM accounts WHERE name_fold = ?1 LIMIT 2",
+        [fold(name)],
+        found,
+        kept,
+    )
+}
+
 pub fn by_name(tx: Tx, name: &str) -> Result<Vec<Found>, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
@@ -156,36 +186,30 @@ pub fn insert(
     Ok(c.last_insert_rowid())
 }
 
-/// The stored properties and last writer of an account, for an update to merge into.
-pub fn for_update(tx: Tx, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
-    let c = match tx {
-        Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::for_update(p, id),
-    };
+/// An account as an update needs it (on PostgreSQL, `pg_apply` reads a plan's records at once).
+pub fn for_update(c: &Connection, id: i64) -> Result<Option<super::Stored>, StoreError> {
     super::for_update(
         c,
-        "SELECT properties, connection_id FROM accounts WHERE id = ?1",
+        "SELECT id, external_id, name, NULL, properties, connection_id FROM accounts WHERE id = ?1",
         id,
     )
 }
 
-/// Sets the merged properties and only the other fields given, so that an update which changes
-/// no key leaves the indexes alone.
+/// Sets the merged properties (JSON text) and only the other fields given (the caller gives
+/// only those that change), so that an update which changes no key leaves its indexes alone.
+/// The request that wrote it is set in the same statement: linking it afterwards wrote every
+/// updated row a second time.
+#[allow(clippy::too_many_arguments)]
 pub fn update(
-    tx: Tx,
+    c: &Connection,
     id: i64,
     external_id: Option<&str>,
     name: Option<&str>,
-    properties: &Map<String, Value>,
+    properties: &str,
     connection_id: Option<&str>,
+    request_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
-    let c = match tx {
-        Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => {
-            return pg::update(p, id, external_id, name, properties, connection_id, now)
-        }
-    };
     let mut sql = String::from("UPDATE accounts SET properties = ?2, updated_at = ?3");
     if external_id.is_some() {
         sql.push_str(", external_id = ?4");
@@ -196,6 +220,9 @@ pub fn update(
     if connection_id.is_some() {
         sql.push_str(", connection_id = ?7");
     }
+    if request_id.is_some() {
+        sql.push_str(", request_id = ?8");
+    }
     sql.push_str(" WHERE id = ?1");
     let fold_name = name.map(fold);
     super::execute_partial(
@@ -203,12 +230,13 @@ pub fn update(
         &sql,
         &[
             &id,
-            &super::json_text(properties),
+            &properties,
             &now,
             &external_id,
             &name,
             &fold_name,
             &connection_id,
+            &request_id,
         ],
     )
 }
@@ -398,44 +426,6 @@ pub(crate) mod pg {
         Ok(row.get(0))
     }
 
-    /// Locks the row until commit (`queries::pg::for_update`).
-    pub fn for_update(p: &PgConn, id: i64) -> Result<Option<super::super::ForUpdate>, StoreError> {
-        super::super::pg::for_update(
-            p,
-            "SELECT properties, connection_id FROM accounts WHERE id = $1 FOR UPDATE",
-            id,
-        )
-    }
-
-    pub fn update(
-        p: &PgConn,
-        id: i64,
-        external_id: Option<&str>,
-        name: Option<&str>,
-        properties: &Map<String, Value>,
-        connection_id: Option<&str>,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        // One statement for every combination: a field given as NULL keeps its stored value.
-        p.execute(
-            "UPDATE accounts SET properties = $2, updated_at = $3,
-                 external_id = coalesce($4, external_id),
-                 name = coalesce($5, name), name_fold = coalesce($6, name_fold),
-                 connection_id = coalesce($7, connection_id)
-             WHERE id = $1",
-            &[
-                &id,
-                &super::super::json_text(properties),
-                &now,
-                &external_id,
-                &name,
-                &name.map(fold),
-                &connection_id,
-            ],
-        )?;
-        Ok(())
-    }
-
     pub fn delete(p: &PgConn, id: i64) -> Result<(), StoreError> {
         p.execute("DELETE FROM accounts WHERE id = $1", &[&id])?;
         Ok(())
@@ -621,12 +611,13 @@ mod tests {
         )
         .unwrap();
         update(
-            Tx::Sqlite(&c),
+            &c,
             id,
             None,
             Some("New"),
-            &props(json!({"x": 1})),
+            r#"{"x":1}"#,
             None,
+            Some("r2"),
             "t2",
         )
         .unwrap();
@@ -635,9 +626,10 @@ mod tests {
             (l[0].external_id.as_deref(), l[0].name.as_deref()),
             (Some("1"), Some("New"))
         );
+        assert_eq!(l[0].request_id.as_deref(), Some("r2"));
         assert_eq!(
-            for_update(Tx::Sqlite(&c), id).unwrap().unwrap().0,
-            props(json!({"x": 1}))
+            for_update(&c, id).unwrap().unwrap().properties,
+            r#"{"x":1}"#
         );
         assert_eq!(by_name(Tx::Sqlite(&c), "new").unwrap().len(), 1);
     }

@@ -97,6 +97,36 @@ pub fn by_external_id(tx: Tx, external_id: &str) -> Result<Vec<Found>, StoreErro
     )
 }
 
+/// `by_external_id` keeping what it reads for the plan's updates (`super::Kept`).
+pub(crate) fn by_external_id_keeping(
+    c: &rusqlite::Connection,
+    external_id: &str,
+    kept: &mut super::Kept,
+) -> Result<Vec<Found>, StoreError> {
+    super::found_keeping(
+        c,
+        "SELECT id, external_id, email, account_id, properties, connection_id FROM contacts WHERE external_id = ?1 LIMIT 2",
+        [external_id],
+        found,
+        kept,
+    )
+}
+
+/// `by_email` keeping what it reads for the plan's updates.
+pub(crate) fn by_email_keeping(
+    c: &rusqlite::Connection,
+    email: &str,
+    kept: &mut super::Kept,
+) -> Result<Vec<Found>, StoreError> {
+    super::found_keeping(
+        c,
+        "SELECT id, external_id, email, account_id, properties, connection_id FROM contacts WHERE email_fold = ?1 LIMIT 2",
+        [fold(email)],
+        found,
+        kept,
+    )
+}
+
 pub fn by_email(tx: Tx, email: &str) -> Result<Vec<Found>, StoreError> {
     let c = match tx {
         Tx::Sqlite(c) => c,
@@ -159,14 +189,10 @@ pub fn insert(
 }
 
 /// The stored properties and last writer of a contact, for an update to merge into.
-pub fn for_update(tx: Tx, id: i64) -> Result<Option<super::ForUpdate>, StoreError> {
-    let c = match tx {
-        Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => return pg::for_update(p, id),
-    };
+pub fn for_update(c: &rusqlite::Connection, id: i64) -> Result<Option<super::Stored>, StoreError> {
     super::for_update(
         c,
-        "SELECT properties, connection_id FROM contacts WHERE id = ?1",
+        "SELECT id, external_id, email, account_id, properties, connection_id FROM contacts WHERE id = ?1",
         id,
     )
 }
@@ -174,30 +200,16 @@ pub fn for_update(tx: Tx, id: i64) -> Result<Option<super::ForUpdate>, StoreErro
 /// Sets the merged properties and only the other fields given (see `accounts::update`).
 #[allow(clippy::too_many_arguments)]
 pub fn update(
-    tx: Tx,
+    c: &rusqlite::Connection,
     id: i64,
     external_id: Option<&str>,
     email: Option<&str>,
     account_id: Option<i64>,
-    properties: &Map<String, Value>,
+    properties: &str,
     connection_id: Option<&str>,
+    request_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
-    let c = match tx {
-        Tx::Sqlite(c) => c,
-        Tx::Postgres(p) => {
-            return pg::update(
-                p,
-                id,
-                external_id,
-                email,
-                account_id,
-                properties,
-                connection_id,
-                now,
-            )
-        }
-    };
     let mut sql = String::from("UPDATE contacts SET properties = ?2, updated_at = ?3");
     if external_id.is_some() {
         sql.push_str(", external_id = ?4");
@@ -211,6 +223,9 @@ pub fn update(
     if connection_id.is_some() {
         sql.push_str(", connection_id = ?8");
     }
+    if request_id.is_some() {
+        sql.push_str(", request_id = ?9");
+    }
     sql.push_str(" WHERE id = ?1");
     let fold_email = email.map(fold);
     super::execute_partial(
@@ -218,13 +233,14 @@ pub fn update(
         &sql,
         &[
             &id,
-            &super::json_text(properties),
+            &properties,
             &now,
             &external_id,
             &email,
             &fold_email,
             &account_id,
             &connection_id,
+            &request_id,
         ],
     )
 }
@@ -319,7 +335,6 @@ pub(crate) mod pg {
     use crate::store::StoreError;
     use inlet_core::normalize::fold;
     use inlet_core::Found;
-    use serde_json::{Map, Value};
 
     fn found(r: &postgres::Row) -> Found {
         Found {
@@ -367,47 +382,6 @@ pub(crate) mod pg {
             &[&external_id, &email, &email.map(fold), &account_id, &super::super::json_text(properties), &connection_id, &now],
         )?;
         Ok(row.get(0))
-    }
-
-    /// Locks the row until commit (`queries::pg::for_update`).
-    pub fn for_update(p: &PgConn, id: i64) -> Result<Option<super::super::ForUpdate>, StoreError> {
-        super::super::pg::for_update(
-            p,
-            "SELECT properties, connection_id FROM contacts WHERE id = $1 FOR UPDATE",
-            id,
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn update(
-        p: &PgConn,
-        id: i64,
-        external_id: Option<&str>,
-        email: Option<&str>,
-        account_id: Option<i64>,
-        properties: &Map<String, Value>,
-        connection_id: Option<&str>,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        p.execute(
-            "UPDATE contacts SET properties = $2, updated_at = $3,
-                 external_id = coalesce($4, external_id),
-                 email = coalesce($5, email), email_fold = coalesce($6, email_fold),
-                 account_id = coalesce($7, account_id),
-                 connection_id = coalesce($8, connection_id)
-             WHERE id = $1",
-            &[
-                &id,
-                &super::super::json_text(properties),
-                &now,
-                &external_id,
-                &email,
-                &email.map(fold),
-                &account_id,
-                &connection_id,
-            ],
-        )?;
-        Ok(())
     }
 
     pub fn delete(p: &PgConn, id: i64) -> Result<(), StoreError> {

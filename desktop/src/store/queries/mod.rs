@@ -19,23 +19,78 @@ use super::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// A stored record's properties and the connection that last wrote it: what an update merges into.
-pub type ForUpdate = (Map<String, Value>, Option<String>);
+/// A stored account or contact as an update needs it: its properties (JSON text, as stored,
+/// which the update merges into: `inlet_core::Properties::merge_into`), the connection that
+/// last wrote it, and its keys, so that the update sets only the keys that change (and an index
+/// is touched only when its key changes).
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    pub properties: String,
+    pub connection_id: Option<String>,
+    pub external_id: Option<String>,
+    /// The account's name or the contact's email.
+    pub label: Option<String>,
+    /// A contact's account.
+    pub account_id: Option<i64>,
+}
 
-/// Reads a record's `ForUpdate` with `sql` (`SELECT properties, connection_id … WHERE id = ?1`,
-/// one literal per table).
+impl Stored {
+    /// From a row selected as `id, external_id, label, account_id, properties, connection_id`
+    /// (accounts select NULL for the account): the look-ups' and `for_update`'s columns.
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Stored> {
+        Ok(Stored {
+            external_id: r.get(1)?,
+            label: r.get(2)?,
+            account_id: r.get(3)?,
+            properties: r.get(4)?,
+            connection_id: r.get(5)?,
+        })
+    }
+}
+
+/// The records of one table that a plan's look-ups read, kept for the plan's updates: a record
+/// is read once, not again just before its update. `apply` takes each at most once (a second
+/// update of the same record reads what the first wrote) and reads any it was not given.
+#[derive(Debug, Default)]
+pub struct Kept(std::collections::HashMap<i64, Stored>);
+
+impl Kept {
+    pub(crate) fn take(&mut self, id: i64) -> Option<Stored> {
+        self.0.remove(&id)
+    }
+}
+
+/// `found_by` for a plan that may update what it finds: `sql` selects the columns
+/// `Stored::read` reads, and the records go to `kept`.
+pub(crate) fn found_keeping(
+    c: &rusqlite::Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    found: fn(&rusqlite::Row) -> rusqlite::Result<inlet_core::Found>,
+    kept: &mut Kept,
+) -> Result<Vec<inlet_core::Found>, StoreError> {
+    let mut st = c.prepare_cached(sql)?;
+    let mut rows = st.query(p)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(found(r)?);
+        kept.0.insert(r.get(0)?, Stored::read(r)?);
+    }
+    Ok(out)
+}
+
+/// Reads a stored record with `sql` (`SELECT id, external_id, label, account_id, properties,
+/// connection_id … WHERE id = ?1`, one literal per table): what an update the plan's look-ups
+/// did not read needs.
 pub(crate) fn for_update(
     c: &rusqlite::Connection,
     sql: &str,
     id: i64,
-) -> Result<Option<ForUpdate>, StoreError> {
+) -> Result<Option<Stored>, StoreError> {
     use rusqlite::OptionalExtension;
-    let row: Option<(String, Option<String>)> = c
-        .prepare_cached(sql)?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    row.map(|(p, conn)| Ok((properties_from(&p)?, conn)))
-        .transpose()
+    Ok(c.prepare_cached(sql)?
+        .query_row([id], Stored::read)
+        .optional()?)
 }
 
 /// The look-up rows `sql` finds, read by `found` (each table reads its own columns).
@@ -114,18 +169,8 @@ pub(crate) fn json_text(v: &impl serde::Serialize) -> String {
 
 /// The statements the record tables share, on PostgreSQL: each takes its table's literal SQL.
 pub(crate) mod pg {
-    use super::{properties_from, ForUpdate};
     use crate::store::pg::PgConn;
     use crate::store::StoreError;
-
-    /// Reads a record's `ForUpdate` with `sql` (`… WHERE id = $1 FOR UPDATE`): the row stays
-    /// locked until commit, so a writer on another receiver that updates the same record merges
-    /// into this one's result, never into the value both read.
-    pub fn for_update(p: &PgConn, sql: &str, id: i64) -> Result<Option<ForUpdate>, StoreError> {
-        let row = p.query_opt(sql, &[&id])?;
-        row.map(|r| Ok((properties_from(&r.get::<_, String>(0))?, r.get(1))))
-            .transpose()
-    }
 
     /// `super::set_request` with `sql` as `… SET request_id = $2 WHERE id = ANY($1)`.
     pub fn set_request(
