@@ -7,7 +7,7 @@ use super::queries::{accounts, contacts, event_types, events, Kept, Stored};
 use super::{StoreError, Tx};
 use inlet_core::plan::NewAccount;
 use inlet_core::{Kind, Link, Outcome, Plan, Target, Write};
-use serde_json::{Map, Value};
+use serde_json::Map;
 use std::collections::HashMap;
 
 /// Who and when, for the rows a plan writes.
@@ -28,26 +28,14 @@ pub struct Applied {
     pub record_ids: Vec<Option<i64>>,
 }
 
-/// Top-level keys of `patch` overwrite, `null` removes the key. The patch is taken by value:
-/// every caller has just read it from the plan's text, so its entries move instead of being
-/// copied a second time on the update path.
-pub fn merge_properties(stored: &mut Map<String, Value>, patch: Map<String, Value>) {
-    for (k, v) in patch {
-        if v.is_null() {
-            stored.remove(&k);
-        } else {
-            stored.insert(k, v);
-        }
-    }
-}
-
 /// A key the update gives, if it differs from the stored one.
 fn changed<'a>(given: &'a Option<String>, stored: &Option<String>) -> Option<&'a str> {
     given.as_deref().filter(|g| stored.as_deref() != Some(*g))
 }
 
-/// The stored properties with an update's merged in, read and written as text.
-fn merged(patch: &inlet_core::Properties, stored: &str) -> Result<String, StoreError> {
+/// The stored properties with an update's merged in, read and written as text: top-level keys
+/// of the update overwrite, `null` removes the key (both stores).
+pub(super) fn merged(patch: &inlet_core::Properties, stored: &str) -> Result<String, StoreError> {
     patch
         .merge_into(stored)
         .map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -338,21 +326,17 @@ mod tests {
 
     #[test]
     fn merging_properties_overwrites_top_level_keys_and_removes_nulls() {
-        let mut stored = json!({"a": 1, "b": {"x": 1}, "c": 3})
-            .as_object()
-            .unwrap()
-            .clone();
-        merge_properties(
-            &mut stored,
+        let patch = inlet_core::Properties::from_map(
             json!({"b": {"y": 2}, "c": null, "d": 4})
                 .as_object()
-                .unwrap()
-                .clone(),
+                .unwrap(),
         );
-        assert_eq!(
-            serde_json::Value::Object(stored),
-            json!({"a": 1, "b": {"y": 2}, "d": 4})
-        );
+        let out = merged(&patch, r#"{"a":1,"b":{"x":1},"c":3}"#).unwrap();
+        assert_eq!(out, r#"{"a":1,"b":{"y":2},"d":4}"#);
+        assert!(merged(&patch, "[]")
+            .unwrap_err()
+            .to_string()
+            .contains("not a JSON object"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod queries;
 #[cfg(test)]
 mod both_tests;
 
-pub use apply::{apply, merge_properties, Applied, ApplyContext};
+pub use apply::{apply, Applied, ApplyContext};
 pub use directory::StoreDirectory;
 pub use error::{Fault, StoreError};
 

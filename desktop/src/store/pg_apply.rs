@@ -7,13 +7,11 @@
 //! multi-row UPDATE, event types and events one statement each, and deletes go last. The stored
 //! result is the one the row-by-row writes would leave.
 
-use super::apply::{merge_properties, Applied, ApplyContext};
+use super::apply::{merged, Applied, ApplyContext};
 use super::pg::PgConn;
-use super::queries::{json_text, properties_from};
 use super::StoreError;
 use inlet_core::normalize::fold;
-use inlet_core::{Kind, Link, Outcome, Plan, Properties, Target};
-use serde_json::{Map, Value};
+use inlet_core::{Kind, Link, Outcome, Plan, Target};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 #[derive(Default)]
@@ -23,33 +21,16 @@ struct Rec {
     external_id: Option<String>,
     label: Option<String>,
     account_id: Option<i64>,
-    properties: Map<String, Value>,
-    /// A created record's properties as the plan wrote them: written as they are, unless a
-    /// later row of the batch merges into them (they are then read into `properties`).
-    text: Option<Properties>,
-}
-
-impl Rec {
-    fn properties_mut(&mut self) -> &mut Map<String, Value> {
-        if let Some(t) = self.text.take() {
-            self.properties = t.to_map();
-        }
-        &mut self.properties
-    }
-
-    fn properties_text(&self) -> String {
-        match &self.text {
-            Some(t) => t.as_str().to_string(),
-            None => json_text(&self.properties),
-        }
-    }
+    /// The record's properties as JSON text: the stored or created ones, with the batch's
+    /// later rows merged in (as SQLite's `apply` merges them, `inlet_core::Properties::merge_into`).
+    properties: String,
 }
 
 #[derive(Default)]
 struct Table {
     recs: BTreeMap<i64, Rec>,
-    /// Stored properties of the existing records the plan updates, read once.
-    stored: HashMap<i64, Map<String, Value>>,
+    /// Stored properties (JSON text) of the existing records the plan updates, read once.
+    stored: HashMap<i64, String>,
     deletes: Vec<i64>,
     ids: VecDeque<i64>,
 }
@@ -75,11 +56,7 @@ fn next_ids(p: &PgConn, table: &str, n: usize) -> Result<VecDeque<i64>, StoreErr
     Ok(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
 }
 
-fn stored(
-    p: &PgConn,
-    table: &str,
-    ids: &[i64],
-) -> Result<HashMap<i64, Map<String, Value>>, StoreError> {
+fn stored(p: &PgConn, table: &str, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -87,9 +64,7 @@ fn stored(
     let sql =
         format!("SELECT id, properties FROM {table} WHERE id = ANY($1) ORDER BY id FOR UPDATE");
     let rows = p.query(&sql, &[&ids])?;
-    rows.iter()
-        .map(|r| Ok((r.get::<_, i64>(0), properties_from(&r.get::<_, String>(1))?)))
-        .collect()
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 fn existing_id(s: &str) -> Result<i64, StoreError> {
@@ -144,6 +119,7 @@ impl Applier {
                         new: true,
                         external_id: a.external_id.clone(),
                         label: a.name.clone(),
+                        properties: "{}".into(),
                         ..Rec::default()
                     },
                 );
@@ -261,8 +237,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                                 external_id: w.external_id.clone(),
                                 label: label.clone(),
                                 account_id,
-                                properties: Map::new(),
-                                text: Some(w.properties.clone()),
+                                properties: w.properties.as_str().to_string(),
                             },
                         );
                         id
@@ -298,7 +273,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                     },
                 };
                 if let Some(rec) = rec {
-                    merge_properties(rec.properties_mut(), w.properties.to_map());
+                    rec.properties = merged(&w.properties, &rec.properties)?;
                     if w.external_id.is_some() {
                         rec.external_id = w.external_id.clone();
                     }
@@ -360,7 +335,7 @@ fn split<'a>(t: &'a Table, new: bool) -> (Columns<'a>, Vec<Option<i64>>) {
         c.1.push(r.external_id.as_deref());
         c.2.push(r.label.as_deref());
         c.3.push(r.label.as_deref().map(fold));
-        c.4.push(r.properties_text());
+        c.4.push(r.properties.clone());
         accounts.push(r.account_id);
     }
     (c, accounts)
