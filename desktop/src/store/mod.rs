@@ -102,8 +102,23 @@ pub fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreE
         message: e.to_string(),
     })?;
     conn.busy_timeout(busy_timeout)?;
-    // journal_mode answers with a row; WAL is persistent in the file once set.
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    // journal_mode answers with a row; WAL is persistent in the file once set. Switching a new
+    // file to WAL takes its exclusive lock, and SQLite answers "database is locked" at once,
+    // without the busy handler, when another process opening the file at the same moment holds
+    // a lock: several receivers started together failed one of them in about one start in
+    // five. Wait and ask again, for as long as any other lock is waited for.
+    let started = std::time::Instant::now();
+    let mode: String = loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < busy_timeout =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            r => break r?,
+        }
+    };
     if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
         return Err(StoreError::Open {
             path: path.display().to_string(),
