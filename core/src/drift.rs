@@ -10,9 +10,9 @@
 //! field), and comparing two shapes touches each distinct field once, not each row.
 
 use crate::mapping::{Compiled, Keys, TypeSource};
+use crate::node::{Entries, Node};
 use crate::path::Path;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Rows the baseline (or the shape since a drift began) learns from; past this it stays as it is
@@ -25,21 +25,21 @@ const UNLIKELY: f64 = 0.001;
 
 const TYPES: [&str; 6] = ["null", "boolean", "number", "string", "array", "object"];
 
-fn type_index(v: &Value) -> usize {
+fn type_index(v: &Node) -> usize {
     match v {
-        Value::Null => 0,
-        Value::Bool(_) => 1,
-        Value::Number(_) => 2,
-        Value::String(_) => 3,
-        Value::Array(_) => 4,
-        Value::Object(_) => 5,
+        Node::Null => 0,
+        Node::Bool(_) => 1,
+        Node::Number(_) => 2,
+        Node::String(_) => 3,
+        Node::Array(_) => 4,
+        Node::Object(_) => 5,
     }
 }
 
-fn blank(v: &Value) -> bool {
+fn blank(v: &Node) -> bool {
     match v {
-        Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Node::Null => true,
+        Node::String(s) => s.trim().is_empty(),
         _ => false,
     }
 }
@@ -57,7 +57,7 @@ pub struct FieldStats {
 }
 
 impl FieldStats {
-    fn add(&mut self, v: &Value) {
+    fn add(&mut self, v: &Node) {
         self.present += 1;
         self.filled += u64::from(!blank(v));
         self.types[type_index(v)] += 1;
@@ -170,17 +170,17 @@ pub fn mapped_paths(m: &Compiled) -> Vec<Path> {
 impl Shape {
     /// The shape of a request's rows (those at the mapping's wrapper path that are objects). A
     /// body without rows there has an empty shape: it is refused or answered elsewhere.
-    pub fn of_body(body: &Value, m: &Compiled) -> Shape {
+    pub fn of_body(body: &Node, m: &Compiled) -> Shape {
         let paths = mapped_paths(m);
         let mut shape = Shape::default();
-        let Ok(slots) = crate::payload::rows(body, &m.wrapper, usize::MAX) else {
+        let Ok(slots) = crate::payload::node_rows(body, &m.wrapper, usize::MAX) else {
             return shape;
         };
         let mut mapped: Vec<FieldStats> = vec![FieldStats::default(); paths.len()];
         for row in slots.iter().filter_map(|s| s.as_ref().ok()) {
             shape.add_row(row);
             for (p, stats) in paths.iter().zip(mapped.iter_mut()) {
-                if let Some(v) = p.get_in(row) {
+                if let Some(v) = crate::node::get_in(row, p) {
                     stats.add(v);
                 }
             }
@@ -189,15 +189,15 @@ impl Shape {
         shape
     }
 
-    fn add_row(&mut self, row: &Map<String, Value>) {
+    fn add_row(&mut self, row: &Entries) {
         self.rows += 1;
         for (k, v) in row {
-            match self.fields.get_mut(k.as_str()) {
+            match self.fields.get_mut(&**k) {
                 Some(s) => s.add(v),
                 None => {
                     let mut s = FieldStats::default();
                     s.add(v);
-                    self.fields.insert(k.clone(), s);
+                    self.fields.insert(k.to_string(), s);
                 }
             }
         }
@@ -495,7 +495,7 @@ impl DriftState {
 mod tests {
     use super::*;
     use crate::mapping::Mapping;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn contacts() -> Compiled {
         Mapping::from_value(&json!({
@@ -509,7 +509,7 @@ mod tests {
     }
 
     fn shape(rows: Value) -> Shape {
-        Shape::of_body(&json!({ "data": rows }), &contacts())
+        Shape::of_body(&Node::from_value(&json!({ "data": rows })), &contacts())
     }
 
     fn rows(n: usize, f: impl Fn(usize) -> Value) -> Value {
@@ -632,9 +632,12 @@ mod tests {
         .compile()
         .unwrap();
         let row = |email: Value| json!({"traits": {"email": email}, "company": {"name": "Acme"}});
-        let base = Shape::of_body(&json!([row(json!("a@b.c")), row(json!("d@e.f"))]), &m);
+        let base = Shape::of_body(
+            &Node::from_value(&json!([row(json!("a@b.c")), row(json!("d@e.f"))])),
+            &m,
+        );
         assert_eq!(base.mapped["traits.email"].filled, 2);
-        let now = Shape::of_body(&json!([row(json!(7))]), &m);
+        let now = Shape::of_body(&Node::from_value(&json!([row(json!(7))])), &m);
         assert_eq!(
             kinds(&compare(&base, &now)),
             [(DriftKind::TypeChanged, "traits.email", 1)]

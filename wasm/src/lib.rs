@@ -370,8 +370,8 @@ pub mod api {
             Ok(b) => b,
             Err(e) => return text(&e),
         };
-        let baseline = drift::Shape::of_body(&before, &compiled);
-        let request = drift::Shape::of_body(&now, &compiled);
+        let baseline = drift::Shape::of_body(&inlet_core::Node::from_value(&before), &compiled);
+        let request = drift::Shape::of_body(&inlet_core::Node::from_value(&now), &compiled);
         let found = drift::compare(&baseline, &request);
         text(&json!({
             "ok": true,

@@ -2,10 +2,12 @@
 //! replay service both run a request through `prepare` then `process`, so a replay is exactly a
 //! real write. `process` runs inside the caller's transaction; nothing here commits.
 
+mod body;
 pub mod error;
 mod trust;
 pub mod writer;
 
+pub use body::ParsedBody;
 pub use trust::DriftCache;
 
 pub use error::{Answer, IngestError, LoggedSummary, Problem, RowCounts, RowError};
@@ -15,7 +17,7 @@ use crate::store::queries::{connections::ConnectionRow, mappings::MappingRow, re
 use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
 use axum::body::Bytes;
 use inlet_core::drift::{Drift, Shape};
-use inlet_core::payload::{content_kind, parse_body};
+use inlet_core::payload::content_kind;
 use inlet_core::{Compiled, Mapping, Outcome, Plan, PlanError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -50,7 +52,10 @@ pub enum Work {
         error: Option<Problem>,
     },
     /// Plan it against the store and write it.
-    Write { body: Value, mapping: Arc<Compiled> },
+    Write {
+        body: ParsedBody,
+        mapping: Arc<Compiled>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -92,8 +97,7 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
     let Work::Write { body, mapping } = &job.work else {
         return;
     };
-    let body = inlet_core::Node::from_value(body);
-    if let Ok(keys) = inlet_core::batch_keys(&body, mapping, inlet_core::DEFAULT_MAX_ROWS) {
+    if let Ok(keys) = inlet_core::batch_keys(body.node(), mapping, inlet_core::DEFAULT_MAX_ROWS) {
         crate::store::pg::batch_lock_keys(&job.incoming.connection_id, &keys, out);
     }
 }
@@ -161,8 +165,8 @@ pub fn prepare_guarded(
     mut guard: Option<Guard>,
 ) -> Job {
     let rid = &incoming.request_id;
-    let parsed =
-        content_kind(incoming.content_type.as_deref()).and_then(|k| parse_body(&incoming.body, k));
+    let parsed = content_kind(incoming.content_type.as_deref())
+        .and_then(|k| ParsedBody::parse(&incoming.body, k));
     let work = match parsed {
         Err(e) => {
             let err = IngestError::Payload(e);
@@ -188,7 +192,7 @@ pub fn prepare_guarded(
     };
     if let (Some(g), Work::Write { body, mapping }) = (guard.as_mut(), &work) {
         if g.check_drift {
-            g.shape = Some(Shape::of_body(body, mapping));
+            g.shape = Some(Shape::of_body(body.node(), mapping));
         }
     }
     Job {
@@ -354,7 +358,7 @@ fn process_body(
             return Ok(err.answer(&i.request_id));
         }
     }
-    let planned = directory::plan(c, body, mapping, Some(&i.connection_id))?;
+    let planned = directory::plan(c, body.node(), mapping, Some(&i.connection_id))?;
     let (plan, kept) = match planned {
         Ok(p) => p,
         Err(PlanError::Payload(e)) => {

@@ -305,9 +305,14 @@ mod tests {
         let tx = c.unchecked_transaction().unwrap();
         // As the listener writes: planned in the write's transaction, the records its look-ups
         // read handed to `apply`.
-        let (p, kept) = crate::store::directory::plan(Tx::Sqlite(&tx), &body, &m, Some("c1"))
-            .unwrap()
-            .unwrap();
+        let (p, kept) = crate::store::directory::plan(
+            Tx::Sqlite(&tx),
+            &Node::from_value(&body),
+            &m,
+            Some("c1"),
+        )
+        .unwrap()
+        .unwrap();
         apply(
             Tx::Sqlite(&tx),
             &p,

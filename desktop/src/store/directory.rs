@@ -14,7 +14,6 @@ use inlet_core::{
     PlanError, Snapshot,
 };
 use rusqlite::Connection;
-use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -24,28 +23,25 @@ use std::collections::BTreeMap;
 /// reading them again.
 pub fn plan(
     tx: Tx,
-    body: &Value,
+    body: &Node,
     m: &Compiled,
     connection_id: Option<&str>,
 ) -> Result<Result<(Plan, Kept), PlanError>, StoreError> {
-    // A view of the parsed body: its strings are borrowed, and the plan writes the properties
-    // it keeps as text, so nothing of the body is copied twice.
-    let body = Node::from_value(body);
     let planned = match tx {
         Tx::Sqlite(c) => {
             let dir = StoreDirectory::keeping(c, connection_id, m.kind);
-            let planned = inlet_core::plan(&body, m, &dir);
+            let planned = inlet_core::plan(body, m, &dir);
             dir.failed()?;
             let kept = dir.keep.map(|(_, k)| k.into_inner()).unwrap_or_default();
             return Ok(planned.map(|p| (p, kept)));
         }
         Tx::Postgres(p) => {
-            let keys = match inlet_core::batch_keys(&body, m, inlet_core::DEFAULT_MAX_ROWS) {
+            let keys = match inlet_core::batch_keys(body, m, inlet_core::DEFAULT_MAX_ROWS) {
                 Ok(k) => k,
                 Err(e) => return Ok(Err(e)),
             };
             let dir = MemoryDirectory::new(&snapshot(p, &keys, connection_id)?);
-            inlet_core::plan(&body, m, &dir)
+            inlet_core::plan(body, m, &dir)
         }
     };
     Ok(planned.map(|p| (p, Kept::default())))
@@ -341,8 +337,13 @@ mod tests {
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let c = rusqlite::Connection::open(&path).unwrap();
         c.busy_timeout(Duration::from_millis(10)).unwrap();
-        let err = plan(Tx::Sqlite(&c), &json!({"id": 1}), &accounts_by_id(), None)
-            .expect_err("the look-up cannot read the file");
+        let err = plan(
+            Tx::Sqlite(&c),
+            &Node::from_value(&json!({"id": 1})),
+            &accounts_by_id(),
+            None,
+        )
+        .expect_err("the look-up cannot read the file");
         assert!(err.is_busy(), "the kind is kept: {err:?}");
         assert_eq!(err.fault(), Fault::Unavailable);
         drop((c, blocker));
@@ -355,8 +356,13 @@ mod tests {
         let c = connect(s.path(), Duration::from_millis(10)).unwrap();
         c.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE accounts;")
             .unwrap();
-        let err = plan(Tx::Sqlite(&c), &json!({"id": 1}), &accounts_by_id(), None)
-            .expect_err("no table to look in");
+        let err = plan(
+            Tx::Sqlite(&c),
+            &Node::from_value(&json!({"id": 1})),
+            &accounts_by_id(),
+            None,
+        )
+        .expect_err("no table to look in");
         assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
         assert_eq!(err.fault(), Fault::Internal);
     }
