@@ -126,8 +126,8 @@ SECTION=$(mktemp)
 cat >"$SECTION" <<MD
 ## Core
 
-Native \`inlet-core\`, bytes → \`payload::parse_doc\` → \`planner::plan\` (what the preview runs;
-the listener plans a view of its parsed \`Value\`) for a $(fmt $ROWS)-row payload of flat 10-field rows ($(awk -v b="$BYTES" 'BEGIN{printf "%.1f", b/1e6}') MB, a Hightouch batch under
+Native \`inlet-core\`, bytes → \`payload::parse_doc\` → \`planner::plan\` (what the preview and the
+listener run) for a $(fmt $ROWS)-row payload of flat 10-field rows ($(awk -v b="$BYTES" 'BEGIN{printf "%.1f", b/1e6}') MB, a Hightouch batch under
 \`rows\` with the operation on the envelope), mapped as contacts, upsert, matched by ID then email,
 against an in-memory directory holding a third of them (half by ID, half by email only). Baseline:
 jq $(jq --version | sed 's/^jq-//') on the same file mapping each row to its record (\`external_id\`, lower-cased \`email\`,
@@ -145,7 +145,7 @@ with the median ratio is shown. The breakdown rows come from one longer criterio
 | parse alone (\`payload::parse_doc\`: rows read in place by the hand-written reader) | $(fmt "$PARSE_RPS") rows/s |
 | parse alone, stock \`serde_json::from_slice\` | $(fmt "$STOCK_RPS") rows/s |
 | plan alone (rows read in place handed over) | $(fmt "$PLAN_RPS") rows/s |
-| planning a parsed \`serde_json::Value\` instead (the listener's path today: a view borrowing its strings) | ${MOVE_SAVES}% more time |
+| planning a parsed \`serde_json::Value\` instead (the listener's path until rows were read in place there too: a view borrowing its strings) | ${MOVE_SAVES}% more time |
 
 Whole process: \`inlet preview --json\` beside jq and jaq${JAQ_VERSION_TEXT} on the same file (fastest of ${JQ_RUNS} runs; peak
 memory is the maximum RSS from GNU time). Budgets (issue 14): ≥ 15× jaq, peak ≤ 3× the body. The
