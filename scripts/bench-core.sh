@@ -135,7 +135,9 @@ jq $(jq --version | sed 's/^jq-//') on the same file mapping each row to its rec
 other builds, so absolute rates move between runs: the headline is ${ROUNDS} rounds, each a short criterion
 run of parse + plan (fastest sample) followed at once by jq (fastest of ${JQ_RUNS} runs), and the round
 with the median ratio is shown. The breakdown rows come from one longer criterion run just before
-(fastest sample of each; every measurement includes freeing what it built).
+(fastest sample of each; every measurement includes freeing what it built). The benchmark runs
+with mimalloc, the allocator of every native program that runs the core (\`inlet serve\`,
+\`inlet preview\`, the window).
 
 | measure | value |
 |---|---|
