@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261202_0001_listeners",
         include_str!("migrations/20261202_0001_listeners.sql"),
     ),
+    (
+        "20261202_0002_request_index",
+        include_str!("migrations/20261202_0002_request_index.sql"),
+    ),
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

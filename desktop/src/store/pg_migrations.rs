@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261202_0001_listeners",
         include_str!("pg_migrations/20261202_0001_listeners.sql"),
     ),
+    (
+        "20261202_0002_request_index",
+        include_str!("pg_migrations/20261202_0002_request_index.sql"),
+    ),
 ];
 
 /// The advisory lock key migrations hold ("inlet-migrate").
