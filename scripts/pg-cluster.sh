@@ -33,10 +33,16 @@ as_owner() {
   fi
 }
 
+# A port below the kernel's ephemeral range: every outgoing connection on this machine (tests run
+# thousands) takes a local port from that range, and a cluster given one of those fails to bind.
 free_port() {
-  local p
+  local p low=32768
+  if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  fi
+  [ "$low" -gt 12000 ] || low=32768
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return
@@ -61,14 +67,26 @@ start() {
     as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-instructions >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
   fi
-  [ -f "$dir/port" ] || free_port >"$dir/port"
-  local port
-  port=$(cat "$dir/port")
-  # Room for several receivers' pools and tests running side by side.
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 ${PG_CLUSTER_OPTS:-}" >/dev/null ||
-    { tail -n 20 "$dir/log" >&2; exit 1; }
-  url_of "$dir"
+  local fresh=0 port attempt
+  [ -f "$dir/port" ] || { free_port >"$dir/port"; fresh=1; }
+  # A fresh port can still be taken between the check and the bind (another cluster starting);
+  # a new cluster then tries another. A restarted one keeps its port, so its URLs stay valid.
+  for attempt in 1 2 3 4 5; do
+    port=$(cat "$dir/port")
+    # Room for several receivers' pools and tests running side by side.
+    if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 ${PG_CLUSTER_OPTS:-}" >/dev/null; then
+      url_of "$dir"
+      return
+    fi
+    if [ "$fresh" = 1 ] && [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$dir/log"; then
+      free_port >"$dir/port"
+      : >"$dir/log"
+      continue
+    fi
+    tail -n 20 "$dir/log" >&2
+    exit 1
+  done
 }
 
 stop() {
