@@ -50,22 +50,32 @@ pub(crate) fn plain_run(s: &[u8], mut j: usize) -> usize {
     j
 }
 
-/// Whether no byte of `bytes` needs escaping.
+/// Whether no byte of `bytes` needs escaping. The last word overlaps the one before it rather
+/// than being copied into a padded buffer: the copy was a `memcpy` call and a stalled load of a
+/// word just written byte by byte, more than half of this function's time on short strings.
 #[inline]
 fn is_clean(bytes: &[u8]) -> bool {
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        if escape_mask(u64::from_le_bytes([
-            w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
-        ])) != 0
-        {
-            return false;
+    let n = bytes.len();
+    let word = |i: usize| {
+        let w = &bytes[i..i + 8];
+        u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
+    };
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            if escape_mask(word(i)) != 0 {
+                return false;
+            }
+            i += 8;
         }
+        return i == n || escape_mask(word(n - 8)) == 0;
     }
-    let rest = words.remainder();
-    let mut last = [b'a'; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    escape_mask(u64::from_le_bytes(last)) == 0
+    if n >= 4 {
+        let half =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        return escape_mask(u64::from(half(0)) | u64::from(half(n - 4)) << 32) == 0;
+    }
+    !bytes.iter().any(|&b| needs_escape(b))
 }
 
 /// A JSON string literal, escaped as `serde_json` escapes it.
@@ -471,12 +481,18 @@ mod tests {
         let mut every: String = (0u8..0x80).map(char::from).collect();
         every.push_str("é名🙂\u{7f}\u{2028}");
         let mut samples = vec![String::new(), every.clone()];
-        // Each special byte at every position of a 17-byte string (both sides of the 8-byte steps).
+        // Each special byte at every position of strings of every length up to 24 (the short
+        // strings checked bytewise or in two overlapping halves, longer ones in words with an
+        // overlapping last word).
+        let letters = "abcdefghijklmnopqrstuvwx";
         for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', ' ', 'é'] {
-            for at in 0..17 {
-                let mut s: String = "abcdefghijklmnopq".into();
-                s.insert(at, special);
-                samples.push(s);
+            for len in 0..letters.len() {
+                samples.push(letters[..len].to_string());
+                for at in 0..=len {
+                    let mut s = letters[..len].to_string();
+                    s.insert(at, special);
+                    samples.push(s);
+                }
             }
         }
         for s in samples {
