@@ -363,6 +363,19 @@ proptest! {
     }
 
     #[test]
+    fn the_body_parser_reads_decimal_numbers_to_the_same_bits_as_serde_json(text in "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?") {
+        // Short decimals (prices, rates) are computed by the reader itself, long ones by serde_json:
+        // both must come to serde_json's exact double, the sign of a zero included.
+        let body = format!("[{text}]");
+        let theirs = serde_json::from_str::<Value>(&body).map_err(|e| e.to_string());
+        let ours = inlet_core::payload::parse_json(body.as_bytes()).map_err(|e| e.to_string());
+        let node = inlet_core::payload::parse_json_node(body.as_bytes()).map(|n| n.to_value()).map_err(|e| e.to_string());
+        let bits = |v: &Result<Value, String>| v.as_ref().map(|v| (v[0].as_f64().map(f64::to_bits), v.to_string())).map_err(Clone::clone);
+        prop_assert_eq!(bits(&ours), bits(&theirs));
+        prop_assert_eq!(bits(&node), bits(&theirs));
+    }
+
+    #[test]
     fn the_body_parser_fails_where_serde_json_fails(bytes in prop::collection::vec(prop::sample::select(b"{}[]\",:0123456789.eE-+ truefalsnul\\u".to_vec()), 0..40)) {
         let ours = inlet_core::payload::parse_json(&bytes).map_err(|e| e.to_string());
         let theirs = serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string());
