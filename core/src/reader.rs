@@ -331,8 +331,9 @@ impl<'a, S: Sink<'a>> Reader<'a, S> {
         }
     }
 
-    /// Integers of up to 18 digits are read here (exactly); any other number is handed to
-    /// `serde_json` on its own, so that floats round exactly as it rounds them.
+    /// Integers and decimals of up to 18 digits are computed here, as `serde_json` computes
+    /// them; any other number is handed to `serde_json` on its own, so that it rounds exactly as
+    /// it rounds them.
     fn number(&mut self) -> Option<S::V> {
         let start = self.i;
         let mut j = start;
@@ -340,51 +341,51 @@ impl<'a, S: Sink<'a>> Reader<'a, S> {
         if negative {
             j += 1;
         }
-        let digits = j;
+        let int = j;
         match self.s.get(j)? {
             b'0' => j += 1,
-            b'1'..=b'9' => {
-                while let Some(b'0'..=b'9') = self.s.get(j) {
-                    j += 1;
-                }
-            }
+            b'1'..=b'9' => j = digit_run(self.s, j)?,
             _ => return None,
         }
-        let integer = !matches!(self.s.get(j), Some(b'.' | b'e' | b'E'));
-        if integer && j - digits <= 18 {
-            let mut n: i64 = 0;
-            for &b in &self.s[digits..j] {
-                n = n * 10 + i64::from(b - b'0');
-            }
-            // `-0` is a float to serde_json (-0.0): left to it below.
-            if !(negative && n == 0) {
-                self.i = j;
-                return Some(S::number(if negative {
-                    Number::from(-n)
-                } else {
-                    Number::from(n as u64)
-                }));
-            }
+        let int = int..j;
+        let mut frac = j..j;
+        if self.s.get(j) == Some(&b'.') {
+            j = digit_run(self.s, j + 1)?;
+            frac = frac.start + 1..j;
         }
-        if !integer {
-            if self.s.get(j) == Some(&b'.') {
-                j = digit_run(self.s, j + 1)?;
-            }
-            if let Some(b'e' | b'E') = self.s.get(j) {
+        let mut exp = None;
+        if let Some(b'e' | b'E') = self.s.get(j) {
+            j += 1;
+            let minus = self.s.get(j) == Some(&b'-');
+            if let Some(b'+' | b'-') = self.s.get(j) {
                 j += 1;
-                if let Some(b'+' | b'-') = self.s.get(j) {
-                    j += 1;
-                }
-                j = digit_run(self.s, j)?;
             }
+            let from = j;
+            j = digit_run(self.s, j)?;
+            exp = Some((minus, from..j));
         }
-        let n = match short_float(&self.s[start..j]) {
-            Some(f) => Number::from_f64(f)?,
-            None => serde_json::from_str(self.text.get(start..j)?).ok()?,
+        let n = if frac.is_empty() && exp.is_none() && int.len() <= 18 {
+            let n = decimal(&self.s[int]);
+            // `-0` is a float to serde_json (-0.0).
+            match (negative, n) {
+                (false, n) => Number::from(n),
+                (true, 0) => Number::from_f64(-0.0)?,
+                (true, n) => Number::from(-(n as i64)),
+            }
+        } else {
+            match short_float(self.s, negative, int, frac, exp) {
+                Some(f) => Number::from_f64(f)?,
+                None => serde_json::from_str(self.text.get(start..j)?).ok()?,
+            }
         };
         self.i = j;
         Some(S::number(n))
     }
+}
+
+/// ASCII digits (at most 19) as an integer.
+fn decimal(digits: &[u8]) -> u64 {
+    digits.iter().fold(0, |n, &b| n * 10 + u64::from(b - b'0'))
 }
 
 /// The exact powers of ten an `f64` holds.
@@ -394,68 +395,32 @@ const POW10: [f64; 23] = [
 ];
 
 /// A float of at most 18 significant digits and a decimal exponent within 22 (`1.5`, `-0.25`,
-/// `3e5`), computed as `serde_json` computes it: the digits as an integer, converted to `f64`, then
-/// multiplied or divided by the power of ten once. `None` for anything longer or larger, which
-/// `serde_json` reads instead. (Handing every float to `serde_json::from_str` set up a
-/// deserializer per number, a visible share of reading a batch with a price in each row.)
-fn short_float(s: &[u8]) -> Option<f64> {
-    let (negative, mut i) = match s.first()? {
-        b'-' => (true, 1),
-        _ => (false, 0),
-    };
-    let mut m: u64 = 0;
-    let mut digits = 0u32;
-    let mut exp: i32 = 0;
-    while let Some(&b @ b'0'..=b'9') = s.get(i) {
-        if digits == 18 {
-            return None;
-        }
-        m = m * 10 + u64::from(b - b'0');
-        digits += 1;
-        i += 1;
-    }
-    if s.get(i) == Some(&b'.') {
-        i += 1;
-        while let Some(&b @ b'0'..=b'9') = s.get(i) {
-            if digits == 18 {
-                return None;
-            }
-            m = m * 10 + u64::from(b - b'0');
-            digits += 1;
-            exp -= 1;
-            i += 1;
-        }
-    }
-    if let Some(b'e' | b'E') = s.get(i) {
-        i += 1;
-        let minus = match s.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let from = i;
-        let mut e: i32 = 0;
-        while let Some(&b @ b'0'..=b'9') = s.get(i) {
-            if i - from >= 4 {
-                return None;
-            }
-            e = e * 10 + i32::from(b - b'0');
-            i += 1;
-        }
-        exp += if minus { -e } else { e };
-    }
-    if i != s.len() {
+/// `3e5`), from the parts of a number already read, computed as `serde_json` computes it: the
+/// digits as an integer, converted to `f64`, then multiplied or divided by the power of ten once.
+/// `None` for anything longer or larger, which `serde_json` reads instead. (A deserializer per
+/// float was a visible share of reading a batch with a price in each row.)
+fn short_float(
+    s: &[u8],
+    negative: bool,
+    int: std::ops::Range<usize>,
+    frac: std::ops::Range<usize>,
+    exp: Option<(bool, std::ops::Range<usize>)>,
+) -> Option<f64> {
+    if int.len() + frac.len() > 18 {
         return None;
     }
-    let pow = *POW10.get(exp.unsigned_abs() as usize)?;
+    let m = decimal(&s[int]) * 10u64.pow(frac.len() as u32) + decimal(&s[frac.clone()]);
+    let mut e = -(frac.len() as i32);
+    if let Some((minus, digits)) = exp {
+        if digits.len() > 4 {
+            return None;
+        }
+        let d = decimal(&s[digits]) as i32;
+        e += if minus { -d } else { d };
+    }
+    let pow = *POW10.get(e.unsigned_abs() as usize)?;
     let f = m as f64;
-    let f = if exp >= 0 { f * pow } else { f / pow };
+    let f = if e >= 0 { f * pow } else { f / pow };
     Some(if negative { -f } else { f })
 }
 
