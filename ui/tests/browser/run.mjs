@@ -161,6 +161,8 @@ await test('a shared link reopens the same state', async (p) => {
   };
   await p.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
   await p.locator('[data-testid=share]').click();
+  // The address bar may already hold an earlier edit's link: read both once the copy is done.
+  await p.locator('[data-testid=share].done').waitFor();
   await p.waitForFunction(() => location.hash.startsWith('#s='));
   const link = await p.evaluate(() => location.href);
   const copied = await p.evaluate(() => navigator.clipboard.readText());
