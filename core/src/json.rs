@@ -1,12 +1,59 @@
-//! The Plan and the preview's answer written as JSON text directly: exactly the bytes
-//! `serde_json::to_string` writes for them (the property tests and the golden cases hold it to
-//! that), without serde's generic machinery. The preview answers a JSON string of about 450 bytes
-//! per row, so how fast strings are escaped and fields are written is a large share of it in
-//! WebAssembly, where serde_json's byte-at-a-time escaping and `#[serde(flatten)]` are slow.
+//! The one writer of the formats the core hands across a boundary: the plan, the preview's
+//! answer and the request log's per-row outcomes, written as JSON text directly (compact, as
+//! `serde_json` writes), without serde's generic machinery. There is no second, derived copy:
+//! these types implement `Serialize` by handing this text over as raw JSON, so `serde_json` (the
+//! window's IPC, `to_value` in the golden cases) writes exactly these bytes. The derived
+//! `Deserialize` is the format's reader, and the property tests hold the two to each other: what
+//! is written reads back to the same plan. The golden cases fix the bytes themselves.
+//!
+//! The preview answers a JSON string of about 450 bytes per row, so how fast strings are escaped
+//! and fields are written is a large share of it in WebAssembly, where serde_json's
+//! byte-at-a-time escaping and `#[serde(flatten)]` are slow.
 
-use crate::plan::{Key, Link, NewAccount, Outcome, Plan, RowPlan, Summary, Target, Write};
+use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Summary, Target, Write};
 use crate::preview::{PreviewOutput, Problem};
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+/// `Serialize` for a type this module writes: its text handed to the serializer as raw JSON.
+/// `serde_json` copies raw JSON as it is (and `to_value` reads it), so every JSON path out of
+/// the core writes the same bytes.
+macro_rules! serialize_with {
+    ($($ty:ty => $write:ident),* $(,)?) => {$(
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut out = Vec::with_capacity(128);
+                $write(&mut out, self);
+                raw(out, s)
+            }
+        }
+    )*};
+}
+
+serialize_with! {
+    Target => write_target,
+    Key => write_key,
+    NewAccount => write_new_account,
+    Link => write_link,
+    Write => write_write,
+    RowPlan => write_row,
+    Summary => write_summary,
+    Plan => write_plan,
+    Problem => write_problem,
+    PreviewOutput => write_output,
+}
+
+impl Serialize for By {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+fn raw<S: Serializer>(out: Vec<u8>, s: S) -> Result<S::Ok, S::Error> {
+    let raw = RawValue::from_string(into_string(out)).map_err(serde::ser::Error::custom)?;
+    raw.serialize(s)
+}
 
 /// What `serde_json` escapes: `"`, `\` and the control characters below 0x20.
 #[inline]
@@ -220,15 +267,8 @@ fn write_target(out: &mut Vec<u8>, t: &Target) {
 }
 
 fn write_key(out: &mut Vec<u8>, k: &Key) {
-    let by = match k.by {
-        crate::plan::By::Id => "id",
-        crate::plan::By::Name => "name",
-        crate::plan::By::Email => "email",
-        crate::plan::By::Property => "property",
-        crate::plan::By::Contact => "contact",
-    };
     out.extend_from_slice(b"{\"by\":\"");
-    out.extend_from_slice(by.as_bytes());
+    out.extend_from_slice(k.by.as_str().as_bytes());
     out.extend_from_slice(b"\",\"value\":");
     write_str(out, &k.value);
     if let Some(p) = &k.property {
@@ -336,16 +376,7 @@ fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
             }
         }
     }
-    if !r.warnings.is_empty() {
-        out.extend_from_slice(b",\"warnings\":[");
-        for (i, w) in r.warnings.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_str(out, w);
-        }
-        out.push(b']');
-    }
+    write_warnings(out, &r.warnings);
     out.push(b'}');
 }
 
@@ -374,15 +405,58 @@ pub(crate) fn write_plan(out: &mut Vec<u8>, p: &Plan) {
 
 /// The plan with `rows` (a window of `p.rows`) in place of all of them.
 fn write_plan_rows(out: &mut Vec<u8>, p: &Plan, rows: &[RowPlan]) {
+    plan_head(out, p);
+    write_rows(out, rows.iter());
+    plan_tail(out, p);
+}
+
+/// A plan's fields before its rows: `{"kind":…,"behavior":…,"rows":`.
+fn plan_head(out: &mut Vec<u8>, p: &Plan) {
     out.extend_from_slice(b"{\"kind\":\"");
     out.extend_from_slice(p.kind.as_str().as_bytes());
     out.extend_from_slice(b"\",\"behavior\":\"");
     out.extend_from_slice(p.behavior.as_str().as_bytes());
     out.extend_from_slice(b"\",\"rows\":");
-    write_rows(out, rows.iter());
+}
+
+/// A plan's fields after its rows: `,"summary":{…}}`.
+fn plan_tail(out: &mut Vec<u8>, p: &Plan) {
     out.extend_from_slice(b",\"summary\":");
     write_summary(out, &p.summary);
     out.push(b'}');
+}
+
+/// `write_output` to a writer, a chunk of rows at a time, so that a large answer is never held
+/// whole (the CLI writes a plan of any size to stdout).
+pub(crate) fn write_output_to(
+    w: &mut dyn std::io::Write,
+    o: &PreviewOutput,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 64 * 1024;
+    let mut out = Vec::with_capacity(CHUNK + 4096);
+    let PreviewOutput::Plan { ok, plan } = o else {
+        write_output(&mut out, o);
+        return w.write_all(&out);
+    };
+    out.extend_from_slice(b"{\"ok\":");
+    write_bool(&mut out, *ok);
+    out.extend_from_slice(b",\"plan\":");
+    plan_head(&mut out, plan);
+    out.push(b'[');
+    for (i, r) in plan.rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_row(&mut out, r);
+        if out.len() >= CHUNK {
+            w.write_all(&out)?;
+            out.clear();
+        }
+    }
+    out.push(b']');
+    plan_tail(&mut out, plan);
+    out.push(b'}');
+    w.write_all(&out)
 }
 
 fn write_rows<'a>(out: &mut Vec<u8>, rows: impl Iterator<Item = &'a RowPlan>) {
@@ -465,6 +539,71 @@ pub(crate) fn write_output_page(out: &mut Vec<u8>, o: &PreviewOutput, offset: us
         .filter(|r| matches!(r.outcome, Outcome::Error { .. }));
     write_rows(out, errors.take(limit));
     out.extend_from_slice(b"}}");
+}
+
+/// The request log's per-row outcomes: `[{index, action, reason | error + path | event_id,
+/// record_id?, warnings?}]`, where `path` is `null` for an error at no path and `record_id` is the
+/// stored record a written row touched (`record_ids[i]` for the i-th row, when given).
+pub(crate) fn write_outcomes(out: &mut Vec<u8>, p: &Plan, record_ids: Option<&[Option<i64>]>) {
+    out.push(b'[');
+    for (i, r) in p.rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"index\":");
+        write_usize(out, r.index);
+        out.extend_from_slice(b",\"action\":\"");
+        out.extend_from_slice(r.outcome.action().as_bytes());
+        out.push(b'"');
+        match &r.outcome {
+            Outcome::Skip { reason, .. } => {
+                out.extend_from_slice(b",\"reason\":");
+                write_str(out, reason);
+            }
+            Outcome::Error { error, path } => {
+                out.extend_from_slice(b",\"error\":");
+                write_str(out, error);
+                out.extend_from_slice(b",\"path\":");
+                match path {
+                    Some(p) => write_str(out, p),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            Outcome::Duplicate { event_id } => {
+                out.extend_from_slice(b",\"event_id\":");
+                write_str(out, event_id);
+            }
+            _ => {}
+        }
+        if let Some(Some(id)) = record_ids.and_then(|ids| ids.get(i)) {
+            out.extend_from_slice(b",\"record_id\":");
+            write_i64(out, *id);
+        }
+        write_warnings(out, &r.warnings);
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+fn write_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, n.unsigned_abs());
+}
+
+fn write_warnings(out: &mut Vec<u8>, warnings: &[String]) {
+    if warnings.is_empty() {
+        return;
+    }
+    out.extend_from_slice(b",\"warnings\":[");
+    for (i, w) in warnings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, w);
+    }
+    out.push(b']');
 }
 
 /// Everything written above is valid UTF-8: the input strings are, and the rest is ASCII.

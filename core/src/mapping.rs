@@ -229,6 +229,10 @@ pub struct Compiled {
     pub account: Option<(Option<Path>, Option<Path>)>,
     pub event: Option<EventKeys>,
     pub properties: PropertySource,
+    /// The most rows one body may hold (more is a 413, `PayloadError::TooManyRows`): the
+    /// listener's limit, `DEFAULT_MAX_ROWS`, unless the caller sets another (the CLI previews a
+    /// file of any size).
+    pub max_rows: usize,
 }
 
 fn path(field: &str, s: &str) -> Result<Path, MappingError> {
@@ -309,6 +313,7 @@ impl Mapping {
             account,
             event,
             properties,
+            max_rows: crate::planner::DEFAULT_MAX_ROWS,
         })
     }
 

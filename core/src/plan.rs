@@ -218,7 +218,7 @@ impl<'de> Deserialize<'de> for Properties {
 }
 
 /// A record the plan touches: one that exists, or the n-th record this plan creates.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
@@ -226,7 +226,7 @@ pub enum Target {
     New(usize),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "lowercase")]
 pub enum By {
@@ -239,8 +239,20 @@ pub enum By {
     Contact,
 }
 
+impl By {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            By::Id => "id",
+            By::Name => "name",
+            By::Email => "email",
+            By::Property => "property",
+            By::Contact => "contact",
+        }
+    }
+}
+
 /// The normalised key a row was matched (or created) by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Key {
     pub by: By,
@@ -250,7 +262,7 @@ pub struct Key {
 }
 
 /// An account a contact row creates on the way (contacts with `account` under upsert).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct NewAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,7 +272,7 @@ pub struct NewAccount {
 }
 
 /// A link from a contact to its account, or from an event to its contact or account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Link {
     pub target: Target,
@@ -271,7 +283,7 @@ pub struct Link {
 }
 
 /// The fields a create or update writes. Which are set depends on the kind.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Write {
     /// Create: the row's ID. Update: only when it fills an empty stored ID.
@@ -301,7 +313,7 @@ pub struct Write {
     pub properties: Properties,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Outcome {
@@ -348,7 +360,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct RowPlan {
     pub index: usize,
@@ -359,7 +371,7 @@ pub struct RowPlan {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Summary {
     pub rows: usize,
@@ -371,7 +383,7 @@ pub struct Summary {
     pub error: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Plan {
     pub kind: Kind,
@@ -385,6 +397,14 @@ impl Plan {
     pub fn to_json(&self) -> String {
         let mut out = Vec::with_capacity(64 + self.rows.len() * 512);
         crate::json::write_plan(&mut out, self);
+        crate::json::into_string(out)
+    }
+
+    /// The per-row outcomes the request log keeps (see the request log in `docs/http.md`), as
+    /// JSON text; `record_ids[i]` is the stored record the i-th row wrote, once it is applied.
+    pub fn outcomes_json(&self, record_ids: Option<&[Option<i64>]>) -> String {
+        let mut out = Vec::with_capacity(2 + self.rows.len() * 40);
+        crate::json::write_outcomes(&mut out, self, record_ids);
         crate::json::into_string(out)
     }
 

@@ -174,7 +174,7 @@ fn skip(reason: &str, key: Option<Key>) -> (Outcome, Vec<String>) {
 /// body becomes a plan. A body read from bytes (`payload::parse_doc`) is planned in place; a
 /// caller holding a `serde_json::Value` passes `Node::from_value(&v)`, which borrows its strings.
 pub fn plan(body: &Node<'_>, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
-    let slots = node_rows(body, &m.wrapper, DEFAULT_MAX_ROWS)?;
+    let slots = node_rows(body, &m.wrapper, m.max_rows)?;
     let envelope_op = m.operation.as_ref().and_then(|p| body.get(p));
     let mut p = Planner {
         m,
@@ -218,8 +218,8 @@ pub fn plan(body: &Node<'_>, m: &Compiled, dir: &dyn Directory) -> Result<Plan, 
 /// a few set queries, then plans from that snapshot. Rows that are not objects and values that
 /// cannot be keys are left out (they are row errors, which look nothing up). A body the planner
 /// refuses gives the same error here.
-pub fn batch_keys(body: &Node<'_>, m: &Compiled, max_rows: usize) -> Result<BatchKeys, PlanError> {
-    let slots = node_rows(body, &m.wrapper, max_rows)?;
+pub fn batch_keys(body: &Node<'_>, m: &Compiled) -> Result<BatchKeys, PlanError> {
+    let slots = node_rows(body, &m.wrapper, m.max_rows)?;
     let mut k = BatchKeys {
         creates: m.kind != Kind::Events && m.behavior == Behavior::Upsert,
         ..BatchKeys::default()
@@ -1068,7 +1068,7 @@ mod tests {
             let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
             let everything = MemoryDirectory::from_json(&existing).unwrap();
             let body = Node::from_value(&body);
-            let keys = batch_keys(&body, &m, DEFAULT_MAX_ROWS).unwrap();
+            let keys = batch_keys(&body, &m).unwrap();
             let some = MemoryDirectory::from_json(&restricted(&existing, &keys)).unwrap();
             assert_eq!(
                 plan(&body, &m, &some).unwrap(),

@@ -2,15 +2,16 @@
 //! pure preview. The JSON it returns is the contract the playground reads.
 
 use crate::directory::{Directory, MemoryDirectory};
+use crate::mapping::Compiled;
 use crate::mapping::{Mapping, MappingError};
 use crate::node::Node;
 use crate::payload::{content_kind, parse_doc};
 use crate::plan::Plan;
-use crate::planner::{plan, PlanError};
-use serde::Serialize;
+use crate::planner::{plan, PlanError, DEFAULT_MAX_ROWS};
+use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct Problem {
     pub code: String,
@@ -21,7 +22,7 @@ pub struct Problem {
     pub field: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(untagged)]
 pub enum PreviewOutput {
@@ -53,6 +54,11 @@ impl PreviewOutput {
         let mut out = Vec::with_capacity(128 + rows * 512);
         crate::json::write_output(&mut out, self);
         crate::json::into_string(out)
+    }
+
+    /// [`to_json`](Self::to_json)'s text written to `w` a chunk at a time (never held whole).
+    pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        crate::json::write_output_to(w, self)
     }
 
     /// The answer as the page reads it: the same as [`to_json`](Self::to_json) except that a
@@ -93,8 +99,20 @@ pub fn preview_bytes(
     mapping: &Mapping,
     dir: &dyn Directory,
 ) -> PreviewOutput {
+    preview_bytes_up_to(body, content_type, mapping, dir, DEFAULT_MAX_ROWS)
+}
+
+/// `preview_bytes` with another limit on the rows of one body than the listener's (the CLI
+/// previews a file of any size, and says when the listener would refuse it).
+pub fn preview_bytes_up_to(
+    body: &[u8],
+    content_type: Option<&str>,
+    mapping: &Mapping,
+    dir: &dyn Directory,
+    max_rows: usize,
+) -> PreviewOutput {
     let compiled = match mapping.compile() {
-        Ok(c) => c,
+        Ok(c) => Compiled { max_rows, ..c },
         Err(e) => return invalid_mapping(e),
     };
     let parsed = content_kind(content_type).and_then(|k| parse_doc(body, k));

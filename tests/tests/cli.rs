@@ -276,6 +276,51 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
     );
 }
 
+#[test]
+fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one_batch() {
+    let store = TestDb::fresh();
+    let (dir, db) = (&store.dir, store.arg().to_path_buf());
+    let mapping = dir.path().join("m.json");
+    let payload = dir.path().join("p.json");
+    std::fs::write(
+        &mapping,
+        r#"{"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}}"#,
+    )
+    .unwrap();
+    // One more row than the listener takes in one request; the last repeats the first's email.
+    let mut rows: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| serde_json::json!({"id": i, "email": format!("u{i}@example.com")}))
+        .collect();
+    rows.push(serde_json::json!({"email": "U0@example.com"}));
+    std::fs::write(&payload, serde_json::to_vec(&rows).unwrap()).unwrap();
+    let args = [
+        "preview",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--payload",
+        payload.to_str().unwrap(),
+    ];
+    let (ok, out, err) = inlet(&db, &[&args[..], &["--json"]].concat());
+    assert!(ok, "{err}");
+    assert!(err.contains("413") && err.contains("10000"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["plan"]["summary"]["rows"], 10_001);
+    assert_eq!(v["plan"]["summary"]["create"], 10_000);
+    let last = &v["plan"]["rows"][10_000];
+    assert_eq!(
+        (&last["action"], &last["target"]["new"]),
+        (&"update".into(), &0.into())
+    );
+    // The table plans every row too, and exits 1: the listener would write nothing.
+    let (ok, out, err) = inlet(&db, &args);
+    assert!(!ok && err.contains("413"), "{err}");
+    assert!(
+        out.contains("10001 rows: 10000 create, 1 update"),
+        "{}",
+        &out[out.len().saturating_sub(300)..]
+    );
+}
+
 /// The allocator's arenas would otherwise sit on 2 MiB pages where transparent huge pages are on
 /// (10 of an idle `inlet serve`'s 16 MB); the binary turns them off for itself before it allocates.
 #[cfg(target_os = "linux")]

@@ -7,7 +7,7 @@ mod serve;
 use anyhow::{bail, Context, Result};
 use args::*;
 use inlet_core::preview::PreviewOutput;
-use inlet_core::{Behavior, By, Kind, Outcome};
+use inlet_core::{Behavior, Kind, Outcome};
 use inlet_desktop::ingest::LoggedSummary;
 use inlet_desktop::service::{
     self, connections, export, mappings, payloads, records, replay, requests, settings, Services,
@@ -441,12 +441,24 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     };
     // The plan owns what it prints: the body can go before the answer is written.
     drop(payload);
+    // A file may be a whole export, planned whatever its size; a sender must post it in batches.
+    let too_many = match &out {
+        PreviewOutput::Plan { plan, .. } if plan.summary.rows > inlet_core::DEFAULT_MAX_ROWS => {
+            eprintln!(
+                "inlet: note: {} rows: the listener takes at most {} in one request and would answer 413 to this body as one batch; send it in batches of at most that many",
+                plan.summary.rows,
+                inlet_core::DEFAULT_MAX_ROWS
+            );
+            true
+        }
+        _ => false,
+    };
     if as_json {
-        // Written to stdout as it is serialised (the same bytes as `json`), not built as one
-        // string first: for a large batch that string was the largest allocation of the command.
+        // The core's own writer, straight to stdout a chunk at a time: no second copy of the
+        // answer is built, and the text is the preview's, byte for byte.
         use std::io::Write;
-        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut w, &out)?;
+        let mut w = std::io::stdout().lock();
+        out.write_json(&mut w)?;
         writeln!(w)?;
         w.flush()?;
         return Ok(());
@@ -481,7 +493,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
                 ),
             };
             let key = key
-                .map(|k| format!("{}={}", by_name(k.by), k.value))
+                .map(|k| format!("{}={}", k.by.as_str(), k.value))
                 .unwrap_or_default();
             vec![r.index.to_string(), r.outcome.action().into(), key, detail]
         })
@@ -502,18 +514,10 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     if sum.error > 0 {
         bail!("the listener would answer 422 and write nothing");
     }
-    Ok(())
-}
-
-/// A key's `by` as the plan's JSON names it.
-fn by_name(by: By) -> &'static str {
-    match by {
-        By::Id => "id",
-        By::Name => "name",
-        By::Email => "email",
-        By::Property => "property",
-        By::Contact => "contact",
+    if too_many {
+        bail!("the listener would answer 413 to this body as one batch and write nothing");
     }
+    Ok(())
 }
 
 fn view_filter(v: ViewArgs) -> records::RecordFilter {

@@ -18,9 +18,9 @@ use crate::store::{apply, directory, ApplyContext, StoreError, Tx};
 use axum::body::Bytes;
 use inlet_core::drift::{Drift, Shape};
 use inlet_core::payload::content_kind;
-use inlet_core::{Compiled, Mapping, Outcome, Plan, PlanError};
+use inlet_core::{Compiled, Mapping, PlanError};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// An admitted request, as it will be logged.
@@ -97,7 +97,7 @@ pub fn lock_keys(job: &Job, out: &mut Vec<i64>) {
     let Work::Write { body, mapping } = &job.work else {
         return;
     };
-    if let Ok(keys) = inlet_core::batch_keys(body.node(), mapping, inlet_core::DEFAULT_MAX_ROWS) {
+    if let Ok(keys) = inlet_core::batch_keys(body.node(), mapping) {
         crate::store::pg::batch_lock_keys(&job.incoming.connection_id, &keys, out);
     }
 }
@@ -202,47 +202,18 @@ pub fn prepare_guarded(
     }
 }
 
-/// Per-row outcomes as logged: action, reason or error, path, warnings, and the record written.
-pub fn outcomes_json(plan: &Plan, record_ids: Option<&[Option<i64>]>) -> Value {
-    let rows: Vec<Value> = plan
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut o = json!({"index": r.index, "action": r.outcome.action()});
-            match &r.outcome {
-                Outcome::Skip { reason, .. } => o["reason"] = json!(reason),
-                Outcome::Error { error, path } => {
-                    o["error"] = json!(error);
-                    o["path"] = json!(path);
-                }
-                Outcome::Duplicate { event_id } => o["event_id"] = json!(event_id),
-                _ => {}
-            }
-            if let Some(Some(id)) = record_ids.and_then(|ids| ids.get(i)) {
-                o["record_id"] = json!(id);
-            }
-            if !r.warnings.is_empty() {
-                o["warnings"] = json!(r.warnings);
-            }
-            o
-        })
-        .collect();
-    Value::Array(rows)
-}
-
 struct LogEntry<'a> {
     status: u16,
     has_payload: bool,
     error: Option<Problem>,
-    outcomes: Option<Value>,
+    /// Per-row outcomes as logged, written by the core (`Plan::outcomes_json`).
+    outcomes: Option<String>,
     summary: Option<LoggedSummary>,
     incoming: &'a Incoming,
 }
 
 fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
     let i = e.incoming;
-    let text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
     let summary = stored_text(&e.summary)?;
     let error = stored_text(&e.error)?;
     requests::insert_new(
@@ -259,7 +230,7 @@ fn log(c: Tx, e: LogEntry) -> Result<(), StoreError> {
             has_payload: e.has_payload,
             status: e.status,
             error: error.as_deref(),
-            outcomes: text(&e.outcomes).as_deref(),
+            outcomes: e.outcomes.as_deref(),
             summary: summary.as_deref(),
             replay_of: i.replay_of.as_deref(),
         },
@@ -390,7 +361,7 @@ fn process_body(
             status: 422,
             has_payload: true,
             error: Some(err.problem()),
-            outcomes: Some(outcomes_json(&plan, None)),
+            outcomes: Some(plan.outcomes_json(None)),
             summary: Some(with_drift(LoggedSummary::of_plan(&plan), drifted)),
             incoming: i,
         };
@@ -415,7 +386,7 @@ fn process_body(
         status: 200,
         has_payload: true,
         error: None,
-        outcomes: Some(outcomes_json(&plan, Some(&applied.record_ids))),
+        outcomes: Some(plan.outcomes_json(Some(&applied.record_ids))),
         summary: Some(with_drift(LoggedSummary::of_plan(&plan), drifted)),
         incoming: i,
     };

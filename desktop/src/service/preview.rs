@@ -4,8 +4,8 @@
 use super::{Result, ServiceError, Services};
 use crate::ids::ConnectionId;
 use crate::store::directory;
-use inlet_core::preview::{preview_bytes, PreviewOutput};
-use inlet_core::{EmptyDirectory, Mapping};
+use inlet_core::preview::{preview_bytes_up_to, PreviewOutput};
+use inlet_core::{EmptyDirectory, Mapping, DEFAULT_MAX_ROWS};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -28,22 +28,33 @@ pub struct PreviewInput {
 
 /// A preview with no store: every row is new.
 pub fn pure(input: &PreviewInput) -> Result<PreviewOutput> {
-    pure_body(
-        &input.mapping,
+    let mapping = Mapping::from_value(&input.mapping)?;
+    Ok(preview_bytes_up_to(
         input.payload.as_bytes(),
         input.content_type.as_deref(),
-    )
+        &mapping,
+        &EmptyDirectory,
+        DEFAULT_MAX_ROWS,
+    ))
 }
 
-/// `pure` for a body given as bytes (a file read as the listener reads a request: not UTF-8 is the
-/// listener's own 400, not an I/O error).
+/// `pure` for a file given as bytes, read as the listener reads a request (not UTF-8 is the
+/// listener's own 400, not an I/O error), of any number of rows: the listener's limit
+/// (`DEFAULT_MAX_ROWS`) is the caller's to report, since a file is often a whole export that a
+/// sender would post in batches. The same holds for `as_connection` and `against_store_body`.
 pub fn pure_body(
     mapping: &Value,
     body: &[u8],
     content_type: Option<&str>,
 ) -> Result<PreviewOutput> {
     let mapping = Mapping::from_value(mapping)?;
-    Ok(preview_bytes(body, content_type, &mapping, &EmptyDirectory))
+    Ok(preview_bytes_up_to(
+        body,
+        content_type,
+        &mapping,
+        &EmptyDirectory,
+        usize::MAX,
+    ))
 }
 
 pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
@@ -58,6 +69,7 @@ pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
         input.content_type.as_deref(),
         input.connection_id.as_deref(),
         false,
+        DEFAULT_MAX_ROWS,
     )
 }
 
@@ -73,7 +85,15 @@ pub fn as_connection(
     content_type: Option<&str>,
 ) -> Result<PreviewOutput> {
     let mapping = Mapping::from_value(mapping)?;
-    against_store(s, mapping, body, content_type, Some(connection_id), true)
+    against_store(
+        s,
+        mapping,
+        body,
+        content_type,
+        Some(connection_id),
+        true,
+        usize::MAX,
+    )
 }
 
 /// `preview` against the store, for a body given as bytes, with no connection.
@@ -84,7 +104,7 @@ pub fn against_store_body(
     content_type: Option<&str>,
 ) -> Result<PreviewOutput> {
     let mapping = Mapping::from_value(mapping)?;
-    against_store(s, mapping, body, content_type, None, false)
+    against_store(s, mapping, body, content_type, None, false, usize::MAX)
 }
 
 fn against_store(
@@ -94,6 +114,7 @@ fn against_store(
     content_type: Option<&str>,
     connection_id: Option<&str>,
     adopt_connection: bool,
+    max_rows: usize,
 ) -> Result<PreviewOutput> {
     let connection = match connection_id {
         None => None,
@@ -122,8 +143,9 @@ fn against_store(
             body,
             content_type,
             &mapping,
+            max_rows,
             connection.as_ref().map(|c| c.as_str()),
-            |dir| preview_bytes(body, content_type, &mapping, dir),
+            |dir| preview_bytes_up_to(body, content_type, &mapping, dir, max_rows),
         )?;
         Ok(out)
     })

@@ -36,7 +36,7 @@ pub fn plan(
             return Ok(planned.map(|p| (p, kept)));
         }
         Tx::Postgres(p) => {
-            let keys = match inlet_core::batch_keys(body, m, inlet_core::DEFAULT_MAX_ROWS) {
+            let keys = match inlet_core::batch_keys(body, m) {
                 Ok(k) => k,
                 Err(e) => return Ok(Err(e)),
             };
@@ -55,6 +55,7 @@ pub fn with_preview_directory<T>(
     payload: &[u8],
     content_type: Option<&str>,
     mapping: &inlet_core::Mapping,
+    max_rows: usize,
     connection_id: Option<&str>,
     f: impl FnOnce(&dyn Directory) -> T,
 ) -> Result<T, StoreError> {
@@ -72,7 +73,8 @@ pub fn with_preview_directory<T>(
                 .flatten();
             let keys = match (body, mapping.compile()) {
                 (Some(b), Ok(m)) => {
-                    inlet_core::batch_keys(&b, &m, inlet_core::DEFAULT_MAX_ROWS).unwrap_or_default()
+                    inlet_core::batch_keys(&b, &inlet_core::Compiled { max_rows, ..m })
+                        .unwrap_or_default()
                 }
                 _ => BatchKeys::default(),
             };
