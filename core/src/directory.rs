@@ -27,7 +27,9 @@ pub struct Found {
 #[error("store look-up failed: {0}")]
 pub struct DirectoryError(pub String);
 
-/// Look-ups return at most a few hits: two are enough to call a key ambiguous.
+/// Look-ups return at most a few hits: two are enough to call a key ambiguous. The planner hands
+/// names and emails over folded (`normalize::fold`) and a directory folds them again to compare;
+/// folding is idempotent, so that second fold finds nothing to do.
 pub trait Directory {
     /// `kind` is accounts or contacts.
     fn by_external_id(&self, kind: Kind, external_id: &str) -> Result<Vec<Found>, DirectoryError>;

@@ -6,7 +6,7 @@ use crate::directory::{BatchKeys, Directory, DirectoryError, Found};
 use crate::json::write_str;
 use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
 use crate::node::{get_in, write_node, Entries, Node};
-use crate::normalize::{fold, folded, node_key, KeyValue};
+use crate::normalize::{fold, node_key, KeyValue};
 use crate::path::Path;
 use crate::payload::{node_rows, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, Properties, RowPlan, Target, Write};
@@ -90,15 +90,16 @@ impl Overlay {
         o
     }
 
-    /// A record this batch creates, or an existing one that learned its external ID.
-    fn add(&mut self, kind: Kind, cand: Cand, label: Option<&str>) {
+    /// A record this batch creates, or an existing one that learned its external ID; `label`
+    /// is its name or email, folded (`normalize::fold`).
+    fn add(&mut self, kind: Kind, cand: Cand, label: Option<String>) {
         let i = self.cands.len();
         let id_head = match &cand.external_id {
             Some(id) => self.by_external_id[slot(kind)].insert(id.clone(), i),
             None => None,
         };
         let label_head = match label {
-            Some(l) => self.by_label[slot(kind)].insert(fold(l), i),
+            Some(l) => self.by_label[slot(kind)].insert(l, i),
             None => None,
         };
         self.chain_id.push(id_head);
@@ -366,6 +367,9 @@ enum Matched {
     Keys {
         id: Option<String>,
         label: Option<String>,
+        /// `label`, folded (`normalize::fold`): what it matched by, and what a record this row
+        /// creates is found by later in the batch.
+        folded: Option<String>,
         found: Option<(Cand, Key)>,
     },
     /// The row ends here (custom matching found nothing).
@@ -409,17 +413,19 @@ impl<'a, 'b> Planner<'a, 'b> {
         Ok(self.merge(stored, o.chained(head, &o.chain_id)))
     }
 
-    fn lookup_label(&mut self, kind: Kind, label: &str) -> Result<Vec<Cand>, RowError> {
+    /// `folded`: the row's name or email, folded once for every look-up (the directory's own
+    /// folding then finds nothing to do).
+    fn lookup_label(&mut self, kind: Kind, folded: &str) -> Result<Vec<Cand>, RowError> {
         let stored = match kind {
-            Kind::Accounts => self.dir.accounts_by_name(label)?,
-            _ => self.dir.contacts_by_email(label)?,
+            Kind::Accounts => self.dir.accounts_by_name(folded)?,
+            _ => self.dir.contacts_by_email(folded)?,
         };
         let o = &self.overlay;
         let index = &o.by_label[slot(kind)];
         let head = if index.is_empty() {
             None
         } else {
-            index.get(&*folded(label)).copied()
+            index.get(folded).copied()
         };
         Ok(self.merge(stored, o.chained(head, &o.chain_label)))
     }
@@ -459,12 +465,13 @@ impl<'a, 'b> Planner<'a, 'b> {
         out.push(c);
     }
 
-    /// ID first, then name (accounts) or email (contacts).
+    /// ID first, then name (accounts) or email (contacts): the label as written, folded, and
+    /// where it was.
     fn find(
         &mut self,
         kind: Kind,
         id: Option<(&str, &Path)>,
-        label: Option<(&str, &Path)>,
+        label: Option<(&str, &str, &Path)>,
     ) -> Result<Option<(Cand, Key)>, RowError> {
         let noun = kind.as_str();
         if let Some((id, path)) = id {
@@ -473,8 +480,8 @@ impl<'a, 'b> Planner<'a, 'b> {
                 return Ok(Some((c, id_key(id))));
             }
         }
-        if let Some((label, path)) = label {
-            let hits = self.lookup_label(kind, label)?;
+        if let Some((label, folded, path)) = label {
+            let hits = self.lookup_label(kind, folded)?;
             let what = if kind == Kind::Accounts {
                 "are named"
             } else {
@@ -525,6 +532,7 @@ impl<'a, 'b> Planner<'a, 'b> {
             Some(c) => Matched::Keys {
                 id: None,
                 label: None,
+                folded: None,
                 found: Some((c, key)),
             },
             None => Matched::Done(Box::new(skip(
@@ -555,14 +563,19 @@ impl<'a, 'b> Planner<'a, 'b> {
         if id_val.is_none() && label_val.is_none() {
             return Err(no_key("no key to match", [id, second]));
         }
+        let folded = label_val.as_ref().map(|(v, _)| fold(v));
         let found = self.find(
             kind,
             id_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
-            label_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
+            label_val
+                .as_ref()
+                .zip(folded.as_deref())
+                .map(|((v, p), f)| (v.as_str(), f, *p)),
         )?;
         Ok(Matched::Keys {
             id: id_val.map(|(v, _)| v),
             label: label_val.map(|(v, _)| v),
+            folded,
             found,
         })
     }
@@ -577,13 +590,18 @@ impl<'a, 'b> Planner<'a, 'b> {
             Keys::Standard { id, second } => self.match_standard(kind, row, id, second)?,
             Keys::None => return Err(RowError::Row("events are not matched".into(), None)),
         };
-        let (id_val, label_val, found) = match matched {
+        let (id_val, label_val, folded, found) = match matched {
             Matched::Done(done) => return Ok(*done),
-            Matched::Keys { id, label, found } => (id, label, found),
+            Matched::Keys {
+                id,
+                label,
+                folded,
+                found,
+            } => (id, label, folded, found),
         };
         match op {
             Op::Remove => Ok(self.remove(kind, found, &id_val, &label_val)),
-            Op::Write => self.write(kind, row, id_val, label_val, found),
+            Op::Write => self.write(kind, row, id_val, (label_val, folded), found),
         }
     }
 
@@ -615,7 +633,7 @@ impl<'a, 'b> Planner<'a, 'b> {
         kind: Kind,
         row: Row<'_, 'b>,
         id_val: Option<String>,
-        label_val: Option<String>,
+        (label_val, folded): (Option<String>, Option<String>),
         found: Option<(Cand, Key)>,
     ) -> RowResult {
         let m = self.m;
@@ -664,7 +682,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     external_id: id_val.clone(),
                     account: account.as_ref().map(|l| l.target.clone()),
                 };
-                self.overlay.add(kind, cand, label_val.as_deref());
+                self.overlay.add(kind, cand, folded);
                 let key = tried(kind, &id_val, &label_val);
                 let record = Write {
                     external_id: id_val,
@@ -731,10 +749,13 @@ impl<'a, 'b> Planner<'a, 'b> {
             warnings.push("not linked to an account: no account ID or name in this row".into());
             return Ok(None);
         }
+        let folded = name.as_ref().map(|(v, _)| fold(v));
         let found = self.find(
             Kind::Accounts,
             id.as_ref().map(|(v, p)| (v.as_str(), *p)),
-            name.as_ref().map(|(v, p)| (v.as_str(), *p)),
+            name.as_ref()
+                .zip(folded.as_deref())
+                .map(|((v, p), f)| (v.as_str(), f, *p)),
         )?;
         if let Some((c, key)) = found {
             return Ok(Some(Link {
@@ -762,7 +783,7 @@ impl<'a, 'b> Planner<'a, 'b> {
             external_id: id_v.clone(),
             account: None,
         };
-        self.overlay.add(Kind::Accounts, cand, name_v.as_deref());
+        self.overlay.add(Kind::Accounts, cand, folded);
         let key = tried(Kind::Accounts, &id_v, &name_v).unwrap_or_else(|| Key {
             by: By::Name,
             value: String::new(),

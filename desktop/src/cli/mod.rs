@@ -461,6 +461,9 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         out.write_json(&mut w)?;
         writeln!(w)?;
         w.flush()?;
+        // The process ends here: freeing a large plan row by row would only delay the exit
+        // (about a tenth of the command's time for 100,000 rows); the OS takes it back whole.
+        std::mem::forget(out);
         return Ok(());
     }
     let plan = match out {
