@@ -10,6 +10,7 @@
 //! and fields are written is a large share of it in WebAssembly, where serde_json's
 //! byte-at-a-time escaping and `#[serde(flatten)]` are slow.
 
+use crate::mapping::{Behavior, Kind};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, RowPlan, Summary, Target, Write};
 use crate::preview::{PreviewOutput, Problem};
 use serde::{Serialize, Serializer};
@@ -320,7 +321,7 @@ fn write_write(out: &mut Vec<u8>, w: &Write) {
     out.push(b'}');
 }
 
-fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
+pub(crate) fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
     out.extend_from_slice(b"{\"index\":");
     write_usize(out, r.index);
     out.extend_from_slice(b",\"action\":\"");
@@ -412,23 +413,32 @@ fn write_plan_rows(out: &mut Vec<u8>, p: &Plan, rows: &[RowPlan]) {
 
 /// A plan's fields before its rows: `{"kind":…,"behavior":…,"rows":`.
 fn plan_head(out: &mut Vec<u8>, p: &Plan) {
+    write_plan_head(out, p.kind, p.behavior);
+}
+
+pub(crate) fn write_plan_head(out: &mut Vec<u8>, kind: Kind, behavior: Behavior) {
     out.extend_from_slice(b"{\"kind\":\"");
-    out.extend_from_slice(p.kind.as_str().as_bytes());
+    out.extend_from_slice(kind.as_str().as_bytes());
     out.extend_from_slice(b"\",\"behavior\":\"");
-    out.extend_from_slice(p.behavior.as_str().as_bytes());
+    out.extend_from_slice(behavior.as_str().as_bytes());
     out.extend_from_slice(b"\",\"rows\":");
 }
 
 /// A plan's fields after its rows: `,"summary":{…}}`.
 fn plan_tail(out: &mut Vec<u8>, p: &Plan) {
+    write_plan_tail(out, &p.summary);
+}
+
+pub(crate) fn write_plan_tail(out: &mut Vec<u8>, s: &Summary) {
     out.extend_from_slice(b",\"summary\":");
-    write_summary(out, &p.summary);
+    write_summary(out, s);
     out.push(b'}');
 }
 
-/// `write_output` to a writer, a chunk of rows at a time, so that a large answer is never held
-/// whole (the CLI writes a plan of any size to stdout).
-pub(crate) fn write_output_to(
+/// An answer as the CLI streams it: a plan as `{"plan":…,"ok":…}` (`ok`, known only once every
+/// row is planned, last, so that rows are written as they are planned), anything else as
+/// `write_output` writes it.
+pub(crate) fn write_output_ok_last_to(
     w: &mut dyn std::io::Write,
     o: &PreviewOutput,
 ) -> std::io::Result<()> {
@@ -438,9 +448,7 @@ pub(crate) fn write_output_to(
         write_output(&mut out, o);
         return w.write_all(&out);
     };
-    out.extend_from_slice(b"{\"ok\":");
-    write_bool(&mut out, *ok);
-    out.extend_from_slice(b",\"plan\":");
+    out.extend_from_slice(b"{\"plan\":");
     plan_head(&mut out, plan);
     out.push(b'[');
     for (i, r) in plan.rows.iter().enumerate() {
@@ -455,8 +463,15 @@ pub(crate) fn write_output_to(
     }
     out.push(b']');
     plan_tail(&mut out, plan);
-    out.push(b'}');
+    write_ok_last(&mut out, *ok);
     w.write_all(&out)
+}
+
+/// `,"ok":…}`: the end of an answer with `ok` last.
+pub(crate) fn write_ok_last(out: &mut Vec<u8>, ok: bool) {
+    out.extend_from_slice(b",\"ok\":");
+    write_bool(out, ok);
+    out.push(b'}');
 }
 
 fn write_rows<'a>(out: &mut Vec<u8>, rows: impl Iterator<Item = &'a RowPlan>) {

@@ -72,7 +72,7 @@ pub fn content_kind(content_type: Option<&str>) -> Result<ContentKind, PayloadEr
 }
 
 /// JSON's whitespace only (`is_ascii_whitespace` also counts form feed, which JSON refuses).
-fn is_blank(bytes: &[u8]) -> bool {
+pub(crate) fn is_blank(bytes: &[u8]) -> bool {
     bytes
         .iter()
         .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
@@ -331,7 +331,7 @@ fn check_rows(rows: usize, limit: usize) -> Result<(), PayloadError> {
     Ok(())
 }
 
-fn not_a_row(found: &str) -> String {
+pub(crate) fn not_a_row(found: &str) -> String {
     format!("row is {found}, expected an object")
 }
 

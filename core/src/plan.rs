@@ -411,22 +411,19 @@ impl Plan {
     pub fn has_errors(&self) -> bool {
         self.summary.error > 0
     }
+}
 
-    pub(crate) fn summarise(rows: &[RowPlan]) -> Summary {
-        let mut s = Summary {
-            rows: rows.len(),
-            ..Summary::default()
-        };
-        for r in rows {
-            match r.outcome {
-                Outcome::Create { .. } => s.create += 1,
-                Outcome::Update { .. } => s.update += 1,
-                Outcome::Delete { .. } => s.delete += 1,
-                Outcome::Skip { .. } => s.skip += 1,
-                Outcome::Duplicate { .. } => s.duplicate += 1,
-                Outcome::Error { .. } => s.error += 1,
-            }
+impl Summary {
+    /// One more row, with this outcome.
+    pub(crate) fn count(&mut self, o: &Outcome) {
+        self.rows += 1;
+        match o {
+            Outcome::Create { .. } => self.create += 1,
+            Outcome::Update { .. } => self.update += 1,
+            Outcome::Delete { .. } => self.delete += 1,
+            Outcome::Skip { .. } => self.skip += 1,
+            Outcome::Duplicate { .. } => self.duplicate += 1,
+            Outcome::Error { .. } => self.error += 1,
         }
-        s
     }
 }

@@ -8,7 +8,7 @@ use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, 
 use crate::node::{get_in, write_node, Entries, Node};
 use crate::normalize::{fold, node_key, KeyValue};
 use crate::path::Path;
-use crate::payload::{node_rows, PayloadError};
+use crate::payload::{node_rows, NodeSlot, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, Properties, RowPlan, Target, Write};
 use crate::timestamp::{canonical, parse_timestamp_node};
 use foldhash::{HashMap, HashSet};
@@ -177,21 +177,60 @@ fn skip(reason: &str, key: Option<Key>) -> (Outcome, Vec<String>) {
 pub fn plan(body: &Node<'_>, m: &Compiled, dir: &dyn Directory) -> Result<Plan, PlanError> {
     let slots = node_rows(body, &m.wrapper, m.max_rows)?;
     let envelope_op = m.operation.as_ref().and_then(|p| body.get(p));
-    let mut p = Planner {
-        m,
-        dir,
-        envelope_op,
-        overlay: Overlay::for_batch(m, slots.len()),
-        scratch: Vec::new(),
-    };
+    let mut batch = Batch::new(m, dir, envelope_op, slots.len());
     let mut out = Vec::with_capacity(slots.len());
-    for (index, slot) in slots.into_iter().enumerate() {
+    for slot in slots {
+        out.push(batch.next(slot)?);
+    }
+    Ok(Plan {
+        kind: m.kind,
+        behavior: m.behavior,
+        rows: out,
+        summary: batch.summary,
+    })
+}
+
+/// Rows planned one at a time, in order: what `plan` runs over a body's rows, and what a caller
+/// runs that reads each row only when its turn comes (the CLI's streamed preview of a file of
+/// any size, `preview::write_file_preview`), so that neither the body's tree nor the plan is
+/// held whole. Both see the same rows plan the same way.
+pub(crate) struct Batch<'a, 'b> {
+    p: Planner<'a, 'b>,
+    index: usize,
+    pub(crate) summary: crate::plan::Summary,
+}
+
+impl<'a, 'b> Batch<'a, 'b> {
+    /// `rows`: how many rows are expected (room is made for them; more may come).
+    pub(crate) fn new(
+        m: &'a Compiled,
+        dir: &'a dyn Directory,
+        envelope_op: Option<&'a Node<'b>>,
+        rows: usize,
+    ) -> Self {
+        Batch {
+            p: Planner {
+                m,
+                dir,
+                envelope_op,
+                overlay: Overlay::for_batch(m, rows),
+                scratch: Vec::new(),
+            },
+            index: 0,
+            summary: Default::default(),
+        }
+    }
+
+    /// The plan of the next row: an object's entries, or why the element is not a row.
+    pub(crate) fn next(&mut self, slot: NodeSlot<'_, 'b>) -> Result<RowPlan, PlanError> {
+        let index = self.index;
+        self.index += 1;
         let result = match slot {
-            Ok(row) => p.row(row),
+            Ok(row) => self.p.row(row),
             // The element is not a row, so its path is its place in the body (`data[3]`).
             Err(msg) => Err(RowError::Row(
                 msg,
-                Some(m.wrapper.child_index(index).to_string()),
+                Some(self.p.m.wrapper.child_index(index).to_string()),
             )),
         };
         let (outcome, warnings) = match result {
@@ -200,19 +239,13 @@ pub fn plan(body: &Node<'_>, m: &Compiled, dir: &dyn Directory) -> Result<Plan, 
             // A failing store fails the request (503), not rows the sender can't fix.
             Err(RowError::Store(e)) => return Err(PlanError::Directory(e)),
         };
-        out.push(RowPlan {
+        self.summary.count(&outcome);
+        Ok(RowPlan {
             index,
             outcome,
             warnings,
-        });
+        })
     }
-    let summary = Plan::summarise(&out);
-    Ok(Plan {
-        kind: m.kind,
-        behavior: m.behavior,
-        rows: out,
-        summary,
-    })
 }
 
 /// The keys `plan` may look up for `body`, gathered without a directory: a store fetches them in

@@ -1,13 +1,17 @@
 //! One call from body bytes to an answer, shared by the golden cases, the WASM face and the CLI's
 //! pure preview. The JSON it returns is the contract the playground reads.
 
-use crate::directory::{Directory, MemoryDirectory};
+use crate::directory::{Directory, EmptyDirectory, MemoryDirectory};
+use crate::json;
 use crate::mapping::Compiled;
 use crate::mapping::{Mapping, MappingError};
 use crate::node::Node;
-use crate::payload::{content_kind, parse_doc};
+use crate::payload::{content_kind, is_blank, not_a_row, parse_doc, ContentKind};
 use crate::plan::Plan;
+use crate::plan::Summary;
+use crate::planner::Batch;
 use crate::planner::{plan, PlanError, DEFAULT_MAX_ROWS};
+use crate::reader;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -56,9 +60,11 @@ impl PreviewOutput {
         crate::json::into_string(out)
     }
 
-    /// [`to_json`](Self::to_json)'s text written to `w` a chunk at a time (never held whole).
-    pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        crate::json::write_output_to(w, self)
+    /// The answer as the CLI writes it, to `w` a chunk at a time (never held whole): as
+    /// [`to_json`](Self::to_json), except that a plan's `ok` comes after the plan, as in
+    /// [`write_file_preview`] (where it is known only once every row is planned).
+    pub fn write_ok_last(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        crate::json::write_output_ok_last_to(w, self)
     }
 
     /// The answer as the page reads it: the same as [`to_json`](Self::to_json) except that a
@@ -125,6 +131,122 @@ pub fn preview_bytes_up_to(
         // Planned where it was read: the rows borrow from `body`.
         Ok(Some(doc)) => answer(plan(&doc, &compiled, dir)),
     }
+}
+
+/// The CLI's pure preview of a file (every row new; no row limit), written to `w` as
+/// [`PreviewOutput::write_ok_last`] writes the answer of `preview_bytes_up_to(.., usize::MAX)`,
+/// but each row is read from the body, planned and written when its turn comes: a file may be
+/// a whole export, and neither the body's tree nor its plan is ever held whole (what stays is
+/// the body itself and the batch's keys, which later rows match against). The document is
+/// checked whole first, so an invalid one gets its usual answer before anything is written.
+/// Bodies it does not stream (a form, a connection test, an error, rows at a path with an
+/// index, a single row) are answered the usual way.
+pub fn write_file_preview(
+    body: &[u8],
+    content_type: Option<&str>,
+    mapping: &Mapping,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<FilePreview> {
+    let whole = |w: &mut dyn std::io::Write| {
+        let out = preview_bytes_up_to(body, content_type, mapping, &EmptyDirectory, usize::MAX);
+        out.write_ok_last(w)?;
+        Ok(FilePreview {
+            summary: match out {
+                PreviewOutput::Plan { plan, .. } => Some(plan.summary),
+                _ => None,
+            },
+            streamed: false,
+        })
+    };
+    let Ok(m) = mapping.compile() else {
+        return whole(w);
+    };
+    let m = Compiled {
+        max_rows: usize::MAX,
+        ..m
+    };
+    let text = match std::str::from_utf8(body) {
+        Ok(t) if content_kind(content_type) == Ok(ContentKind::Json) && !is_blank(body) => t,
+        _ => return whole(w),
+    };
+    // Where the rows and the envelope's operation are, as text; the document is checked whole
+    // on the way (`check`, or reading its top-level entries).
+    let (rows, op) = if m.wrapper.is_root() {
+        if m.operation.is_some() || !reader::check(text) {
+            return whole(w);
+        }
+        (text, None)
+    } else {
+        let Some(top) = reader::read_entries(text) else {
+            return whole(w);
+        };
+        let op = match &m.operation {
+            None => None,
+            Some(p) => match reader::text_at(&top, p) {
+                None => return whole(w),
+                Some(None) => None,
+                Some(Some(t)) => match reader::read_node(t) {
+                    Some(n) => Some(n),
+                    None => return whole(w),
+                },
+            },
+        };
+        match reader::text_at(&top, &m.wrapper) {
+            Some(Some(rows)) => (rows, op),
+            _ => return whole(w),
+        }
+    };
+    let Some(mut elements) = reader::elements(rows) else {
+        return whole(w);
+    };
+    let Some(Ok(first)) = elements.next() else {
+        return whole(w);
+    };
+    // Room for as many rows as the first one's size suggests.
+    let hint = rows.len() / elements.position().max(1);
+    let mut batch = Batch::new(&m, &EmptyDirectory, op.as_ref(), hint);
+    const CHUNK: usize = 64 * 1024;
+    let mut out = Vec::with_capacity(CHUNK + 4096);
+    out.extend_from_slice(b"{\"plan\":");
+    json::write_plan_head(&mut out, m.kind, m.behavior);
+    out.push(b'[');
+    let mut next = Some(Ok(first));
+    while let Some(element) = next.take().or_else(|| elements.next()) {
+        let fault = |what: &str| std::io::Error::other(format!("the body could not be {what}"));
+        let node = element.map_err(|()| fault("read again row by row"))?;
+        let slot = match &node {
+            Node::Object(entries) => Ok(&entries[..]),
+            other => Err(not_a_row(other.json_type())),
+        };
+        let row = batch
+            .next(slot)
+            .map_err(|e| fault(&format!("planned: {e}")))?;
+        if row.index > 0 {
+            out.push(b',');
+        }
+        json::write_row(&mut out, &row);
+        if out.len() >= CHUNK {
+            w.write_all(&out)?;
+            out.clear();
+        }
+    }
+    out.push(b']');
+    json::write_plan_tail(&mut out, &batch.summary);
+    json::write_ok_last(&mut out, batch.summary.error == 0);
+    w.write_all(&out)?;
+    Ok(FilePreview {
+        summary: Some(batch.summary),
+        streamed: true,
+    })
+}
+
+/// What [`write_file_preview`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilePreview {
+    /// The plan's summary, when the answer is a plan.
+    pub summary: Option<Summary>,
+    /// Whether the rows were read and planned one at a time (else the body was answered whole).
+    pub streamed: bool,
 }
 
 pub fn preview_value(body: &Value, mapping: &Mapping, dir: &dyn Directory) -> PreviewOutput {

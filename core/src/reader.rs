@@ -145,6 +145,109 @@ pub(crate) fn read_entries(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
     (r.i == r.s.len()).then_some(out)
 }
 
+/// Whether the reader takes `text` whole, building nothing: valid JSON it handles itself.
+pub(crate) fn check(text: &str) -> bool {
+    read_into::<SkipSink>(text).is_some()
+}
+
+/// The text of the value at `path` in a JSON document the reader takes whole, found as
+/// `Node::get` finds it (a repeated key: its last value), from the document's top-level
+/// `entries` (`read_entries`). `Some(None)`: nothing there. `None`: a path this does not follow
+/// (a step into an array), for the caller to read the document whole instead.
+pub(crate) fn text_at<'t>(
+    entries: &[(Cow<'t, str>, &'t str)],
+    path: &crate::path::Path,
+) -> Option<Option<&'t str>> {
+    use crate::path::Segment;
+    let key = |entries: &[(Cow<'t, str>, &'t str)], k: &str| {
+        entries.iter().rev().find(|(e, _)| e == k).map(|(_, v)| *v)
+    };
+    let (first, rest) = match path.segments().split_first() {
+        None => return None,
+        Some((Segment::Key(k), rest)) => (key(entries, k), rest),
+        Some((Segment::Index(_), _)) => return None,
+    };
+    let mut at = first;
+    for seg in rest {
+        let Segment::Key(k) = seg else { return None };
+        at = match at {
+            // A step into anything but an object finds nothing, as `Node::get`.
+            Some(t) => read_entries(t).and_then(|e| key(&e, k)),
+            None => None,
+        };
+    }
+    Some(at)
+}
+
+/// The elements of a JSON array, each read in place only when its turn comes. The text must be
+/// one the reader took whole already (`check`, `read_entries`): an element it then fails to read
+/// would be a fault of this module, and ends the iteration with `Err`.
+pub(crate) struct Elements<'a> {
+    r: Reader<'a, NodeSink>,
+    first: bool,
+    done: bool,
+}
+
+/// `text` (an array) as its elements; `None` if it is not an array.
+pub(crate) fn elements(text: &str) -> Option<Elements<'_>> {
+    let mut r = Reader::<NodeSink> {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        entries: Vec::new(),
+    };
+    r.ws();
+    if r.peek()? != b'[' {
+        return None;
+    }
+    r.i += 1;
+    Some(Elements {
+        r,
+        first: true,
+        done: false,
+    })
+}
+
+impl<'a> Elements<'a> {
+    /// How far into the array's text reading has come.
+    pub(crate) fn position(&self) -> usize {
+        self.r.i
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Result<Node<'a>, ()>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = &mut self.r;
+        r.ws();
+        if self.first {
+            self.first = false;
+            if r.peek() == Some(b']') {
+                self.done = true;
+                return None;
+            }
+        }
+        let Some(v) = r.value(1) else {
+            self.done = true;
+            return Some(Err(()));
+        };
+        r.ws();
+        match r.peek() {
+            Some(b',') => r.i += 1,
+            Some(b']') => self.done = true,
+            _ => {
+                self.done = true;
+                return Some(Err(()));
+            }
+        }
+        Some(Ok(v))
+    }
+}
+
 pub fn read(text: &str) -> Option<Value> {
     read_into::<ValueSink>(text)
 }

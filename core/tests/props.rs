@@ -419,6 +419,29 @@ proptest! {
     }
 
     #[test]
+    fn a_streamed_file_preview_writes_what_the_whole_preview_writes(rows in prop::collection::vec(json(), 0..10), op in scalar(), m in mapping(), spaced in any::<bool>(), repeat in any::<bool>()) {
+        let mut envelope = serde_json::json!({ "rows": rows.clone(), "data": rows.clone(), "batch": rows.clone(), "op": op.clone(), "operation": op.clone() });
+        let mut bodies = vec![serde_json::to_string(&envelope).unwrap(), serde_json::to_string(&rows).unwrap()];
+        if spaced {
+            bodies.push(serde_json::to_string_pretty(&envelope).unwrap());
+        }
+        if repeat {
+            // A repeated key: the last value is the one read.
+            envelope["rows"] = Value::Array(vec![]);
+            let text = serde_json::to_string(&envelope).unwrap();
+            bodies.push(format!("{{\"rows\":{},{}", serde_json::to_string(&rows).unwrap(), &text[1..]));
+        }
+        for body in bodies {
+            let whole = inlet_core::preview::preview_bytes_up_to(body.as_bytes(), None, &m, &inlet_core::EmptyDirectory, usize::MAX);
+            let mut expected = Vec::new();
+            whole.write_ok_last(&mut expected).unwrap();
+            let mut actual = Vec::new();
+            inlet_core::preview::write_file_preview(body.as_bytes(), None, &m, &mut actual).unwrap();
+            prop_assert_eq!(String::from_utf8(actual).unwrap(), String::from_utf8(expected).unwrap(), "{}", body);
+        }
+    }
+
+    #[test]
     fn any_bytes_under_any_content_type_never_panic(
         bytes in prop::collection::vec(any::<u8>(), 0..256),
         ct in prop::option::of(prop::sample::select(vec!["application/json", "application/x-www-form-urlencoded", "text/plain", "application/vnd.x+json; charset=utf-8", ""])),
@@ -426,6 +449,13 @@ proptest! {
     ) {
         let dir = MemoryDirectory::new(&Snapshot::default());
         check_plan(&preview_bytes(&bytes, ct, &m, &dir))?;
+        // The streamed file preview answers any bytes as the whole one does.
+        let whole = inlet_core::preview::preview_bytes_up_to(&bytes, ct, &m, &inlet_core::EmptyDirectory, usize::MAX);
+        let mut expected = Vec::new();
+        whole.write_ok_last(&mut expected).unwrap();
+        let mut actual = Vec::new();
+        inlet_core::preview::write_file_preview(&bytes, ct, &m, &mut actual).unwrap();
+        prop_assert_eq!(actual, expected);
     }
 
     #[test]

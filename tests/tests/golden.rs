@@ -65,3 +65,61 @@ fn every_golden_case_produces_its_expected_plan() {
         files.len()
     );
 }
+
+/// The CLI's streamed preview of a file (each row read, planned and written in its turn) writes
+/// exactly what planning the whole body writes, for every golden case's body and mapping (with
+/// no stored records: the streamed preview is the pure one); those with an array of rows under
+/// a key stream.
+#[test]
+fn every_golden_case_previews_the_same_when_streamed() {
+    use inlet_core::preview::{preview_bytes_up_to, write_file_preview};
+    let mut files: Vec<_> = std::fs::read_dir(cases_dir())
+        .expect("tests/cases exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let (mut compared, mut streamed) = (0, 0);
+    for file in &files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let Some(Ok(mapping)) = case.get("mapping").map(inlet_core::Mapping::from_value) else {
+            continue;
+        };
+        let (body, ct) = if let Some(raw) = case.get("payload_raw").and_then(Value::as_str) {
+            let ct = case.get("content_type").and_then(Value::as_str);
+            (raw.as_bytes().to_vec(), ct.map(str::to_string))
+        } else if let Some(form) = case.get("payload_form").and_then(Value::as_str) {
+            let ct = "application/x-www-form-urlencoded".to_string();
+            (form.as_bytes().to_vec(), Some(ct))
+        } else if let Some(v) = case.get("payload") {
+            (serde_json::to_vec(v).unwrap(), None)
+        } else {
+            continue;
+        };
+        let whole = preview_bytes_up_to(
+            &body,
+            ct.as_deref(),
+            &mapping,
+            &inlet_core::EmptyDirectory,
+            usize::MAX,
+        );
+        let mut expected = Vec::new();
+        whole.write_ok_last(&mut expected).unwrap();
+        let mut actual = Vec::new();
+        let written = write_file_preview(&body, ct.as_deref(), &mapping, &mut actual).unwrap();
+        assert_eq!(
+            String::from_utf8(actual).unwrap(),
+            String::from_utf8(expected).unwrap(),
+            "{}",
+            file.display()
+        );
+        compared += 1;
+        streamed += usize::from(written.streamed);
+    }
+    assert!(compared >= 100, "{compared} cases compared");
+    // The rest are single rows, forms, connection tests and refusals, answered whole.
+    assert!(
+        streamed >= 60,
+        "only {streamed} of {compared} cases streamed"
+    );
+}

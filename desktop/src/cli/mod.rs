@@ -422,6 +422,17 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     let payload =
         std::fs::read(&p.payload).with_context(|| format!("reading {}", p.payload.display()))?;
     let ct = p.content_type.as_deref();
+    if as_json && p.connection.is_none() && !p.against_store {
+        // The pure preview streams: each row is read, planned and written in its turn, so a
+        // whole export is previewed in little more memory than the file itself.
+        use std::io::Write;
+        let mut w = std::io::stdout().lock();
+        let summary = service::preview::write_pure_file(&mapping, &payload, ct, &mut w)??;
+        writeln!(w)?;
+        w.flush()?;
+        note_too_many(summary.map_or(0, |s| s.rows));
+        return Ok(());
+    }
     let out = match (&p.connection, p.against_store) {
         (Some(id), _) => {
             let s = open(db)?;
@@ -441,24 +452,16 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     };
     // The plan owns what it prints: the body can go before the answer is written.
     drop(payload);
-    // A file may be a whole export, planned whatever its size; a sender must post it in batches.
     let too_many = match &out {
-        PreviewOutput::Plan { plan, .. } if plan.summary.rows > inlet_core::DEFAULT_MAX_ROWS => {
-            eprintln!(
-                "inlet: note: {} rows: the listener takes at most {} in one request and would answer 413 to this body as one batch; send it in batches of at most that many",
-                plan.summary.rows,
-                inlet_core::DEFAULT_MAX_ROWS
-            );
-            true
-        }
+        PreviewOutput::Plan { plan, .. } => note_too_many(plan.summary.rows),
         _ => false,
     };
     if as_json {
         // The core's own writer, straight to stdout a chunk at a time: no second copy of the
-        // answer is built, and the text is the preview's, byte for byte.
+        // answer is built.
         use std::io::Write;
         let mut w = std::io::stdout().lock();
-        out.write_json(&mut w)?;
+        out.write_ok_last(&mut w)?;
         writeln!(w)?;
         w.flush()?;
         // The process ends here: freeing a large plan row by row would only delay the exit
@@ -521,6 +524,18 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         bail!("the listener would answer 413 to this body as one batch and write nothing");
     }
     Ok(())
+}
+
+/// A file may be a whole export, planned whatever its size; a sender must post it in batches.
+/// Says so when `rows` is more than the listener takes in one request.
+fn note_too_many(rows: usize) -> bool {
+    let limit = inlet_core::DEFAULT_MAX_ROWS;
+    if rows > limit {
+        eprintln!(
+            "inlet: note: {rows} rows: the listener takes at most {limit} in one request and would answer 413 to this body as one batch; send it in batches of at most that many"
+        );
+    }
+    rows > limit
 }
 
 fn view_filter(v: ViewArgs) -> records::RecordFilter {

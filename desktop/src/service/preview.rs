@@ -4,7 +4,7 @@
 use super::{Result, ServiceError, Services};
 use crate::ids::ConnectionId;
 use crate::store::directory;
-use inlet_core::preview::{preview_bytes_up_to, PreviewOutput};
+use inlet_core::preview::{preview_bytes_up_to, write_file_preview, PreviewOutput};
 use inlet_core::{EmptyDirectory, Mapping, DEFAULT_MAX_ROWS};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -55,6 +55,19 @@ pub fn pure_body(
         &EmptyDirectory,
         usize::MAX,
     ))
+}
+
+/// `pure_body`, written to `w` as each row is planned (`inlet_core::preview::write_file_preview`):
+/// the CLI's `--json` preview of a file with no store. The plan's summary, if it is one; the
+/// inner error is writing's.
+pub fn write_pure_file(
+    mapping: &Value,
+    body: &[u8],
+    content_type: Option<&str>,
+    w: &mut dyn std::io::Write,
+) -> Result<std::io::Result<Option<inlet_core::Summary>>> {
+    let mapping = Mapping::from_value(mapping)?;
+    Ok(write_file_preview(body, content_type, &mapping, w).map(|f| f.summary))
 }
 
 pub fn preview(s: &Services, input: &PreviewInput) -> Result<PreviewOutput> {
