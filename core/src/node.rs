@@ -21,6 +21,16 @@ pub enum Node<'a> {
     Object(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
+/// One bit of 64 for a key, from its length and its first and last bytes: keys with different
+/// bits differ, so only keys whose bit an earlier key set need comparing.
+#[inline]
+fn signature_bit(b: &[u8]) -> u64 {
+    let sig = b.len() as u64
+        | u64::from(b.first().copied().unwrap_or(0)) << 32
+        | u64::from(b.last().copied().unwrap_or(0)) << 40;
+    1u64 << (sig.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
 /// An object's entries (a row is one).
 pub type Entries<'a> = [(Cow<'a, str>, Node<'a>)];
 
@@ -39,11 +49,8 @@ impl<'a> Node<'a> {
             let mut seen = 0u64;
             for (k, v) in entries {
                 let b = k.as_bytes();
-                let (first, last) = (b.first().copied(), b.last().copied());
-                let sig = b.len() as u64
-                    | u64::from(first.unwrap_or(0)) << 32
-                    | u64::from(last.unwrap_or(0)) << 40;
-                let bit = 1u64 << (sig.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
+                let first = b.first().copied();
+                let bit = signature_bit(b);
                 if seen & bit == 0 {
                     seen |= bit;
                     out.push((k, v));
@@ -71,6 +78,24 @@ impl<'a> Node<'a> {
             }
         }
         Node::Object(out)
+    }
+
+    /// `object_from` for entries already in a vector of their own: kept as it is when no key
+    /// repeats (the common case: no entry moves again), else rebuilt by `object_from`.
+    pub(crate) fn object_from_vec(entries: Vec<(Cow<'a, str>, Node<'a>)>) -> Node<'a> {
+        if entries.len() <= SCAN {
+            let mut seen = 0u64;
+            let repeats = entries.iter().enumerate().any(|(i, (k, _))| {
+                let bit = signature_bit(k.as_bytes());
+                let maybe = seen & bit != 0;
+                seen |= bit;
+                maybe && entries[..i].iter().any(|(x, _)| x == k)
+            });
+            if !repeats {
+                return Node::Object(entries);
+            }
+        }
+        Node::object_from(entries.into_iter())
     }
 
     /// A view of a value the caller keeps: its strings are borrowed, not copied.

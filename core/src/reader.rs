@@ -25,9 +25,9 @@ pub(crate) trait Sink<'a> {
     fn number(n: Number) -> Self::V;
     fn string(s: Cow<'a, str>) -> Self::V;
     fn array(items: Vec<Self::V>) -> Self::V;
-    /// The entries in document order; a repeated key keeps its first place and its last value,
-    /// as `serde_json` does.
-    fn object(entries: std::vec::Drain<'_, (Cow<'a, str>, Self::V)>) -> Self::V;
+    /// The entries from `start` to the end of the reader's stack (taken off it), in document
+    /// order; a repeated key keeps its first place and its last value, as `serde_json` does.
+    fn object(entries: &mut Vec<(Cow<'a, str>, Self::V)>, start: usize) -> Self::V;
 }
 
 pub(crate) struct ValueSink;
@@ -49,9 +49,9 @@ impl<'a> Sink<'a> for ValueSink {
     fn array(items: Vec<Value>) -> Value {
         Value::Array(items)
     }
-    fn object(entries: std::vec::Drain<'_, (Cow<'a, str>, Value)>) -> Value {
-        let mut map = Map::with_capacity(entries.len());
-        for (k, v) in entries {
+    fn object(entries: &mut Vec<(Cow<'a, str>, Value)>, start: usize) -> Value {
+        let mut map = Map::with_capacity(entries.len() - start);
+        for (k, v) in entries.drain(start..) {
             map.insert(k.into_owned(), v);
         }
         Value::Object(map)
@@ -77,8 +77,13 @@ impl<'a> Sink<'a> for NodeSink {
     fn array(items: Vec<Node<'a>>) -> Node<'a> {
         Node::Array(items)
     }
-    fn object(entries: std::vec::Drain<'_, (Cow<'a, str>, Node<'a>)>) -> Node<'a> {
-        Node::object_from(entries)
+    fn object(entries: &mut Vec<(Cow<'a, str>, Node<'a>)>, start: usize) -> Node<'a> {
+        if start == 0 {
+            return Node::object_from(entries.drain(..));
+        }
+        // One copy of the entries, as a block, into a vector of their size (moving them one by
+        // one went through a stack slot, and reading it back stalled on the store).
+        Node::object_from_vec(entries.split_off(start))
     }
 }
 
@@ -92,19 +97,16 @@ impl<'a> Sink<'a> for SkipSink {
     fn number(_: Number) {}
     fn string(_: Cow<'a, str>) {}
     fn array(_: Vec<()>) {}
-    fn object(_: std::vec::Drain<'_, (Cow<'a, str>, ())>) {}
+    fn object(entries: &mut Vec<(Cow<'a, str>, ())>, start: usize) {
+        entries.truncate(start);
+    }
 }
 
 /// A JSON object's entries in document order, each value as its text (checked, not built), a
 /// repeated key as often as it occurs: what merging two objects kept as text needs. `None` for
 /// anything else, as `read` (the caller then reads it whole).
 pub(crate) fn read_entries(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
-    let mut r = Reader::<SkipSink> {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        entries: Vec::new(),
-    };
+    let mut r = Reader::<SkipSink>::new(text);
     let mut out = Vec::new();
     r.ws();
     if r.peek()? != b'{' {
@@ -190,12 +192,7 @@ pub(crate) struct Elements<'a> {
 
 /// `text` (an array) as its elements; `None` if it is not an array.
 pub(crate) fn elements(text: &str) -> Option<Elements<'_>> {
-    let mut r = Reader::<NodeSink> {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        entries: Vec::new(),
-    };
+    let mut r = Reader::<NodeSink>::new(text);
     r.ws();
     if r.peek()? != b'[' {
         return None;
@@ -257,12 +254,7 @@ pub(crate) fn read_node(text: &str) -> Option<Node<'_>> {
 }
 
 fn read_into<'a, S: Sink<'a>>(text: &'a str) -> Option<S::V> {
-    let mut r = Reader::<S> {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        entries: Vec::new(),
-    };
+    let mut r = Reader::<S>::new(text);
     let v = r.value(0)?;
     r.ws();
     (r.i == r.s.len()).then_some(v)
@@ -277,6 +269,17 @@ struct Reader<'a, S: Sink<'a>> {
 }
 
 impl<'a, S: Sink<'a>> Reader<'a, S> {
+    fn new(text: &'a str) -> Self {
+        Reader {
+            s: text.as_bytes(),
+            text,
+            i: 0,
+            // A placeholder at the bottom of the stack, so that every object's entries start
+            // above it and are taken off as one block (`NodeSink::object`).
+            entries: vec![(Cow::Borrowed(""), S::null())],
+        }
+    }
+
     #[inline]
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.s.get(self.i) {
@@ -321,7 +324,7 @@ impl<'a, S: Sink<'a>> Reader<'a, S> {
         self.ws();
         if self.peek()? == b'}' {
             self.i += 1;
-            return Some(S::object(self.entries.drain(start..)));
+            return Some(S::object(&mut self.entries, start));
         }
         loop {
             self.ws();
@@ -346,7 +349,7 @@ impl<'a, S: Sink<'a>> Reader<'a, S> {
                 _ => return None,
             }
         }
-        Some(S::object(self.entries.drain(start..)))
+        Some(S::object(&mut self.entries, start))
     }
 
     fn array(&mut self, depth: usize) -> Option<S::V> {
