@@ -3,14 +3,11 @@
 
 use crate::directory::{Directory, EmptyDirectory, MemoryDirectory};
 use crate::json;
-use crate::mapping::Compiled;
-use crate::mapping::{Mapping, MappingError};
+use crate::mapping::{Compiled, Mapping, MappingError};
 use crate::node::Node;
 use crate::payload::{content_kind, is_blank, not_a_row, parse_doc, ContentKind};
-use crate::plan::Plan;
-use crate::plan::Summary;
-use crate::planner::Batch;
-use crate::planner::{plan, PlanError, DEFAULT_MAX_ROWS};
+use crate::plan::{Plan, Summary};
+use crate::planner::{plan, Batch, PlanError, DEFAULT_MAX_ROWS};
 use crate::reader;
 use serde::Deserialize;
 use serde_json::Value;
