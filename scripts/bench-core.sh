@@ -119,11 +119,15 @@ for f in "$PAYLOAD" "$BIG"; do
   fi
   WHOLE_ROWS+=("$(awk -v n="$n" -v b="$size" -v is="$is" -v im="$im" -v qs="$qs" -v qm="$qm" -v js="$js" -v jm="$jm" 'BEGIN {
     jaq = js == "" ? "not installed" : sprintf("%.2f s, peak %.0f MB", js, jm / 1024);
+    # The budgets are for the 100,000-row file; the 10,000-row one is shown for scale (an idle
+    # process is a large share of its memory).
+    budgeted = n >= 100000;
     r = js == "" ? 0 : js / (is > 0 ? is : 0.005);
-    ratio = js == "" ? "—" : sprintf("%.1f× jaq (budget 15×: %s)", r, r >= 15 ? "met" : "not met");
+    ratio = js == "" ? "—" : sprintf("%.1f× jaq%s", r, budgeted ? (r >= 15 ? " (budget 15×: met)" : " (budget 15×: not met)") : "");
     mem = im * 1024 / b;
-    printf "| %d rows (%.1f MB) | %.3f s, peak %.0f MB (%.1f× the body; budget 3×: %s) | %s | %.2f s, peak %.0f MB | %s, %.1f× jq |\n",
-      n, b / 1e6, is, im / 1024, mem, mem <= 3 ? "met" : "not met", jaq, qs, qm / 1024, ratio, qs / (is > 0 ? is : 0.005)
+    memv = budgeted ? (mem <= 3 ? "; budget 3×: met" : "; budget 3×: not met") : "";
+    printf "| %d rows (%.1f MB) | %.3f s, peak %.0f MB (%.1f× the body%s) | %s | %.2f s, peak %.0f MB | %s, %.1f× jq |\n",
+      n, b / 1e6, is, im / 1024, mem, memv, jaq, qs, qm / 1024, ratio, qs / (is > 0 ? is : 0.005)
   }')")
   echo "bench-core: whole process, $f: inlet $is s, peak ${im} kB; jq $qs s; jaq ${js:-missing} s"
 done
