@@ -420,16 +420,17 @@ proptest! {
 
     #[test]
     fn a_streamed_file_preview_writes_what_the_whole_preview_writes(rows in prop::collection::vec(json(), 0..10), op in scalar(), m in mapping(), spaced in any::<bool>(), repeat in any::<bool>()) {
-        let mut envelope = serde_json::json!({ "rows": rows.clone(), "data": rows.clone(), "batch": rows.clone(), "op": op.clone(), "operation": op.clone() });
+        let envelope = serde_json::json!({ "rows": rows.clone(), "data": rows.clone(), "batch": rows.clone(), "op": op.clone(), "operation": op.clone() });
         let mut bodies = vec![serde_json::to_string(&envelope).unwrap(), serde_json::to_string(&rows).unwrap()];
         if spaced {
             bodies.push(serde_json::to_string_pretty(&envelope).unwrap());
         }
         if repeat {
-            // A repeated key: the last value is the one read.
-            envelope["rows"] = Value::Array(vec![]);
+            // Repeated keys: the last value is the one read (the rows, after an empty list; an
+            // empty list after the rows).
             let text = serde_json::to_string(&envelope).unwrap();
-            bodies.push(format!("{{\"rows\":{},{}", serde_json::to_string(&rows).unwrap(), &text[1..]));
+            bodies.push(format!("{{\"rows\":[],\"data\":[],{}", &text[1..]));
+            bodies.push(format!("{},\"rows\":[],\"batch\":{{}}}}", &text[..text.len() - 1]));
         }
         for body in bodies {
             let whole = inlet_core::preview::preview_bytes_up_to(body.as_bytes(), None, &m, &inlet_core::EmptyDirectory, usize::MAX);
