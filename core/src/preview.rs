@@ -64,6 +64,18 @@ impl PreviewOutput {
         crate::json::write_output_ok_last_to(w, self)
     }
 
+    /// `write_ok_last`, for a file answered whole by [`write_file_preview`].
+    pub fn write_whole(&self, w: &mut dyn std::io::Write) -> std::io::Result<FilePreview> {
+        self.write_ok_last(w)?;
+        Ok(FilePreview {
+            summary: match self {
+                PreviewOutput::Plan { plan, .. } => Some(plan.summary),
+                _ => None,
+            },
+            streamed: false,
+        })
+    }
+
     /// The answer as the page reads it: the same as [`to_json`](Self::to_json) except that a
     /// plan's `rows` hold only the rows from `offset` (at most `limit` of them; the summary still
     /// counts them all), followed by a `page` object: `offset` (where the rows start, at most the
@@ -134,29 +146,54 @@ pub fn preview_bytes_up_to(
 /// [`PreviewOutput::write_ok_last`] writes the answer of `preview_bytes_up_to(.., usize::MAX)`,
 /// but each row is read from the body, planned and written when its turn comes: a file may be
 /// a whole export, and neither the body's tree nor its plan is ever held whole (what stays is
-/// the body itself and the batch's keys, which later rows match against). The document is
-/// checked whole first, so an invalid one gets its usual answer before anything is written.
-/// Bodies it does not stream (a form, a connection test, an error, rows at a path with an
-/// index, a single row) are answered the usual way.
+/// the body itself and the batch's keys, which later rows match against). The pieces are
+/// [`file_preview`], [`FileRows`] and [`FileWriter`]; the CLI runs the same pieces with the rows
+/// read on a second thread.
 pub fn write_file_preview(
     body: &[u8],
     content_type: Option<&str>,
     mapping: &Mapping,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<FilePreview> {
-    let whole = |w: &mut dyn std::io::Write| {
-        let out = preview_bytes_up_to(body, content_type, mapping, &EmptyDirectory, usize::MAX);
-        out.write_ok_last(w)?;
-        Ok(FilePreview {
-            summary: match out {
-                PreviewOutput::Plan { plan, .. } => Some(plan.summary),
-                _ => None,
-            },
-            streamed: false,
-        })
+    match file_preview(body, content_type, mapping) {
+        FileAnswer::Whole(out) => out.write_whole(w),
+        FileAnswer::Rows(setup, rows) => {
+            let mut writer = setup.writer();
+            for row in rows {
+                writer.row(row?, w)?;
+            }
+            writer.finish(w)
+        }
+    }
+}
+
+/// How [`file_preview`] answers a file: whole (a form, a connection test, an error, rows at a
+/// path with an index, a single row), or row by row.
+// Made once per preview and moved once: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum FileAnswer<'t> {
+    Whole(PreviewOutput),
+    Rows(FileSetup<'t>, FileRows<'t>),
+}
+
+/// The streamed preview's start: the document is checked whole first, so an invalid one gets its
+/// usual answer before anything is written; then the rows are found where the mapping says.
+pub fn file_preview<'t>(
+    body: &'t [u8],
+    content_type: Option<&str>,
+    mapping: &Mapping,
+) -> FileAnswer<'t> {
+    let whole = || {
+        FileAnswer::Whole(preview_bytes_up_to(
+            body,
+            content_type,
+            mapping,
+            &EmptyDirectory,
+            usize::MAX,
+        ))
     };
     let Ok(m) = mapping.compile() else {
-        return whole(w);
+        return whole();
     };
     let m = Compiled {
         max_rows: usize::MAX,
@@ -164,77 +201,136 @@ pub fn write_file_preview(
     };
     let text = match std::str::from_utf8(body) {
         Ok(t) if content_kind(content_type) == Ok(ContentKind::Json) && !is_blank(body) => t,
-        _ => return whole(w),
+        _ => return whole(),
     };
     // Where the rows and the envelope's operation are, as text; the document is checked whole
     // on the way (`check`, or reading its top-level entries).
     let (rows, op) = if m.wrapper.is_root() {
         if m.operation.is_some() || !reader::check(text) {
-            return whole(w);
+            return whole();
         }
         (text, None)
     } else {
         let Some(top) = reader::read_entries(text) else {
-            return whole(w);
+            return whole();
         };
         let op = match &m.operation {
             None => None,
             Some(p) => match reader::text_at(&top, p) {
-                None => return whole(w),
+                None => return whole(),
                 Some(None) => None,
                 Some(Some(t)) => match reader::read_node(t) {
                     Some(n) => Some(n),
-                    None => return whole(w),
+                    None => return whole(),
                 },
             },
         };
         match reader::text_at(&top, &m.wrapper) {
             Some(Some(rows)) => (rows, op),
-            _ => return whole(w),
+            _ => return whole(),
         }
     };
     let Some(mut elements) = reader::elements(rows) else {
-        return whole(w);
+        return whole();
     };
     let Some(Ok(first)) = elements.next() else {
-        return whole(w);
+        return whole();
     };
     // Room for as many rows as the first one's size suggests.
     let hint = rows.len() / elements.position().max(1);
-    let mut batch = Batch::new(&m, &EmptyDirectory, op.as_ref(), hint);
-    const CHUNK: usize = 64 * 1024;
-    let mut out = Vec::with_capacity(CHUNK + 4096);
-    out.extend_from_slice(b"{\"plan\":");
-    json::write_plan_head(&mut out, m.kind, m.behavior);
-    out.push(b'[');
-    let mut next = Some(Ok(first));
-    while let Some(element) = next.take().or_else(|| elements.next()) {
-        let fault = |what: &str| std::io::Error::other(format!("the body could not be {what}"));
-        let node = element.map_err(|()| fault("read again row by row"))?;
+    FileAnswer::Rows(
+        FileSetup { m, op, hint },
+        FileRows {
+            first: Some(first),
+            elements,
+        },
+    )
+}
+
+/// What a file's rows are planned with: the compiled mapping and the envelope's operation.
+pub struct FileSetup<'t> {
+    m: Compiled,
+    op: Option<Node<'t>>,
+    hint: usize,
+}
+
+impl<'t> FileSetup<'t> {
+    pub fn writer(&self) -> FileWriter<'_, 't> {
+        let mut out = Vec::with_capacity(FILE_CHUNK + 4096);
+        out.extend_from_slice(b"{\"plan\":");
+        json::write_plan_head(&mut out, self.m.kind, self.m.behavior);
+        out.push(b'[');
+        FileWriter {
+            batch: Batch::new(&self.m, &EmptyDirectory, self.op.as_ref(), self.hint),
+            out,
+        }
+    }
+}
+
+/// A file's rows, each read in place when asked for. They may be read on another thread than
+/// the one that plans them (the CLI does).
+pub struct FileRows<'t> {
+    first: Option<Node<'t>>,
+    elements: reader::Elements<'t>,
+}
+
+impl<'t> Iterator for FileRows<'t> {
+    type Item = std::io::Result<Node<'t>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(n) = self.first.take() {
+            return Some(Ok(n));
+        }
+        // The document was checked whole, so this is never expected; if it happens, the answer
+        // already written is cut short with an error, never finished as if the rows ended.
+        Some(
+            self.elements
+                .next()?
+                .map_err(|()| std::io::Error::other("the body could not be read again row by row")),
+        )
+    }
+}
+
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// Plans a file's rows in turn and writes each, a chunk at a time.
+pub struct FileWriter<'a, 't> {
+    batch: Batch<'a, 't>,
+    out: Vec<u8>,
+}
+
+impl<'a, 't> FileWriter<'a, 't> {
+    pub fn row(&mut self, node: Node<'t>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let slot = match &node {
             Node::Object(entries) => Ok(&entries[..]),
             other => Err(not_a_row(other.json_type())),
         };
-        let row = batch
+        let row = self
+            .batch
             .next(slot)
-            .map_err(|e| fault(&format!("planned: {e}")))?;
+            .map_err(|e| std::io::Error::other(format!("the body could not be planned: {e}")))?;
         if row.index > 0 {
-            out.push(b',');
+            self.out.push(b',');
         }
-        json::write_row(&mut out, &row);
-        if out.len() >= CHUNK {
-            w.write_all(&out)?;
-            out.clear();
+        json::write_row(&mut self.out, &row);
+        if self.out.len() >= FILE_CHUNK {
+            w.write_all(&self.out)?;
+            self.out.clear();
         }
+        Ok(())
     }
-    out.push(b']');
-    json::write_plan_tail(&mut out, &batch.summary);
-    json::write_ok_last(&mut out, batch.summary.error == 0);
-    w.write_all(&out)?;
-    Ok(FilePreview {
-        summary: Some(batch.summary),
-        streamed: true,
-    })
+
+    pub fn finish(mut self, w: &mut dyn std::io::Write) -> std::io::Result<FilePreview> {
+        let summary = self.batch.summary;
+        self.out.push(b']');
+        json::write_plan_tail(&mut self.out, &summary);
+        json::write_ok_last(&mut self.out, summary.error == 0);
+        w.write_all(&self.out)?;
+        Ok(FilePreview {
+            summary: Some(summary),
+            streamed: true,
+        })
+    }
 }
 
 /// What [`write_file_preview`] wrote.

@@ -303,6 +303,18 @@ fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one
     let (ok, out, err) = inlet(&db, &[&args[..], &["--json"]].concat());
     assert!(ok, "{err}");
     assert!(err.contains("413") && err.contains("10000"), "{err}");
+    // Rows read on a second thread while the first plans them: the same text as the core's
+    // streamed preview on one thread, byte for byte.
+    let m = inlet_core::Mapping::from_json(&std::fs::read_to_string(&mapping).unwrap()).unwrap();
+    let mut one_thread = Vec::new();
+    inlet_core::preview::write_file_preview(
+        &std::fs::read(&payload).unwrap(),
+        None,
+        &m,
+        &mut one_thread,
+    )
+    .unwrap();
+    assert_eq!(out.trim_end().as_bytes(), &one_thread[..]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["plan"]["summary"]["rows"], 10_001);
     assert_eq!(v["plan"]["summary"]["create"], 10_000);
