@@ -166,8 +166,8 @@ memory is the maximum RSS from GNU time; an idle \`inlet\` process is about 6 MB
 (issue 14): ≥ 15× jaq, peak ≤ 3× the body. The listener refuses more than 10,000 rows in one
 request (413); \`inlet preview\` plans a file of any size and notes that the listener would answer
 413 to it as one batch, so the 100,000-row figure is a whole plan of that file, written out. The
-pure \`--json\` preview streams (each row read, planned and written in its turn), so what it
-holds is the body, the batch's keys and one row.
+pure \`--json\` preview streams (rows read on a second thread, planned and written in their
+turn on the first), so what it holds is the body, the batch's keys and a few chunks of rows.
 
 | payload | \`inlet preview --json\` | jaq | jq | ratio |
 |---|---|---|---|---|
