@@ -202,16 +202,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, v: &Value) {
         Value::Bool(b) => write_bool(out, *b),
         Value::Number(n) => write_number(out, n),
         Value::String(s) => write_str(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(out, item);
-            }
-            out.push(b']');
-        }
+        Value::Array(items) => write_list(out, items, write_value),
         Value::Object(m) => write_value_map(out, m),
     }
 }
@@ -406,17 +397,13 @@ pub(crate) fn write_plan(out: &mut Vec<u8>, p: &Plan) {
 
 /// The plan with `rows` (a window of `p.rows`) in place of all of them.
 fn write_plan_rows(out: &mut Vec<u8>, p: &Plan, rows: &[RowPlan]) {
-    plan_head(out, p);
-    write_rows(out, rows.iter());
-    plan_tail(out, p);
+    write_plan_head(out, p.kind, p.behavior);
+    write_list(out, rows, write_row);
+    write_plan_tail(out, &p.summary);
 }
 
 /// A plan's fields before its rows: `{"kind":…,"behavior":…,"rows":`.
-fn plan_head(out: &mut Vec<u8>, p: &Plan) {
-    write_plan_head(out, p.kind, p.behavior);
-}
-
-pub(crate) fn write_plan_head(out: &mut Vec<u8>, kind: Kind, behavior: Behavior) {
+fn write_plan_head(out: &mut Vec<u8>, kind: Kind, behavior: Behavior) {
     out.extend_from_slice(b"{\"kind\":\"");
     out.extend_from_slice(kind.as_str().as_bytes());
     out.extend_from_slice(b"\",\"behavior\":\"");
@@ -425,14 +412,27 @@ pub(crate) fn write_plan_head(out: &mut Vec<u8>, kind: Kind, behavior: Behavior)
 }
 
 /// A plan's fields after its rows: `,"summary":{…}}`.
-fn plan_tail(out: &mut Vec<u8>, p: &Plan) {
-    write_plan_tail(out, &p.summary);
-}
-
-pub(crate) fn write_plan_tail(out: &mut Vec<u8>, s: &Summary) {
+fn write_plan_tail(out: &mut Vec<u8>, s: &Summary) {
     out.extend_from_slice(b",\"summary\":");
     write_summary(out, s);
     out.push(b'}');
+}
+
+/// `[a,b,…]`, each item written by `each`.
+#[inline]
+pub(crate) fn write_list<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, item);
+    }
+    out.push(b']');
 }
 
 /// An answer as the CLI streams it: a plan as `{"plan":…,"ok":…}` (`ok`, known only once every
@@ -442,47 +442,62 @@ pub(crate) fn write_output_ok_last_to(
     w: &mut dyn std::io::Write,
     o: &PreviewOutput,
 ) -> std::io::Result<()> {
-    const CHUNK: usize = 64 * 1024;
-    let mut out = Vec::with_capacity(CHUNK + 4096);
     let PreviewOutput::Plan { ok, plan } = o else {
+        let mut out = Vec::new();
         write_output(&mut out, o);
         return w.write_all(&out);
     };
-    out.extend_from_slice(b"{\"plan\":");
-    plan_head(&mut out, plan);
-    out.push(b'[');
-    for (i, r) in plan.rows.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_row(&mut out, r);
-        if out.len() >= CHUNK {
-            w.write_all(&out)?;
-            out.clear();
-        }
+    let mut stream = PlanStream::new(plan.kind, plan.behavior);
+    for r in &plan.rows {
+        stream.row(r, w)?;
     }
-    out.push(b']');
-    plan_tail(&mut out, plan);
-    write_ok_last(&mut out, *ok);
-    w.write_all(&out)
+    stream.finish(&plan.summary, *ok, w)
 }
 
-/// `,"ok":…}`: the end of an answer with `ok` last.
-pub(crate) fn write_ok_last(out: &mut Vec<u8>, ok: bool) {
-    out.extend_from_slice(b",\"ok\":");
-    write_bool(out, ok);
-    out.push(b'}');
+/// A plan written as `{"plan":…,"ok":…}` a row at a time, to a writer a chunk at a time: the one
+/// writer of the CLI's answer, for a plan held whole and for rows planned as they are read.
+pub(crate) struct PlanStream {
+    out: Vec<u8>,
+    rows: usize,
 }
 
-fn write_rows<'a>(out: &mut Vec<u8>, rows: impl Iterator<Item = &'a RowPlan>) {
-    out.push(b'[');
-    for (i, r) in rows.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_row(out, r);
+impl PlanStream {
+    const CHUNK: usize = 64 * 1024;
+
+    pub(crate) fn new(kind: Kind, behavior: Behavior) -> PlanStream {
+        let mut out = Vec::with_capacity(Self::CHUNK + 4096);
+        out.extend_from_slice(b"{\"plan\":");
+        write_plan_head(&mut out, kind, behavior);
+        out.push(b'[');
+        PlanStream { out, rows: 0 }
     }
-    out.push(b']');
+
+    pub(crate) fn row(&mut self, r: &RowPlan, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.rows > 0 {
+            self.out.push(b',');
+        }
+        self.rows += 1;
+        write_row(&mut self.out, r);
+        if self.out.len() >= Self::CHUNK {
+            w.write_all(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(
+        mut self,
+        summary: &Summary,
+        ok: bool,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        self.out.push(b']');
+        write_plan_tail(&mut self.out, summary);
+        self.out.extend_from_slice(b",\"ok\":");
+        write_bool(&mut self.out, ok);
+        self.out.push(b'}');
+        w.write_all(&self.out)
+    }
 }
 
 fn write_problem(out: &mut Vec<u8>, p: &Problem) {
@@ -552,7 +567,7 @@ pub(crate) fn write_output_page(out: &mut Vec<u8>, o: &PreviewOutput, offset: us
         .rows
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Error { .. }));
-    write_rows(out, errors.take(limit));
+    write_list(out, errors.take(limit), write_row);
     out.extend_from_slice(b"}}");
 }
 
@@ -560,11 +575,7 @@ pub(crate) fn write_output_page(out: &mut Vec<u8>, o: &PreviewOutput, offset: us
 /// record_id?, warnings?}]`, where `path` is `null` for an error at no path and `record_id` is the
 /// stored record a written row touched (`record_ids[i]` for the i-th row, when given).
 pub(crate) fn write_outcomes(out: &mut Vec<u8>, p: &Plan, record_ids: Option<&[Option<i64>]>) {
-    out.push(b'[');
-    for (i, r) in p.rows.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    write_list(out, p.rows.iter().enumerate(), |out, (i, r)| {
         out.extend_from_slice(b"{\"index\":");
         write_usize(out, r.index);
         out.extend_from_slice(b",\"action\":\"");
@@ -596,8 +607,7 @@ pub(crate) fn write_outcomes(out: &mut Vec<u8>, p: &Plan, record_ids: Option<&[O
         }
         write_warnings(out, &r.warnings);
         out.push(b'}');
-    }
-    out.push(b']');
+    });
 }
 
 fn write_i64(out: &mut Vec<u8>, n: i64) {
@@ -611,14 +621,8 @@ fn write_warnings(out: &mut Vec<u8>, warnings: &[String]) {
     if warnings.is_empty() {
         return;
     }
-    out.extend_from_slice(b",\"warnings\":[");
-    for (i, w) in warnings.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(out, w);
-    }
-    out.push(b']');
+    out.extend_from_slice(b",\"warnings\":");
+    write_list(out, warnings, |out, w| write_str(out, w));
 }
 
 /// Everything written above is valid UTF-8: the input strings are, and the rest is ASCII.

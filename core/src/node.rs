@@ -207,16 +207,7 @@ pub(crate) fn write_node(out: &mut Vec<u8>, n: &Node<'_>) {
         Node::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Node::Number(n) => crate::json::write_number(out, n),
         Node::String(s) => crate::json::write_str(out, s),
-        Node::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_node(out, item);
-            }
-            out.push(b']');
-        }
+        Node::Array(items) => crate::json::write_list(out, items, write_node),
         Node::Object(entries) => {
             out.push(b'{');
             for (i, (k, v)) in entries.iter().enumerate() {

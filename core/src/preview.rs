@@ -256,13 +256,9 @@ pub struct FileSetup<'t> {
 
 impl<'t> FileSetup<'t> {
     pub fn writer(&self) -> FileWriter<'_, 't> {
-        let mut out = Vec::with_capacity(FILE_CHUNK + 4096);
-        out.extend_from_slice(b"{\"plan\":");
-        json::write_plan_head(&mut out, self.m.kind, self.m.behavior);
-        out.push(b'[');
         FileWriter {
             batch: Batch::new(&self.m, &EmptyDirectory, self.op.as_ref(), self.hint),
-            out,
+            stream: json::PlanStream::new(self.m.kind, self.m.behavior),
         }
     }
 }
@@ -291,12 +287,10 @@ impl<'t> Iterator for FileRows<'t> {
     }
 }
 
-const FILE_CHUNK: usize = 64 * 1024;
-
 /// Plans a file's rows in turn and writes each, a chunk at a time.
 pub struct FileWriter<'a, 't> {
     batch: Batch<'a, 't>,
-    out: Vec<u8>,
+    stream: json::PlanStream,
 }
 
 impl<'a, 't> FileWriter<'a, 't> {
@@ -309,23 +303,12 @@ impl<'a, 't> FileWriter<'a, 't> {
             .batch
             .next(slot)
             .map_err(|e| std::io::Error::other(format!("the body could not be planned: {e}")))?;
-        if row.index > 0 {
-            self.out.push(b',');
-        }
-        json::write_row(&mut self.out, &row);
-        if self.out.len() >= FILE_CHUNK {
-            w.write_all(&self.out)?;
-            self.out.clear();
-        }
-        Ok(())
+        self.stream.row(&row, w)
     }
 
-    pub fn finish(mut self, w: &mut dyn std::io::Write) -> std::io::Result<FilePreview> {
+    pub fn finish(self, w: &mut dyn std::io::Write) -> std::io::Result<FilePreview> {
         let summary = self.batch.summary;
-        self.out.push(b']');
-        json::write_plan_tail(&mut self.out, &summary);
-        json::write_ok_last(&mut self.out, summary.error == 0);
-        w.write_all(&self.out)?;
+        self.stream.finish(&summary, summary.error == 0, w)?;
         Ok(FilePreview {
             summary: Some(summary),
             streamed: true,

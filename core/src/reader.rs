@@ -78,11 +78,9 @@ impl<'a> Sink<'a> for NodeSink {
         Node::Array(items)
     }
     fn object(entries: &mut Vec<(Cow<'a, str>, Node<'a>)>, start: usize) -> Node<'a> {
-        if start == 0 {
-            return Node::object_from(entries.drain(..));
-        }
         // One copy of the entries, as a block, into a vector of their size (moving them one by
-        // one went through a stack slot, and reading it back stalled on the store).
+        // one went through a stack slot, and reading it back stalled on the store). `start` is
+        // never 0 (`Reader::new`), where `split_off` would hand over the whole stack instead.
         Node::object_from_vec(entries.split_off(start))
     }
 }
@@ -274,9 +272,14 @@ impl<'a, S: Sink<'a>> Reader<'a, S> {
             s: text.as_bytes(),
             text,
             i: 0,
-            // A placeholder at the bottom of the stack, so that every object's entries start
-            // above it and are taken off as one block (`NodeSink::object`).
-            entries: vec![(Cow::Borrowed(""), S::null())],
+            entries: {
+                // A placeholder at the bottom of the stack, so that every object's entries
+                // start above it and are taken off as one block (`NodeSink::object`); room for a
+                // row's entries from the start.
+                let mut e = Vec::with_capacity(16);
+                e.push((Cow::Borrowed(""), S::null()));
+                e
+            },
         }
     }
 

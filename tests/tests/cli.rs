@@ -229,18 +229,33 @@ fn inlet_db_in_the_environment_chooses_the_file() {
     );
 }
 
+/// A fresh store with a mapping file and a payload file beside it: (store, db, mapping, payload).
+fn preview_files(
+    mapping: &str,
+    payload: &[u8],
+) -> (
+    TestDb,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    let store = TestDb::fresh();
+    let db = store.arg().to_path_buf();
+    let (m, p) = (
+        store.dir.path().join("m.json"),
+        store.dir.path().join("p.json"),
+    );
+    std::fs::write(&m, mapping).unwrap();
+    std::fs::write(&p, payload).unwrap();
+    (store, db, m, p)
+}
+
 #[test]
 fn preview_is_a_dry_run_with_the_listeners_answers() {
-    let store = TestDb::fresh();
-    let (dir, db) = (&store.dir, store.arg().to_path_buf());
-    let mapping = dir.path().join("m.json");
-    let payload = dir.path().join("p.json");
-    std::fs::write(
-        &mapping,
+    let (store, db, mapping, payload) = preview_files(
         r#"{"version": 1, "kind": "accounts", "match": {"id": "id"}}"#,
-    )
-    .unwrap();
-    std::fs::write(&payload, r#"[{"id": 1}, {"id": 1}, {"id": true}]"#).unwrap();
+        br#"[{"id": 1}, {"id": 1}, {"id": true}]"#,
+    );
     let v = inlet_json(
         &db,
         &[
@@ -278,21 +293,15 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
 
 #[test]
 fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one_batch() {
-    let store = TestDb::fresh();
-    let (dir, db) = (&store.dir, store.arg().to_path_buf());
-    let mapping = dir.path().join("m.json");
-    let payload = dir.path().join("p.json");
-    std::fs::write(
-        &mapping,
-        r#"{"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}}"#,
-    )
-    .unwrap();
     // One more row than the listener takes in one request; the last repeats the first's email.
     let mut rows: Vec<serde_json::Value> = (0..10_000)
         .map(|i| serde_json::json!({"id": i, "email": format!("u{i}@example.com")}))
         .collect();
     rows.push(serde_json::json!({"email": "U0@example.com"}));
-    std::fs::write(&payload, serde_json::to_vec(&rows).unwrap()).unwrap();
+    let (_store, db, mapping, payload) = preview_files(
+        r#"{"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}}"#,
+        &serde_json::to_vec(&rows).unwrap(),
+    );
     let args = [
         "preview",
         "--mapping",

@@ -9,14 +9,20 @@ fn cases_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases")
 }
 
-#[test]
-fn every_golden_case_produces_its_expected_plan() {
+/// Every case file, in name order.
+fn case_files() -> Vec<PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(cases_dir())
         .expect("tests/cases exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
+    files
+}
+
+#[test]
+fn every_golden_case_produces_its_expected_plan() {
+    let files = case_files();
     let bless = std::env::var("INLET_BLESS").is_ok_and(|v| v == "1");
     let mut failures = Vec::new();
     for file in &files {
@@ -73,12 +79,7 @@ fn every_golden_case_produces_its_expected_plan() {
 #[test]
 fn every_golden_case_previews_the_same_when_streamed() {
     use inlet_core::preview::{preview_bytes_up_to, write_file_preview};
-    let mut files: Vec<_> = std::fs::read_dir(cases_dir())
-        .expect("tests/cases exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files = case_files();
     let (mut compared, mut streamed) = (0, 0);
     for file in &files {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
