@@ -138,6 +138,34 @@ struct Planner<'a, 'b> {
     overlay: Overlay,
     /// Where each row's properties are written before they are copied out at their size.
     scratch: Vec<u8>,
+    /// The current row's properties, when they were written before its turn (`Ahead`).
+    ahead: Option<Ahead>,
+}
+
+/// A row's properties, written before the row is planned: they depend on the row alone, never
+/// on earlier rows, so a caller that reads rows on one thread and plans them on another (the
+/// CLI's preview of a file) writes them on the reading side, and planning in order is left
+/// with only what order decides. A plan with them is the plan without them.
+pub(crate) struct Ahead {
+    /// What a create writes (without nulls).
+    create: Properties,
+    /// Whether an update writes the same (no null among them).
+    same_for_update: bool,
+}
+
+impl Ahead {
+    /// `row`'s properties under `src`, written with `scratch` as room.
+    pub(crate) fn of(scratch: &mut Vec<u8>, row: &Node<'_>, src: &PropertySource) -> Option<Ahead> {
+        let Node::Object(row) = row else {
+            return None;
+        };
+        let mut nulls = false;
+        let create = write_properties(scratch, row, src, true, &mut nulls);
+        Some(Ahead {
+            create,
+            same_for_update: !nulls,
+        })
+    }
 }
 
 /// A row: an object's entries, read in place.
@@ -215,6 +243,7 @@ impl<'a, 'b> Batch<'a, 'b> {
                 envelope_op,
                 overlay: Overlay::for_batch(m, rows),
                 scratch: Vec::new(),
+                ahead: None,
             },
             index: 0,
             summary: Default::default(),
@@ -223,6 +252,23 @@ impl<'a, 'b> Batch<'a, 'b> {
 
     /// The plan of the next row: an object's entries, or why the element is not a row.
     pub(crate) fn next(&mut self, slot: NodeSlot<'_, 'b>) -> Result<RowPlan, PlanError> {
+        self.next_with(slot, None)
+    }
+
+    /// `next`, with the row's properties written ahead (`Ahead::of` the same row and mapping).
+    pub(crate) fn next_with(
+        &mut self,
+        slot: NodeSlot<'_, 'b>,
+        ahead: Option<Ahead>,
+    ) -> Result<RowPlan, PlanError> {
+        self.p.ahead = ahead;
+        let planned = self.plan_next(slot);
+        // Unused (a skip, an error): never another row's.
+        self.p.ahead = None;
+        planned
+    }
+
+    fn plan_next(&mut self, slot: NodeSlot<'_, 'b>) -> Result<RowPlan, PlanError> {
         let index = self.index;
         self.index += 1;
         let result = match slot {
@@ -690,7 +736,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     name,
                     email,
                     account,
-                    properties: properties(&mut self.scratch, row, &m.properties, false),
+                    properties: self.properties(row, false),
                     ..Write::default()
                 };
                 Ok((
@@ -723,7 +769,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     email,
                     account,
                     // A create never writes nulls (nothing to remove).
-                    properties: properties(&mut self.scratch, row, &m.properties, true),
+                    properties: self.properties(row, true),
                     ..Write::default()
                 };
                 Ok((
@@ -880,7 +926,7 @@ impl<'a, 'b> Planner<'a, 'b> {
             account,
             timestamp,
             event_id,
-            properties: properties(&mut self.scratch, row, &self.m.properties, true),
+            properties: self.properties(row, true),
             ..Write::default()
         };
         Ok((
@@ -1005,9 +1051,31 @@ fn check_properties(
     }
 }
 
+impl Planner<'_, '_> {
+    /// The row's properties: written ahead, or now. Call `check_properties` first.
+    fn properties(&mut self, row: Row, drop_nulls: bool) -> Properties {
+        match self.ahead.take() {
+            Some(a) if drop_nulls || a.same_for_update => a.create,
+            _ => write_properties(
+                &mut self.scratch,
+                row,
+                &self.m.properties,
+                drop_nulls,
+                &mut false,
+            ),
+        }
+    }
+}
+
 /// The row's properties per the mapping: `path` (default the row), then `include` / `exclude`,
-/// without nulls when `drop_nulls`, written as JSON text. Call `check_properties` first.
-fn properties(out: &mut Vec<u8>, row: Row, src: &PropertySource, drop_nulls: bool) -> Properties {
+/// without nulls when `drop_nulls` (`dropped` is set when one was), written as JSON text.
+fn write_properties(
+    out: &mut Vec<u8>,
+    row: Row,
+    src: &PropertySource,
+    drop_nulls: bool,
+    dropped: &mut bool,
+) -> Properties {
     let base: &Entries = if src.path.is_root() {
         row
     } else {
@@ -1020,12 +1088,15 @@ fn properties(out: &mut Vec<u8>, row: Row, src: &PropertySource, drop_nulls: boo
     out.push(b'{');
     let mut first = true;
     for (k, v) in base {
-        let keep = !(drop_nulls && v.is_null())
-            && src
-                .include
-                .as_ref()
-                .is_none_or(|inc| inc.iter().any(|i| i == k))
+        let keep = src
+            .include
+            .as_ref()
+            .is_none_or(|inc| inc.iter().any(|i| i == k))
             && !src.exclude.iter().any(|x| x == k);
+        if keep && drop_nulls && v.is_null() {
+            *dropped = true;
+            continue;
+        }
         if keep {
             if !first {
                 out.push(b',');

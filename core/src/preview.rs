@@ -3,11 +3,13 @@
 
 use crate::directory::{Directory, EmptyDirectory, MemoryDirectory};
 use crate::json;
+use crate::mapping::PropertySource;
 use crate::mapping::{Compiled, Mapping, MappingError};
 use crate::node::Node;
+use crate::path::Segment;
 use crate::payload::{content_kind, is_blank, not_a_row, parse_doc, ContentKind};
 use crate::plan::{Plan, Summary};
-use crate::planner::{plan, Batch, PlanError, DEFAULT_MAX_ROWS};
+use crate::planner::{plan, Ahead, Batch, PlanError, DEFAULT_MAX_ROWS};
 use crate::reader;
 use serde::Deserialize;
 use serde_json::Value;
@@ -160,7 +162,7 @@ pub fn write_file_preview(
         FileAnswer::Rows(setup, rows) => {
             let mut writer = setup.writer();
             for row in rows {
-                writer.row(row?, w)?;
+                writer.row(&mut row?, w)?;
             }
             writer.finish(w)
         }
@@ -206,7 +208,13 @@ pub fn file_preview<'t>(
     // Where the rows and the envelope's operation are, as text; the document is checked whole
     // on the way (`check`, or reading its top-level entries).
     let (rows, op) = if m.wrapper.is_root() {
-        if m.operation.is_some() || !reader::check(text) {
+        // Rows at the root have no envelope around them: an operation path that starts with a
+        // key finds nothing there (one that starts with an index would find a row's field).
+        let envelope_op = match m.operation.as_ref().map(|p| p.segments().first()) {
+            None | Some(Some(Segment::Key(_))) => false,
+            Some(_) => true,
+        };
+        if envelope_op || !reader::check(text) {
             return whole();
         }
         (text, None)
@@ -238,11 +246,14 @@ pub fn file_preview<'t>(
     };
     // Room for as many rows as the first one's size suggests.
     let hint = rows.len() / elements.position().max(1);
+    let properties = m.properties.clone();
     FileAnswer::Rows(
         FileSetup { m, op, hint },
         FileRows {
             first: Some(first),
             elements,
+            properties,
+            scratch: Vec::new(),
         },
     )
 }
@@ -263,27 +274,42 @@ impl<'t> FileSetup<'t> {
     }
 }
 
-/// A file's rows, each read in place when asked for. They may be read on another thread than
-/// the one that plans them (the CLI does).
+/// A file's rows, each read in place when asked for, with its properties written ahead of its
+/// plan (what the row alone decides). They may be read on another thread than the one that
+/// plans them (the CLI does): that thread then writes the properties too.
 pub struct FileRows<'t> {
     first: Option<Node<'t>>,
     elements: reader::Elements<'t>,
+    properties: PropertySource,
+    scratch: Vec<u8>,
+}
+
+/// A row as [`FileRows`] reads it.
+pub struct FileRow<'t> {
+    node: Node<'t>,
+    ahead: Option<Ahead>,
 }
 
 impl<'t> Iterator for FileRows<'t> {
-    type Item = std::io::Result<Node<'t>>;
+    type Item = std::io::Result<FileRow<'t>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(n) = self.first.take() {
-            return Some(Ok(n));
-        }
-        // The document was checked whole, so this is never expected; if it happens, the answer
-        // already written is cut short with an error, never finished as if the rows ended.
-        Some(
-            self.elements
-                .next()?
-                .map_err(|()| std::io::Error::other("the body could not be read again row by row")),
-        )
+        let node = match self.first.take() {
+            Some(n) => n,
+            // The document was checked whole, so an error is never expected; if one happens,
+            // the answer already written is cut short with it, never finished as if the rows
+            // ended.
+            None => match self.elements.next()? {
+                Ok(n) => n,
+                Err(()) => {
+                    return Some(Err(std::io::Error::other(
+                        "the body could not be read again row by row",
+                    )))
+                }
+            },
+        };
+        let ahead = Ahead::of(&mut self.scratch, &node, &self.properties);
+        Some(Ok(FileRow { node, ahead }))
     }
 }
 
@@ -294,14 +320,20 @@ pub struct FileWriter<'a, 't> {
 }
 
 impl<'a, 't> FileWriter<'a, 't> {
-    pub fn row(&mut self, node: Node<'t>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let slot = match &node {
+    /// Plans a row and writes its plan. The row is only borrowed: the caller frees it where it
+    /// suits (the CLI, on the thread that read it).
+    pub fn row(
+        &mut self,
+        row: &mut FileRow<'t>,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let slot = match &row.node {
             Node::Object(entries) => Ok(&entries[..]),
             other => Err(not_a_row(other.json_type())),
         };
         let row = self
             .batch
-            .next(slot)
+            .next_with(slot, row.ahead.take())
             .map_err(|e| std::io::Error::other(format!("the body could not be planned: {e}")))?;
         self.stream.row(&row, w)
     }
@@ -400,6 +432,41 @@ fn run_case_inner(case: &Value) -> PreviewOutput {
 mod tests {
     use super::*;
     use crate::directory::EmptyDirectory;
+
+    /// The streamed preview of `body`, beside the whole one's text.
+    fn streamed_and_whole(body: &[u8], m: &Mapping) -> (FilePreview, String, String) {
+        let mut streamed = Vec::new();
+        let f = write_file_preview(body, None, m, &mut streamed).unwrap();
+        let mut whole = Vec::new();
+        preview_bytes_up_to(body, None, m, &EmptyDirectory, usize::MAX)
+            .write_ok_last(&mut whole)
+            .unwrap();
+        (
+            f,
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap(),
+        )
+    }
+
+    #[test]
+    fn rows_at_the_root_with_an_operation_each_are_streamed() {
+        let mapping = |op: &str| {
+            Mapping::from_json(&format!(
+                r#"{{"version":1,"kind":"accounts","operation_path":"{op}","on_removed":"delete","match":{{"id":"id"}}}}"#
+            ))
+            .unwrap()
+        };
+        let body = br#"[{"id":"a","op":"added"},{"id":"a","op":"removed"},{"id":"b"}]"#;
+        let (f, streamed, whole) = streamed_and_whole(body, &mapping("op"));
+        assert!(f.streamed);
+        assert_eq!(streamed, whole);
+        assert!(streamed.contains(r#""action":"delete""#), "{streamed}");
+        assert!(streamed.contains("no operation at `op`"), "{streamed}");
+        // A path that starts with an index reads the body around the rows: answered whole.
+        let (f, streamed, whole) = streamed_and_whole(body, &mapping("[0].op"));
+        assert!(!f.streamed);
+        assert_eq!(streamed, whole);
+    }
 
     #[test]
     fn an_invalid_mapping_is_reported_before_the_body_is_read() {

@@ -77,12 +77,23 @@ pub fn write_pure_file(
     let written = std::thread::scope(|scope| {
         // A few chunks in flight at most: the reader never runs far ahead of the planner.
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        // Planned chunks go back to the reader, which frees their rows: the allocator frees
+        // fastest on the thread that allocated, the reader has time to spare, and the chunk's
+        // room is used again. One comes back for each one sent, so few are ever queued.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<_>>();
         scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
+            let fresh = || match done_rx.try_recv() {
+                Ok(mut planned) => {
+                    planned.clear();
+                    planned
+                }
+                Err(_) => Vec::with_capacity(ROWS_PER_CHUNK),
+            };
+            let mut chunk = fresh();
             for row in rows {
                 chunk.push(row);
                 if chunk.len() == ROWS_PER_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
+                    let full = std::mem::replace(&mut chunk, fresh());
                     // The planner stopped (an error): nothing more to read for.
                     if tx.send(full).is_err() {
                         return;
@@ -91,10 +102,15 @@ pub fn write_pure_file(
             }
             let _ = tx.send(chunk);
         });
-        for chunk in rx {
-            for row in chunk {
-                writer.row(row?, w)?;
+        for mut chunk in rx {
+            for row in &mut chunk {
+                match row {
+                    Ok(node) => writer.row(node, w)?,
+                    Err(e) => return Err(std::mem::replace(e, std::io::Error::other(""))),
+                }
             }
+            // The reader has finished: the last chunks are freed here.
+            let _ = done_tx.send(chunk);
         }
         Ok::<_, std::io::Error>(())
     });
