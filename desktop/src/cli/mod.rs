@@ -426,7 +426,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         // The pure preview streams: each row is read, planned and written in its turn, so a
         // whole export is previewed in little more memory than the file itself.
         use std::io::Write;
-        let mut w = std::io::stdout().lock();
+        let mut w = chunked_stdout();
         let summary = service::preview::write_pure_file(&mapping, &payload, ct, &mut w)??;
         writeln!(w)?;
         w.flush()?;
@@ -460,7 +460,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         // The core's own writer, straight to stdout a chunk at a time: no second copy of the
         // answer is built.
         use std::io::Write;
-        let mut w = std::io::stdout().lock();
+        let mut w = chunked_stdout();
         out.write_ok_last(&mut w)?;
         writeln!(w)?;
         w.flush()?;
@@ -524,6 +524,20 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         bail!("the listener would answer 413 to this body as one batch and write nothing");
     }
     Ok(())
+}
+
+/// Standard output for an answer the core writes in large chunks of its own. Rust's stdout is
+/// line-buffered: it searches every chunk for a newline (about 4% of a 100,000-row preview's
+/// time). A duplicate of its descriptor writes the chunks as they come.
+fn chunked_stdout() -> Box<dyn std::io::Write> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    Box::new(std::io::stdout().lock())
 }
 
 /// A file may be a whole export, planned whatever its size; a sender must post it in batches.
