@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
 JQ_RUNS=${JQ_RUNS:-3}
+# Whole-process runs of inlet and jaq (a fifth of a second and a second each; jq, at several
+# seconds, keeps JQ_RUNS): the fastest of more runs is less at the mercy of a busy moment.
+WHOLE_RUNS=${WHOLE_RUNS:-7}
 ROUNDS=${ROUNDS:-5}
 ROWS=10000
 PAYLOAD=target/bench-core/payload.json
@@ -81,7 +84,7 @@ MILLION=$(awk -v r="$INLET_RPS" -v lo="$SLOWEST_RPS" 'BEGIN {
 # 3. Whole process (issue 14's budgets: `inlet preview` ≥ 15× jaq, peak memory ≤ 3× the body):
 # `inlet preview --json` of the payload (the listener's largest batch, 10,000 rows) and of 100,000
 # rows built from it (planned whole: the CLI previews a file of any size), beside jq and jaq on
-# the same files; wall clock (fastest of JQ_RUNS) and peak RSS from GNU time.
+# the same files; wall clock (fastest of WHOLE_RUNS, jq's of JQ_RUNS) and peak RSS from GNU time.
 $CARGO build -q --release -p inlet-desktop --bin inlet
 INLET_BIN=target/release/inlet
 MAPPING=target/bench-core/mapping.json
@@ -91,11 +94,11 @@ cat >"$MAPPING" <<'JSON'
  "match": {"id": "id", "email": "email"}, "properties": {"exclude": ["id", "email"]}}
 JSON
 jq -c '{op, rows: [range(10) as $k | .rows[] | .id = "\(.id)-\($k)" | .email = "\($k).\(.email)"]}' "$PAYLOAD" >"$BIG"
-# "seconds peak_kB" of the fastest of JQ_RUNS runs of a command (its output thrown away).
+# "seconds peak_kB" of the fastest of RUNS runs of a command (its output thrown away).
 whole() {
   local t t0 t1 best="" line
   t=$(mktemp)
-  for _ in $(seq "$JQ_RUNS"); do
+  for _ in $(seq "${RUNS:-$WHOLE_RUNS}"); do
     # GNU time's own clock counts hundredths: the wall clock is taken around it in nanoseconds.
     t0=$(date +%s%N)
     /usr/bin/time -o "$t" -f '%M' "$@" >/dev/null 2>&1 || true
@@ -111,7 +114,7 @@ for f in "$PAYLOAD" "$BIG"; do
   size=$(stat -c %s "$f")
   n=$ROWS; [ "$f" = "$BIG" ] && n=$((ROWS * 10))
   read -r is im <<<"$(whole "$INLET_BIN" preview --json --mapping "$MAPPING" --payload "$f")"
-  read -r qs qm <<<"$(whole jq -c "$JQ_PROGRAM" "$f")"
+  read -r qs qm <<<"$(RUNS=$JQ_RUNS whole jq -c "$JQ_PROGRAM" "$f")"
   if command -v jaq >/dev/null; then
     read -r js jm <<<"$(whole jaq -c "$JQ_PROGRAM" "$f")"
   else
@@ -161,12 +164,12 @@ with mimalloc, the allocator of every native program that runs the core (\`inlet
 | plan alone (rows read in place handed over) | $(fmt "$PLAN_RPS") rows/s |
 | planning a parsed \`serde_json::Value\` instead (the listener's path until rows were read in place there too: a view borrowing its strings) | ${MOVE_SAVES}% more time |
 
-Whole process: \`inlet preview --json\` beside jq and jaq${JAQ_VERSION_TEXT} on the same file (fastest of ${JQ_RUNS} runs; peak
+Whole process: \`inlet preview --json\` beside jq and jaq${JAQ_VERSION_TEXT} on the same file (fastest of ${WHOLE_RUNS} runs, jq of ${JQ_RUNS}; peak
 memory is the maximum RSS from GNU time; an idle \`inlet\` process is about 6 MB of it). Budgets
 (issue 14): ≥ 15× jaq, peak ≤ 3× the body. The listener refuses more than 10,000 rows in one
 request (413); \`inlet preview\` plans a file of any size and notes that the listener would answer
 413 to it as one batch, so the 100,000-row figure is a whole plan of that file, written out. The
-pure \`--json\` preview streams (rows read on a second thread, planned and written in their
+pure \`--json\` preview streams (rows read, and their properties written, on a second thread; planned and written in their
 turn on the first), so what it holds is the body, the batch's keys and a few chunks of rows.
 
 | payload | \`inlet preview --json\` | jaq | jq | ratio |

@@ -9,23 +9,25 @@ use serde_json::{Map, Value};
 /// the row's order, written as `serde_json` writes them. The planner writes it once from the
 /// row it reads in place; the store writes the text as it is (a create) or merges its entries
 /// into the stored record's (an update); the preview copies it into its answer.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Properties(Box<str>);
+// `None` is `{}`: a plan makes one per row (`Write::default`, rows without properties), and it
+// costs no allocation.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Properties(Option<Box<str>>);
 
 impl Properties {
     /// The text of the object (`{}` when empty).
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_deref().unwrap_or("{}")
     }
 
     pub fn is_empty(&self) -> bool {
-        &*self.0 == "{}"
+        self.0.is_none()
     }
 
     /// The entries as a map (an update merges them into what is stored).
     pub fn to_map(&self) -> Map<String, Value> {
         // Written by this crate from a value it read, so it always reads back as an object.
-        match serde_json::from_str(&self.0) {
+        match serde_json::from_str(self.as_str()) {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
         }
@@ -40,10 +42,13 @@ impl Properties {
     /// Text the core wrote itself (valid JSON, UTF-8), copied at its size.
     pub(crate) fn from_text(out: &[u8]) -> Properties {
         // Always UTF-8 (written from `str`s); a lossy reading would only ever be the fallback.
-        match std::str::from_utf8(out) {
-            Ok(text) => Properties(text.into()),
-            Err(_) => Properties(String::from_utf8_lossy(out).into()),
+        if out == b"{}" {
+            return Properties(None);
         }
+        Properties(Some(match std::str::from_utf8(out) {
+            Ok(text) => text.into(),
+            Err(_) => String::from_utf8_lossy(out).into(),
+        }))
     }
 }
 
@@ -65,7 +70,7 @@ impl Properties {
     pub fn merge_into(&self, stored: &str) -> Result<String, MergeError> {
         let (Some(base), Some(patch)) = (
             crate::reader::read_entries(stored),
-            crate::reader::read_entries(&self.0),
+            crate::reader::read_entries(self.as_str()),
         ) else {
             return self.merge_read_whole(stored);
         };
@@ -81,7 +86,7 @@ impl Properties {
                 entries.set(k, v);
             }
         }
-        let mut out = Vec::with_capacity(stored.len() + self.0.len());
+        let mut out = Vec::with_capacity(stored.len() + self.as_str().len());
         out.push(b'{');
         for (i, (k, v)) in entries.items.iter().enumerate() {
             if i > 0 {
@@ -117,7 +122,7 @@ impl Properties {
             entries.set(k, v);
         }
         // Written by the core from an object, so it always reads back as one.
-        if let Ok(Node::Object(patch)) = crate::payload::parse_json_node(self.0.as_bytes()) {
+        if let Ok(Node::Object(patch)) = crate::payload::parse_json_node(self.as_str().as_bytes()) {
             for (k, v) in patch {
                 if v.is_null() {
                     entries.remove(&k);
@@ -126,7 +131,7 @@ impl Properties {
                 }
             }
         }
-        let mut out = Vec::with_capacity(stored.len() + self.0.len());
+        let mut out = Vec::with_capacity(stored.len() + self.as_str().len());
         write_node(&mut out, &Node::Object(entries.items));
         Ok(text(out))
     }
@@ -189,15 +194,9 @@ impl<'a, V> Entries<'a, V> {
     }
 }
 
-impl Default for Properties {
-    fn default() -> Self {
-        Properties("{}".into())
-    }
-}
-
 impl std::fmt::Debug for Properties {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -205,7 +204,7 @@ impl Serialize for Properties {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // Handed over as raw JSON: serde_json copies the text, other serializers read it.
         let raw: &serde_json::value::RawValue =
-            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+            serde_json::from_str(self.as_str()).map_err(serde::ser::Error::custom)?;
         raw.serialize(s)
     }
 }
