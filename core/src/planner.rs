@@ -735,7 +735,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     external_id,
                     name,
                     email,
-                    account,
+                    account: account.map(Box::new),
                     properties: self.properties(row, false),
                     ..Write::default()
                 };
@@ -767,7 +767,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     external_id: id_val,
                     name,
                     email,
-                    account,
+                    account: account.map(Box::new),
                     // A create never writes nulls (nothing to remove).
                     properties: self.properties(row, true),
                     ..Write::default()
@@ -922,8 +922,8 @@ impl<'a, 'b> Planner<'a, 'b> {
         let (n, _) = self.overlay.new_target();
         let record = Write {
             event_type: Some(event_type),
-            contact,
-            account,
+            contact: contact.map(Box::new),
+            account: account.map(Box::new),
             timestamp,
             event_id,
             properties: self.properties(row, true),

@@ -93,7 +93,7 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
+    fn link(&mut self, link: Option<&Link>) -> Result<Option<i64>, StoreError> {
         match link {
             None => Ok(None),
             Some(Link {
@@ -118,7 +118,7 @@ impl<'a> Applier<'a> {
                 now,
             )?,
             Kind::Contacts => {
-                let account = self.link(&w.account)?;
+                let account = self.link(w.account.as_deref())?;
                 contacts::insert(
                     self.c,
                     w.external_id.as_deref(),
@@ -139,8 +139,8 @@ impl<'a> Applier<'a> {
                         id
                     }
                 };
-                let account_id = self.link(&w.account)?;
-                let contact_id = self.link(&w.contact)?;
+                let account_id = self.link(w.account.as_deref())?;
+                let contact_id = self.link(w.contact.as_deref())?;
                 events::insert(
                     self.c,
                     &events::NewEvent {
@@ -209,7 +209,7 @@ impl<'a> Applier<'a> {
                 )?;
             }
             Kind::Contacts => {
-                let account = self.link(&w.account)?;
+                let account = self.link(w.account.as_deref())?;
                 let Some(s) = self.stored(id, contacts::for_update)? else {
                     return Ok(id);
                 };

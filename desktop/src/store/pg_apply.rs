@@ -104,7 +104,7 @@ impl Applier {
             .ok_or_else(|| StoreError::Corrupt("more records created than counted".into()))
     }
 
-    fn link(&mut self, link: &Option<Link>) -> Result<Option<i64>, StoreError> {
+    fn link(&mut self, link: Option<&Link>) -> Result<Option<i64>, StoreError> {
         match link {
             None => Ok(None),
             Some(Link {
@@ -135,7 +135,7 @@ impl Applier {
 
 /// Writes a plan without row errors in the caller's transaction (see the module comment).
 pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, StoreError> {
-    let creates_account = |l: &Option<Link>| {
+    let creates_account = |l: Option<&Link>| {
         matches!(
             l,
             Some(Link {
@@ -154,10 +154,10 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                     Kind::Contacts => n_contacts += 1,
                     Kind::Events => n_events += 1,
                 }
-                n_accounts += usize::from(creates_account(&record.account));
+                n_accounts += usize::from(creates_account(record.account.as_deref()));
             }
             Outcome::Update { target, record, .. } => {
-                n_accounts += usize::from(creates_account(&record.account));
+                n_accounts += usize::from(creates_account(record.account.as_deref()));
                 if let Target::Existing(s) = target {
                     match plan.kind {
                         Kind::Accounts => upd_accounts.push(existing_id(s)?),
@@ -200,8 +200,8 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
             Outcome::Create { new, record: w, .. } => {
                 let id = match plan.kind {
                     Kind::Events => {
-                        let account_id = a.link(&w.account)?;
-                        let contact_id = a.link(&w.contact)?;
+                        let account_id = a.link(w.account.as_deref())?;
+                        let contact_id = a.link(w.contact.as_deref())?;
                         let id = event_ids.pop_front().ok_or_else(|| {
                             StoreError::Corrupt("more events created than counted".into())
                         })?;
@@ -220,7 +220,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                     }
                     kind => {
                         let account_id = if kind == Kind::Contacts {
-                            a.link(&w.account)?
+                            a.link(w.account.as_deref())?
                         } else {
                             None
                         };
@@ -254,7 +254,7 @@ pub fn apply(p: &PgConn, plan: &Plan, ctx: ApplyContext) -> Result<Applied, Stor
                     return Err(StoreError::Corrupt("events are never updated".into()));
                 }
                 let account_id = if kind == Kind::Contacts {
-                    a.link(&w.account)?
+                    a.link(w.account.as_deref())?
                 } else {
                     None
                 };
