@@ -724,13 +724,15 @@ impl<'a, 'b> Planner<'a, 'b> {
         } else {
             None
         };
-        let (name, email) = match kind {
-            Kind::Accounts => (label_val.clone(), None),
-            _ => (None, label_val.clone()),
+        // The name or email goes to the record it writes (after the key that may show it).
+        let name_email = |label: Option<String>| match kind {
+            Kind::Accounts => (label, None),
+            _ => (None, label),
         };
         match found {
             Some((cand, key)) => {
                 let external_id = self.learn_id(kind, &cand, &id_val, &mut warnings);
+                let (name, email) = name_email(label_val);
                 let record = Write {
                     external_id,
                     name,
@@ -763,6 +765,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                 };
                 self.overlay.add(kind, cand, folded);
                 let key = tried(kind, &id_val, &label_val);
+                let (name, email) = name_email(label_val);
                 let record = Write {
                     external_id: id_val,
                     name,
