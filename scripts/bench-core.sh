@@ -182,16 +182,26 @@ data-model step, rows are read in place (\`inlet_core::Node\`: keys and strings 
 body, unescaped only where needed, objects as small ordered vectors with serde_json's rule for
 repeated keys) and the plan carries each record's properties as JSON text, so no \`Value\` tree is
 built or freed on this path. A \`perf\` profile of \`core/parse_plan\` (2026-12-02, mimalloc,
-after that day's changes): the reader's values 19% (much of it reloading a value just returned
-through the stack, a stalled store) and strings 5%, writing strings 9%, \`memmove\` 8% (each
-object's entries copied off the reader's stack as a block, and the plan's rows, about 500 bytes
-each, moved on their way out), the directory's look-ups 5%, freeing the rows and the plan 5%,
-the allocator about 4%, finding a row's keys 3%, writing floats 2.5%, UTF-8 checks 2%. Building
-objects, 8% before that day, is 2.5%: a one-bit signature per key skips the repeated-key scan,
-and the entries are taken off the stack as one block.
+after that day's changes): reading 27% (the reader's values 15%, much of it reloading a value
+just returned through the stack, a stalled store; strings 5%; objects taken off the reader's
+stack 4%; UTF-8 checks 2%), writing the properties 16% (strings 8%, floats 2%), \`memmove\` 6%
+(entries copied off the reader's stack as a block, the plan's rows on their way out), the planner's
+own row loop 5%, the directory's look-ups 5%, freeing the rows and the plan 7%, the allocator 3%,
+finding a row's keys 5%, the kernel zeroing fresh pages for the plan 4%. A plan row is 288 bytes
+(528 before its account and contact links were boxed), and an empty \`Properties\` no longer
+allocates: together 8-12% of parse + plan, side by side.
 
-**What 1,000,000 rows/s would take** (1 µs per 10-field row, ${NEED}× the rate of this run): a
-SIMD-class reader (measured on this payload: sonic-rs parses it at about 4.9M rows/s, but does not
+The 100,000-row \`inlet preview\` (a \`perf\` profile of the whole process, same day): the
+first third is in series, reading the file and checking the document whole, which must finish
+before the first byte of the answer; then the reading thread (parsing rows and writing their
+properties, which depend on the row alone) is about 85% busy and the ordered thread (matching
+against the rows before, the batch's keys, the rest of each plan row, writing the answer) is the
+one the command waits for: its largest costs are hashing the batch's keys 8%, \`memmove\` 7%,
+comparing keys 5%, the allocator and freeing 10%.
+
+**What 1,000,000 rows/s would take** (1 µs per 10-field row, ${NEED}× the rate of this run), and
+15× jaq for the whole process (about 70 ms for 100,000 rows; reading the file and checking it
+whole take about 50 ms of the 150-200 ms now): a SIMD-class reader, for the check too (measured on this payload: sonic-rs parses it at about 4.9M rows/s, but does not
 build for wasm32 without bringing wasm-bindgen into the core, so it would be native only, held to
 serde_json's semantics by the differential tests), a directory that hands back borrowed hits
 instead of owned copies, and an arena per batch for the planner's keys.
