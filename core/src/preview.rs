@@ -3,8 +3,7 @@
 
 use crate::directory::{Directory, EmptyDirectory, MemoryDirectory};
 use crate::json;
-use crate::mapping::PropertySource;
-use crate::mapping::{Compiled, Mapping, MappingError};
+use crate::mapping::{Compiled, Mapping, MappingError, PropertySource};
 use crate::node::Node;
 use crate::path::Segment;
 use crate::payload::{content_kind, is_blank, not_a_row, parse_doc, ContentKind};
@@ -446,6 +445,25 @@ mod tests {
             String::from_utf8(streamed).unwrap(),
             String::from_utf8(whole).unwrap(),
         )
+    }
+
+    #[test]
+    fn properties_written_ahead_keep_an_updates_nulls_and_drop_a_creates() {
+        let m =
+            Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
+        // The second row updates the record the first creates: its null removes `plan`.
+        let body = br#"[{"id":"a","plan":null,"seats":1},{"id":"a","plan":null,"seats":2}]"#;
+        let (f, streamed, whole) = streamed_and_whole(body, &m);
+        assert!(f.streamed);
+        assert_eq!(streamed, whole);
+        assert!(
+            streamed.contains(r#""properties":{"id":"a","seats":1}"#),
+            "{streamed}"
+        );
+        assert!(
+            streamed.contains(r#""properties":{"id":"a","plan":null,"seats":2}"#),
+            "{streamed}"
+        );
     }
 
     #[test]
