@@ -312,12 +312,17 @@ fn write_write(out: &mut Vec<u8>, w: &Write) {
     out.push(b'}');
 }
 
-pub(crate) fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
+/// `{"index":…,"action":"…"`: how a row starts in the plan and in the request log's outcomes.
+fn write_row_head(out: &mut Vec<u8>, r: &RowPlan) {
     out.extend_from_slice(b"{\"index\":");
     write_usize(out, r.index);
     out.extend_from_slice(b",\"action\":\"");
     out.extend_from_slice(r.outcome.action().as_bytes());
     out.push(b'"');
+}
+
+pub(crate) fn write_row(out: &mut Vec<u8>, r: &RowPlan) {
+    write_row_head(out, r);
     match &r.outcome {
         Outcome::Create { new, key, record } => {
             out.extend_from_slice(b",\"new\":");
@@ -576,11 +581,7 @@ pub(crate) fn write_output_page(out: &mut Vec<u8>, o: &PreviewOutput, offset: us
 /// stored record a written row touched (`record_ids[i]` for the i-th row, when given).
 pub(crate) fn write_outcomes(out: &mut Vec<u8>, p: &Plan, record_ids: Option<&[Option<i64>]>) {
     write_list(out, p.rows.iter().enumerate(), |out, (i, r)| {
-        out.extend_from_slice(b"{\"index\":");
-        write_usize(out, r.index);
-        out.extend_from_slice(b",\"action\":\"");
-        out.extend_from_slice(r.outcome.action().as_bytes());
-        out.push(b'"');
+        write_row_head(out, r);
         match &r.outcome {
             Outcome::Skip { reason, .. } => {
                 out.extend_from_slice(b",\"reason\":");
