@@ -58,9 +58,9 @@ pub fn pure_body(
 }
 
 /// `pure_body`, written to `w` as each row is planned: the CLI's `--json` preview of a file with
-/// no store. The same pieces as `inlet_core::preview::write_file_preview`, with the rows read on
-/// a second thread while this one plans and writes them (reading is about a quarter of the
-/// work). The plan's summary, if it is one; the inner error is writing's.
+/// no store. The same pieces as `inlet_core::preview::write_file_preview`, with the rows read
+/// (and their properties written) on a second thread while this one plans and writes them. The
+/// plan's summary, if it is one; the inner error is writing's.
 pub fn write_pure_file(
     mapping: &Value,
     body: &[u8],
@@ -104,12 +104,13 @@ pub fn write_pure_file(
         });
         for mut chunk in rx {
             for row in &mut chunk {
-                match row {
-                    Ok(node) => writer.row(node, w)?,
-                    Err(e) => return Err(std::mem::replace(e, std::io::Error::other(""))),
-                }
+                let row = row
+                    .as_mut()
+                    .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
+                writer.row(row, w)?;
             }
-            // The reader has finished: the last chunks are freed here.
+            // Back to the reader to be freed; once it has finished, this fails and the chunk
+            // is freed here.
             let _ = done_tx.send(chunk);
         }
         Ok::<_, std::io::Error>(())
