@@ -46,6 +46,34 @@ pub trait Directory {
     ) -> Result<Vec<Found>, DirectoryError>;
     /// Whether this connection already stored an event with this ID.
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError>;
+
+    /// `by_external_id`'s hits handed to `f` in turn, borrowed: a directory that holds its
+    /// records (`MemoryDirectory`, what a batch is planned from) then copies none of a hit's
+    /// fields that planning does not keep.
+    fn each_by_external_id(
+        &self,
+        kind: Kind,
+        external_id: &str,
+        f: &mut dyn FnMut(&Found),
+    ) -> Result<(), DirectoryError> {
+        self.by_external_id(kind, external_id)?.iter().for_each(f);
+        Ok(())
+    }
+
+    /// Accounts by name or contacts by email (`label`), handed over like `each_by_external_id`.
+    fn each_by_label(
+        &self,
+        kind: Kind,
+        label: &str,
+        f: &mut dyn FnMut(&Found),
+    ) -> Result<(), DirectoryError> {
+        let hits = match kind {
+            Kind::Accounts => self.accounts_by_name(label)?,
+            _ => self.contacts_by_email(label)?,
+        };
+        hits.iter().for_each(f);
+        Ok(())
+    }
 }
 
 /// Every key a batch's rows may look up, gathered before planning (`planner::batch_keys`) so that
@@ -175,6 +203,12 @@ impl Table {
         t
     }
 
+    fn each(&self, index: Option<&Vec<usize>>, f: &mut dyn FnMut(&Found)) {
+        for &i in index.into_iter().flatten().take(2) {
+            f(&self.entries[i].found);
+        }
+    }
+
     fn hits(&self, index: Option<&Vec<usize>>) -> Vec<Found> {
         index.map_or_else(Vec::new, |ix| {
             ix.iter()
@@ -282,6 +316,26 @@ impl Directory for MemoryDirectory {
     }
     fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError> {
         Ok(self.event_ids.contains(event_id))
+    }
+    fn each_by_external_id(
+        &self,
+        kind: Kind,
+        external_id: &str,
+        f: &mut dyn FnMut(&Found),
+    ) -> Result<(), DirectoryError> {
+        let t = self.table(kind);
+        t.each(t.by_external_id.get(external_id), f);
+        Ok(())
+    }
+    fn each_by_label(
+        &self,
+        kind: Kind,
+        label: &str,
+        f: &mut dyn FnMut(&Found),
+    ) -> Result<(), DirectoryError> {
+        let t = self.table(kind);
+        t.each(t.by_label.get(&*folded(label)), f);
+        Ok(())
     }
 }
 

@@ -12,6 +12,8 @@ use crate::payload::{node_rows, NodeSlot, PayloadError};
 use crate::plan::{By, Key, Link, NewAccount, Outcome, Plan, Properties, RowPlan, Target, Write};
 use crate::timestamp::{canonical, parse_timestamp_node};
 use foldhash::{HashMap, HashSet};
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 pub const DEFAULT_MAX_ROWS: usize = 10_000;
 
@@ -32,12 +34,27 @@ struct Cand {
 }
 
 impl Cand {
-    fn existing(f: Found) -> Cand {
+    fn existing(f: &Found) -> Cand {
         Cand {
-            target: Target::Existing(f.id),
-            external_id: f.external_id,
-            account: f.account.map(Target::Existing),
+            target: Target::Existing(f.id.clone()),
+            external_id: f.external_id.clone(),
+            account: f.account.clone().map(Target::Existing),
         }
+    }
+}
+
+/// What a look-up found, as far as planning asks: nothing, the one candidate, or several (the
+/// key is ambiguous; which they are does not matter, so none is kept past the first).
+#[derive(Default)]
+struct Hits {
+    first: Option<Cand>,
+    several: bool,
+}
+
+impl Hits {
+    /// Whether `target` adds nothing: the hits are already several, or it is the first again.
+    fn has(&self, target: impl FnOnce(&Target) -> bool) -> bool {
+        self.several || self.first.as_ref().is_some_and(|c| target(&c.target))
     }
 }
 
@@ -51,8 +68,10 @@ struct Overlay {
     /// Per candidate: the previous candidate with the same external ID / label.
     chain_id: Vec<Option<usize>>,
     chain_label: Vec<Option<usize>>,
-    /// Per kind (`slot`), looked up by `&str`.
-    by_external_id: [HashMap<String, usize>; 2],
+    /// Per kind (`slot`): the candidate, whose own `external_id` is the key (so that recording
+    /// one copies no key), and the hasher its hashes come from.
+    by_external_id: [HashTable<usize>; 2],
+    hasher: foldhash::fast::RandomState,
     by_label: [HashMap<String, usize>; 2],
     /// IDs learned by records that had none (they patch what the directory returns).
     external_id_of: HashMap<Target, String>,
@@ -82,7 +101,8 @@ impl Overlay {
                     kinds.push(Kind::Accounts);
                 }
                 for k in kinds {
-                    o.by_external_id[slot(k)].reserve(rows);
+                    // Empty yet, so there is nothing to rehash.
+                    o.by_external_id[slot(k)].reserve(rows, |_| 0);
                     o.by_label[slot(k)].reserve(rows);
                 }
             }
@@ -95,7 +115,21 @@ impl Overlay {
     fn add(&mut self, kind: Kind, cand: Cand, label: Option<String>) {
         let i = self.cands.len();
         let id_head = match &cand.external_id {
-            Some(id) => self.by_external_id[slot(kind)].insert(id.clone(), i),
+            Some(id) => {
+                let (cands, hasher) = (&self.cands, &self.hasher);
+                let hash_of = |&j: &usize| hasher.hash_one(cands[j].external_id.as_deref());
+                let table = &mut self.by_external_id[slot(kind)];
+                let key = Some(id.as_str());
+                match table.find_mut(hasher.hash_one(key), |&j| {
+                    cands[j].external_id.as_deref() == key
+                }) {
+                    Some(head) => Some(std::mem::replace(head, i)),
+                    None => {
+                        table.insert_unique(hasher.hash_one(key), i, hash_of);
+                        None
+                    }
+                }
+            }
             None => None,
         };
         let label_head = match label {
@@ -112,6 +146,52 @@ impl Overlay {
             self.external_id_of.insert(cand.target.clone(), id.clone());
         }
         self.add(kind, cand, None);
+    }
+
+    /// The newest candidate this batch recorded with `id`.
+    fn with_external_id(&self, kind: Kind, id: &str) -> Option<usize> {
+        let key = Some(id);
+        self.by_external_id[slot(kind)]
+            .find(self.hasher.hash_one(key), |&j| {
+                self.cands[j].external_id.as_deref() == key
+            })
+            .copied()
+    }
+
+    /// A stored hit, added to `hits` as `push_hit` says; copied only when it is kept.
+    fn push_found(&self, hits: &mut Hits, f: &Found) {
+        if !hits.has(|t| matches!(t, Target::Existing(id) if *id == f.id)) {
+            self.push_hit(hits, Cand::existing(f));
+        }
+    }
+
+    /// This batch's candidates under a key, after the stored ones.
+    fn push_pending<'o>(&'o self, hits: &mut Hits, pending: impl Iterator<Item = &'o Cand>) {
+        for c in pending {
+            if !hits.has(|t| *t == c.target) && !self.deleted.contains(&c.target) {
+                self.push_hit(hits, c.clone());
+            }
+        }
+    }
+
+    /// A hit, unless a row earlier in the batch deleted it or it is there already, with the
+    /// external ID an earlier row gave it.
+    fn push_hit(&self, hits: &mut Hits, mut c: Cand) {
+        if hits.has(|t| *t == c.target)
+            || (!self.deleted.is_empty() && self.deleted.contains(&c.target))
+        {
+            return;
+        }
+        if hits.first.is_some() {
+            hits.several = true;
+            return;
+        }
+        if !self.external_id_of.is_empty() {
+            if let Some(id) = self.external_id_of.get(&c.target) {
+                c.external_id = Some(id.clone());
+            }
+        }
+        hits.first = Some(c);
     }
 
     /// Every candidate recorded under a key, following the chain.
@@ -405,18 +485,18 @@ fn no_key(lead: &str, paths: [&Option<Path>; 2]) -> RowError {
 /// The one candidate of a look-up, none, or the row's ambiguity error (`what` says what they
 /// share, e.g. "have ID \"u1\"").
 fn one(
-    hits: Vec<Cand>,
+    hits: Hits,
     noun: &str,
     what: impl FnOnce() -> String,
     path: &Path,
 ) -> Result<Option<Cand>, RowError> {
-    if hits.len() > 1 {
+    if hits.several {
         return Err(row_err(
             format!("ambiguous: several {noun} {}", what()),
             path,
         ));
     }
-    Ok(hits.into_iter().next())
+    Ok(hits.first)
 }
 
 fn id_key(value: &str) -> Key {
@@ -485,63 +565,31 @@ impl<'a, 'b> Planner<'a, 'b> {
         }
     }
 
-    fn lookup_external_id(&mut self, kind: Kind, id: &str) -> Result<Vec<Cand>, RowError> {
-        let stored = self.dir.by_external_id(kind, id)?;
+    fn lookup_external_id(&mut self, kind: Kind, id: &str) -> Result<Hits, RowError> {
         let o = &self.overlay;
-        let head = o.by_external_id[slot(kind)].get(id).copied();
-        Ok(self.merge(stored, o.chained(head, &o.chain_id)))
+        let mut hits = Hits::default();
+        self.dir
+            .each_by_external_id(kind, id, &mut |f| o.push_found(&mut hits, f))?;
+        let head = o.with_external_id(kind, id);
+        o.push_pending(&mut hits, o.chained(head, &o.chain_id));
+        Ok(hits)
     }
 
     /// `folded`: the row's name or email, folded once for every look-up (the directory's own
     /// folding then finds nothing to do).
-    fn lookup_label(&mut self, kind: Kind, folded: &str) -> Result<Vec<Cand>, RowError> {
-        let stored = match kind {
-            Kind::Accounts => self.dir.accounts_by_name(folded)?,
-            _ => self.dir.contacts_by_email(folded)?,
-        };
+    fn lookup_label(&mut self, kind: Kind, folded: &str) -> Result<Hits, RowError> {
         let o = &self.overlay;
+        let mut hits = Hits::default();
+        self.dir
+            .each_by_label(kind, folded, &mut |f| o.push_found(&mut hits, f))?;
         let index = &o.by_label[slot(kind)];
         let head = if index.is_empty() {
             None
         } else {
             index.get(folded).copied()
         };
-        Ok(self.merge(stored, o.chained(head, &o.chain_label)))
-    }
-
-    /// Stored hits and this batch's, without records deleted earlier in the batch, each once,
-    /// with the external ID an earlier row gave it.
-    fn merge<'o>(
-        &'o self,
-        stored: Vec<Found>,
-        pending: impl Iterator<Item = &'o Cand>,
-    ) -> Vec<Cand> {
-        let o = &self.overlay;
-        let mut out: Vec<Cand> = Vec::with_capacity(stored.len());
-        for c in stored.into_iter().map(Cand::existing) {
-            self.push_hit(&mut out, c);
-        }
-        for c in pending {
-            if !o.deleted.contains(&c.target) && !out.iter().any(|x| x.target == c.target) {
-                self.push_hit(&mut out, c.clone());
-            }
-        }
-        out
-    }
-
-    fn push_hit(&self, out: &mut Vec<Cand>, mut c: Cand) {
-        let o = &self.overlay;
-        if (!o.deleted.is_empty() && o.deleted.contains(&c.target))
-            || out.iter().any(|x| x.target == c.target)
-        {
-            return;
-        }
-        if !o.external_id_of.is_empty() {
-            if let Some(id) = o.external_id_of.get(&c.target) {
-                c.external_id = Some(id.clone());
-            }
-        }
-        out.push(c);
+        o.push_pending(&mut hits, o.chained(head, &o.chain_label));
+        Ok(hits)
     }
 
     /// ID first, then name (accounts) or email (contacts): the label as written, folded, and
@@ -594,8 +642,10 @@ impl<'a, 'b> Planner<'a, 'b> {
                 path,
             ));
         };
-        let hits = self.dir.by_property(kind, property, &v)?;
-        let hits = self.merge(hits, std::iter::empty());
+        let mut hits = Hits::default();
+        for f in &self.dir.by_property(kind, property, &v)? {
+            self.overlay.push_found(&mut hits, f);
+        }
         let found = one(
             hits,
             kind.as_str(),
