@@ -526,8 +526,8 @@ enum Matched {
     Keys {
         id: Option<String>,
         label: Option<String>,
-        /// `label`, folded (`normalize::fold`): what it matched by, and what a record this row
-        /// creates is found by later in the batch.
+        /// `label`, folded (`normalize::fold`), if a look-up needed it: what it matched by, and
+        /// what a record this row creates is found by later in the batch (folded then if not yet).
         folded: Option<String>,
         found: Option<(Cand, Key)>,
     },
@@ -592,13 +592,15 @@ impl<'a, 'b> Planner<'a, 'b> {
         Ok(hits)
     }
 
-    /// ID first, then name (accounts) or email (contacts): the label as written, folded, and
-    /// where it was.
+    /// ID first, then name (accounts) or email (contacts): the label as written and where it
+    /// was. `folded` gets the label folded when a look-up needs it (a row found by its ID never
+    /// does), for the caller to reuse.
     fn find(
         &mut self,
         kind: Kind,
         id: Option<(&str, &Path)>,
-        label: Option<(&str, &str, &Path)>,
+        label: Option<(&str, &Path)>,
+        folded: &mut Option<String>,
     ) -> Result<Option<(Cand, Key)>, RowError> {
         let noun = kind.as_str();
         if let Some((id, path)) = id {
@@ -607,7 +609,8 @@ impl<'a, 'b> Planner<'a, 'b> {
                 return Ok(Some((c, id_key(id))));
             }
         }
-        if let Some((label, folded, path)) = label {
+        if let Some((label, path)) = label {
+            let folded = folded.get_or_insert_with(|| fold(label));
             let hits = self.lookup_label(kind, folded)?;
             let what = if kind == Kind::Accounts {
                 "are named"
@@ -692,14 +695,12 @@ impl<'a, 'b> Planner<'a, 'b> {
         if id_val.is_none() && label_val.is_none() {
             return Err(no_key("no key to match", [id, second]));
         }
-        let folded = label_val.as_ref().map(|(v, _)| fold(v));
+        let mut folded = None;
         let found = self.find(
             kind,
             id_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
-            label_val
-                .as_ref()
-                .zip(folded.as_deref())
-                .map(|((v, p), f)| (v.as_str(), f, *p)),
+            label_val.as_ref().map(|(v, p)| (v.as_str(), *p)),
+            &mut folded,
         )?;
         Ok(Matched::Keys {
             id: id_val.map(|(v, _)| v),
@@ -813,6 +814,7 @@ impl<'a, 'b> Planner<'a, 'b> {
                     external_id: id_val.clone(),
                     account: account.as_ref().map(|l| l.target.clone()),
                 };
+                let folded = folded.or_else(|| label_val.as_deref().map(fold));
                 self.overlay.add(kind, cand, folded);
                 let key = tried(kind, &id_val, &label_val);
                 let (name, email) = name_email(label_val);
@@ -881,13 +883,12 @@ impl<'a, 'b> Planner<'a, 'b> {
             warnings.push("not linked to an account: no account ID or name in this row".into());
             return Ok(None);
         }
-        let folded = name.as_ref().map(|(v, _)| fold(v));
+        let mut folded = None;
         let found = self.find(
             Kind::Accounts,
             id.as_ref().map(|(v, p)| (v.as_str(), *p)),
-            name.as_ref()
-                .zip(folded.as_deref())
-                .map(|((v, p), f)| (v.as_str(), f, *p)),
+            name.as_ref().map(|(v, p)| (v.as_str(), *p)),
+            &mut folded,
         )?;
         if let Some((c, key)) = found {
             return Ok(Some(Link {
@@ -915,6 +916,7 @@ impl<'a, 'b> Planner<'a, 'b> {
             external_id: id_v.clone(),
             account: None,
         };
+        let folded = folded.or_else(|| name_v.as_deref().map(fold));
         self.overlay.add(Kind::Accounts, cand, folded);
         let key = tried(Kind::Accounts, &id_v, &name_v).unwrap_or_else(|| Key {
             by: By::Name,
