@@ -181,15 +181,18 @@ $(printf '%s\n' "${WHOLE_ROWS[@]}")
 data-model step, rows are read in place (\`inlet_core::Node\`: keys and strings borrowed from the
 body, unescaped only where needed, objects as small ordered vectors with serde_json's rule for
 repeated keys) and the plan carries each record's properties as JSON text, so no \`Value\` tree is
-built or freed on this path. A \`perf\` profile of \`core/parse_plan\` (2026-12-02, mimalloc,
-after that day's changes): reading 27% (the reader's values 15%, much of it reloading a value
-just returned through the stack, a stalled store; strings 5%; objects taken off the reader's
-stack 4%; UTF-8 checks 2%), writing the properties 16% (strings 8%, floats 2%), \`memmove\` 6%
-(entries copied off the reader's stack as a block, the plan's rows on their way out), the planner's
-own row loop 5%, the directory's look-ups 5%, freeing the rows and the plan 7%, the allocator 3%,
-finding a row's keys 5%, the kernel zeroing fresh pages for the plan 4%. A plan row is 288 bytes
-(528 before its account and contact links were boxed), and an empty \`Properties\` no longer
-allocates: together 8-12% of parse + plan, side by side.
+built or freed on this path. A \`perf\` profile of \`core/parse_plan\` (2026-12-07, mimalloc):
+reading 28% (the reader's values 17%, much of it a value returned through the stack and stored
+again; strings 4.5%; objects taken off the reader's stack 4%; the UTF-8 check 2%), writing the
+properties 17% (the loop 7.5%, strings 6%, floats 2%), \`memmove\` 5% (entries copied off the
+reader's stack as a block, plan rows on their way out), freeing the row tree 4% and the plan 2%,
+the look-ups' hashing 4.4% and comparing 2.8%, the planner's row loop 6%, finding a row's keys
+5%, the kernel zeroing fresh pages 2.5%, the allocator itself under 4%. A look-up keeps only its
+first hit and whether there are more, borrowed from the directory until kept; this batch's ID
+index is keyed by its candidates' own IDs; a name or email is folded only when a look-up needs
+it (together about 17% of parse + plan since the previous report, side by side). A row is about
+560 bytes of entries (a 24-byte key and a 32-byte node each), read, walked and freed: what is
+left is mostly moving that memory.
 
 The 100,000-row \`inlet preview\` (a \`perf\` profile of the whole process, same day): the
 first third is in series, reading the file and checking the document whole, which must finish
@@ -203,8 +206,10 @@ comparing keys 5%, the allocator and freeing 10%.
 15× jaq for the whole process (about 70 ms for 100,000 rows; reading the file and checking it
 whole take about 50 ms of the 150-200 ms now): a SIMD-class reader, for the check too (measured on this payload: sonic-rs parses it at about 4.9M rows/s, but does not
 build for wasm32 without bringing wasm-bindgen into the core, so it would be native only, held to
-serde_json's semantics by the differential tests), a directory that hands back borrowed hits
-instead of owned copies, and an arena per batch for the planner's keys.
+serde_json's semantics by the differential tests), and a denser row than a tree of 56-byte
+entries (keys and plain strings as offsets into the body, a tape), which every reader of
+\`Node\` would change with. Side by side, this build is about 24% faster than the one that
+measured 982,884 rows/s on a quieter day (\`## Core: side by side with earlier builds\`).
 MD
 
 touch BENCHMARKS.md
