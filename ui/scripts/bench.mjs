@@ -186,18 +186,20 @@ const r = {
 const ms = (x) => `${x.toFixed(2)} ms`;
 const kb = (x) => `${(x / 1024).toFixed(1)} KB`;
 const ok = (pass) => (pass ? 'within budget' : '**over budget**');
-const step = (x) =>
-  x <= BUDGET.stepMs
-    ? `within budget (step: ≤ ${BUDGET.stepMs} ms, met)`
-    : x <= BUDGET.previewMs
-      ? `within budget; **over the step's ${BUDGET.stepMs} ms**`
+// The step's budgets hold at the fastest round and at the median round (`k`: a key of `rounds`).
+const mid = (k) => median(rounds[k]);
+const step = (k) =>
+  Math.max(r[k], mid(k)) <= BUDGET.stepMs
+    ? `within budget (step: ≤ ${BUDGET.stepMs} ms at the fastest and the median round, met)`
+    : r[k] <= BUDGET.previewMs
+      ? `within budget; **over the step's ${BUDGET.stepMs} ms** (${r[k] <= BUDGET.stepMs ? 'the median round' : 'the fastest round'})`
       : '**over budget**';
-const read = (x) => ok(x <= BUDGET.readMs);
+const read = (k) => ok(Math.max(r[k], mid(k)) <= BUDGET.readMs);
 const pass = {
   node: r.node <= BUDGET.previewMs,
   chromium: r.chromium <= BUDGET.previewMs,
-  nodeRead: r.nodePageParse <= BUDGET.readMs,
-  chromiumRead: r.chromiumPageParse <= BUDGET.readMs,
+  nodeRead: Math.max(r.nodePageParse, mid('nodePageParse')) <= BUDGET.readMs,
+  chromiumRead: Math.max(r.chromiumPageParse, mid('chromiumPageParse')) <= BUDGET.readMs,
   size: wasmGz / 1024 <= BUDGET.wasmGzKb,
   usable: r.usable <= BUDGET.usableMs && r.usableFirst <= BUDGET.usableMs,
 };
@@ -205,7 +207,7 @@ const when = new Date().toISOString().slice(0, 10);
 const fmtRounds = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 const kbText = (chars) => `${Math.round(chars / 1000)} KB`;
 const row = (label, k, budget, verdict) =>
-  `| ${label} | ${ms(r[k])} | ${median(ratios(rounds[k])).toFixed(2)}× | ${budget} | ${verdict} |`;
+  `| ${label} | ${ms(r[k])} | ${ms(mid(k))} | ${median(ratios(rounds[k])).toFixed(2)}× | ${budget} | ${verdict} |`;
 const section = `## WASM
 
 Measured by \`make bench-wasm\` (\`ui/scripts/bench.mjs\`) on ${when}, ${cpus().length} cores, Node ${process.version},
@@ -217,24 +219,24 @@ page reads (\`preview_page\`: the first ${PAGE} rows, the summary of all, the fa
 The native baseline runs the same \`preview_bytes\` + full serialisation in a release build. All are
 measured in ${ROUNDS} interleaved rounds (native, Node, Chromium, native, …), each the median of ${PER} calls
 after warm-up; this machine's speed moves by up to 2× from one second to the next (other tenants),
-so the table shows the fastest round of each (the machine at its quietest) and the ratio column is
+so the table shows the fastest round of each (the machine at its quietest), the median round, and
 the median of the per-round ratios to native, which the load moves much less. Every round is
 listed below the table.
 
-| measure | fastest round | ratio to native (median of rounds) | budget | |
-|---|---|---|---|---|
-| preview, 1,000 rows, native (baseline) | ${ms(r.native)} | 1 | — | |
-${row('preview, 1,000 rows, wasm in Node, full answer', 'node', `≤ ${BUDGET.previewMs} ms`, step(r.node))}
+| measure | fastest round | median round | ratio to native (median of rounds) | budget | |
+|---|---|---|---|---|---|
+| preview, 1,000 rows, native (baseline) | ${ms(r.native)} | ${ms(mid('native'))} | 1 | — | |
+${row('preview, 1,000 rows, wasm in Node, full answer', 'node', `≤ ${BUDGET.previewMs} ms`, step('node'))}
 ${row('… including \`JSON.parse\` of the answer', 'nodeParse', '—', '')}
-${row(`preview, 1,000 rows, wasm in Node, paged answer (${PAGE} rows)`, 'nodePage', `≤ ${BUDGET.previewMs} ms`, step(r.nodePage))}
-${row('… including \`JSON.parse\` of the answer (what the page does)', 'nodePageParse', `≤ ${BUDGET.readMs} ms`, read(r.nodePageParse))}
-${row('preview, 1,000 rows, wasm in Chromium, full answer', 'chromium', `≤ ${BUDGET.previewMs} ms`, step(r.chromium))}
+${row(`preview, 1,000 rows, wasm in Node, paged answer (${PAGE} rows)`, 'nodePage', `≤ ${BUDGET.previewMs} ms`, step('nodePage'))}
+${row('… including \`JSON.parse\` of the answer (what the page does)', 'nodePageParse', `≤ ${BUDGET.readMs} ms`, read('nodePageParse'))}
+${row('preview, 1,000 rows, wasm in Chromium, full answer', 'chromium', `≤ ${BUDGET.previewMs} ms`, step('chromium'))}
 ${row('… including \`JSON.parse\` of the answer', 'chromiumParse', '—', '')}
-${row(`preview, 1,000 rows, wasm in Chromium, paged answer (${PAGE} rows)`, 'chromiumPage', `≤ ${BUDGET.previewMs} ms`, step(r.chromiumPage))}
-${row('… including \`JSON.parse\` of the answer (what the page does)', 'chromiumPageParse', `≤ ${BUDGET.readMs} ms`, read(r.chromiumPageParse))}
-| \`.wasm\` size (wasm-opt -O3) | ${kb(r.wasmRaw)}, **${kb(r.wasmGz)} gzipped** | — | ≤ ${BUDGET.wasmGzKb} KB gz | ${ok(pass.size)} |
-| playground usable (navigation → first preview on screen), first load | ${Math.round(r.usableFirst)} ms | — | ≤ ${BUDGET.usableMs} ms | ${ok(r.usableFirst <= BUDGET.usableMs)} |
-| playground usable, median of 10 more loads | ${Math.round(r.usable)} ms | — | ≤ ${BUDGET.usableMs} ms | ${ok(r.usable <= BUDGET.usableMs)} |
+${row(`preview, 1,000 rows, wasm in Chromium, paged answer (${PAGE} rows)`, 'chromiumPage', `≤ ${BUDGET.previewMs} ms`, step('chromiumPage'))}
+${row('… including \`JSON.parse\` of the answer (what the page does)', 'chromiumPageParse', `≤ ${BUDGET.readMs} ms`, read('chromiumPageParse'))}
+| \`.wasm\` size (wasm-opt -O3) | ${kb(r.wasmRaw)}, **${kb(r.wasmGz)} gzipped** | — | — | ≤ ${BUDGET.wasmGzKb} KB gz | ${ok(pass.size)} |
+| playground usable (navigation → first preview on screen), first load | ${Math.round(r.usableFirst)} ms | — | — | ≤ ${BUDGET.usableMs} ms | ${ok(r.usableFirst <= BUDGET.usableMs)} |
+| playground usable, median of 10 more loads | ${Math.round(r.usable)} ms | — | — | ≤ ${BUDGET.usableMs} ms | ${ok(r.usable <= BUDGET.usableMs)} |
 
 The budgets: ≤ ${BUDGET.previewMs} ms is the design's floor, ≤ ${BUDGET.stepMs} ms the data-model step's (issue 14), and
 ≤ ${BUDGET.readMs} ms the step's budget for the preview with the page reading its answer.
