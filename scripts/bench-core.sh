@@ -190,11 +190,11 @@ the look-ups' hashing 4.4% and comparing 2.8%, the planner's row loop 6%, findin
 5%, the kernel zeroing fresh pages 2.5%, the allocator itself under 4%. A look-up keeps only its
 first hit and whether there are more, borrowed from the directory until kept; this batch's ID
 index is keyed by its candidates' own IDs; a name or email is folded only when a look-up needs
-it (together about 17% of parse + plan since the previous report, side by side). A row is about
+it. A row is about
 560 bytes of entries (a 24-byte key and a 32-byte node each), read, walked and freed: what is
 left is mostly moving that memory.
 
-The 100,000-row \`inlet preview\` (a \`perf\` profile of the whole process, same day): the
+The 100,000-row \`inlet preview\` (a \`perf\` profile of the whole process, 2026-12-02): the
 first third is in series, reading the file and checking the document whole, which must finish
 before the first byte of the answer; then the reading thread (parsing rows and writing their
 properties, which depend on the row alone) is about 85% busy and the ordered thread (matching
@@ -208,8 +208,8 @@ whole take about 50 ms of the 150-200 ms now): a SIMD-class reader, for the chec
 build for wasm32 without bringing wasm-bindgen into the core, so it would be native only, held to
 serde_json's semantics by the differential tests), and a denser row than a tree of 56-byte
 entries (keys and plain strings as offsets into the body, a tape), which every reader of
-\`Node\` would change with. Side by side, this build is about 24% faster than the one that
-measured 982,884 rows/s on a quieter day (\`## Core: side by side with earlier builds\`).
+\`Node\` would change with. Whether a build is faster than an earlier one is measured side by
+side (\`## Core: side by side with earlier builds\`), not read from two days' rates.
 MD
 
 touch BENCHMARKS.md

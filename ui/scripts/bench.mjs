@@ -188,18 +188,19 @@ const kb = (x) => `${(x / 1024).toFixed(1)} KB`;
 const ok = (pass) => (pass ? 'within budget' : '**over budget**');
 // The step's budgets hold at the fastest round and at the median round (`k`: a key of `rounds`).
 const mid = (k) => median(rounds[k]);
+const holds = (k, limit) => Math.max(r[k], mid(k)) <= limit;
 const step = (k) =>
-  Math.max(r[k], mid(k)) <= BUDGET.stepMs
+  holds(k, BUDGET.stepMs)
     ? `within budget (step: ≤ ${BUDGET.stepMs} ms at the fastest and the median round, met)`
     : r[k] <= BUDGET.previewMs
       ? `within budget; **over the step's ${BUDGET.stepMs} ms** (${r[k] <= BUDGET.stepMs ? 'the median round' : 'the fastest round'})`
       : '**over budget**';
-const read = (k) => ok(Math.max(r[k], mid(k)) <= BUDGET.readMs);
+const read = (k) => ok(holds(k, BUDGET.readMs));
 const pass = {
   node: r.node <= BUDGET.previewMs,
   chromium: r.chromium <= BUDGET.previewMs,
-  nodeRead: Math.max(r.nodePageParse, mid('nodePageParse')) <= BUDGET.readMs,
-  chromiumRead: Math.max(r.chromiumPageParse, mid('chromiumPageParse')) <= BUDGET.readMs,
+  nodeRead: holds('nodePageParse', BUDGET.readMs),
+  chromiumRead: holds('chromiumPageParse', BUDGET.readMs),
   size: wasmGz / 1024 <= BUDGET.wasmGzKb,
   usable: r.usable <= BUDGET.usableMs && r.usableFirst <= BUDGET.usableMs,
 };
