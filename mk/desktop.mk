@@ -25,6 +25,7 @@ gui: $(GUI_BIN)
 # The real window under Xvfb, driven through tauri-driver (WebKitWebDriver).
 test-desktop: $(GUI_BIN)
 	SCREENSHOTS=target/screenshots/desktop $(XVFB) node tests/desktop/e2e.mjs $(GUI_BIN)
+	SCREENSHOTS=target/screenshots/desktop $(XVFB) node tests/desktop/postgres.mjs $(GUI_BIN)
 
 bench-desktop: $(GUI_RELEASE_BIN)
 	$(XVFB) scripts/bench-desktop.sh $(GUI_RELEASE_BIN)

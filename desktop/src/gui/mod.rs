@@ -229,8 +229,17 @@ pub fn run(services: Arc<Services>, config: ListenConfig) -> Result<(), GuiError
             let _ = shell.app.set(handle.clone());
             tauri::async_runtime::spawn(async move {
                 shell.listen(listen.unwrap_or(default_addr)).await;
-                // The tunnel chosen in Settings starts again with the window.
-                let saved = settings::window_tunnel(&shell.services).ok().flatten();
+                // The tunnel chosen in Settings starts again with the window. The store is read
+                // off the async threads, as the commands read it: PostgreSQL's client blocks on
+                // its own runtime, which cannot start inside this one.
+                let services = shell.services.clone();
+                let saved = tauri::async_runtime::spawn_blocking(move || {
+                    settings::window_tunnel(&services)
+                })
+                .await
+                .ok()
+                .and_then(|r| r.ok())
+                .flatten();
                 if let Some(spec) = saved.and_then(|t| t.parse::<TunnelSpec>().ok()) {
                     if let Err(e) = shell.start_tunnel(spec).await {
                         eprintln!("inlet: tunnel: {e}");
