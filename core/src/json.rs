@@ -102,7 +102,7 @@ pub(crate) fn plain_run(s: &[u8], mut j: usize) -> usize {
 /// than being copied into a padded buffer: the copy was a `memcpy` call and a stalled load of a
 /// word just written byte by byte, more than half of this function's time on short strings.
 #[inline]
-fn is_clean(bytes: &[u8]) -> bool {
+pub(crate) fn is_clean(bytes: &[u8]) -> bool {
     let n = bytes.len();
     let word = |i: usize| {
         let w = &bytes[i..i + 8];
@@ -124,6 +124,21 @@ fn is_clean(bytes: &[u8]) -> bool {
         return escape_mask(u64::from(half(0)) | u64::from(half(n - 4)) << 32) == 0;
     }
     !bytes.iter().any(|&b| needs_escape(b))
+}
+
+/// A string of a `Node` (a key or a value): a borrowed one needs no escaping (`Node`'s rule), so
+/// its text is written as it is, without looking at its bytes again.
+#[inline]
+pub(crate) fn write_text(out: &mut Vec<u8>, s: &std::borrow::Cow<'_, str>) {
+    match s {
+        std::borrow::Cow::Borrowed(s) => {
+            out.reserve(s.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+        std::borrow::Cow::Owned(s) => write_str(out, s),
+    }
 }
 
 /// A JSON string literal, escaped as `serde_json` escapes it.

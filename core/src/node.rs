@@ -14,6 +14,10 @@ pub enum Node<'a> {
     Null,
     Bool(bool),
     Number(Number),
+    /// Borrowed only when its text needs no escaping in JSON (no quote, backslash or control
+    /// character): a plain string of a body (the reader borrows only strings without an escape,
+    /// and JSON has none of those raw), or a view's string that has none. Keys likewise. The
+    /// writers copy a borrowed string as it is (`json::write_text`).
     String(Cow<'a, str>),
     Array(Vec<Node<'a>>),
     /// Keys are unique: a repeated key keeps its first place and its last value, as
@@ -29,6 +33,15 @@ fn signature_bit(b: &[u8]) -> u64 {
         | u64::from(b.first().copied().unwrap_or(0)) << 32
         | u64::from(b.last().copied().unwrap_or(0)) << 40;
     1u64 << (sig.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
+/// `s` borrowed if its text needs no escaping in JSON, else a copy (the rule of `Node::String`).
+fn view(s: &str) -> Cow<'_, str> {
+    if crate::json::is_clean(s.as_bytes()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_owned())
+    }
 }
 
 /// An object's entries (a row is one).
@@ -98,18 +111,19 @@ impl<'a> Node<'a> {
         Node::object_from(entries.into_iter())
     }
 
-    /// A view of a value the caller keeps: its strings are borrowed, not copied.
+    /// A view of a value the caller keeps: its strings are borrowed, not copied, except the few
+    /// that need escaping in JSON (the rule of `Node::String`).
     pub fn from_value(v: &'a Value) -> Node<'a> {
         match v {
             Value::Null => Node::Null,
             Value::Bool(b) => Node::Bool(*b),
             Value::Number(n) => Node::Number(n.clone()),
-            Value::String(s) => Node::String(Cow::Borrowed(s)),
+            Value::String(s) => Node::String(view(s)),
             Value::Array(items) => Node::Array(items.iter().map(Node::from_value).collect()),
             // A map's keys are unique already.
             Value::Object(m) => Node::Object(
                 m.iter()
-                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::from_value(v)))
+                    .map(|(k, v)| (view(k), Node::from_value(v)))
                     .collect(),
             ),
         }
@@ -206,7 +220,7 @@ pub(crate) fn write_node(out: &mut Vec<u8>, n: &Node<'_>) {
         Node::Null => out.extend_from_slice(b"null"),
         Node::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Node::Number(n) => crate::json::write_number(out, n),
-        Node::String(s) => crate::json::write_str(out, s),
+        Node::String(s) => crate::json::write_text(out, s),
         Node::Array(items) => crate::json::write_list(out, items, write_node),
         Node::Object(entries) => {
             out.push(b'{');
@@ -214,7 +228,7 @@ pub(crate) fn write_node(out: &mut Vec<u8>, n: &Node<'_>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                crate::json::write_str(out, k);
+                crate::json::write_text(out, k);
                 out.push(b':');
                 write_node(out, v);
             }
@@ -241,6 +255,25 @@ mod tests {
             String::from_utf8(out).unwrap(),
             serde_json::to_string(&v).unwrap()
         );
+    }
+
+    #[test]
+    fn a_view_writes_strings_that_need_escaping_escaped() {
+        // A view borrows only what needs no escaping: these are copies, written escaped.
+        let v = serde_json::json!({"q\"k": "a\"b", "nl": "x\ny", "bs\\": ["\\", "\u{1}", "plain"]});
+        let view = Node::from_value(&v);
+        let mut out = Vec::new();
+        write_node(&mut out, &view);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string(&v).unwrap()
+        );
+        let Node::Object(entries) = &view else {
+            panic!("an object")
+        };
+        assert!(matches!(entries[0].0, Cow::Owned(_)));
+        assert!(matches!(&entries[1].1, Node::String(Cow::Owned(_))));
+        assert!(matches!(entries[1].0, Cow::Borrowed("nl")));
     }
 
     #[test]

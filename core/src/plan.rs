@@ -92,15 +92,8 @@ impl Properties {
             if i > 0 {
                 out.push(b',');
             }
-            match k {
-                // Read without an escape, so its text is what `write_str` would write.
-                std::borrow::Cow::Borrowed(k) => {
-                    out.push(b'"');
-                    out.extend_from_slice(k.as_bytes());
-                    out.push(b'"');
-                }
-                std::borrow::Cow::Owned(k) => crate::json::write_str(&mut out, k),
-            }
+            // Read without an escape when borrowed, so written as it is.
+            crate::json::write_text(&mut out, k);
             out.push(b':');
             out.extend_from_slice(v.as_bytes());
         }

@@ -3,7 +3,7 @@
 //! directory), so a batch never creates the same record twice.
 
 use crate::directory::{BatchKeys, Directory, DirectoryError, Found};
-use crate::json::write_str;
+use crate::json::write_text;
 use crate::mapping::{Behavior, Compiled, Keys, Kind, OnRemoved, PropertySource, TypeSource};
 use crate::node::{get_in, write_node, Entries, Node};
 use crate::normalize::{fold, node_key, KeyValue};
@@ -1157,7 +1157,7 @@ fn write_properties(
                 out.push(b',');
             }
             first = false;
-            write_str(out, k);
+            write_text(out, k);
             out.push(b':');
             write_node(out, v);
         }
