@@ -10,41 +10,23 @@
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { Session, sleep } from './webdriver.mjs';
 import { logSteps } from './log.mjs';
+import { appEnv, freePort } from './app.mjs';
 
 const bin = resolve(process.argv[2] ?? 'target/gui/debug/inlet');
 const shots = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
 mkdirSync(shots, { recursive: true });
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
 const home = mkdtempSync(join(tmpdir(), 'inlet-e2e-'));
 const listenPort = await freePort();
 const driverPort = await freePort();
 const nativePort = await freePort(); // WebKitWebDriver's own port: never the shared default
-const env = {
-  ...process.env,
-  HOME: home,
-  XDG_DATA_HOME: join(home, 'data'),
-  XDG_CONFIG_HOME: join(home, 'config'),
-  XDG_CACHE_HOME: join(home, 'cache'),
-  INLET_DB: join(home, 'inlet.db'),
-  INLET_LISTEN: `127.0.0.1:${listenPort}`,
-};
+const env = appEnv(home, join(home, 'inlet.db'), listenPort);
 // The app decides WebKit's compositing itself (off); nothing from outside may decide it for it.
 delete env.WEBKIT_DISABLE_COMPOSITING_MODE;
 delete env.INLET_WEBKIT_COMPOSITING;

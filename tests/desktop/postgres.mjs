@@ -8,10 +8,10 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
+import { appEnv, freePort } from './app.mjs';
 
 const bin = resolve(process.argv[2] ?? 'target/gui/debug/inlet');
 const shots = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
@@ -23,16 +23,6 @@ if (!server) {
 mkdirSync(shots, { recursive: true });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-
 // A database of its own on the test server.
 const pgBin = readdirSync('/usr/lib/postgresql')
   .sort((a, b) => Number(a) - Number(b))
@@ -48,15 +38,7 @@ db.pathname = `/${dbName}`;
 
 const home = mkdtempSync(join(tmpdir(), 'inlet-window-pg-'));
 const port = await freePort();
-const env = {
-  ...process.env,
-  HOME: home,
-  XDG_DATA_HOME: join(home, 'data'),
-  XDG_CONFIG_HOME: join(home, 'config'),
-  XDG_CACHE_HOME: join(home, 'cache'),
-  INLET_DB: db.href,
-  INLET_LISTEN: `127.0.0.1:${port}`,
-};
+const env = appEnv(home, db.href, port);
 
 const app = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let stderr = '';

@@ -200,6 +200,34 @@ fn errors_go_to_stderr_with_a_failure_exit_code() {
 }
 
 #[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    // `inlet connections list | head -1`: the pipe closes while inlet still writes.
+    let store = TestDb::fresh();
+    let db = store.arg().to_path_buf();
+    for i in 0..40 {
+        create_connection(&db, &format!("Connection {i}"), "contacts");
+    }
+    for args in [
+        &["connections", "list"][..],
+        &["connections", "list", "--json"],
+    ] {
+        let mut child = std::process::Command::new(inlet_bin())
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn inlet_db_in_the_environment_chooses_the_file() {
     let store = TestDb::fresh();
     let db = store.arg().to_path_buf();

@@ -1,5 +1,16 @@
 //! `inlet`'s commands: each parses its flags, calls one service function, and prints the result.
 
+/// `println!`, except that a reader who stopped reading (`inlet … | head`) ends the command
+/// quietly instead of a panic (`output::line`).
+macro_rules! outln {
+    () => {
+        $crate::cli::output::line(format_args!(""))
+    };
+    ($($t:tt)*) => {
+        $crate::cli::output::line(format_args!($($t)*))
+    };
+}
+
 pub mod args;
 mod output;
 mod serve;
@@ -62,26 +73,26 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
     if as_json {
         return json(c);
     }
-    println!("id             {}", c.id);
-    println!("name           {}", c.name);
-    println!("kind           {}", c.kind.as_str());
-    println!("behavior       {}", c.behavior.as_str());
-    println!("enabled        {}", c.enabled);
-    println!("webhook URL    {}", c.webhook_url);
-    println!("authorization  {}", c.authorization);
-    println!("enforce auth   {}", c.enforce_auth);
-    println!(
+    outln!("id             {}", c.id);
+    outln!("name           {}", c.name);
+    outln!("kind           {}", c.kind.as_str());
+    outln!("behavior       {}", c.behavior.as_str());
+    outln!("enabled        {}", c.enabled);
+    outln!("webhook URL    {}", c.webhook_url);
+    outln!("authorization  {}", c.authorization);
+    outln!("enforce auth   {}", c.enforce_auth);
+    outln!(
         "mapping        {}",
         if c.has_mapping { "set" } else { "not set" }
     );
-    println!(
+    outln!(
         "requests       {} (last: {}, status {})",
         c.requests,
         opt(&c.last_request_at),
         opt(&c.last_status)
     );
     let r = &c.retention;
-    println!(
+    outln!(
         "log keeps      {}, {}, {}; always the latest payload",
         r.keep_requests
             .map_or("every request".into(), |n| format!("the last {n} requests")),
@@ -93,44 +104,44 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
             ))
     );
     match &c.trust.signature {
-        None => println!("signature      none"),
+        None => outln!("signature      none"),
         Some(sig) => {
-            println!("signature      {} (header {})", sig.scheme, sig.header);
+            outln!("signature      {} (header {})", sig.scheme, sig.header);
             if let (Some(enc), Some(pre)) = (&sig.encoding, &sig.prefix) {
-                println!("               {enc}, prefix {pre:?}");
+                outln!("               {enc}, prefix {pre:?}");
             }
-            println!("signing secret {}", sig.secret);
+            outln!("signing secret {}", sig.secret);
         }
     }
-    println!("on drift       {}", c.trust.on_drift);
+    outln!("on drift       {}", c.trust.on_drift);
     print_drift(c);
     if let Some(t) = &c.tunnel {
-        println!("tunnel         {}", tunnel_line(t));
+        outln!("tunnel         {}", tunnel_line(t));
     }
     for w in [&c.loopback_warning, &c.unprotected_warning]
         .into_iter()
         .flatten()
     {
-        println!("warning        {w}");
+        outln!("warning        {w}");
     }
     if let Some(m) = &c.mapping {
-        println!("{}", serde_json::to_string_pretty(m)?);
+        outln!("{}", serde_json::to_string_pretty(m)?);
     }
     Ok(())
 }
 
 fn print_drift(c: &connections::ConnectionView) {
     if c.trust.drift.is_empty() {
-        println!("drift          none");
+        outln!("drift          none");
         return;
     }
-    println!(
+    outln!(
         "drift          {} (acknowledge: inlet connections drift ack {})",
         c.trust.drift.len(),
         c.id
     );
     for d in &c.trust.drift {
-        println!(
+        outln!(
             "  {} {}: {} — {} request(s), {} row(s), {} → {}, e.g. request {}",
             d.kind,
             d.field,
@@ -165,10 +176,10 @@ fn show_connection(
     }
     print_connection(c, false)?;
     let Some(p) = latest else {
-        println!("latest payload none yet: post to the webhook URL and it appears here");
+        outln!("latest payload none yet: post to the webhook URL and it appears here");
         return Ok(());
     };
-    println!(
+    outln!(
         "latest payload received {}, status {}, {}, {} bytes (request {})",
         p.received_at,
         p.status,
@@ -177,7 +188,7 @@ fn show_connection(
         p.request_id
     );
     if let Some(detail) = p.error.as_ref().map(|e| &e.detail) {
-        println!("               {detail}");
+        outln!("               {detail}");
     }
     // JSON is shown pretty (keys in the order they arrived); anything else exactly as received.
     let text = match &p.json {
@@ -192,14 +203,14 @@ fn show_connection(
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        println!("{}", &text[..end]);
-        println!(
+        outln!("{}", &text[..end]);
+        outln!(
             "… (the first {} KiB shown; `inlet request {}` or `--json` prints all of it)",
             SHOWN_BODY_BYTES / 1024,
             p.request_id
         );
     } else {
-        println!("{text}");
+        outln!("{text}");
     }
     Ok(())
 }
@@ -234,8 +245,8 @@ fn check_cmd(s: &Services, id: &str, as_json: bool) -> Result<()> {
     if as_json {
         json(&report)?;
     } else {
-        println!("HEAD {}", report.url);
-        println!("{}", report.message);
+        outln!("HEAD {}", report.url);
+        outln!("{}", report.message);
     }
     if !report.ok {
         bail!("check from outside failed: {}", report.message);
@@ -304,16 +315,16 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
                 rows,
             );
             if let Some(c) = l.first() {
-                println!(
+                outln!(
                     "webhook URLs: {}",
                     c.webhook_url.rsplit_once("/hooks/").map_or("", |(b, _)| b)
                 );
                 if let Some(w) = &c.loopback_warning {
-                    println!("warning: {w}");
+                    outln!("warning: {w}");
                 }
             }
             if l.iter().any(|c| c.unprotected) {
-                println!("warning: connections marked OPEN TO ANYONE neither enforce authorization nor check a signature, and their webhook URL is public");
+                outln!("warning: connections marked OPEN TO ANYONE neither enforce authorization nor check a signature, and their webhook URL is public");
             }
             Ok(())
         }
@@ -372,7 +383,7 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             if as_json {
                 return json(&c);
             }
-            println!(
+            outln!(
                 "drift acknowledged; the current shape of connection {} is its baseline",
                 c.id
             );
@@ -384,7 +395,7 @@ fn connections_cmd(s: &Services, c: ConnectionsCmd, as_json: bool) -> Result<()>
             if as_json {
                 return json(&d);
             }
-            println!("deleted connection {}", d.id);
+            outln!("deleted connection {}", d.id);
             Ok(())
         }
     }
@@ -400,13 +411,13 @@ fn mapping_cmd(s: &Services, m: MappingCmd, as_json: bool) -> Result<()> {
             if as_json {
                 return json(&v);
             }
-            println!("mapping saved; connection {} is {} ({})", v.connection_id, if v.enabled { "enabled" } else { "disabled" }, v.behavior.as_str());
+            outln!("mapping saved; connection {} is {} ({})", v.connection_id, if v.enabled { "enabled" } else { "disabled" }, v.behavior.as_str());
             Ok(())
         }
         MappingCmd::Show { id } => match mappings::show(s, &id)? {
             Some(v) if as_json => json(&v),
             Some(v) => {
-                println!("{}", serde_json::to_string_pretty(&v.document)?);
+                outln!("{}", serde_json::to_string_pretty(&v.document)?);
                 Ok(())
             }
             None => bail!("connection {id} has no mapping; set one with `inlet mapping set {id} --file mapping.json`"),
@@ -474,7 +485,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
             bail!("{} ({}): {}", e.code, e.status, e.detail)
         }
         PreviewOutput::ConnectionTest { .. } => {
-            println!("connection test: nothing would be written (200)");
+            outln!("connection test: nothing would be written (200)");
             return Ok(());
         }
         PreviewOutput::Plan { plan, .. } => plan,
@@ -506,7 +517,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         .collect();
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
     let sum = plan.summary;
-    println!(
+    outln!(
         "{} {}: {} create, {} update, {} delete, {} skip, {} duplicate, {} error",
         sum.rows,
         if sum.rows == 1 { "row" } else { "rows" },
@@ -637,7 +648,7 @@ fn print_next(next: &Option<String>, as_json: bool) {
         if as_json {
             eprintln!("next page: --after {n}");
         } else {
-            println!("next page: --after {n}");
+            outln!("next page: --after {n}");
         }
     }
 }
@@ -648,7 +659,7 @@ fn print_fields(
     fields: &[(&str, String)],
     props: &serde_json::Map<String, serde_json::Value>,
 ) {
-    println!("{title}");
+    outln!("{title}");
     let w = fields
         .iter()
         .map(|(k, _)| k.len())
@@ -656,16 +667,16 @@ fn print_fields(
         .max()
         .unwrap_or(0);
     for (k, v) in fields {
-        println!("  {k:<w$}  {v}");
+        outln!("  {k:<w$}  {v}");
     }
     if !props.is_empty() {
-        println!("properties");
+        outln!("properties");
         for (k, v) in props {
             let v = match v {
                 serde_json::Value::String(s) => s.clone(),
                 v => v.to_string(),
             };
-            println!("  {k:<w$}  {v}");
+            outln!("  {k:<w$}  {v}");
         }
     }
 }
@@ -681,7 +692,7 @@ fn written_by(request: &Option<String>, connection: &Option<String>) -> String {
 
 fn print_more(what: &str, next: &Option<String>, flag: &str) {
     if let Some(n) = next {
-        println!("more {what}: inlet records {what} {flag} --after {n}");
+        outln!("more {what}: inlet records {what} {flag} --after {n}");
     }
 }
 
@@ -704,10 +715,10 @@ fn record_cmd(s: &Services, kind: RecordKindArg, id: i64, as_json: bool) -> Resu
                 ],
                 &a.properties,
             );
-            println!("\ncontacts");
+            outln!("\ncontacts");
             print_contacts(&p.contacts.records);
             print_more("contacts", &p.contacts.next, &format!("--account {id}"));
-            println!("\nevents (newest first)");
+            outln!("\nevents (newest first)");
             print_events(&p.events.records);
             print_more("events", &p.events.next, &format!("--account {id}"));
         }
@@ -736,7 +747,7 @@ fn record_cmd(s: &Services, kind: RecordKindArg, id: i64, as_json: bool) -> Resu
                 ],
                 &c.properties,
             );
-            println!("\nevents (newest first)");
+            outln!("\nevents (newest first)");
             print_events(&p.events.records);
             print_more("events", &p.events.next, &format!("--contact {id}"));
         }
@@ -921,10 +932,10 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
         .collect();
     table(&["REQUEST", "RECEIVED", "STATUS", "BYTES", "OUTCOME"], rows);
     if l.is_empty() {
-        println!("no requests match");
+        outln!("no requests match");
     }
     if let Some(next) = &page.next_before {
-        println!("older requests match: add --before {next}");
+        outln!("older requests match: add --before {next}");
     }
     Ok(())
 }
@@ -934,18 +945,18 @@ fn request_cmd(s: &Services, id: &str, as_json: bool) -> Result<()> {
     if as_json {
         return json(&d);
     }
-    println!("request      {}", d.request.id);
-    println!("connection   {}", d.request.connection_id);
-    println!("received     {}", d.request.received_at);
-    println!("status       {}", d.request.status);
-    println!("content type {}", opt(&d.request.content_type));
-    println!("headers      {}", compact(&d.headers));
+    outln!("request      {}", d.request.id);
+    outln!("connection   {}", d.request.connection_id);
+    outln!("received     {}", d.request.received_at);
+    outln!("status       {}", d.request.status);
+    outln!("content type {}", opt(&d.request.content_type));
+    outln!("headers      {}", compact(&d.headers));
     if let Some(e) = &d.request.error {
-        println!("error        {}", compact(e));
+        outln!("error        {}", compact(e));
     }
-    println!("body ({} bytes):\n{}", d.request.size, d.body);
+    outln!("body ({} bytes):\n{}", d.request.size, d.body);
     if let Some(o) = &d.outcomes {
-        println!("outcomes:\n{}", serde_json::to_string_pretty(o)?);
+        outln!("outcomes:\n{}", serde_json::to_string_pretty(o)?);
     }
     Ok(())
 }
@@ -961,7 +972,7 @@ fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
         return json(&report);
     }
     for i in &report.replayed {
-        println!(
+        outln!(
             "request {} (received {}): {} → {}{}",
             i.request_id,
             i.received_at,
@@ -976,7 +987,7 @@ fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
                 (Some(a), None) => a.clone(),
                 (Some(a), Some(d)) => format!("{a} ({d})"),
             };
-            println!(
+            outln!(
                 "  row {:<4} {} → {}",
                 row.index,
                 side(&row.before, &row.before_detail),
@@ -984,14 +995,14 @@ fn replay_cmd(s: &Services, r: ReplayArgs, as_json: bool) -> Result<()> {
             );
         }
         if i.rows.len() > SHOWN {
-            println!(
+            outln!(
                 "  … and {} more rows (--json lists every row)",
                 i.rows.len() - SHOWN
             );
         }
-        println!("  logged as {}", i.replay_id);
+        outln!("  logged as {}", i.replay_id);
     }
-    println!(
+    outln!(
         "{} replayed: {} written, {} not written, {} changed",
         report.replayed.len(),
         report.written,
@@ -1049,8 +1060,8 @@ fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
     if as_json {
         return json(&v);
     }
-    println!("listen address   {}", v.listen_address);
-    println!(
+    outln!("listen address   {}", v.listen_address);
+    outln!(
         "public base URL  {}{}",
         v.public_base_url,
         if v.public_base_url_set {
@@ -1060,7 +1071,7 @@ fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
         }
     );
     if let Some(t) = &v.tunnel {
-        println!("tunnel           {}", tunnel_line(t));
+        outln!("tunnel           {}", tunnel_line(t));
     }
     let here = settings::host_name();
     for l in &v.listeners {
@@ -1069,14 +1080,16 @@ fn settings_cmd(s: &Services, a: SettingsArgs, as_json: bool) -> Result<()> {
             h if h == here || h.is_empty() => String::new(),
             h => format!(", host {h}"),
         };
-        println!(
+        outln!(
             "running          {} (pid {}{host}) on {}",
-            l.process, l.pid, l.listen
+            l.process,
+            l.pid,
+            l.listen
         );
     }
-    println!("data file        {}", v.data_file);
+    outln!("data file        {}", v.data_file);
     if let Some(c) = &v.configured_data_file {
-        println!("next start opens {c}");
+        outln!("next start opens {c}");
     }
     Ok(())
 }

@@ -1,9 +1,23 @@
 //! Human output (tables and lines) and `--json` output (pretty JSON of the service structs).
 
 use serde::Serialize;
+use std::io::Write;
+
+/// One line to stdout. When the reader has gone (a closed pipe), the command's output is no
+/// longer wanted: it exits at once with success, as `head` expects of what it reads from, rather
+/// than panicking as `println!` does. Any other write error ends it with a failure.
+pub fn line(args: std::fmt::Arguments) {
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{args}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("inlet: error: writing the output: {e}");
+        std::process::exit(1);
+    }
+}
 
 pub fn json(v: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -21,7 +35,7 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>) {
             .enumerate()
             .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        outln!("{}", parts.join("  ").trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for r in rows {
