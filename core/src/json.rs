@@ -129,6 +129,10 @@ pub(crate) fn is_clean(bytes: &[u8]) -> bool {
 /// A string of a `Node` (a key or a value): a borrowed one needs no escaping (`Node`'s rule), so
 /// its text is written as it is, without looking at its bytes again.
 #[inline]
+#[expect(
+    clippy::ptr_arg,
+    reason = "whether the text is borrowed is what this function reads; a &str would lose it"
+)]
 pub(crate) fn write_text(out: &mut Vec<u8>, s: &std::borrow::Cow<'_, str>) {
     match s {
         std::borrow::Cow::Borrowed(s) => {
