@@ -202,19 +202,21 @@ when a look-up needs it; a borrowed string is written without looking at its byt
 needs no escaping). A row is about 560 bytes of entries (a 24-byte key and a 32-byte node each),
 read, walked and freed: what is left is mostly moving that memory.
 
-The 100,000-row \`inlet preview\` (\`perf\` of the whole process, 2026-12-07: 227 ms of CPU over
-158 ms, 1.4 cores busy; the largest single cost is \`memmove\` at 11%, plan rows and their
-answer text copied on the ordered thread; 2026-12-02's profile found the same shape): the
-first third is in series, reading the file and checking the document whole, which must finish
-before the first byte of the answer; then the reading thread (parsing rows and writing their
-properties, which depend on the row alone) is about 85% busy and the ordered thread (matching
-against the rows before, the batch's keys, the rest of each plan row, writing the answer) is the
-one the command waits for: its largest costs are hashing the batch's keys 8%, \`memmove\` 7%,
-comparing keys 5%, the allocator and freeing 10%.
+The 100,000-row \`inlet preview\` (\`perf\` of the whole process, 2026-12-07 after the reader's
+change: 182 ms of CPU over 124 ms, 1.47 cores busy; 2026-12-02's profile found the same shape):
+the command waits on its first thread, 64% of the CPU. It reads the file (5.5%, the kernel's
+copy) and checks the document whole (10%), in series, because that check must finish before the
+first byte of the answer; then it plans the rows in order (38%: matching against the rows
+before, the batch's keys, the rest of each plan row, writing the answer). The reading thread
+(parsing rows, writing their properties, which depend on the row alone, freeing them) is 33%.
+What the series costs was measured the same day with a build made for it alone: leaving the
+check out took the command from 122-125 ms to 102-106 ms, and mapping the file instead of
+reading it as well took it to 94-104 ms, about 8× jaq. The two threads' own work is the floor
+of this design: neither the check nor the file's read can take it to 15×.
 
 **What is left.** ${LEFT}15× jaq for the whole process
-(about 55-60 ms for 100,000 rows, 2.5× less than now, on two cores whose work now adds up to
-about 230 ms) would take a SIMD-class reader, for the check too (measured on this payload: sonic-rs parses it at about 4.9M rows/s, but does not
+(about 55 ms for 100,000 rows, less than either thread's own work now, on two cores whose work
+adds up to about 180 ms) would take a SIMD-class reader, for the check too (measured on this payload: sonic-rs parses it at about 4.9M rows/s, but does not
 build for wasm32 without bringing wasm-bindgen into the core, so it would be native only, held to
 serde_json's semantics by the differential tests), and a denser row than a tree of 56-byte
 entries (keys and plain strings as offsets into the body, a tape), which every reader of
