@@ -86,6 +86,15 @@ MILLION=$(awk -v r="$INLET_RPS" -v lo="$SLOWEST_RPS" 'BEGIN {
   else printf "**not met** (%.0f%% of it)", 100 * r / 1e6
 }')
 
+# 2b. The readers side by side (issue 14: measure the SIMD readers against the hand-written one),
+# parsing alone, in interleaved rounds (core/examples/parsers.rs): a table row per reader.
+echo "bench-core: parsers side by side (sonic-rs and simd-json built for it alone)"
+PARSER_ROWS=$($CARGO run -q --release -p inlet-core --example parsers --features compare-parsers -- "$PAYLOAD" |
+  awk 'NF >= 7 && $(NF) == "MB/s" {
+    name = $1; for (i = 2; i <= NF - 6; i++) name = name " " $i
+    printf "| `%s` | %.2f ms | %d rows/s |\n", name, $(NF - 5), $(NF - 3)
+  }' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta')
+
 # 3. Whole process (issue 14's budgets: `inlet preview` ≥ 15× jaq, peak memory ≤ 3× the body):
 # `inlet preview --json` of the payload (the listener's largest batch, 10,000 rows) and of 100,000
 # rows built from it (planned whole: the CLI previews a file of any size), beside jq and jaq on
@@ -180,6 +189,19 @@ turn on the first), so what it holds is the body, the batch's keys and a few chu
 | payload | \`inlet preview --json\` | jaq | jq | ratio |
 |---|---|---|---|---|
 $(printf '%s\n' "${WHOLE_ROWS[@]}")
+
+**The readers side by side** (parsing alone, the same file, interleaved rounds, fastest of 7;
+\`cargo run --release -p inlet-core --example parsers --features compare-parsers\`). What the
+planner reads is a \`Node\` (keys and plain strings borrowed from the body): the hand-written
+reader builds it directly, and sonic-rs, the fastest reader here into its own value (an
+arena-backed tree the planner does not read), builds it through serde more slowly than the
+hand-written reader does. simd-json needs a mutable copy of the body (timed here: the body
+arrives borrowed). sonic-rs does not build for wasm32 without wasm-bindgen in the core, so the
+hand-written reader is the one reader on both targets (\`docs/decisions.md\`).
+
+| reader | 10,000 rows | rate |
+|---|---|---|
+${PARSER_ROWS}
 
 **Where the time goes.** Parse is about ${PARSE_SHARE}% of parse + plan by the breakdown rows
 (parse alone $(awk -v p="$PARSE_NS" 'BEGIN{printf "%.1f", p/1e6}') ms, plan alone $(awk -v p="$PLAN_NS" 'BEGIN{printf "%.1f", p/1e6}') ms per $(fmt $ROWS) rows). Since the
