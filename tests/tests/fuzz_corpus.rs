@@ -1,7 +1,9 @@
 //! Replays each fuzz target's saved corpus (`fuzz/corpus/<target>/`, minimised by `make fuzz`),
 //! the inputs of past findings (`fuzz/findings/<target>/`, kept by name) and the golden cases
 //! through the fuzz targets' checks, on the stable toolchain: an input that once broke a property
-//! cannot break it again unnoticed.
+//! cannot break it again unnoticed. The golden cases' bodies and the sender samples go through
+//! the body reader's differential check too, so every JSON corpus of the tests agrees with
+//! serde_json.
 
 use inlet_tests::fuzz::{self, Check, TARGETS};
 use std::path::{Path, PathBuf};
@@ -75,5 +77,48 @@ fn every_golden_case_holds_the_preview_and_reader_properties() {
         replay("preview", fuzz::preview, &file, &mut failures);
         replay("body_reader", fuzz::body_reader, &file, &mut failures);
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The bodies of the other test corpora, read by the body reader as serde_json reads them: each
+/// golden case's payload as it is posted (its raw text, or its JSON compact and spaced) and every
+/// sender sample the window and the playground offer.
+#[test]
+fn every_golden_body_and_sender_sample_reads_as_serde_json_reads_it() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    let mut check = |name: String, data: &[u8]| {
+        count += 1;
+        if let Err(e) = std::panic::catch_unwind(|| fuzz::body_reader(data)) {
+            let why = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{name}: {why}"));
+        }
+    };
+    for file in files(&root().join("tests/cases")) {
+        let case: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let name = file.display().to_string();
+        if let Some(raw) = case.get("payload_raw").and_then(|r| r.as_str()) {
+            check(format!("{name} (payload_raw)"), raw.as_bytes());
+        }
+        if let Some(p) = case.get("payload") {
+            check(
+                format!("{name} (payload)"),
+                serde_json::to_string(p).unwrap().as_bytes(),
+            );
+            check(
+                format!("{name} (payload, spaced)"),
+                serde_json::to_string_pretty(p).unwrap().as_bytes(),
+            );
+        }
+    }
+    for file in files(&root().join("ui/src/lib/samples")) {
+        check(file.display().to_string(), &std::fs::read(&file).unwrap());
+    }
+    assert!(count >= 150, "only {count} bodies were found to read");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
