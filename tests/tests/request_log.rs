@@ -167,7 +167,7 @@ async fn what_a_connection_keeps_is_set_from_the_command_line_and_applied_by_the
     assert!(!ok && err.contains("1GiB"), "{err}");
     let (ok, out, _) = inlet(&db, &["connections", "show", &c.id]);
     assert!(
-        ok && out.contains("every request, of the last 30 days, bodies up to 1024 bytes in all"),
+        ok && out.contains("every request, of the last 30 days, bodies up to 1 KiB in all"),
         "{out}"
     );
 }

@@ -100,7 +100,8 @@ fn print_connection(c: &connections::ConnectionView, as_json: bool) -> Result<()
             .map_or("of any age".into(), |n| format!("of the last {n} days")),
         r.keep_bytes
             .map_or("bodies of any total size".into(), |n| format!(
-                "bodies up to {n} bytes in all"
+                "bodies up to {} in all",
+                service::requests::size_text(n)
             ))
     );
     match &c.trust.signature {

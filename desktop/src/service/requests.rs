@@ -276,7 +276,7 @@ pub fn parse_size(text: &str) -> Result<u64> {
     };
     let n: f64 = num.parse().map_err(|_| bad())?;
     let factor: f64 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
+        "" | "b" | "byte" | "bytes" => 1.0,
         "k" | "kib" | "ki" => 1024.0,
         "m" | "mib" | "mi" => 1024.0 * 1024.0,
         "g" | "gib" | "gi" => 1024.0 * 1024.0 * 1024.0,
@@ -292,6 +292,24 @@ pub fn parse_size(text: &str) -> Result<u64> {
         return Err(bad());
     }
     Ok(bytes as u64)
+}
+
+/// A size as `parse_size` reads it back, exactly: the largest unit that divides it (`1 GiB`,
+/// `500 MB`, `1536 KiB`), else bytes.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 6] = [
+        (1 << 30, "GiB"),
+        (1 << 20, "MiB"),
+        (1_000_000_000, "GB"),
+        (1_000_000, "MB"),
+        (1 << 10, "KiB"),
+        (1_000, "kB"),
+    ];
+    match UNITS.iter().find(|(u, _)| bytes >= *u && bytes % u == 0) {
+        Some((u, name)) => format!("{} {name}", bytes / u),
+        None if bytes == 1 => "1 byte".into(),
+        None => format!("{bytes} bytes"),
+    }
 }
 
 #[cfg(test)]
@@ -319,5 +337,28 @@ mod tests {
         assert!(
             parse_size("lots").is_err() && parse_size("-1").is_err() && parse_size("1 XB").is_err()
         );
+    }
+
+    #[test]
+    fn sizes_are_shown_as_people_write_them_and_read_back_exactly() {
+        assert_eq!(size_text(1 << 30), "1 GiB");
+        assert_eq!(size_text(500_000_000), "500 MB");
+        assert_eq!(size_text(1_572_864), "1536 KiB");
+        assert_eq!(size_text(1024), "1 KiB");
+        assert_eq!(size_text(1500), "1500 bytes");
+        assert_eq!(size_text(1), "1 byte");
+        for n in [
+            1,
+            999,
+            1000,
+            1024,
+            1500,
+            1_572_864,
+            500_000_000,
+            1 << 30,
+            3 << 40,
+        ] {
+            assert_eq!(parse_size(&size_text(n)).unwrap(), n, "{}", size_text(n));
+        }
     }
 }
