@@ -305,7 +305,10 @@ pub fn size_text(bytes: u64) -> String {
         (1 << 10, "KiB"),
         (1_000, "kB"),
     ];
-    match UNITS.iter().find(|(u, _)| bytes >= *u && bytes % u == 0) {
+    match UNITS
+        .iter()
+        .find(|(u, _)| bytes >= *u && bytes.is_multiple_of(*u))
+    {
         Some((u, name)) => format!("{} {name}", bytes / u),
         None if bytes == 1 => "1 byte".into(),
         None => format!("{bytes} bytes"),
