@@ -23,16 +23,26 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs one input, turning a panic into a failure that names the input.
-fn replay(target: &str, check: Check, file: &Path, failures: &mut Vec<String>) {
-    let data = std::fs::read(file).unwrap();
-    if let Err(e) = std::panic::catch_unwind(|| check(&data)) {
+fn run(name: String, check: Check, data: &[u8], failures: &mut Vec<String>) {
+    if let Err(e) = std::panic::catch_unwind(|| check(data)) {
         let why = e
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        failures.push(format!("{target} {}: {why}", file.display()));
+        failures.push(format!("{name}: {why}"));
     }
+}
+
+/// `run` on a saved input file.
+fn replay(target: &str, check: Check, file: &Path, failures: &mut Vec<String>) {
+    let data = std::fs::read(file).unwrap();
+    run(
+        format!("{target} {}", file.display()),
+        check,
+        &data,
+        failures,
+    );
 }
 
 #[test]
@@ -89,14 +99,7 @@ fn every_golden_body_and_sender_sample_reads_as_serde_json_reads_it() {
     let mut count = 0;
     let mut check = |name: String, data: &[u8]| {
         count += 1;
-        if let Err(e) = std::panic::catch_unwind(|| fuzz::body_reader(data)) {
-            let why = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{name}: {why}"));
-        }
+        run(name, fuzz::body_reader, data, &mut failures);
     };
     for file in files(&root().join("tests/cases")) {
         let case: serde_json::Value =
