@@ -123,6 +123,15 @@ try {
   // Finish setup: the mapping screen suggests a mapping and previews it through the WASM core.
   await session.click('[data-test=finish-setup]');
   await session.waitText('[data-test=preview-summary]', '1 create');
+  // Beside the payload the preview has half the window: the row's properties are on screen, under
+  // what it writes, not in a column scrolled out of sight.
+  const props = await session.exec(`
+    const table = document.querySelector('[data-testid=preview] .scroll');
+    const props = table.querySelector('tbody tr .props');
+    const box = table.getBoundingClientRect(), p = props.getBoundingClientRect();
+    return { text: props.innerText, inside: p.right <= box.right + 1, scrolls: table.scrollWidth > table.clientWidth + 1 };`);
+  assert.match(props.text, /first_name\s+Grace/);
+  assert.ok(props.inside && !props.scrolls, `the preview's properties are out of sight: ${JSON.stringify(props)}`);
   await shot('4-mapping');
   await session.click('[data-test=check-store]');
   await session.waitText('[data-test=store-check]', 'create');
