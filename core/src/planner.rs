@@ -1258,6 +1258,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn batch_keys_say_whether_rows_may_create_records() {
+        // What a store serialises across writers: only accounts and contacts under upsert create.
+        let creates = |mapping: Value| {
+            let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
+            let body = json!([{"id": "x", "email": "a@example.com", "name": "A", "u": "x"}]);
+            batch_keys(&Node::from_value(&body), &m).unwrap().creates
+        };
+        assert!(creates(
+            json!({"version": 1, "kind": "accounts", "match": {"id": "id", "name": "name"}})
+        ));
+        assert!(creates(
+            json!({"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}})
+        ));
+        assert!(!creates(
+            json!({"version": 1, "kind": "contacts", "behavior": "update", "match": {"id": "id"}})
+        ));
+        assert!(!creates(
+            json!({"version": 1, "kind": "accounts", "behavior": "update", "match": {"name": "name"}})
+        ));
+        assert!(!creates(
+            json!({"version": 1, "kind": "events", "event": {"type": {"value": "Seen"}, "contact_id": "u"}})
+        ));
+    }
+
     fn run(mapping: Value, existing: Value, body: Value) -> Plan {
         let m = Mapping::from_value(&mapping).unwrap().compile().unwrap();
         let dir = MemoryDirectory::from_json(&existing).unwrap();
