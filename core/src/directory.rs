@@ -371,4 +371,104 @@ mod tests {
         );
         assert!(d.event_exists("e1").unwrap() && !d.event_exists("e2").unwrap());
     }
+
+    /// A directory with only the methods a store must write (SQLite's and PostgreSQL's are such):
+    /// the handing-over ones come from the trait.
+    struct Required(MemoryDirectory);
+
+    impl Directory for Required {
+        fn by_external_id(&self, kind: Kind, id: &str) -> Result<Vec<Found>, DirectoryError> {
+            self.0.by_external_id(kind, id)
+        }
+        fn accounts_by_name(&self, name: &str) -> Result<Vec<Found>, DirectoryError> {
+            self.0.accounts_by_name(name)
+        }
+        fn contacts_by_email(&self, email: &str) -> Result<Vec<Found>, DirectoryError> {
+            self.0.contacts_by_email(email)
+        }
+        fn by_property(&self, k: Kind, p: &str, v: &str) -> Result<Vec<Found>, DirectoryError> {
+            self.0.by_property(k, p, v)
+        }
+        fn event_exists(&self, event_id: &str) -> Result<bool, DirectoryError> {
+            self.0.event_exists(event_id)
+        }
+    }
+
+    #[test]
+    fn a_store_that_writes_only_the_required_look_ups_plans_as_the_memory_directory_does() {
+        let existing = json!({
+            "accounts": [{"id": "a1", "external_id": "o1", "name": "Acme"}, {"id": "a2", "name": "Other"}],
+            "contacts": [{"id": "c1", "external_id": "u1", "email": "ada@example.com"}, {"id": "c2", "email": "bob@example.com"}]
+        });
+        let mapping = json!({"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"},
+                             "account": {"id": "org", "name": "co"}});
+        let body = json!([{"id": "u1", "org": "o1"}, {"email": "BOB@example.com", "co": "other"},
+                          {"id": "u9", "email": "new@example.com", "co": "acme"}]);
+        let m = crate::Mapping::from_value(&mapping)
+            .unwrap()
+            .compile()
+            .unwrap();
+        let body = crate::Node::from_value(&body);
+        let memory = MemoryDirectory::from_json(&existing).unwrap();
+        let expected = crate::plan(&body, &m, &memory).unwrap();
+        assert_eq!(expected.summary.update, 2, "{expected:?}");
+        let required = Required(MemoryDirectory::from_json(&existing).unwrap());
+        assert_eq!(crate::plan(&body, &m, &required).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_empty_directory_finds_nothing_and_knows_no_event() {
+        // What the pure preview plans against: every record is new, no event is stored yet.
+        let d = EmptyDirectory;
+        assert!(d.by_external_id(Kind::Contacts, "u1").unwrap().is_empty());
+        assert!(d.accounts_by_name("acme").unwrap().is_empty());
+        assert!(d.contacts_by_email("a@example.com").unwrap().is_empty());
+        assert!(d
+            .by_property(Kind::Accounts, "domain", "d")
+            .unwrap()
+            .is_empty());
+        assert!(!d.event_exists("m1").unwrap());
+    }
+
+    #[test]
+    fn batch_keys_are_empty_only_with_no_key_of_any_kind() {
+        let one = |s: &str| BTreeSet::from([s.to_string()]);
+        assert!(BatchKeys::default().is_empty());
+        // Custom matching with no values sought looks nothing up either.
+        let no_values = BatchKeys {
+            custom: Some((Kind::Accounts, "domain".into(), BTreeSet::new())),
+            creates: true,
+            ..BatchKeys::default()
+        };
+        assert!(no_values.is_empty());
+        let each = [
+            BatchKeys {
+                account_ids: one("o1"),
+                ..Default::default()
+            },
+            BatchKeys {
+                contact_ids: one("u1"),
+                ..Default::default()
+            },
+            BatchKeys {
+                names: one("acme"),
+                ..Default::default()
+            },
+            BatchKeys {
+                emails: one("a@example.com"),
+                ..Default::default()
+            },
+            BatchKeys {
+                custom: Some((Kind::Accounts, "domain".into(), one("d"))),
+                ..Default::default()
+            },
+            BatchKeys {
+                event_ids: one("m1"),
+                ..Default::default()
+            },
+        ];
+        for keys in each {
+            assert!(!keys.is_empty(), "{keys:?}");
+        }
+    }
 }

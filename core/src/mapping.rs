@@ -507,6 +507,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kinds_and_behaviors_read_back_from_their_names_and_nothing_else() {
+        // How a store reads them back from its rows.
+        for k in [Kind::Accounts, Kind::Contacts, Kind::Events] {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        for b in [Behavior::Upsert, Behavior::Update] {
+            assert_eq!(Behavior::parse(b.as_str()), Some(b));
+        }
+        for bad in ["", "Accounts", "account", "event", " contacts"] {
+            assert_eq!(Kind::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Behavior::parse("insert"), None);
+    }
+
+    #[test]
     fn the_example_of_the_spec_is_valid() {
         let m = Mapping::from_json(
             r#"{"version":1,"kind":"contacts","behavior":"upsert","wrapper_path":"data","operation_path":"op",
