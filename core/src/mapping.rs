@@ -507,6 +507,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_blank_operation_path_means_every_row_is_a_write() {
+        for blank in ["", "  "] {
+            let m = Mapping::from_value(&serde_json::json!({"version": 1, "kind": "accounts",
+                "operation_path": blank, "match": {"id": "id"}}))
+            .unwrap();
+            assert!(m.compile().unwrap().operation.is_none(), "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn custom_matching_is_refused_beside_any_standard_key() {
+        for key in ["id", "name", "email"] {
+            let mut doc = serde_json::json!({"version": 1, "kind": "accounts",
+                "match": {"custom": {"path": "d", "property": "domain"}}});
+            doc["match"][key] = serde_json::json!("k");
+            let e = Mapping::from_value(&doc).unwrap().validate().unwrap_err();
+            assert_eq!(e.field, "match.custom", "{key}: {e}");
+        }
+        let unsupported =
+            Mapping::from_value(&serde_json::json!({"version": 2, "kind": "accounts",
+            "match": {"id": "id"}}))
+            .unwrap();
+        assert_eq!(unsupported.validate().unwrap_err().field, "version");
+    }
+
+    #[test]
     fn kinds_and_behaviors_read_back_from_their_names_and_nothing_else() {
         // How a store reads them back from its rows.
         for k in [Kind::Accounts, Kind::Contacts, Kind::Events] {

@@ -113,6 +113,19 @@ mod tests {
     }
 
     #[test]
+    fn integral_floats_name_the_integer_and_large_ones_are_not_clamped() {
+        let key = |text: &str| number_key(&serde_json::from_str(text).unwrap());
+        assert_eq!(key("4.2e1"), "42");
+        assert_eq!(key("-0.0"), "0");
+        assert_eq!(key("-7.0"), "-7");
+        assert_eq!(key("1e15"), "1000000000000000");
+        // Past what an i64 holds: written as the float it is, never clamped to i64::MAX.
+        assert_eq!(key("1e19"), "10000000000000000000");
+        assert_eq!(key("-1e19"), "-10000000000000000000");
+        assert_eq!(key("0.5"), "0.5");
+    }
+
+    #[test]
     fn blank_and_null_count_as_absent_and_containers_are_invalid() {
         assert_eq!(key_value(Some(&json!("  "))), KeyValue::Absent);
         assert_eq!(key_value(Some(&json!(null))), KeyValue::Absent);
