@@ -113,6 +113,18 @@ mod tests {
     }
 
     #[test]
+    fn folding_lowers_every_case_and_borrows_only_what_is_folded_already() {
+        assert_eq!(folded("ACME"), "acme");
+        assert_eq!(folded(" Ada@Example.com "), "ada@example.com");
+        assert_eq!(folded("ÉCOLE"), "école");
+        assert!(matches!(
+            folded(" ada@example.com"),
+            std::borrow::Cow::Borrowed("ada@example.com")
+        ));
+        assert_eq!(fold(" ACME "), "acme");
+    }
+
+    #[test]
     fn integral_floats_name_the_integer_and_large_ones_are_not_clamped() {
         let key = |text: &str| number_key(&serde_json::from_str(text).unwrap());
         assert_eq!(key("4.2e1"), "42");

@@ -352,6 +352,46 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_document_too_deep_for_the_hand_written_reader_reads_as_serde_json_reads_it() {
+        // 110 levels: past the hand-written reader's depth, within serde_json's; every kind of
+        // value at the bottom.
+        let inner = r#"{"t": true, "f": false, "n": null, "i": -3, "u": 18446744073709551615,
+                        "x": 1.5, "s": "caf\u00e9", "a": [1, "two", {}], "k": "v", "k": "last"}"#;
+        let text = format!("{}{inner}{}", "[".repeat(110), "]".repeat(110));
+        let expected: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parse_json(text.as_bytes()).unwrap(), expected);
+        assert_eq!(
+            parse_json_node(text.as_bytes()).unwrap().to_value(),
+            expected
+        );
+    }
+
+    #[test]
+    fn json_is_read_from_json_types_only() {
+        for json_type in [
+            None,
+            Some("application/json"),
+            Some("Application/JSON; charset=utf-8"),
+            Some("text/json"),
+            Some("application/vnd.api+json"),
+        ] {
+            assert_eq!(
+                content_kind(json_type).unwrap(),
+                ContentKind::Json,
+                "{json_type:?}"
+            );
+        }
+        for other in [
+            "application/xml",
+            "text/plain",
+            "text/x+json",
+            "application/json-seq",
+        ] {
+            assert!(content_kind(Some(other)).is_err(), "{other}");
+        }
+    }
+
+    #[test]
     fn empty_bodies_and_empty_json_are_connection_tests() {
         assert_eq!(parse_body(b"", ContentKind::Json).unwrap(), None);
         assert_eq!(parse_body(b"  \n", ContentKind::Json).unwrap(), None);
