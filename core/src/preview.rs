@@ -448,6 +448,49 @@ mod tests {
     }
 
     #[test]
+    fn a_body_of_exactly_the_row_limit_is_planned_and_one_more_is_refused() {
+        let m =
+            Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
+        let answer = |body: &[u8]| preview_bytes_up_to(body, None, &m, &EmptyDirectory, 2);
+        match answer(br#"[{"id":"a"},{"id":"b"}]"#) {
+            PreviewOutput::Plan { plan, .. } => assert_eq!(plan.summary.create, 2),
+            other => panic!("{other:?}"),
+        }
+        match answer(br#"[{"id":"a"},{"id":"b"},{"id":"c"}]"#) {
+            PreviewOutput::Failed { error, .. } => {
+                assert_eq!(
+                    (error.code.as_str(), error.status),
+                    ("too_many_rows", 413),
+                    "{error:?}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_properties_are_empty_and_any_are_not() {
+        let m = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"},"properties":{"exclude":["id"]}}"#).unwrap();
+        let PreviewOutput::Plan { plan, .. } = preview_bytes(
+            br#"[{"id":"a"},{"id":"b","seats":2}]"#,
+            None,
+            &m,
+            &EmptyDirectory,
+        ) else {
+            panic!("no plan");
+        };
+        let props: Vec<bool> = plan
+            .rows
+            .iter()
+            .map(|r| match &r.outcome {
+                crate::plan::Outcome::Create { record, .. } => record.properties.is_empty(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(props, [true, false]);
+    }
+
+    #[test]
     fn properties_written_ahead_keep_an_updates_nulls_and_drop_a_creates() {
         let m =
             Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
