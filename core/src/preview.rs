@@ -469,6 +469,50 @@ mod tests {
     }
 
     #[test]
+    fn a_page_of_the_answer_holds_its_rows_and_the_whole_plans_counts() {
+        let m =
+            Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
+        let out = preview_bytes(
+            br#"[{"id":"a"},{"id":true},{"id":"c"},{"id":[]}]"#,
+            None,
+            &m,
+            &EmptyDirectory,
+        );
+        let page: serde_json::Value = serde_json::from_str(&out.to_json_page(2, 1)).unwrap();
+        let whole: serde_json::Value = serde_json::from_str(&out.to_json()).unwrap();
+        assert_eq!(
+            page["plan"]["rows"],
+            serde_json::json!([whole["plan"]["rows"][2]])
+        );
+        assert_eq!(page["plan"]["summary"], whole["plan"]["summary"]);
+        assert_eq!(page["ok"], false);
+        // The first `limit` failing rows, wherever they are.
+        assert_eq!(
+            page["page"],
+            serde_json::json!({"offset": 2, "limit": 1, "warned": 0,
+            "errors": [whole["plan"]["rows"][1]]})
+        );
+    }
+
+    #[test]
+    fn an_answer_written_whole_says_its_plans_summary() {
+        let m =
+            Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
+        let out = preview_bytes(br#"{"id":"a"}"#, None, &m, &EmptyDirectory);
+        let written = out.write_whole(&mut Vec::new()).unwrap();
+        assert_eq!(written.summary.map(|s| (s.rows, s.create)), Some((1, 1)));
+        assert!(!written.streamed);
+    }
+
+    #[test]
+    fn properties_read_back_in_the_form_the_core_writes() {
+        let p: crate::plan::Properties =
+            serde_json::from_str(r#"{ "a" : 1, "b": [true, null], "c": {"d": "caf\u00e9"} }"#)
+                .unwrap();
+        assert_eq!(p.as_str(), r#"{"a":1,"b":[true,null],"c":{"d":"café"}}"#);
+    }
+
+    #[test]
     fn no_properties_are_empty_and_any_are_not() {
         let m = Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"},"properties":{"exclude":["id"]}}"#).unwrap();
         let PreviewOutput::Plan { plan, .. } = preview_bytes(
