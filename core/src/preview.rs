@@ -469,6 +469,34 @@ mod tests {
     }
 
     #[test]
+    fn rows_under_a_key_are_streamed_and_a_form_is_never_read_as_json() {
+        let m = Mapping::from_json(
+            r#"{"version":1,"kind":"accounts","wrapper_path":"data","operation_path":"op","match":{"id":"id"}}"#,
+        )
+        .unwrap();
+        let body = br#"{"op":"added","data":[{"id":"a"},{"id":"b"}]}"#;
+        let (f, streamed, whole) = streamed_and_whole(body, &m);
+        assert!(f.streamed);
+        assert_eq!(streamed, whole);
+        // A body that looks like JSON, sent as a form, is read as the form it says it is.
+        let m =
+            Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
+        let form = Some("application/x-www-form-urlencoded");
+        let body = br#"[{"id":"a"}]"#;
+        let mut streamed = Vec::new();
+        let f = write_file_preview(body, form, &m, &mut streamed).unwrap();
+        let mut whole = Vec::new();
+        preview_bytes_up_to(body, form, &m, &EmptyDirectory, usize::MAX)
+            .write_ok_last(&mut whole)
+            .unwrap();
+        assert!(!f.streamed);
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
+
+    #[test]
     fn a_page_of_the_answer_holds_its_rows_and_the_whole_plans_counts() {
         let m =
             Mapping::from_json(r#"{"version":1,"kind":"accounts","match":{"id":"id"}}"#).unwrap();
