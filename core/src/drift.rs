@@ -527,6 +527,66 @@ mod tests {
     }
 
     #[test]
+    fn drift_kinds_read_back_from_their_names_and_nothing_else() {
+        // How a store reads an acknowledged drift back.
+        for k in [
+            DriftKind::MappedFieldBlank,
+            DriftKind::FieldAdded,
+            DriftKind::FieldRemoved,
+            DriftKind::TypeChanged,
+        ] {
+            assert_eq!(DriftKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()));
+        }
+        assert_eq!(DriftKind::parse("field_renamed"), None);
+        assert_eq!(DriftKind::parse(""), None);
+    }
+
+    #[test]
+    fn fill_rates_round_but_never_to_100_percent_when_a_row_is_missing() {
+        assert_eq!(percent(200, 200), "100%");
+        assert_eq!(percent(199, 200), "99.5%");
+        assert_eq!(percent(999, 1000), "99.9%");
+        assert_eq!(percent(99, 100), "99%");
+        assert_eq!(percent(1, 3), "33%");
+        assert_eq!(percent(0, 0), "0%");
+    }
+
+    #[test]
+    fn a_field_the_mapping_reads_twice_is_counted_once() {
+        // The row's ID is also its account's ID: one mapped field, not two.
+        let m = Mapping::from_value(&json!({
+            "version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"},
+            "account": {"id": "id", "name": "company"}
+        }))
+        .unwrap()
+        .compile()
+        .unwrap();
+        let paths: Vec<String> = mapped_paths(&m).iter().map(|p| p.to_string()).collect();
+        assert_eq!(paths, ["id", "email", "company"]);
+    }
+
+    #[test]
+    fn merged_shapes_add_up_their_rows() {
+        let mut a = shape(rows(3, usual));
+        let b = shape(rows(
+            2,
+            |i| json!({"user_id": i, "email": null, "plan": "pro"}),
+        ));
+        a.merge(&b);
+        assert_eq!(
+            a,
+            shape(rows(5, |i| if i < 3 {
+                usual(i)
+            } else {
+                json!({"user_id": i - 3, "email": null, "plan": "pro"})
+            }))
+        );
+        let email = &a.fields["email"];
+        assert_eq!((email.present, email.filled), (5, 3));
+    }
+
+    #[test]
     fn the_same_shape_is_no_drift() {
         let base = shape(rows(20, usual));
         assert!(compare(&base, &shape(rows(3, usual))).is_empty());
