@@ -728,6 +728,77 @@ mod tests {
     }
 
     #[test]
+    fn a_drifting_shape_is_learned_as_current_from_every_request_until_the_limit() {
+        let mut s = DriftState::default();
+        s.observe(&shape(rows(20, usual)), true);
+        let renamed = |n| {
+            shape(rows(
+                n,
+                |i| json!({"user_id": i, "email": "a@b.c", "firstName": "A", "plan": null}),
+            ))
+        };
+        // Refused because it drifts: still what the connection now receives.
+        let o = s.observe(&renamed(3), false);
+        assert!(!o.drift.is_empty() && o.changed);
+        assert_eq!(s.current.as_ref().map(|c| c.rows), Some(3));
+        // Written (warn): learned too; a refused request without drift is not.
+        assert!(s.observe(&renamed(2), true).changed);
+        assert!(!s.observe(&shape(rows(4, usual)), false).changed);
+        assert_eq!(s.current.as_ref().map(|c| c.rows), Some(5));
+        // Up to the limit, then no more.
+        assert!(s.observe(&renamed(LEARN_ROWS as usize - 6), true).changed);
+        assert!(s.observe(&renamed(1), true).changed);
+        assert!(!s.observe(&renamed(1), true).changed);
+        assert_eq!(s.current.as_ref().map(|c| c.rows), Some(LEARN_ROWS));
+        assert_eq!(s.baseline.rows, 20);
+    }
+
+    #[test]
+    fn a_field_gone_from_some_rows_counts_them_and_a_sometimes_field_is_never_gone() {
+        let base = shape(rows(20, |i| {
+            let mut r = usual(i);
+            if i % 2 == 0 {
+                r["nickname"] = json!("n");
+            }
+            r
+        }));
+        // `first_name` was in every row; now in 1 of 3. `nickname` was in half: not "gone".
+        let now = shape(rows(3, |i| {
+            let mut r = usual(i);
+            if i > 0 {
+                r.as_object_mut().unwrap().remove("first_name");
+            }
+            r
+        }));
+        let d = compare(&base, &now);
+        assert_eq!(kinds(&d), [(DriftKind::FieldRemoved, "first_name", 2)]);
+        assert!(
+            d[0].message.contains("gone from 2 of 3 rows"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn a_type_change_names_only_the_new_type() {
+        let base = shape(rows(20, usual));
+        // One row of three now sends its ID as text: that row, not the two that still send numbers.
+        let now = shape(rows(3, |i| {
+            let mut r = usual(i);
+            if i == 0 {
+                r["user_id"] = json!("u0");
+            }
+            r
+        }));
+        let d = compare(&base, &now);
+        assert_eq!(kinds(&d), [(DriftKind::TypeChanged, "user_id", 1)]);
+        assert_eq!(
+            (d[0].expected.as_str(), d[0].found.as_str()),
+            ("number", "string")
+        );
+    }
+
+    #[test]
     fn learning_stops_at_the_limit() {
         let mut s = DriftState::default();
         let big = shape(rows(LEARN_ROWS as usize, usual));

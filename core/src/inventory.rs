@@ -599,6 +599,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_field_of_several_types_lists_each_once_and_the_list_stops_at_its_limit() {
+        let rows = [
+            json!({"a": 1, "b": null}),
+            json!({"a": "x", "b": 2}),
+            json!({"a": 3}),
+        ];
+        let maps: Vec<_> = rows.iter().filter_map(Value::as_object).collect();
+        let f = fields(maps.into_iter());
+        let a = f.iter().find(|f| f.path == "a").unwrap();
+        assert_eq!((a.field_type.as_str(), a.present), ("number|string", 3));
+        let b = f.iter().find(|f| f.path == "b").unwrap();
+        assert_eq!(
+            (b.field_type.as_str(), b.example.clone()),
+            ("null|number", json!(2))
+        );
+        let wide: serde_json::Map<String, Value> = (0..MAX_FIELDS + 50)
+            .map(|i| (format!("f{i}"), json!(i)))
+            .collect();
+        assert_eq!(fields(std::iter::once(&wide)).len(), MAX_FIELDS);
+    }
+
+    #[test]
     fn fields_carry_type_example_and_count() {
         let body = json!([{"id": 1, "c": {"name": "A"}, "tags": ["x"]}, {"id": "2", "c": null}]);
         let ins = inspect(&body, None);
