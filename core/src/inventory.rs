@@ -599,6 +599,33 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn examples_stop_at_80_characters() {
+        let s80 = "é".repeat(80);
+        assert_eq!(example(&json!(s80)), json!(s80));
+        assert_eq!(example(&json!("é".repeat(81))), json!(format!("{s80}…")));
+        assert_eq!(example(&json!({"a": 1, "b": 2})), json!("{…2 keys}"));
+    }
+
+    #[test]
+    fn only_non_empty_arrays_of_objects_are_rows_and_named_objects_are_candidates() {
+        assert!(is_rows(&json!([{"id": 1}])));
+        assert!(!is_rows(&json!([])));
+        assert!(!is_rows(&json!([{"id": 1}, 2])));
+        let body = json!({"data": {"id": 1}, "meta": {"n": 1}, "list": [], "mixed": [{"a": 1}, 2],
+                          "outer": {"records": [{"id": 1}]}});
+        assert_eq!(wrapper_candidates(&body), ["", "data", "outer.records"]);
+        // Neither conventional nor alone: two arrays of rows at the top leave the choice to the user.
+        assert_eq!(
+            suggest_wrapper(&json!({"a": [{"id": 1}], "b": [{"id": 2}]})),
+            ""
+        );
+        assert_eq!(
+            suggest_wrapper(&json!({"a": [{"id": 1}], "rows": [{"id": 2}]})),
+            "rows"
+        );
+    }
+
+    #[test]
     fn a_field_of_several_types_lists_each_once_and_the_list_stops_at_its_limit() {
         let rows = [
             json!({"a": 1, "b": null}),
