@@ -11,6 +11,7 @@ help:
 	@echo "make test        every test"
 	@echo "make bench       benchmarks; figures go to BENCHMARKS.md"
 	@echo "make fuzz        the fuzz targets, 10 minutes each (nightly; see docs/testing.md)"
+	@echo "make mutants     mutation testing of the core (MUTANTS_FILES=...; see docs/testing.md)"
 	@echo "make playground  serve the browser playground"
 	@echo "make package     build a .deb"
 

@@ -3,3 +3,8 @@
 .PHONY: fuzz
 fuzz: setup
 	scripts/fuzz.sh
+
+# Mutation testing of the core (cargo-mutants): not part of `make test`. See docs/testing.md.
+.PHONY: mutants
+mutants: setup
+	scripts/mutants.sh
