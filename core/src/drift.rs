@@ -526,6 +526,20 @@ mod tests {
         json!({"user_id": i, "email": format!("u{i}@example.com"), "first_name": "Ann", "plan": null})
     }
 
+    /// `usual(i)`, changed by `edit` in the rows `pick` chooses.
+    fn usual_but(
+        pick: impl Fn(usize) -> bool,
+        edit: impl Fn(&mut Value),
+    ) -> impl Fn(usize) -> Value {
+        move |i| {
+            let mut r = usual(i);
+            if pick(i) {
+                edit(&mut r);
+            }
+            r
+        }
+    }
+
     #[test]
     fn drift_kinds_read_back_from_their_names_and_nothing_else() {
         // How a store reads an acknowledged drift back.
@@ -755,21 +769,20 @@ mod tests {
 
     #[test]
     fn a_field_gone_from_some_rows_counts_them_and_a_sometimes_field_is_never_gone() {
-        let base = shape(rows(20, |i| {
-            let mut r = usual(i);
-            if i % 2 == 0 {
-                r["nickname"] = json!("n");
-            }
-            r
-        }));
+        let base = shape(rows(
+            20,
+            usual_but(|i| i % 2 == 0, |r| r["nickname"] = json!("n")),
+        ));
         // `first_name` was in every row; now in 1 of 3. `nickname` was in half: not "gone".
-        let now = shape(rows(3, |i| {
-            let mut r = usual(i);
-            if i > 0 {
-                r.as_object_mut().unwrap().remove("first_name");
-            }
-            r
-        }));
+        let now = shape(rows(
+            3,
+            usual_but(
+                |i| i > 0,
+                |r| {
+                    r.as_object_mut().unwrap().remove("first_name");
+                },
+            ),
+        ));
         let d = compare(&base, &now);
         assert_eq!(kinds(&d), [(DriftKind::FieldRemoved, "first_name", 2)]);
         assert!(
@@ -783,13 +796,10 @@ mod tests {
     fn a_type_change_names_only_the_new_type() {
         let base = shape(rows(20, usual));
         // One row of three now sends its ID as text: that row, not the two that still send numbers.
-        let now = shape(rows(3, |i| {
-            let mut r = usual(i);
-            if i == 0 {
-                r["user_id"] = json!("u0");
-            }
-            r
-        }));
+        let now = shape(rows(
+            3,
+            usual_but(|i| i == 0, |r| r["user_id"] = json!("u0")),
+        ));
         let d = compare(&base, &now);
         assert_eq!(kinds(&d), [(DriftKind::TypeChanged, "user_id", 1)]);
         assert_eq!(
