@@ -63,11 +63,21 @@ for (let i = 0; (await portOpen(7835, relayHost)) || (await portOpen(7835, '127.
   await sleep(200); // another relay (the black-box tunnel test) is finishing
 }
 const relay = spawn('bore', ['server', '--bind-addr', relayHost, '--min-port', '43000', '--max-port', '43999'], {
-  stdio: 'ignore',
+  stdio: ['ignore', 'pipe', 'pipe'],
 });
 relay.on('error', (e) => {
   throw new Error(`bore is not installed (scripts/setup.sh installs it): ${e.message}`);
 });
+// What the relay said, for the message when the tunnel does not come up.
+let relaySaid = '';
+const heard = (chunk) => (relaySaid = (relaySaid + chunk).slice(-4000));
+relay.stdout.on('data', heard);
+relay.stderr.on('data', heard);
+relay.on('exit', (code, signal) => heard(`\n[bore server exited: ${code ?? signal}]\n`));
+for (let i = 0; !(await portOpen(7835, relayHost)); i++) {
+  if (i > 100) throw new Error(`bore server never listened on ${relayHost}:7835: ${relaySaid}`);
+  await sleep(50);
+}
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 let session;
 const t0 = Date.now();
@@ -375,7 +385,9 @@ try {
   );
   await session.type('[data-test=bore-relay]', relayHost);
   await session.click('[data-test=tunnel-start]');
-  await session.waitText('[data-test=tunnel-state]', 'Up', 30000);
+  await session.waitText('[data-test=tunnel-state]', 'Up', 30000).catch((e) => {
+    throw new Error(`${e.message}\nthe relay said: ${relaySaid || '(nothing)'}`);
+  });
   const publicBase = await session.attr('[data-test=tunnel-url]', 'data-value');
   assert.match(publicBase, new RegExp(`^http://${relayHost.replace(/\./g, '\\.')}:43\\d{3}$`));
   await shot('10-settings-tunnel-up');

@@ -506,6 +506,7 @@ mod tests {
             restarts: 0,
             pid: Some(1),
             since: "t".into(),
+            seq: 1,
         };
         record_listener(&s, &record(me, "127.0.0.1:9100", Some(t.clone()))).unwrap();
         assert_eq!(get(&s).unwrap().public_base_url, "http://127.0.0.1:41000");

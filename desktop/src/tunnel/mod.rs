@@ -208,6 +208,12 @@ pub struct TunnelState {
     pub pid: Option<u32>,
     /// When `status` last changed (RFC 3339).
     pub since: String,
+    /// Grows with every change of any tunnel in this process: of two states, the one with the
+    /// higher `seq` is newer. The window gets states both as events and as command answers, in
+    /// no fixed order, and keeps the newest.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
 }
 
 /// A program found on the PATH.

@@ -5,6 +5,7 @@ use super::{parse, Program, Status, TunnelSpec, TunnelState};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -81,6 +82,7 @@ impl Supervisor {
             restarts: 0,
             pid: None,
             since: crate::store::now(),
+            seq: next_seq(),
         }));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(launch, state.clone(), on_change, stopped));
@@ -102,6 +104,14 @@ fn lock(m: &Mutex<TunnelState>) -> std::sync::MutexGuard<'_, TunnelState> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The last `seq` given out. One task makes all of a tunnel's changes, so they count up in the
+/// order its `on_change` sees them.
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn next_seq() -> u64 {
+    SEQ.fetch_add(1, Ordering::Relaxed) + 1
+}
+
 fn update(state: &Mutex<TunnelState>, on_change: &OnChange, f: impl FnOnce(&mut TunnelState)) {
     let now = {
         let mut s = lock(state);
@@ -110,6 +120,7 @@ fn update(state: &Mutex<TunnelState>, on_change: &OnChange, f: impl FnOnce(&mut 
         if s.status != before {
             s.since = crate::store::now();
         }
+        s.seq = next_seq();
         s.clone()
     };
     on_change(&now);
@@ -472,5 +483,36 @@ mod tests {
         let st = s.state();
         assert!(saw_up && st.restarts >= 1, "{st:?}");
         s.stop().await;
+    }
+
+    /// The window keeps the state with the highest `seq`: the answer to "start" (Starting) can
+    /// reach it after the event that says Up, and must not put the spinner back.
+    #[tokio::test]
+    async fn every_change_is_newer_than_the_state_it_replaces_across_tunnels() {
+        let seen = Arc::new(Mutex::new(Vec::<TunnelState>::new()));
+        let record: OnChange = {
+            let seen = seen.clone();
+            Arc::new(move |st| seen.lock().unwrap().push(st.clone()))
+        };
+        let line = "echo 'INFO bore_cli::client: listening at relay.example:4242'; exec sleep 60";
+        let first = Supervisor::launch(sh(line, URL_TIMEOUT), record.clone());
+        let answered = first.state();
+        let end = Instant::now() + Duration::from_secs(10);
+        while first.state().status != Status::Up {
+            assert!(Instant::now() < end, "never up: {:?}", first.state());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        first.stop().await;
+        let last_of_first = seen.lock().unwrap().last().unwrap().seq;
+        let second = Supervisor::launch(sh(line, URL_TIMEOUT), record);
+        let next = second.state();
+        second.stop().await;
+        let seen = seen.lock().unwrap();
+        let up = seen.iter().find(|s| s.status == Status::Up).unwrap();
+        assert!(up.seq > answered.seq, "{up:?} after {answered:?}");
+        let seqs: Vec<u64> = seen.iter().map(|s| s.seq).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        // A new tunnel's first state is newer than the last word of the one it replaced.
+        assert!(next.seq > last_of_first, "{next:?} after {last_of_first}");
     }
 }

@@ -481,7 +481,13 @@ pid: number | null,
 /**
  * When `status` last changed (RFC 3339).
  */
-since: string, };
+since: string, 
+/**
+ * Grows with every change of any tunnel in this process: of two states, the one with the
+ * higher `seq` is newer. The window gets states both as events and as command answers, in
+ * no fixed order, and keeps the newest.
+ */
+seq: number, };
 
 export type Install = { debian: string, macos: string, cost: string, };
 
