@@ -322,8 +322,10 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
 #[test]
 fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one_batch() {
     // One more row than the listener takes in one request; the last repeats the first's email.
+    // A note in each row makes the file over 1 MiB, which the command maps instead of reading.
+    let note = "n".repeat(100);
     let mut rows: Vec<serde_json::Value> = (0..10_000)
-        .map(|i| serde_json::json!({"id": i, "email": format!("u{i}@example.com")}))
+        .map(|i| serde_json::json!({"id": i, "email": format!("u{i}@example.com"), "note": note}))
         .collect();
     rows.push(serde_json::json!({"email": "U0@example.com"}));
     let (_store, db, mapping, payload) = preview_files(
@@ -352,7 +354,9 @@ fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one
     )
     .unwrap();
     assert_eq!(out.trim_end().as_bytes(), &one_thread[..]);
+    assert!(std::fs::metadata(&payload).unwrap().len() > 1 << 20);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["plan"]["rows"][3]["record"]["properties"]["note"], note);
     assert_eq!(v["plan"]["summary"]["rows"], 10_001);
     assert_eq!(v["plan"]["summary"]["create"], 10_000);
     let last = &v["plan"]["rows"][10_000];

@@ -49,6 +49,48 @@ fn read_file(p: &Path) -> Result<String> {
     std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
 }
 
+/// A payload file's bytes: a large regular file is mapped rather than copied (a whole export
+/// read into memory first is a copy of its every page, before the preview starts), anything
+/// else is read.
+enum Payload {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl Payload {
+    /// Below this, reading costs less than setting up a mapping.
+    const MAP_FROM: u64 = 1 << 20;
+
+    fn open(p: &Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(p)?;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.len() >= Self::MAP_FROM {
+            // SAFETY: the map is only read, and only while this command runs. Were the file
+            // changed meanwhile, the preview would read the changed bytes (the reader checks
+            // them as it checks any body); were it cut short, the process would stop on SIGBUS
+            // (docs/decisions.md: the risk ripgrep takes for the same gain).
+            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+                #[cfg(unix)]
+                let _ = m.advise(memmap2::Advice::Sequential);
+                return Ok(Payload::Mapped(m));
+            }
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut &file, &mut bytes)?;
+        Ok(Payload::Read(bytes))
+    }
+}
+
+impl std::ops::Deref for Payload {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Payload::Mapped(m) => m,
+            Payload::Read(v) => v,
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let db = inlet_desktop::paths::resolve_db(cli.db.clone());
     let as_json = cli.json;
@@ -432,14 +474,14 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         .with_context(|| format!("{} is not JSON", p.mapping.display()))?;
     // Bytes, as the listener reads a request: a body that is not UTF-8 gets the listener's answer.
     let payload =
-        std::fs::read(&p.payload).with_context(|| format!("reading {}", p.payload.display()))?;
+        Payload::open(&p.payload).with_context(|| format!("reading {}", p.payload.display()))?;
     let ct = p.content_type.as_deref();
     if as_json && p.connection.is_none() && !p.against_store {
         // The pure preview streams: each row is read, planned and written in its turn, so a
         // whole export is previewed in little more memory than the file itself.
         use std::io::Write;
         let mut w = chunked_stdout();
-        let summary = service::preview::write_pure_file(&mapping, &payload, ct, &mut w)??;
+        let summary = service::preview::write_pure_file(&mapping, &payload[..], ct, &mut w)??;
         writeln!(w)?;
         w.flush()?;
         note_too_many(summary.map_or(0, |s| s.rows));
@@ -457,10 +499,12 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
                     given.unwrap_or_default()
                 );
             }
-            service::preview::as_connection(&s, id, &mapping, &payload, ct)?
+            service::preview::as_connection(&s, id, &mapping, &payload[..], ct)?
         }
-        (None, true) => service::preview::against_store_body(&open(db)?, &mapping, &payload, ct)?,
-        (None, false) => service::preview::pure_body(&mapping, &payload, ct)?,
+        (None, true) => {
+            service::preview::against_store_body(&open(db)?, &mapping, &payload[..], ct)?
+        }
+        (None, false) => service::preview::pure_body(&mapping, &payload[..], ct)?,
     };
     // The plan owns what it prints: the body can go before the answer is written.
     drop(payload);
