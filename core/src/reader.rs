@@ -128,7 +128,7 @@ pub(crate) fn read_entries(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
             r.i += 1;
             r.ws();
             let start = r.i;
-            r.value(1)?;
+            r.i = skip_value(r.s, r.i, 1)?;
             out.push((key, text.get(start..r.i)?));
             r.ws();
             match r.peek()? {
@@ -147,7 +147,145 @@ pub(crate) fn read_entries(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
 
 /// Whether the reader takes `text` whole, building nothing: valid JSON it handles itself.
 pub(crate) fn check(text: &str) -> bool {
-    read_into::<SkipSink>(text).is_some()
+    let s = text.as_bytes();
+    skip_value(s, 0, 0).is_some_and(|i| ws(s, i) == s.len())
+}
+
+fn ws(s: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Where the value at `i` (after any white space) ends, if the reader takes it at `depth`:
+/// the reader's own rules, building nothing. A check of a whole export runs before the first
+/// byte of its preview is written, so it costs the whole command its time; building entries
+/// only to drop them made it half again as slow. `s` is valid UTF-8 (a `str`'s bytes).
+fn skip_value(s: &[u8], i: usize, depth: usize) -> Option<usize> {
+    let i = ws(s, i);
+    match *s.get(i)? {
+        b'"' => skip_string(s, i),
+        b'{' => skip_object(s, i, depth + 1),
+        b'[' => skip_array(s, i, depth + 1),
+        b't' => skip_word(s, i, b"true"),
+        b'f' => skip_word(s, i, b"false"),
+        b'n' => skip_word(s, i, b"null"),
+        b'-' | b'0'..=b'9' => skip_number(s, i),
+        _ => None,
+    }
+}
+
+fn skip_word(s: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    (s.get(i..i + word.len())? == word).then_some(i + word.len())
+}
+
+fn skip_object(s: &[u8], mut i: usize, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    i = ws(s, i + 1);
+    if *s.get(i)? == b'}' {
+        return Some(i + 1);
+    }
+    loop {
+        i = ws(s, i);
+        if *s.get(i)? != b'"' {
+            return None;
+        }
+        i = ws(s, skip_string(s, i)?);
+        if *s.get(i)? != b':' {
+            return None;
+        }
+        i = ws(s, skip_value(s, i + 1, depth)?);
+        match *s.get(i)? {
+            b',' => i += 1,
+            b'}' => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_array(s: &[u8], mut i: usize, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    i = ws(s, i + 1);
+    if *s.get(i)? == b']' {
+        return Some(i + 1);
+    }
+    loop {
+        i = ws(s, skip_value(s, i, depth)?);
+        match *s.get(i)? {
+            b',' => i += 1,
+            b']' => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// A string at `i` as `Reader::string` and `Reader::escaped` take it.
+#[inline]
+fn skip_string(s: &[u8], i: usize) -> Option<usize> {
+    let mut j = plain_run(s, i + 1);
+    loop {
+        match *s.get(j)? {
+            b'"' => return Some(j + 1),
+            b'\\' => {
+                j += match *s.get(j + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                    b'u' => {
+                        let hex = s.get(j + 2..j + 6)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
+                        }
+                        // As the reader: a surrogate (a pair or a lone one) is left to serde_json.
+                        let code = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                        char::from_u32(code)?;
+                        6
+                    }
+                    _ => return None,
+                };
+            }
+            b if b < 0x20 => return None,
+            _ => j = plain_run(s, j),
+        }
+    }
+}
+
+/// A number at `i` as `Reader::number` takes it: the same grammar, and a number it would hand
+/// to `serde_json` is handed to it here too (which refuses `1e400`).
+fn skip_number(s: &[u8], i: usize) -> Option<usize> {
+    let negative = s[i] == b'-';
+    let mut j = i + usize::from(negative);
+    let int = j;
+    match s.get(j)? {
+        b'0' => j += 1,
+        b'1'..=b'9' => j = digit_run(s, j)?,
+        _ => return None,
+    }
+    let int = int..j;
+    let mut frac = j..j;
+    if s.get(j) == Some(&b'.') {
+        j = digit_run(s, j + 1)?;
+        frac = frac.start + 1..j;
+    }
+    let mut exp = None;
+    if let Some(b'e' | b'E') = s.get(j) {
+        j += 1;
+        let minus = s.get(j) == Some(&b'-');
+        if let Some(b'+' | b'-') = s.get(j) {
+            j += 1;
+        }
+        let from = j;
+        j = digit_run(s, j)?;
+        exp = Some((minus, from..j));
+    }
+    let simple = frac.is_empty() && exp.is_none() && int.len() <= 18;
+    if !simple && short_float(s, negative, int, frac, exp).is_none() {
+        serde_json::from_slice::<Number>(&s[i..j]).ok()?;
+    }
+    Some(j)
 }
 
 /// The text of the value at `path` in a JSON document the reader takes whole, found as
@@ -590,8 +728,62 @@ fn digit_run(s: &[u8], j: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::read;
+    use super::{check, read, read_entries};
+    use proptest::prelude::*;
     use serde_json::Value;
+
+    /// The check that runs before a file's preview is written takes exactly what the reader
+    /// takes: were it to take more, a streamed preview would fail halfway; were it to take less,
+    /// a valid file would lose the streamed preview.
+    fn checks_as_read(text: &str) -> Result<(), TestCaseError> {
+        prop_assert_eq!(check(text), read(text).is_some(), "{:?}", text);
+        if text.trim_start().starts_with('{') {
+            prop_assert_eq!(
+                read_entries(text).is_some(),
+                read(text).is_some(),
+                "{:?}",
+                text
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn the_check_takes_what_the_reader_takes_from_any_token_soup(bytes in prop::collection::vec(prop::sample::select(b"{}[]\",:0123456789.eE-+ truefalsnul\\u/bx\n\x01".to_vec()), 0..40)) {
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                checks_as_read(text)?;
+            }
+        }
+
+        #[test]
+        fn the_check_takes_what_the_reader_takes_from_strings_and_numbers(chars in prop::collection::vec((any::<char>(), 0u8..5), 0..10), hex in "[0-9a-fA-FdD]{4}", number in "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{0,20})?([eE][+-]?[0-9]{0,5})?") {
+            let mut lit = String::from("\"");
+            for (c, how) in &chars {
+                match how {
+                    0 => lit.push(*c),
+                    1 => { lit.push('\\'); lit.push(*c) }
+                    2 => lit.push_str(&format!("\\u{hex}")),
+                    3 => lit.push_str(&format!("\\u{:04x}", *c as u32 & 0xffff)),
+                    _ => lit.push_str("\\u12"),
+                }
+            }
+            lit.push('"');
+            checks_as_read(&lit)?;
+            checks_as_read(&format!("{{{lit}: [{number}, {lit}]}}"))?;
+            checks_as_read(&number)?;
+        }
+    }
+
+    #[test]
+    fn the_check_takes_what_the_reader_takes_at_the_depth_limit() {
+        for n in [99, 100, 101] {
+            for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+                let text = format!("{}1{}", open.repeat(n), close.repeat(n));
+                checks_as_read(&text).unwrap();
+            }
+        }
+    }
 
     fn same(text: &str) {
         let want: Value = serde_json::from_str(text).unwrap();

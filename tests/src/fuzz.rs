@@ -59,6 +59,32 @@ pub fn body_reader(data: &[u8]) {
                 .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
         assert!(empty, "taken for a connection test: {data:?}");
     }
+    // A file's preview, streamed row by row after a check of the whole document, writes what
+    // the preview of the body whole writes: the check takes no document the reader refuses.
+    for mapping in [
+        r#"{"version": 1, "kind": "accounts", "match": {"id": "id"}}"#,
+        r#"{"version": 1, "kind": "contacts", "wrapper_path": "rows", "operation_path": "op", "match": {"email": "email"}}"#,
+    ] {
+        let m = Mapping::from_json(mapping).unwrap();
+        let mut streamed = Vec::new();
+        inlet_core::preview::write_file_preview(data, None, &m, &mut streamed)
+            .expect("a streamed preview is written whole");
+        let mut whole = Vec::new();
+        inlet_core::preview::preview_bytes_up_to(
+            data,
+            None,
+            &m,
+            &inlet_core::directory::EmptyDirectory,
+            usize::MAX,
+        )
+        .write_ok_last(&mut whole)
+        .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&whole),
+            "the streamed preview differs"
+        );
+    }
 }
 
 /// A path either fails with an error that points inside the input, or prints in a canonical form
