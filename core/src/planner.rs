@@ -858,10 +858,16 @@ impl<'a, 'b> Planner<'a, 'b> {
                 self.overlay.learn(kind, learned);
                 Some(id.clone())
             }
-            Some(stored) if stored != id => {
-                warnings.push(format!(
-                    "kept the stored ID {stored:?}; the row's ID {id:?} was not written"
-                ));
+            Some(kept) if kept != id => {
+                // Where the kept ID comes from: the store, or an earlier row of this batch (which
+                // created the record, or gave a stored one its first ID).
+                let earlier = matches!(cand.target, Target::New(_))
+                    || self.overlay.external_id_of.contains_key(&cand.target);
+                warnings.push(if earlier {
+                    format!("kept the ID {kept:?} an earlier row of this batch gave the record; the row's ID {id:?} was not written")
+                } else {
+                    format!("kept the stored ID {kept:?}; the row's ID {id:?} was not written")
+                });
                 None
             }
             Some(_) => None,
