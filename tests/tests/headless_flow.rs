@@ -82,7 +82,14 @@ fn the_readme_headless_flow_works_as_written() {
     assert!(shown.contains("the connection is disabled"), "{shown}");
     // The dry run says what the write then does.
     let preview = &out[out.find("ROW  ACTION").expect("the preview table")..];
-    assert!(preview.contains("create  id=u_1"), "{preview}");
+    // Rows counted from 1, as in the window.
+    assert!(
+        preview
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("1    create  id=u_1")),
+        "{preview}"
+    );
     assert!(preview.contains("1 row: 1 create"), "{preview}");
     // The second post writes; the record is there.
     assert!(out.contains(r#""created":1"#), "{out}");

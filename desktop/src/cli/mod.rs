@@ -557,7 +557,13 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
             let key = key
                 .map(|k| format!("{}={}", k.by.as_str(), k.value))
                 .unwrap_or_default();
-            vec![r.index.to_string(), r.outcome.action().into(), key, detail]
+            // Counted from 1, as the window counts them; `--json` keeps the 0-based `index`.
+            vec![
+                (r.index + 1).to_string(),
+                r.outcome.action().into(),
+                key,
+                detail,
+            ]
         })
         .collect();
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
