@@ -224,17 +224,18 @@ when a look-up needs it; a borrowed string is written without looking at its byt
 needs no escaping). A row is about 560 bytes of entries (a 24-byte key and a 32-byte node each),
 read, walked and freed: what is left is mostly moving that memory.
 
-The 100,000-row \`inlet preview\` (\`perf\` of the whole process, 2026-12-07 after the reader's
-change: 182 ms of CPU over 124 ms, 1.47 cores busy; 2026-12-02's profile found the same shape):
-the command waits on its first thread, 64% of the CPU. It reads the file (5.5%, the kernel's
-copy) and checks the document whole (10%), in series, because that check must finish before the
-first byte of the answer; then it plans the rows in order (38%: matching against the rows
-before, the batch's keys, the rest of each plan row, writing the answer). The reading thread
-(parsing rows, writing their properties, which depend on the row alone, freeing them) is 33%.
-What the series costs was measured the same day with a build made for it alone: leaving the
-check out took the command from 122-125 ms to 102-106 ms, and mapping the file instead of
-reading it as well took it to 94-104 ms, about 8× jaq. The two threads' own work is the floor
-of this design: neither the check nor the file's read can take it to 15×.
+The 100,000-row \`inlet preview\` (\`perf\` of the whole process, the fifth session of
+2026-12-07, after the file was mapped and the check got its own validator): the command waits on
+its first thread, 61% of the CPU. It checks that the body is UTF-8 (2.4%) and the document whole
+(6.2%, down from 10% when the check was the reader building nothing; a file of 1 MiB or more is
+mapped, where reading it first was 5.5% more), in series, because that check must finish before
+the first byte of the answer; then it plans the rows in order (51%: matching against the rows
+before and the batch's keys 33%, writing the answer 6%, copying the properties the other thread
+wrote into the answer 4%). The reading thread (parsing rows, writing their properties, which
+depend on the row alone, freeing them) is 35%. Side by side the same day (fastest of 12
+interleaved runs): 152 ms before both changes, 140 ms with the file mapped, 138 ms with the
+validator too. The two threads' own work is the floor of this design: the series left (about 9%
+of the CPU) cannot take it to 15×.
 
 **What is left.** ${LEFT}15× jaq for the whole process
 (about 55 ms for 100,000 rows, less than either thread's own work now, on two cores whose work
