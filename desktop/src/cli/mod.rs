@@ -13,6 +13,7 @@ macro_rules! outln {
 
 pub mod args;
 mod output;
+mod payload;
 mod serve;
 
 use anyhow::{bail, Context, Result};
@@ -24,6 +25,7 @@ use inlet_desktop::service::{
     self, connections, export, mappings, payloads, records, replay, requests, settings, Services,
 };
 use output::{compact, json, opt, table};
+use payload::Payload;
 use std::path::Path;
 
 fn kind(k: KindArg) -> Kind {
@@ -47,48 +49,6 @@ fn open(db: &Path) -> Result<Services> {
 
 fn read_file(p: &Path) -> Result<String> {
     std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
-}
-
-/// A payload file's bytes: a large regular file is mapped rather than copied (a whole export
-/// read into memory first is a copy of its every page, before the preview starts), anything
-/// else is read.
-enum Payload {
-    Mapped(memmap2::Mmap),
-    Read(Vec<u8>),
-}
-
-impl Payload {
-    /// Below this, reading costs less than setting up a mapping.
-    const MAP_FROM: u64 = 1 << 20;
-
-    fn open(p: &Path) -> std::io::Result<Self> {
-        let file = std::fs::File::open(p)?;
-        let meta = file.metadata()?;
-        if meta.is_file() && meta.len() >= Self::MAP_FROM {
-            // SAFETY: the map is only read, and only while this command runs. Were the file
-            // changed meanwhile, the preview would read the changed bytes (the reader checks
-            // them as it checks any body); were it cut short, the process would stop on SIGBUS
-            // (docs/decisions.md: the risk ripgrep takes for the same gain).
-            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
-                #[cfg(unix)]
-                let _ = m.advise(memmap2::Advice::Sequential);
-                return Ok(Payload::Mapped(m));
-            }
-        }
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        std::io::Read::read_to_end(&mut &file, &mut bytes)?;
-        Ok(Payload::Read(bytes))
-    }
-}
-
-impl std::ops::Deref for Payload {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Payload::Mapped(m) => m,
-            Payload::Read(v) => v,
-        }
-    }
 }
 
 pub fn run(cli: Cli) -> Result<()> {
