@@ -320,6 +320,45 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
 }
 
 #[test]
+fn the_preview_table_says_what_each_row_reaches_and_links_to() {
+    let (_store, db, mapping, payload) = preview_files(
+        r#"{"version": 1, "kind": "contacts", "match": {"id": "id"},
+            "account": {"id": "company_id", "name": "company"},
+            "properties": {"include": ["plan"]}}"#,
+        br#"[{"id": "u_1", "company_id": "c_1", "company": "Analytical Engines", "plan": "pro"},
+             {"id": "u_2", "company_id": "c_1"},
+             {"id": "u_1", "plan": "team"}]"#,
+    );
+    let (ok, out, err) = inlet(
+        &db,
+        &[
+            "preview",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--payload",
+            payload.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}\n{err}");
+    let rows: Vec<&str> = out.lines().skip(1).take(3).collect();
+    // The first row creates the account it links to; the second links to that new account
+    // (this batch's first create); the third updates the contact the first created.
+    assert!(
+        rows[0].ends_with(r#"account: new Analytical Engines · c_1; {"plan":"pro"}"#),
+        "{out}"
+    );
+    assert!(
+        rows[1].ends_with(r#"account: id = c_1 (new record #1); {}"#),
+        "{out}"
+    );
+    assert!(
+        rows[2].starts_with("3    update  id=u_1")
+            && rows[2].ends_with(r#"new record #2; {"plan":"team"}"#),
+        "{out}"
+    );
+}
+
+#[test]
 fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one_batch() {
     // One more row than the listener takes in one request; the last repeats the first's email.
     // A note in each row makes the file over 1 MiB, which the command maps instead of reading.

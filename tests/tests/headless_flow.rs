@@ -87,7 +87,8 @@ fn the_readme_headless_flow_works_as_written() {
         preview
             .lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("1    create  id=u_1")),
+            .is_some_and(|l| l.starts_with("1    create  id=u_1")
+                && l.contains("account: new Analytical Engines · c_1")),
         "{preview}"
     );
     assert!(preview.contains("1 row: 1 create"), "{preview}");

@@ -14,12 +14,13 @@ macro_rules! outln {
 pub mod args;
 mod output;
 mod payload;
+mod plan_table;
 mod serve;
 
 use anyhow::{bail, Context, Result};
 use args::*;
 use inlet_core::preview::PreviewOutput;
-use inlet_core::{Behavior, Kind, Outcome};
+use inlet_core::{Behavior, Kind};
 use inlet_desktop::ingest::LoggedSummary;
 use inlet_desktop::service::{
     self, connections, export, mappings, payloads, records, replay, requests, settings, Services,
@@ -495,37 +496,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         }
         PreviewOutput::Plan { plan, .. } => plan,
     };
-    let no_properties = serde_json::Value::Null;
-    let lines = plan
-        .rows
-        .iter()
-        .map(|r| {
-            let (detail, key) = match &r.outcome {
-                Outcome::Create { key, record, .. } => (compact(&record.properties), key.as_ref()),
-                Outcome::Update { key, record, .. } => (compact(&record.properties), Some(key)),
-                Outcome::Delete { key, .. } => (compact(&no_properties), Some(key)),
-                Outcome::Skip { reason, key } => (reason.clone(), key.as_ref()),
-                Outcome::Error { error, path } => (
-                    format!("{error} (at {})", path.as_deref().unwrap_or("-")),
-                    None,
-                ),
-                Outcome::Duplicate { event_id } => (
-                    format!("event {}", serde_json::Value::String(event_id.clone())),
-                    None,
-                ),
-            };
-            let key = key
-                .map(|k| format!("{}={}", k.by.as_str(), k.value))
-                .unwrap_or_default();
-            // Counted from 1, as the window counts them; `--json` keeps the 0-based `index`.
-            vec![
-                (r.index + 1).to_string(),
-                r.outcome.action().into(),
-                key,
-                detail,
-            ]
-        })
-        .collect();
+    let lines = plan_table::lines(&plan);
     table(&["ROW", "ACTION", "KEY", "DETAIL"], lines);
     let sum = plan.summary;
     outln!(
