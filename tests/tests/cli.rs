@@ -359,6 +359,43 @@ fn the_preview_table_says_what_each_row_reaches_and_links_to() {
 }
 
 #[test]
+fn a_pure_preview_of_events_says_their_links_need_the_store() {
+    let (_store, db, mapping, payload) = preview_files(
+        r#"{"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "contact_id": "user"}}"#,
+        br#"{"event": "signup", "user": "u_1"}"#,
+    );
+    let args = |more: &[&'static str]| {
+        let mut a = vec![
+            "preview".to_string(),
+            "--mapping".into(),
+            mapping.to_str().unwrap().into(),
+            "--payload".into(),
+            payload.to_str().unwrap().into(),
+        ];
+        a.extend(more.iter().map(|s| s.to_string()));
+        a
+    };
+    let pure = args(&[]);
+    let (ok, out, err) = inlet(&db, &pure.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        !ok && out.contains(r#"unknown contact "u_1""#),
+        "{out}\n{err}"
+    );
+    assert!(
+        err.contains("without --against-store") && err.contains("422"),
+        "{err}"
+    );
+    // Against the store the contact is as unknown (none is stored), but that is the answer.
+    let stored = args(&["--against-store"]);
+    let (ok, out, err) = inlet(&db, &stored.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        !ok && out.contains(r#"unknown contact "u_1""#),
+        "{out}\n{err}"
+    );
+    assert!(!err.contains("without --against-store"), "{err}");
+}
+
+#[test]
 fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one_batch() {
     // One more row than the listener takes in one request; the last repeats the first's email.
     // A note in each row makes the file over 1 MiB, which the command maps instead of reading.

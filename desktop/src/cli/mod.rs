@@ -511,6 +511,13 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         sum.error
     );
     if sum.error > 0 {
+        let pure = p.connection.is_none() && !p.against_store;
+        if pure && plan_table::links_unknown(&plan) {
+            // Events link to stored records only; a pure preview has none, so every link fails.
+            eprintln!(
+                "inlet: note: without --against-store the preview plans against no stored records, so every contact and account an event links to is unknown; --against-store (or --connection ID) plans against this store's records"
+            );
+        }
         bail!("the listener would answer 422 and write nothing");
     }
     if too_many {

@@ -41,6 +41,17 @@ pub(super) fn lines(plan: &Plan) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Whether a row failed on a link to a record that is not there (an event's contact or
+/// account), which only a preview against the store can find.
+pub(super) fn links_unknown(plan: &Plan) -> bool {
+    plan.rows.iter().any(|r| match &r.outcome {
+        Outcome::Error { error, .. } => {
+            error.starts_with("unknown contact ") || error.starts_with("unknown account ")
+        }
+        _ => false,
+    })
+}
+
 /// What a create or update writes: the record it reaches (an update), its links, and its
 /// properties as the JSON object the store keeps.
 fn written(reaches: Option<&Target>, w: &Write) -> String {
