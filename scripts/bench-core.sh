@@ -235,7 +235,13 @@ wrote into the answer 4%). The reading thread (parsing rows, writing their prope
 depend on the row alone, freeing them) is 35%. Side by side the same day (fastest of 12
 interleaved runs): 152 ms before both changes, 140 ms with the file mapped, 138 ms with the
 validator too. The two threads' own work is the floor of this design: the series left (about 9%
-of the CPU) cannot take it to 15×.
+of the CPU) cannot take it to 15×. Timed inside the command (a build with clocks around each
+step, 2026-12-07, sixth session; not kept): the check ends at 20 ms; the two threads then run
+together for about 100 ms, the planning thread busy all but 7 ms of it (waiting for rows), the
+reading thread idle for 31-34 ms (waiting for room in the queue). So the planning thread sets the
+pace; handing the reading thread more of a row's work, or checking the document beside the
+planning, would take at most about a quarter off (the work of both threads and the check adds up
+to about 188 ms, 94 ms on two cores split perfectly, 9.5× jaq), short of 15×.
 
 **What is left.** ${LEFT}15× jaq for the whole process
 (about 55 ms for 100,000 rows, less than either thread's own work now, on two cores whose work
