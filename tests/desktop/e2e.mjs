@@ -215,6 +215,9 @@ try {
   await shot('7-data-contacts');
   await session.click('[data-test=data-accounts]');
   await session.waitText('[data-test=records]', row.company_name ?? '');
+  // The account was made from the contact's row and has no properties: a dash, as any empty cell.
+  const accountProps = await session.exec(`return document.querySelector('[data-test=records] tbody td.props').textContent`);
+  assert.equal(accountProps, '–', 'an account without properties shows a dash');
   await shot('8-data-accounts');
 
   // The hostile row's properties show as text in the data browser too.
