@@ -430,6 +430,7 @@ fn mapping_cmd(s: &Services, m: MappingCmd, as_json: bool) -> Result<()> {
 }
 
 fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
+    crate::allow_huge_pages();
     let mapping_text = read_file(&p.mapping)?;
     let mapping: serde_json::Value = serde_json::from_str(&mapping_text)
         .with_context(|| format!("{} is not JSON", p.mapping.display()))?;
