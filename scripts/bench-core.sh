@@ -241,7 +241,12 @@ together for about 100 ms, the planning thread busy all but 7 ms of it (waiting 
 reading thread idle for 31-34 ms (waiting for room in the queue). So the planning thread sets the
 pace; handing the reading thread more of a row's work, or checking the document beside the
 planning, would take at most about a quarter off (the work of both threads and the check adds up
-to about 188 ms, 94 ms on two cores split perfectly, 9.5× jaq), short of 15×.
+to about 188 ms, 94 ms on two cores split perfectly, 9.5× jaq), short of 15×. The command then
+turned huge pages back on (\`docs/decisions.md\`): 6,240 page faults became 768, and side by side
+(15 interleaved runs each) the fastest run went from 136 to 123 ms, the median from 161 to 131 ms.
+Timed inside again: the check ends at 21-24 ms, then the threads run together for 85-92 ms, the
+planning thread waiting 4-10 ms of it and the reading thread 14-22 ms. The two are nearer an even
+split, and the check in series is now about a fifth of the time.
 
 **What is left.** ${LEFT}15× jaq for the whole process
 (about 55 ms for 100,000 rows, less than either thread's own work now, on two cores whose work

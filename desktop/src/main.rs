@@ -24,10 +24,11 @@ static NO_HUGE_PAGES: extern "C" fn() = {
     no_huge_pages
 };
 
-/// Turns huge pages back on for a one-shot command that plans a large file (`inlet preview`):
-/// the reason above is an idle listener's memory, and such a command touches tens of MB of fresh
-/// memory, which faulted in 4 KiB at a time was about a tenth of a 100,000-row preview's time
-/// (BENCHMARKS.md, `## Core`). Where they are on only where asked ("madvise"), mimalloc asks.
+/// Turns huge pages back on for a one-shot command that plans a large file (`inlet preview` of a
+/// file of 4 MiB or more). The reason above is an idle listener's memory; such a command touches
+/// tens of MB of fresh memory, and faulting it in 4 KiB at a time was about a tenth of a
+/// 100,000-row preview's time (BENCHMARKS.md, `## Core`). Where huge pages are on only where
+/// asked ("madvise"), mimalloc asks.
 pub(crate) fn allow_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: as `no_huge_pages`.

@@ -430,13 +430,17 @@ fn mapping_cmd(s: &Services, m: MappingCmd, as_json: bool) -> Result<()> {
 }
 
 fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
-    crate::allow_huge_pages();
     let mapping_text = read_file(&p.mapping)?;
     let mapping: serde_json::Value = serde_json::from_str(&mapping_text)
         .with_context(|| format!("{} is not JSON", p.mapping.display()))?;
     // Bytes, as the listener reads a request: a body that is not UTF-8 gets the listener's answer.
     let payload =
         Payload::open(&p.payload).with_context(|| format!("reading {}", p.payload.display()))?;
+    // What a preview touches grows with the file: from a few MB, faulting it in 2 MiB at a time
+    // saves more time than the pages cost memory (a 2 MB file: 1 ms of 18, for 3 MB more).
+    if payload.len() >= 4 << 20 {
+        crate::allow_huge_pages();
+    }
     let ct = p.content_type.as_deref();
     if as_json && p.connection.is_none() && !p.against_store {
         // The pure preview streams: each row is read, planned and written in its turn, so a
