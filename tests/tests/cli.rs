@@ -278,6 +278,24 @@ fn preview_files(
     (store, db, m, p)
 }
 
+/// `inlet preview --mapping M --payload P` with `more` after it: (success, stdout, stderr).
+fn preview(
+    db: &std::path::Path,
+    mapping: &std::path::Path,
+    payload: &std::path::Path,
+    more: &[&str],
+) -> (bool, String, String) {
+    let mut args = vec![
+        "preview",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--payload",
+        payload.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    inlet(db, &args)
+}
+
 #[test]
 fn preview_is_a_dry_run_with_the_listeners_answers() {
     let (store, db, mapping, payload) = preview_files(
@@ -302,17 +320,7 @@ fn preview_is_a_dry_run_with_the_listeners_answers() {
         .collect();
     assert_eq!(actions, ["create", "update", "error"]);
     assert!(store.untouched(), "a pure preview does not touch the store");
-    let (ok, out, err) = inlet(
-        &db,
-        &[
-            "preview",
-            "--mapping",
-            mapping.to_str().unwrap(),
-            "--payload",
-            payload.to_str().unwrap(),
-            "--against-store",
-        ],
-    );
+    let (ok, out, err) = preview(&db, &mapping, &payload, &["--against-store"]);
     assert!(
         !ok && out.contains("error") && err.contains("422"),
         "{out}\n{err}"
@@ -329,16 +337,7 @@ fn the_preview_table_says_what_each_row_reaches_and_links_to() {
              {"id": "u_2", "company_id": "c_1"},
              {"id": "u_1", "plan": "team"}]"#,
     );
-    let (ok, out, err) = inlet(
-        &db,
-        &[
-            "preview",
-            "--mapping",
-            mapping.to_str().unwrap(),
-            "--payload",
-            payload.to_str().unwrap(),
-        ],
-    );
+    let (ok, out, err) = preview(&db, &mapping, &payload, &[]);
     assert!(ok, "{out}\n{err}");
     let rows: Vec<&str> = out.lines().skip(1).take(3).collect();
     // The first row creates the account it links to; the second links to that new account
@@ -364,19 +363,7 @@ fn a_pure_preview_of_events_says_their_links_need_the_store() {
         r#"{"version": 1, "kind": "events", "event": {"type": {"path": "event"}, "contact_id": "user"}}"#,
         br#"{"event": "signup", "user": "u_1"}"#,
     );
-    let args = |more: &[&'static str]| {
-        let mut a = vec![
-            "preview".to_string(),
-            "--mapping".into(),
-            mapping.to_str().unwrap().into(),
-            "--payload".into(),
-            payload.to_str().unwrap().into(),
-        ];
-        a.extend(more.iter().map(|s| s.to_string()));
-        a
-    };
-    let pure = args(&[]);
-    let (ok, out, err) = inlet(&db, &pure.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, out, err) = preview(&db, &mapping, &payload, &[]);
     assert!(
         !ok && out.contains(r#"unknown contact "u_1""#),
         "{out}\n{err}"
@@ -386,8 +373,7 @@ fn a_pure_preview_of_events_says_their_links_need_the_store() {
         "{err}"
     );
     // Against the store the contact is as unknown (none is stored), but that is the answer.
-    let stored = args(&["--against-store"]);
-    let (ok, out, err) = inlet(&db, &stored.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, out, err) = preview(&db, &mapping, &payload, &["--against-store"]);
     assert!(
         !ok && out.contains(r#"unknown contact "u_1""#),
         "{out}\n{err}"
