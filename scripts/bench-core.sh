@@ -246,7 +246,15 @@ turned huge pages back on (\`docs/decisions.md\`): 6,240 page faults became 768,
 (15 interleaved runs each) the fastest run went from 136 to 123 ms, the median from 161 to 131 ms.
 Timed inside again: the check ends at 21-24 ms, then the threads run together for 85-92 ms, the
 planning thread waiting 4-10 ms of it and the reading thread 14-22 ms. The two are nearer an even
-split, and the check in series is now about a fifth of the time.
+split, and the check in series is now about a fifth of the time. What the second thread costs
+(2026-12-07, seventh session; 9 interleaved runs of each, medians; CPU is \`perf stat\`'s task
+clock): the command as it is takes 172 ms of CPU and 113 ms of wall clock; the same command held
+to one core (\`taskset -c 0\`) 152 ms of CPU and 155 ms; the same pieces run on one thread (the
+core's \`write_file_preview\`, a program not kept) 141 ms and 144 ms. So handing rows from one core
+to the other costs about 20 ms of CPU (each row's entries and properties are read on a core that did
+not write them, and each thread frees memory the other allocated or last touched),
+and the second core saves about 40 ms. Even with the hand-off free, 152 ms of work with the
+check (about 22 ms) in series comes to about 87 ms on two cores: about 10× jaq.
 
 **What is left.** ${LEFT}15× jaq for the whole process
 (about 55 ms for 100,000 rows, less than either thread's own work now, on two cores whose work
