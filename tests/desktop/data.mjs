@@ -152,6 +152,14 @@ export async function dataPages({ session, shot, step, bin, env, listenPort }) {
   await session.waitText('[data-test=contact-account]', 'Globex Corporation');
   assert.equal(await session.exec(`return document.querySelectorAll('[data-test=timeline] li').length`), 5);
   await shot('8c-data-contact-page');
+  // Back from a contact reached from its account's page returns to that page, not the list.
+  assert.equal((await session.text('[data-test=record-back]')).trim(), '← Back');
+  await session.click('[data-test=record-back]');
+  await session.waitText('[data-test=record-title]', 'Globex Corporation');
+  await session.exec(
+    `[...document.querySelectorAll('[data-test=account-contacts] tbody tr')].find(r => r.textContent.includes('hank.scorpio')).click()`,
+  );
+  await session.waitText('[data-test=record-title]', 'hank.scorpio@globex.example');
   await session.click('[data-test=contact-account]');
   await session.waitText('[data-test=record-title]', 'Globex Corporation');
 
@@ -181,6 +189,12 @@ export async function dataPages({ session, shot, step, bin, env, listenPort }) {
     `return [...document.querySelectorAll('[data-test=records] tbody tr td:first-child')].map(t => t.textContent.trim())`,
   );
   assert.deepEqual(types, ['Paid Invoice', 'Paid Invoice']);
+  // An event's time is shown whole, never cut to "11/20/2026, 2:…".
+  const cutTimes = await session.exec(`
+    const at = [...document.querySelectorAll('[data-test=records] thead th')].findIndex(t => t.textContent.trim() === 'Time');
+    return [...document.querySelectorAll('[data-test=records] tbody tr')]
+      .map(r => r.children[at]).filter(td => td.scrollWidth > td.clientWidth).map(td => td.textContent);`);
+  assert.deepEqual(cutTimes, [], 'times cut short in the events list');
   await shot('8d-data-events-by-type');
 
   step('data: Export with the save dialog');

@@ -114,7 +114,24 @@ try {
   // A loopback URL: the page says that a cloud sender cannot reach it, and what to do.
   const warning = await session.waitText('[data-test=loopback-warning]', 'only this computer');
   assert.match(warning, /Settings → Public URL/);
+  // The suggested test request masks the secret, as its field does; Copy command has it whole.
+  const curlShown = await session.text('[data-test=curl-example]');
+  assert.ok(curlShown.includes(url), curlShown);
+  assert.ok(!curlShown.includes(authorization), 'the curl example shows the whole secret');
+  assert.ok(curlShown.includes(authorization.slice(0, 11) + '•'), curlShown);
+  await session.find('[data-testid=curl-copy]');
   await shot('2-connection-new');
+  // A page longer than the window: scrolled to its end, the nav and the listener's status stay
+  // in view.
+  const side = await session.exec(`
+    window.scrollTo(0, document.body.scrollHeight);
+    const s = document.querySelector('nav.side').getBoundingClientRect();
+    const st = document.querySelector('nav.side .status').getBoundingClientRect();
+    return {scrolled: window.scrollY, top: s.top, statusBottom: st.bottom, height: window.innerHeight};`);
+  assert.ok(side.scrolled > 0, `the connection page is longer than the window (${JSON.stringify(side)})`);
+  assert.equal(side.top, 0, `the nav scrolled away: ${JSON.stringify(side)}`);
+  assert.ok(side.statusBottom <= side.height, `the status is off screen: ${JSON.stringify(side)}`);
+  await session.exec('window.scrollTo(0, 0)');
 
   step('post as the sender would');
   // Without the header: refused. With it: accepted but not written (not mapped yet).

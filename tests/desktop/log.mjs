@@ -170,8 +170,12 @@ export async function logSteps({ session, shot, step, nav, firstName }) {
   await until('the skipped request alone', async () => (await rows()) === 1);
   await s.exec(`document.querySelector('[data-test=requests] tbody tr').click()`);
   await s.waitText('[data-test=request-outcomes]', 'skip');
+  // Rows are counted from 1 here too, as the mapping preview counts them ("Row 1").
+  const firstRow = (css) => s.exec(`return document.querySelector('${css} tbody tr td.num').textContent.trim()`);
+  assert.equal(await firstRow('[data-test=request-outcomes]'), '1');
   await s.click('[data-test=replay-one]');
   const one = await s.waitText('[data-test=replay-rows]', 'create');
+  assert.equal(await firstRow('[data-test=replay-rows]'), '1');
   assert.match(one, /skip/);
   assert.match(await s.text('[data-test=replay-answer]'), /1 skipped[\s\S]*1 created/);
   const flat = async (css) => (await s.text(css)).replace(/\s+/g, ' ');

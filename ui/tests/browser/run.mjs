@@ -81,6 +81,11 @@ await test('the page loads with a sample and its preview', async (p) => {
     await p.locator('[data-testid=liquid]').innerText(),
     /"email": \{\{ row\.email \| json \}\}/,
   );
+  // The notes under the template quote template text as code, not between backticks.
+  const notes = p.locator('[data-testid=liquid-notes] li');
+  assert.ok((await notes.count()) > 0);
+  assert.doesNotMatch((await notes.allInnerTexts()).join('\n'), /`/);
+  assert.ok((await p.locator('[data-testid=liquid-notes] li code').count()) > 0);
   await p.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
 });
 
@@ -138,8 +143,11 @@ await test('paste a payload, pick fields, and the preview follows every edit', a
   await byId(p, 'match.id').locator('..').locator('.clear').click();
   assert.match(await summary(p), /errors?/);
   const err = p.locator('tr[data-action=error]').first();
-  assert.match(await err.innerText(), /active/);
-  assert.equal(await err.locator('code.path').innerText(), 'active');
+  // The message names the path as code, once: no backticks shown, no second "at active".
+  const text = await err.innerText();
+  assert.doesNotMatch(text, /`/);
+  assert.equal(text.match(/active/g)?.length, 1, text);
+  assert.equal(await err.locator('.message code').first().innerText(), 'active');
   await p.screenshot({ path: join(shots, 'row-errors.png'), fullPage: false });
 });
 
