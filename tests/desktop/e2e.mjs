@@ -111,6 +111,8 @@ try {
   assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${listenPort}/hooks/[0-9a-f-]{36}$`));
   assert.match(authorization, /^Bearer inl_[A-Za-z0-9_-]{43}$/);
   await session.find('[data-test=latest-payload-empty]');
+  // Not mapped yet: the page's header says so in the connections list's words.
+  assert.equal((await session.text('[data-test=enabled-pill]')).trim(), 'Needs mapping');
   // A loopback URL: the page says that a cloud sender cannot reach it, and what to do.
   const warning = await session.waitText('[data-test=loopback-warning]', 'only this computer');
   assert.match(warning, /Settings → Public URL/);
