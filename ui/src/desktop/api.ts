@@ -164,6 +164,8 @@ export const api = {
 export function ago(iso: string | null): string {
   if (!iso) return 'never';
   const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+  // A request that just arrived is not "0s ago".
+  if (s < 5) return 'just now';
   if (s < 60) return `${Math.floor(s)}s ago`;
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
