@@ -168,16 +168,23 @@ pub fn mapped_paths(m: &Compiled) -> Vec<Path> {
 }
 
 impl Shape {
-    /// The shape of a request's rows (those at the mapping's wrapper path that are objects). A
-    /// body without rows there has an empty shape: it is refused or answered elsewhere.
+    /// The shape of a request's rows (those at the mapping's wrapper path that are objects),
+    /// removals left out: a deleted row carries only its key, and counting it would flag every
+    /// other field as gone (and, on the next write, as new again). A body without rows there
+    /// has an empty shape: it is refused or answered elsewhere.
     pub fn of_body(body: &Node, m: &Compiled) -> Shape {
         let paths = mapped_paths(m);
         let mut shape = Shape::default();
         let Ok(slots) = crate::payload::node_rows(body, &m.wrapper, usize::MAX) else {
             return shape;
         };
+        let envelope_op = m.operation.as_ref().and_then(|p| body.get(p));
         let mut mapped: Vec<FieldStats> = vec![FieldStats::default(); paths.len()];
-        for row in slots.iter().filter_map(|s| s.as_ref().ok()) {
+        for row in slots
+            .iter()
+            .filter_map(|s| s.as_ref().ok())
+            .filter(|row| !crate::planner::is_removal(row, m, envelope_op))
+        {
             shape.add_row(row);
             for (p, stats) in paths.iter().zip(mapped.iter_mut()) {
                 if let Some(v) = crate::node::get_in(row, p) {
@@ -514,6 +521,40 @@ mod tests {
 
     fn rows(n: usize, f: impl Fn(usize) -> Value) -> Value {
         Value::Array((0..n).map(f).collect())
+    }
+
+    /// Census's envelope: the operation beside the rows, a removal carrying only its ID.
+    #[test]
+    fn removed_rows_are_not_a_shape() {
+        let m = Mapping::from_value(&json!({
+            "version": 1, "kind": "contacts", "wrapper_path": "data",
+            "operation_path": "operation", "on_removed": "delete",
+            "match": {"id": "unique_id", "email": "email"}
+        }))
+        .unwrap()
+        .compile()
+        .unwrap();
+        let body = |op: &str, rows: Value| {
+            Shape::of_body(&Node::from_value(&json!({"operation": op, "data": rows})), &m)
+        };
+        let written = body(
+            "changed",
+            rows(20, |i| json!({"unique_id": i, "email": format!("u{i}@x.com"), "company": "A"})),
+        );
+        let deleted = body("deleted", rows(5, |i| json!({"unique_id": i})));
+        assert_eq!(deleted.rows, 0);
+        assert!(compare(&written, &deleted).is_empty());
+        // A row's own operation counts as well as the envelope's, in any case.
+        let mixed = body(
+            "changed",
+            json!([{"unique_id": 1, "operation": " Removed "},
+                   {"unique_id": 2, "email": "b@x.com", "company": "B"}]),
+        );
+        assert_eq!(mixed.rows, 1);
+        assert!(compare(&written, &mixed).is_empty());
+        // Without the rule the removal would have been "email and company gone".
+        let as_rows = body("changed", rows(5, |i| json!({"unique_id": i})));
+        assert!(!compare(&written, &as_rows).is_empty());
     }
 
     fn kinds(d: &[Drift]) -> Vec<(DriftKind, &str, u64)> {

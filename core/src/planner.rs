@@ -429,6 +429,22 @@ pub fn batch_keys(body: &Node<'_>, m: &Compiled) -> Result<BatchKeys, PlanError>
 const WRITES: [&str; 5] = ["added", "changed", "created", "updated", "upsert"];
 const REMOVES: [&str; 2] = ["removed", "deleted"];
 
+/// Whether `row` is a removal under `m` (its operation, or the envelope's, is `removed` or
+/// `deleted`), as `Planner::operation` reads it. A removed row carries little more than its
+/// key (Census sends only the ID), so its shape says nothing about the rows written.
+pub(crate) fn is_removal(row: &Entries<'_>, m: &Compiled, envelope_op: Option<&Node<'_>>) -> bool {
+    let Some(path) = &m.operation else {
+        return false;
+    };
+    match get_in(row, path).or(envelope_op) {
+        Some(Node::String(s)) => {
+            let s = s.trim();
+            REMOVES.iter().any(|x| s.eq_ignore_ascii_case(x))
+        }
+        _ => false,
+    }
+}
+
 enum Op {
     Write,
     Remove,

@@ -336,3 +336,40 @@ async fn the_cli_shows_drift_in_show_json_and_requests_and_acknowledges_it() {
     let (ok, _, err) = inlet(&db, &["connections", "update", &id, "--on-drift", "stop"]);
     assert!(!ok && err.contains("use warn or refuse"), "{err}");
 }
+
+/// Census sends a deleted row with its ID alone: its shape is not the rows' shape, so deletes
+/// and changes alternate under `refuse` without either refusing the other.
+#[tokio::test]
+async fn census_deletes_are_not_drift_even_under_refuse() {
+    let s = Server::start().await;
+    let m = json!({"version": 1, "kind": "contacts", "wrapper_path": "data", "operation_path": "operation",
+                   "on_removed": "delete", "match": {"id": "unique_id", "email": "email"}});
+    let c = s.connection(Kind::Contacts, Some(m));
+    blocking(|| {
+        connections::update(
+            &s.services,
+            &c.id,
+            connections::ConnectionPatch {
+                trust: trust::TrustPatch {
+                    on_drift: Some("refuse".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    });
+    for _ in 0..2 {
+        let changed = s.post(&c, &sample("census-envelope-changed.json")).await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+        let deleted = s.post(&c, &sample("census-envelope-deleted.json")).await;
+        assert_eq!(
+            (deleted.status, deleted.body["deleted"].as_u64()),
+            (200, Some(1)),
+            "{}",
+            deleted.body
+        );
+        assert!(deleted.body.get("warnings").is_none(), "{}", deleted.body);
+    }
+    assert!(drift_of(&s, &c).is_empty());
+}
