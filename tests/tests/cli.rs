@@ -436,6 +436,42 @@ fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one
     );
 }
 
+#[test]
+fn preview_says_the_listener_would_refuse_a_body_over_its_size_limit() {
+    // 2,000 rows (well under the row limit) of 6 KB each: 12 MB, over the listener's 10 MiB.
+    let note = "n".repeat(6_000);
+    let rows: Vec<serde_json::Value> = (0..2_000)
+        .map(|i| serde_json::json!({"id": i, "email": format!("u{i}@example.com"), "note": note}))
+        .collect();
+    let (_store, db, mapping, payload) = preview_files(
+        r#"{"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}}"#,
+        &serde_json::to_vec(&rows).unwrap(),
+    );
+    let mib = std::fs::metadata(&payload).unwrap().len() as f64 / (1 << 20) as f64;
+    assert!(mib > 10.0);
+    let (ok, out, err) = preview(&db, &mapping, &payload, &[]);
+    assert!(!ok, "the listener would answer 413: {err}");
+    assert!(out.contains("2000 rows: 2000 create"), "{}", &out[out.len().saturating_sub(300)..]);
+    assert!(
+        err.contains(&format!("this body is {mib:.1} MiB"))
+            && err.contains("at most 10 MiB")
+            && err.contains("body_too_large"),
+        "{err}"
+    );
+    // The plan is still printed whole with --json, with the same note.
+    let (ok, out, err) = preview(&db, &mapping, &payload, &["--json"]);
+    assert!(ok && err.contains("body_too_large"), "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["plan"]["summary"]["create"],
+        2000
+    );
+    // Under the limit: no note.
+    let small = payload.with_file_name("small.json");
+    std::fs::write(&small, serde_json::to_vec(&rows[..10]).unwrap()).unwrap();
+    let (ok, _, err) = preview(&db, &mapping, &small, &[]);
+    assert!(ok && !err.contains("MiB"), "{err}");
+}
+
 /// The allocator's arenas would otherwise sit on 2 MiB pages where transparent huge pages are on
 /// (10 of an idle `inlet serve`'s 16 MB); the binary turns them off for itself before it allocates.
 #[cfg(target_os = "linux")]

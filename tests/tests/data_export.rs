@@ -270,6 +270,16 @@ async fn a_csv_export_of_the_view_reads_back_as_the_records() {
     let records = inlet_json(&db, &["records", "accounts", "--limit", "100000"]);
     let records = records.as_array().unwrap();
     assert_eq!(rows.len(), records.len());
+    assert!(
+        err.starts_with(&format!("wrote {} accounts to ", rows.len())),
+        "{err}"
+    );
+    // One record is counted as one.
+    let (ok, _, err) = inlet(
+        &db,
+        &["export", "accounts", "--search", "ÉMILE", "--output", f],
+    );
+    assert!(ok && err.starts_with("wrote 1 account to "), "{err}");
     let keys: BTreeSet<String> = records
         .iter()
         .flat_map(|r| r["properties"].as_object().unwrap().keys().cloned())

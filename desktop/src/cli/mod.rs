@@ -450,7 +450,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         let summary = service::preview::write_pure_file(&mapping, &payload[..], ct, &mut w)??;
         writeln!(w)?;
         w.flush()?;
-        note_too_many(summary.map_or(0, |s| s.rows));
+        note_too_many(summary.map_or(0, |s| s.rows), payload.len());
         return Ok(());
     }
     let out = match (&p.connection, p.against_store) {
@@ -473,9 +473,10 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         (None, false) => service::preview::pure_body(&mapping, &payload[..], ct)?,
     };
     // The plan owns what it prints: the body can go before the answer is written.
+    let bytes = payload.len();
     drop(payload);
     let too_many = match &out {
-        PreviewOutput::Plan { plan, .. } => note_too_many(plan.summary.rows),
+        PreviewOutput::Plan { plan, .. } => note_too_many(plan.summary.rows, bytes),
         _ => false,
     };
     if as_json {
@@ -520,7 +521,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         if pure && plan_table::links_unknown(&plan) {
             // Events link to stored records only; a pure preview has none, so every link fails.
             eprintln!(
-                "inlet: note: without --against-store the preview plans against no stored records, so every contact and account an event links to is unknown; --against-store (or --connection ID) plans against this store's records"
+                "inlet: note: without --against-store the preview plans against no stored records, so every contact and account an event links to is unknown; --against-store (with --connection ID, as that connection would) plans against this store's records"
             );
         }
         bail!("the listener would answer 422 and write nothing");
@@ -545,16 +546,34 @@ fn chunked_stdout() -> Box<dyn std::io::Write> {
     Box::new(std::io::stdout().lock())
 }
 
+/// `n` of a plural noun (`rows`, `contacts`), singular for one: "1 row", "2 rows".
+fn counted(n: u64, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {}", plural.strip_suffix('s').unwrap_or(plural))
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
 /// A file may be a whole export, planned whatever its size; a sender must post it in batches.
-/// Says so when `rows` is more than the listener takes in one request.
-fn note_too_many(rows: usize) -> bool {
+/// Says so when `rows` is more than the listener takes in one request, or `bytes` more than
+/// its default body limit.
+fn note_too_many(rows: usize, bytes: usize) -> bool {
     let limit = inlet_core::DEFAULT_MAX_ROWS;
     if rows > limit {
         eprintln!(
             "inlet: note: {rows} rows: the listener takes at most {limit} in one request and would answer 413 to this body as one batch; send it in batches of at most that many"
         );
     }
-    rows > limit
+    let body_limit = inlet_desktop::listener::DEFAULT_BODY_LIMIT;
+    if bytes > body_limit {
+        eprintln!(
+            "inlet: note: this body is {:.1} MiB: the listener takes at most {} MiB in one request and would answer 413 (body_too_large) to it; send it in smaller batches",
+            bytes as f64 / (1 << 20) as f64,
+            body_limit >> 20
+        );
+    }
+    rows > limit || bytes > body_limit
 }
 
 fn view_filter(v: ViewArgs) -> records::RecordFilter {
@@ -849,9 +868,8 @@ fn export_cmd(s: &Services, e: ExportArgs, as_json: bool) -> Result<()> {
                 json(&done)?;
             } else {
                 eprintln!(
-                    "wrote {} {} to {}",
-                    done.rows,
-                    kind.as_str(),
+                    "wrote {} to {}",
+                    counted(done.rows as u64, kind.as_str()),
                     path.display()
                 );
             }
@@ -900,8 +918,13 @@ fn requests_cmd(s: &Services, r: RequestsArgs, as_json: bool) -> Result<()> {
                     }),
                     None,
                 ) => format!(
-                    "{} rows: {} created, {} updated, {} deleted, {} skipped, {} duplicates",
-                    c.rows, c.created, c.updated, c.deleted, c.skipped, c.duplicates
+                    "{}: {} created, {} updated, {} deleted, {} skipped, {} duplicates",
+                    counted(c.rows as u64, "rows"),
+                    c.created,
+                    c.updated,
+                    c.deleted,
+                    c.skipped,
+                    c.duplicates
                 ),
                 (Some(_), None) => String::new(),
                 (None, None) => "connection test".into(),

@@ -36,7 +36,7 @@ pub fn set(s: &Services, connection_id: &str, input: SetMapping) -> Result<Mappi
         let mut conn = load(tx, connection_id)?;
         if mapping.kind != conn.kind {
             return Err(ServiceError::Invalid(format!(
-                "the mapping is for {} but this connection takes {}; create a {} connection instead",
+                "the mapping is for {} but this connection takes {}; create a connection of kind {} instead",
                 mapping.kind.as_str(),
                 conn.kind.as_str(),
                 mapping.kind.as_str()
