@@ -535,11 +535,17 @@ mod tests {
         .compile()
         .unwrap();
         let body = |op: &str, rows: Value| {
-            Shape::of_body(&Node::from_value(&json!({"operation": op, "data": rows})), &m)
+            Shape::of_body(
+                &Node::from_value(&json!({"operation": op, "data": rows})),
+                &m,
+            )
         };
         let written = body(
             "changed",
-            rows(20, |i| json!({"unique_id": i, "email": format!("u{i}@x.com"), "company": "A"})),
+            rows(
+                20,
+                |i| json!({"unique_id": i, "email": format!("u{i}@x.com"), "company": "A"}),
+            ),
         );
         let deleted = body("deleted", rows(5, |i| json!({"unique_id": i})));
         assert_eq!(deleted.rows, 0);

@@ -42,6 +42,16 @@ fn main() -> std::process::ExitCode {
     inlet_desktop::log::init();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of our output went away (`inlet preview --json | head`): what it read is
+        // all it wanted, as for any Unix filter; no error to report.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("inlet: error: {e:#}");
             std::process::ExitCode::FAILURE

@@ -437,6 +437,37 @@ fn preview_plans_a_file_of_any_size_and_says_the_listener_would_refuse_it_as_one
 }
 
 #[test]
+fn output_cut_short_by_its_reader_is_not_an_error() {
+    // `inlet preview --json big.json | head -c 100`: the reader closes the pipe early.
+    let rows: Vec<serde_json::Value> = (0..20_000)
+        .map(|i| serde_json::json!({"id": i, "email": format!("u{i}@example.com")}))
+        .collect();
+    let (_store, db, mapping, payload) = preview_files(
+        r#"{"version": 1, "kind": "contacts", "match": {"id": "id", "email": "email"}}"#,
+        &serde_json::to_vec(&rows).unwrap(),
+    );
+    let mut child = std::process::Command::new(inlet_bin())
+        .arg("--db")
+        .arg(&db)
+        .args(["preview", "--json", "--mapping"])
+        .arg(&mapping)
+        .arg("--payload")
+        .arg(&payload)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    assert!(first.starts_with(br#"{"plan":"#));
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.contains("error"), "{err}");
+}
+
+#[test]
 fn preview_says_the_listener_would_refuse_a_body_over_its_size_limit() {
     // 2,000 rows (well under the row limit) of 6 KB each: 12 MB, over the listener's 10 MiB.
     let note = "n".repeat(6_000);
@@ -451,7 +482,11 @@ fn preview_says_the_listener_would_refuse_a_body_over_its_size_limit() {
     assert!(mib > 10.0);
     let (ok, out, err) = preview(&db, &mapping, &payload, &[]);
     assert!(!ok, "the listener would answer 413: {err}");
-    assert!(out.contains("2000 rows: 2000 create"), "{}", &out[out.len().saturating_sub(300)..]);
+    assert!(
+        out.contains("2000 rows: 2000 create"),
+        "{}",
+        &out[out.len().saturating_sub(300)..]
+    );
     assert!(
         err.contains(&format!("this body is {mib:.1} MiB"))
             && err.contains("at most 10 MiB")
