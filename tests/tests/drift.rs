@@ -44,6 +44,24 @@ fn warnings(r: &Reply) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// `on_drift: refuse` for `c`.
+fn refuse_drift(s: &Server, c: &Conn) {
+    blocking(|| {
+        connections::update(
+            &s.services,
+            &c.id,
+            connections::ConnectionPatch {
+                trust: trust::TrustPatch {
+                    on_drift: Some("refuse".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    });
+}
+
 fn t(kind: &str, field: &str, requests: u64, rows: u64) -> (String, String, u64, u64) {
     (kind.into(), field.into(), requests, rows)
 }
@@ -175,20 +193,7 @@ async fn an_id_that_turns_from_number_to_string_is_a_type_change() {
 async fn refuse_answers_422_with_the_reason_writes_nothing_and_acknowledging_lets_it_through() {
     let s = Server::start().await;
     let c = s.connection(Kind::Contacts, Some(contacts_mapping()));
-    blocking(|| {
-        connections::update(
-            &s.services,
-            &c.id,
-            connections::ConnectionPatch {
-                trust: trust::TrustPatch {
-                    on_drift: Some("refuse".into()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        )
-        .unwrap()
-    });
+    refuse_drift(&s, &c);
     for i in 1..=3 {
         assert_eq!(s.post(&c, &row(i)).await.status, 200);
     }
@@ -345,20 +350,7 @@ async fn census_deletes_are_not_drift_even_under_refuse() {
     let m = json!({"version": 1, "kind": "contacts", "wrapper_path": "data", "operation_path": "operation",
                    "on_removed": "delete", "match": {"id": "unique_id", "email": "email"}});
     let c = s.connection(Kind::Contacts, Some(m));
-    blocking(|| {
-        connections::update(
-            &s.services,
-            &c.id,
-            connections::ConnectionPatch {
-                trust: trust::TrustPatch {
-                    on_drift: Some("refuse".into()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        )
-        .unwrap()
-    });
+    refuse_drift(&s, &c);
     for _ in 0..2 {
         let changed = s.post(&c, &sample("census-envelope-changed.json")).await;
         assert_eq!(changed.status, 200, "{}", changed.body);
