@@ -450,7 +450,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
         let summary = service::preview::write_pure_file(&mapping, &payload[..], ct, &mut w)??;
         writeln!(w)?;
         w.flush()?;
-        note_too_many(summary.map_or(0, |s| s.rows), payload.len());
+        note_too_large(summary.map_or(0, |s| s.rows), payload.len());
         return Ok(());
     }
     let out = match (&p.connection, p.against_store) {
@@ -476,7 +476,7 @@ fn preview_cmd(db: &Path, p: PreviewArgs, as_json: bool) -> Result<()> {
     let bytes = payload.len();
     drop(payload);
     let too_many = match &out {
-        PreviewOutput::Plan { plan, .. } => note_too_many(plan.summary.rows, bytes),
+        PreviewOutput::Plan { plan, .. } => note_too_large(plan.summary.rows, bytes),
         _ => false,
     };
     if as_json {
@@ -558,7 +558,7 @@ fn counted(n: u64, plural: &str) -> String {
 /// A file may be a whole export, planned whatever its size; a sender must post it in batches.
 /// Says so when `rows` is more than the listener takes in one request, or `bytes` more than
 /// its default body limit.
-fn note_too_many(rows: usize, bytes: usize) -> bool {
+fn note_too_large(rows: usize, bytes: usize) -> bool {
     let limit = inlet_core::DEFAULT_MAX_ROWS;
     if rows > limit {
         eprintln!(

@@ -161,6 +161,11 @@ export const api = {
     listen<ipc.TunnelState | null>('inlet://tunnel', cb),
 };
 
+/** A secret as the window shows it until asked: its prefix (`Bearer inl_`), then dots. */
+export function masked(secret: string): string {
+  return secret.slice(0, 11) + '•'.repeat(16);
+}
+
 export function ago(iso: string | null): string {
   if (!iso) return 'never';
   const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);

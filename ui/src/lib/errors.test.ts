@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shownError } from './errors';
+import { namesPath, shownError } from './errors';
 
 describe('shownError', () => {
   it('reads a command error with its code and whether to retry', () => {
@@ -21,5 +21,14 @@ describe('shownError', () => {
 
   it('shows anything else as its JSON rather than dropping it', () => {
     expect(shownError({ odd: 1 })).toEqual({ message: '{"odd":1}', retry: false });
+  });
+});
+
+describe('namesPath', () => {
+  it('is true only when the message quotes the path itself', () => {
+    expect(namesPath('the email at `email` is boolean', 'email')).toBe(true);
+    expect(namesPath('no key to match', 'email')).toBe(false);
+    expect(namesPath('the email at `email2` is boolean', 'email')).toBe(false);
+    expect(namesPath('anything', undefined)).toBe(false);
   });
 });

@@ -25,3 +25,9 @@ export function shownError(e: unknown): ShownError | null {
   if (e instanceof Error) return { message: e.message, retry: false };
   return { message: JSON.stringify(e), retry: false };
 }
+
+/** Whether a row error's message already names its path (`the email at \`email\` is …`): the
+ * path is then not shown a second time beside it. */
+export function namesPath(message: string, path: string | undefined): boolean {
+  return !!path && message.includes('`' + path + '`');
+}
